@@ -1,0 +1,1 @@
+"""Bootstrap and wiring: settings, the scheduler, the unit of work, background operations."""

@@ -1,0 +1,327 @@
+"""The escalation engine: SLA alerts, triggers, actions and notification chains.
+
+The engine keeps one heap of timers at exact instants. Events change a ticket and
+reschedule only that ticket; ``next_fire()`` is the heap's top, so the app's scheduler
+sleeps until then instead of polling. Time is always an argument: the engine never
+reads a clock, so the live app, ``simulate``, the tests and the benchmarks share it.
+"""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from .calendar import BusinessCalendar
+from .chains import ChainRun, advance_chain, start_chain
+from .clocks import Clock, ticket_clocks
+from .durations import format_duration
+from .fires import Fire
+from .matrix.model import (
+    BumpSeverity,
+    Escalate,
+    Matrix,
+    Notify,
+    Prioritize,
+    RequireHandoff,
+    Trigger,
+)
+from .scoring import Facts, Score, SentimentScorer, match, score
+from .tickets import SeverityChange, TicketEvent, TicketState, apply_event
+
+_SLA, _TRIGGER, _CHAIN = 0, 1, 2
+
+
+@dataclass(slots=True)
+class Ticket:
+    """A ticket as the engine tracks it: state, score, clocks and what already fired."""
+
+    state: TicketState
+    scored: Score
+    version: int = 0
+    clocks: list[Clock] = field(default_factory=list)
+    fired: set[tuple[Any, ...]] = field(default_factory=set)
+    triggers_fired: set[str] = field(default_factory=set)
+    chains: dict[str, ChainRun] = field(default_factory=dict)
+
+    @property
+    def severity(self) -> str:
+        return self.state.severity or self.scored.severity
+
+
+def build_calendars(matrix: Matrix) -> dict[str, BusinessCalendar]:
+    return {cid: BusinessCalendar(spec) for cid, spec in matrix.calendars.items()}
+
+
+class Engine:
+    """Tracks open tickets and answers what fires, and when."""
+
+    def __init__(self, matrix: Matrix, sentiment: SentimentScorer | None = None) -> None:
+        self.matrix = matrix
+        self.calendars = build_calendars(matrix)
+        self.sentiment = sentiment
+        self.tickets: dict[str, Ticket] = {}
+        self.now: datetime | None = None
+        self._heap: list[tuple[datetime, int, str, int, int, Any]] = []
+        self._seq = itertools.count()
+        self._time_triggers = [t for t in matrix.triggers if t.when.unresolved_for]
+        self._event_triggers = [t for t in matrix.triggers if not t.when.sla]
+        self._sla_triggers = [t for t in matrix.triggers if t.when.sla]
+
+    # -- public API -------------------------------------------------------------
+    def apply(self, event: TicketEvent) -> list[Fire]:
+        """Fire what falls due before the event, then apply it and fire what it causes."""
+        fires = self.advance_to(event.at, inclusive=False)
+        self.now = max(self.now or event.at, event.at)
+        ticket = self.tickets.get(event.ticket)
+        state = apply_event(ticket.state if ticket else None, event)
+        if state is None:
+            return fires
+        if ticket is None:
+            ticket = Ticket(state, score(self.matrix, state.intake))
+            self.tickets[event.ticket] = ticket
+            self._place_new(ticket)
+            if ticket.state.severity is None:
+                fires.append(Fire(event.at, event.ticket, "severity_suggested",
+                                  ticket.scored.explain(), severity=ticket.scored.severity))
+        fires.extend(self._after_event(ticket, event))
+        self._reschedule(ticket)
+        return fires
+
+    def advance_to(self, until: datetime, inclusive: bool = True) -> list[Fire]:
+        """Fire every timer due at or before ``until`` (strictly before if not inclusive)."""
+        fires: list[Fire] = []
+        heap = self._heap
+        while heap and (heap[0][0] <= until if inclusive else heap[0][0] < until):
+            at, _, tid, version, kind, payload = heapq.heappop(heap)
+            ticket = self.tickets.get(tid)
+            if ticket is None or ticket.version != version:
+                continue  # stale: the ticket changed and was rescheduled
+            self.now = max(self.now or at, at)
+            changed = self._on_timer(ticket, at, kind, payload, fires)
+            if changed:
+                self._reschedule(ticket)
+        if inclusive:
+            self.now = max(self.now or until, until)
+        return fires
+
+    def next_fire(self) -> datetime | None:
+        """The next instant at which anything can fire, across all tickets."""
+        heap = self._heap
+        while heap:
+            at, _, tid, version, _, _ = heap[0]
+            ticket = self.tickets.get(tid)
+            if ticket is not None and ticket.version == version:
+                return at
+            heapq.heappop(heap)
+        return None
+
+    def next_fire_for(self, ticket_id: str) -> datetime | None:
+        ticket = self.tickets.get(ticket_id)
+        if ticket is None:
+            return None
+        times = [at for at, *_ in self._timers(ticket)]
+        return min(times) if times else None
+
+    def set_matrix(self, matrix: Matrix) -> int:
+        """Switch to a new matrix version and recompute every deadline; return the count."""
+        self.matrix = matrix
+        self.calendars = build_calendars(matrix)
+        self._time_triggers = [t for t in matrix.triggers if t.when.unresolved_for]
+        self._event_triggers = [t for t in matrix.triggers if not t.when.sla]
+        self._sla_triggers = [t for t in matrix.triggers if t.when.sla]
+        known = {s.id for s in matrix.severities}
+        self._heap = []
+        count = 0
+        for ticket in self.tickets.values():
+            ticket.scored = score(matrix, ticket.state.intake)
+            if ticket.state.severity not in known and ticket.state.severity is not None:
+                ticket.state.severity = None  # removed severity: fall back to the score
+            self._reschedule(ticket)
+            count += sum(1 for c in ticket.clocks if c.due is not None)
+        return count
+
+    def clocks(self, ticket_id: str) -> list[Clock]:
+        return self.tickets[ticket_id].clocks
+
+    # -- scheduling ---------------------------------------------------------------
+    def _reschedule(self, ticket: Ticket) -> None:
+        ticket.version += 1
+        st = ticket.state
+        ticket.clocks = (ticket_clocks(st, self.matrix, self.calendars, ticket.severity)
+                         if st.open else [])
+        push = heapq.heappush
+        for at, kind, payload in self._timers(ticket):
+            push(self._heap, (at, next(self._seq), st.id, ticket.version, kind, payload))
+
+    def _timers(self, ticket: Ticket) -> Iterable[tuple[datetime, int, Any]]:
+        if not ticket.state.open:
+            return
+        now = self.now
+        for c in ticket.clocks:
+            if c.stopped_at is not None or c.due is None:
+                continue
+            for threshold, at in (("pre_breach", c.pre_breach_at), ("breach", c.due)):
+                if at is not None and (c.name, c.cycle, threshold) not in ticket.fired:
+                    yield (max(at, now) if now else at), _SLA, (c.name, c.cycle, threshold, at)
+        for i, trig in enumerate(self._time_triggers):
+            if trig.id not in ticket.triggers_fired:
+                at = ticket.state.opened_at + trig.when.unresolved_for
+                yield (max(at, now) if now else at), _TRIGGER, i
+        for run in ticket.chains.values():
+            if run.next_at is not None:
+                yield run.next_at, _CHAIN, run.chain
+
+    def _on_timer(self, ticket: Ticket, at: datetime, kind: int, payload: Any,
+                  fires: list[Fire]) -> bool:
+        if kind == _SLA:
+            clock, cycle, threshold, due_at = payload
+            ticket.fired.add((clock, cycle, threshold))
+            c = next(c for c in ticket.clocks if c.name == clock)
+            extra: dict[str, Any] = {"due": c.due, "target": format_duration(c.target),
+                                     "tier": ticket.state.tier, "team": ticket.state.team,
+                                     "business": c.business}
+            if clock == "update":
+                extra["cycle"] = cycle
+            if at > due_at:
+                extra["late"] = True
+            what = "pre-breach" if threshold == "pre_breach" else "breach"
+            reason = (f"{clock} {what}: {format_duration(c.target)} target due "
+                      f"{c.due.isoformat() if c.due else '?'}")
+            if threshold == "pre_breach":
+                reason += f" ({format_duration(c.lead)} lead)"
+            fires.append(Fire(at, ticket.state.id, threshold, reason, clock, ticket.severity,
+                              extra))
+            state = "pre_breach" if threshold == "pre_breach" else "breached"
+            self._run_triggers(ticket, at, self._sla_triggers, fires, sla=(clock, state))
+            return True
+        if kind == _TRIGGER:
+            self._run_triggers(ticket, at, [self._time_triggers[payload]], fires)
+            return True
+        run = ticket.chains[payload]
+        acked = ticket.state.acknowledged_at
+        if acked is not None and acked >= run.started_at:
+            run.next_at = None
+            return True
+        fires.extend(advance_chain(self.matrix, ticket.state.id, ticket.severity,
+                                   ticket.chains, payload, at, self._chain_context(ticket)))
+        return True
+
+    # -- events, triggers and actions ------------------------------------------------
+    def _place_new(self, ticket: Ticket) -> None:
+        st = ticket.state
+        team_id = self.matrix.intake_team or self.matrix.teams[0].id
+        st.team = st.team or team_id
+        st.tier = st.tier or self.matrix.team(team_id).tier
+
+    def _after_event(self, ticket: Ticket, event: TicketEvent) -> list[Fire]:
+        fires: list[Fire] = []
+        st = ticket.state
+        if not st.open:
+            for run in ticket.chains.values():
+                run.next_at = None
+            return fires
+        if event.type == "acknowledged":
+            for run in ticket.chains.values():
+                run.next_at = None
+        if event.type in ("opened", "severity"):
+            self._severity_chain(ticket, event.at, fires)
+            self._route_if_settled(ticket, event, fires)
+        texts = (f"{st.intake.title}. {st.intake.text}",) if event.type == "opened" else ()
+        if event.type == "message":
+            texts = (st.messages[-1],)
+        self._run_triggers(ticket, event.at, self._event_triggers, fires, texts=texts)
+        return fires
+
+    def _severity_chain(self, ticket: Ticket, at: datetime, fires: list[Fire]) -> None:
+        chain = self.matrix.severity(ticket.severity).notify
+        if chain and chain not in ticket.chains:
+            fires.extend(start_chain(self.matrix, ticket.state.id, ticket.severity,
+                                     ticket.chains, chain, at,
+                                     f"{ticket.severity} notification chain",
+                                     self._chain_context(ticket)))
+
+    def _route_if_settled(self, ticket: Ticket, event: TicketEvent, fires: list[Fire]) -> None:
+        """Route to the severity's owning team once the severity is settled: confirmed by
+        Engineering, or set by Support for a severity that needs no confirmation."""
+        st = ticket.state
+        if st.severity is None or not st.severity_history:
+            return
+        sev = self.matrix.severity(st.severity)
+        last = st.severity_history[-1]
+        settled = last.by == "engineering" or (sev.two_stage is None and last.by != "trigger")
+        if settled and sev.route_to and sev.route_to != st.team and st.handoffs == 0:
+            team = self.matrix.team(sev.route_to)
+            fires.append(Fire(event.at, st.id, "route", f"{sev.id} is owned by {team.name}",
+                              severity=sev.id, extra={"from_team": st.team, "team": team.id,
+                                                      "tier": team.tier}))
+            st.team, st.tier = team.id, team.tier
+
+    def _run_triggers(self, ticket: Ticket, at: datetime, triggers: list[Trigger],
+                      fires: list[Fire], sla: tuple[str, str] | None = None,
+                      texts: tuple[str, ...] = ()) -> None:
+        st = ticket.state
+        for trig in triggers:
+            if trig.id in ticket.triggers_fired or not st.open:
+                continue
+            if trig.when.sentiment is not None and not texts and sla is None:
+                continue  # sentiment only judges new customer text
+            facts = Facts(st.intake, ticket.severity, st.tier, texts, at - st.opened_at, sla)
+            reasons = match(trig.when, facts, self.sentiment)
+            if reasons is None:
+                continue
+            ticket.triggers_fired.add(trig.id)
+            why = f"trigger {trig.id}: {', '.join(reasons)}"
+            for action in trig.then:
+                self._act(ticket, at, action, trig, why, fires)
+
+    def _act(self, ticket: Ticket, at: datetime, action: Any, trig: Trigger, why: str,
+             fires: list[Fire]) -> None:
+        st, m = ticket.state, self.matrix
+        base = {"trigger": trig.id}
+        if isinstance(action, Escalate):
+            if action.kind == "functional" or (action.team and not action.to):
+                team = m.team(action.team)
+            else:
+                tier = m.tier_above(st.tier) if action.to == "up" else m.tier(action.to)
+                if tier is None or tier.id == st.tier:
+                    return
+                current = m.team(st.team).function if st.team else None
+                team = m.first_team_in_tier(tier.id, current)
+                if team is None:
+                    return
+            if team.id == st.team:
+                return
+            fires.append(Fire(at, st.id, "escalate", why, severity=ticket.severity,
+                              extra={**base, "mode": action.kind, "from_tier": st.tier,
+                                     "from_team": st.team, "tier": team.tier,
+                                     "team": team.id}))
+            st.team, st.tier = team.id, team.tier
+        elif isinstance(action, Notify):
+            if action.chain not in ticket.chains:
+                fires.extend(start_chain(m, st.id, ticket.severity, ticket.chains,
+                                         action.chain, at, why, self._chain_context(ticket)))
+        elif isinstance(action, BumpSeverity):
+            current = m.severity(ticket.severity)
+            target = (m.severity(action.to) if action.to else
+                      m.severities[max(0, current.rank - action.levels)])
+            if target.rank >= current.rank:
+                return
+            st.severity_history.append(SeverityChange(at, target.id, "trigger", why))
+            st.severity = target.id
+            fires.append(Fire(at, st.id, "severity_bump", why, severity=target.id,
+                              extra={**base, "from": current.id}))
+            self._severity_chain(ticket, at, fires)
+        elif isinstance(action, RequireHandoff):
+            fires.append(Fire(at, st.id, "handoff_required", why, severity=ticket.severity,
+                              extra={**base, "tier": st.tier, "team": st.team}))
+        elif isinstance(action, Prioritize):
+            st.priority = action.level
+            fires.append(Fire(at, st.id, "prioritize", why, severity=ticket.severity,
+                              extra={**base, "priority": action.level}))
+
+    def _chain_context(self, ticket: Ticket) -> dict[str, Any]:
+        return {"tier": ticket.state.tier, "team": ticket.state.team}

@@ -1,0 +1,394 @@
+"""Plain records -> a validated Matrix, collecting every semantic problem."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from datetime import timedelta
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import holidays
+
+from ..calendar import CalendarSpec
+from ..durations import format_duration, parse_duration
+from . import model as m
+from .format import SCHEMA_VERSION, WEEKDAYS
+from .spec import Problem
+from .yamlpos import Path
+
+_HOURS = re.compile(r"(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})")
+
+
+class _Builder:
+    def __init__(self, data: dict[str, Any]) -> None:
+        self.data = data
+        self.problems: list[Problem] = []
+
+    def problem(self, path: Path, message: str) -> None:
+        self.problems.append(Problem(path, message))
+
+    # -- ids and references -------------------------------------------------
+    def unique_ids(self, key: str) -> set[str]:
+        seen: set[str] = set()
+        for i, item in enumerate(self.data.get(key) or []):
+            ident = item.get("id")
+            if ident in seen:
+                self.problem((key, i, "id"), f"duplicate id {ident!r}")
+            seen.add(ident)
+        return seen
+
+    def ref(self, value: str | None, known: set[str] | dict[str, Any], what: str,
+            path: Path) -> None:
+        if value is not None and value not in known:
+            import difflib
+            close = difflib.get_close_matches(value, list(known), n=1, cutoff=0.6)
+            hint = f"; did you mean {close[0]!r}?" if close else ""
+            self.problem(path, f"unknown {what} {value!r}{hint}")
+
+    # -- pieces ----------------------------------------------------------------
+    def calendar(self, cid: str, raw: dict[str, Any]) -> CalendarSpec:
+        path: Path = ("calendars", cid)
+        try:
+            ZoneInfo(raw["timezone"])
+        except (ZoneInfoNotFoundError, ValueError):
+            self.problem((*path, "timezone"), f"unknown time zone {raw['timezone']!r}")
+            raw = {**raw, "timezone": "UTC"}
+        weekly: list[tuple[int, dt.time, dt.time]] = []
+        hours = raw["hours"]
+        if hours != "always":
+            for day_index, day in enumerate(WEEKDAYS):
+                spans = hours.get(day) or []
+                spans = [] if spans == "closed" else [spans] if isinstance(spans, str) else spans
+                for j, span in enumerate(spans):
+                    index = (j,) if isinstance(hours.get(day), list) else ()
+                    where = (*path, "hours", day, *index)
+                    parsed = self.span(span, where)
+                    if parsed:
+                        weekly.append((day_index, *parsed))
+            if not weekly:
+                self.problem((*path, "hours"), "the calendar is never open")
+        hol = raw.get("holidays") or {}
+        country, subdiv = hol.get("country"), hol.get("subdivision")
+        if country is not None:
+            supported = holidays.list_supported_countries()
+            if country not in supported:
+                self.problem((*path, "holidays", "country"),
+                             f"unknown holiday country {country!r}")
+                country = None
+            elif subdiv is not None and subdiv not in supported[country]:
+                self.problem((*path, "holidays", "subdivision"),
+                             f"{country} has no subdivision {subdiv!r}")
+                subdiv = None
+        elif subdiv is not None:
+            self.problem((*path, "holidays", "subdivision"), "a subdivision needs a country")
+        dates = frozenset(d if isinstance(d, dt.date) else dt.date.fromisoformat(d)
+                          for d in hol.get("dates") or [])
+        return CalendarSpec(id=cid, timezone=raw["timezone"], always=hours == "always",
+                            weekly=tuple(weekly), holiday_country=country,
+                            holiday_subdivision=subdiv, holiday_dates=dates)
+
+    def span(self, text: str, path: Path) -> tuple[dt.time, dt.time] | None:
+        h1, m1, h2, m2 = (int(x) for x in _HOURS.fullmatch(text.strip()).groups())
+        if h1 > 23 or m1 > 59 or h2 > 24 or m2 > 59 or (h2 == 24 and m2):
+            self.problem(path, f"{text!r} is not a valid time range")
+            return None
+        start, end = dt.time(h1, m1), dt.time(0) if h2 == 24 else dt.time(h2, m2)
+        if end != dt.time(0) and end <= start:
+            self.problem(path, f"{text!r} ends before it starts")
+            return None
+        return start, end
+
+    def conditions(self, raw: dict[str, Any], path: Path) -> m.Conditions:
+        def as_set(value: Any) -> frozenset[str] | None:
+            if value is None:
+                return None
+            return frozenset([value] if isinstance(value, str) else value)
+
+        users = raw.get("users_affected_pct")
+        if isinstance(users, int | float) and not isinstance(users, bool):
+            users = m.NumRange(gte=users, lte=users)
+        elif isinstance(users, dict):
+            users = m.NumRange(**users)
+            if users.is_empty():
+                self.problem((*path, "users_affected_pct"),
+                             "this range contradicts itself: no value can match it")
+        sentiment = raw.get("sentiment")
+        sla = raw.get("sla")
+        return m.Conditions(
+            users_affected_pct=users,
+            workaround=as_set(raw.get("workaround")),
+            revenue_risk=raw.get("revenue_risk"),
+            security_breach=raw.get("security_breach"),
+            account_tier=as_set(raw.get("account_tier")),
+            category=as_set(raw.get("category")),
+            keywords=tuple(k.lower() for k in raw.get("keywords") or ()),
+            severity=as_set(raw.get("severity")),
+            tier=as_set(raw.get("tier")),
+            unresolved_for=_dur(raw.get("unresolved_for")),
+            sentiment=None if sentiment is None else m.SentimentRule(
+                below=sentiment.get("below"),
+                phrases=tuple(p.lower() for p in sentiment.get("phrases") or ())),
+            sla=None if sla is None else m.SlaCondition(sla["clock"], sla["state"]),
+        )
+
+    def severity(self, rank: int, raw: dict[str, Any]) -> m.Severity:
+        path: Path = ("severities", rank)
+        t = raw["targets"]
+        targets = m.Targets(t["calendar"], _dur(t.get("response")), _dur(t.get("update")),
+                            _dur(t.get("resolution")))
+        if targets.response is None and "response" not in t:
+            self.problem((*path, "targets"), "a severity needs a response target")
+        if targets.response and targets.resolution and targets.resolution < targets.response:
+            self.problem((*path, "targets", "resolution"),
+                         f"{format_duration(targets.resolution)} is shorter than the response "
+                         f"target {format_duration(targets.response)}")
+        two = raw.get("two_stage")
+        sev = m.Severity(
+            id=raw["id"], name=raw["name"], color=raw["color"], rank=rank,
+            issue=raw.get("issue", ""),
+            criteria=tuple(
+                m.Criterion(self.conditions(c["when"], (*path, "criteria", i, "when")),
+                            c.get("reason") or "")
+                for i, c in enumerate(raw.get("criteria") or [])),
+            targets=targets,
+            pre_breach={k: d for k, v in (raw.get("pre_breach") or {}).items()
+                        if (d := _dur(v)) is not None},
+            two_stage=None if two is None else m.TwoStage(
+                _dur(two["initial"]) or timedelta(0), _dur(two["confirm"]) or timedelta(0)),
+            route_to=raw.get("route_to"),
+            roles={k: m.RoleDuty(v["role"], v.get("duty", ""))
+                   for k, v in (raw.get("roles") or {}).items()},
+            notify=raw.get("notify"), decision=raw.get("decision"),
+        )
+        for clock, lead in sev.pre_breach.items():
+            target = sev.target(clock)
+            if target is None:
+                self.problem((*path, "pre_breach", clock),
+                             f"there is no {clock} target to warn before")
+            elif lead >= target:
+                self.problem((*path, "pre_breach", clock),
+                             f"lead time {format_duration(lead)} is not shorter than the "
+                             f"{clock} target {format_duration(target)}")
+        return sev
+
+    def action(self, raw: dict[str, Any], path: Path) -> m.Action:
+        (kind, value), = raw.items()
+        if kind == "escalate":
+            if value["kind"] == "functional" and not value.get("team"):
+                self.problem((*path, "escalate"), "a functional escalation needs a team")
+            if value["kind"] == "hierarchical" and not (value.get("to") or value.get("team")):
+                self.problem((*path, "escalate"), "a hierarchical escalation needs `to` or `team`")
+            return m.Escalate(value["kind"], value.get("team"), value.get("to"))
+        if kind == "notify":
+            return m.Notify(value)
+        if kind == "bump_severity":
+            return m.BumpSeverity(to=value) if isinstance(value, str) else m.BumpSeverity(value)
+        if kind == "require_handoff":
+            return m.RequireHandoff()
+        return m.Prioritize(value)
+
+    # -- whole matrix ------------------------------------------------------------
+    def build(self) -> m.Matrix | None:
+        d = self.data
+        if d.get("schema_version") != SCHEMA_VERSION:
+            self.problem(("schema_version",), f"this build reads schema_version {SCHEMA_VERSION}, "
+                                             f"not {d.get('schema_version')!r}")
+        tier_ids = self.unique_ids("tiers")
+        team_ids = self.unique_ids("teams")
+        role_ids = self.unique_ids("roles")
+        contact_ids = self.unique_ids("contacts")
+        sev_ids = self.unique_ids("severities")
+        self.unique_ids("triggers")
+        chains_raw: dict[str, Any] = d.get("chains") or {}
+        levels: dict[int, str] = {}
+        for i, t in enumerate(d["tiers"]):
+            if t["level"] in levels:
+                self.problem(("tiers", i, "level"),
+                             f"level {t['level']} is already used by tier {levels[t['level']]}")
+            levels[t["level"]] = t["id"]
+        for i, t in enumerate(d["teams"]):
+            self.ref(t["tier"], tier_ids, "tier", ("teams", i, "tier"))
+        for i, r in enumerate(d.get("roles") or []):
+            self.ref(r.get("tier"), tier_ids, "tier", ("roles", i, "tier"))
+        for i, c in enumerate(d.get("contacts") or []):
+            self.ref(c.get("role"), role_ids, "role", ("contacts", i, "role"))
+            self.ref(c.get("team"), team_ids, "team", ("contacts", i, "team"))
+
+        calendars = {cid: self.calendar(cid, raw) for cid, raw in d["calendars"].items()}
+        chains = self.chains(chains_raw, contact_ids)
+        severities = tuple(self.severity(i, s) for i, s in enumerate(d["severities"]))
+        for i, s in enumerate(severities):
+            p: Path = ("severities", i)
+            self.ref(s.targets.calendar, calendars, "calendar", (*p, "targets", "calendar"))
+            self.ref(s.route_to, team_ids, "team", (*p, "route_to"))
+            self.ref(s.notify, chains_raw, "chain", (*p, "notify"))
+            self.ref(s.decision, role_ids, "role", (*p, "decision"))
+            for fn, duty in s.roles.items():
+                self.ref(duty.role, role_ids, "role", (*p, "roles", fn, "role"))
+            if i < 2 and s.notify in chains:
+                self.require_backups(s, chains[s.notify], i)
+        self.contradictions(severities)
+        self.ref(d.get("default_severity"), sev_ids, "severity", ("default_severity",))
+        self.ref(d.get("intake_team"), team_ids, "team", ("intake_team",))
+
+        triggers = []
+        for i, raw in enumerate(d.get("triggers") or []):
+            p = ("triggers", i)
+            when = self.conditions(raw["when"], (*p, "when"))
+            for sid in when.severity or ():
+                self.ref(sid, sev_ids, "severity", (*p, "when", "severity"))
+            for tid in when.tier or ():
+                self.ref(tid, tier_ids, "tier", (*p, "when", "tier"))
+            actions = []
+            for j, a in enumerate(raw["then"]):
+                action = self.action(a, (*p, "then", j))
+                ap: Path = (*p, "then", j)
+                if isinstance(action, m.Escalate):
+                    self.ref(action.team, team_ids, "team", (*ap, "escalate", "team"))
+                    if action.to not in (None, "up"):
+                        self.ref(action.to, tier_ids, "tier", (*ap, "escalate", "to"))
+                elif isinstance(action, m.Notify):
+                    self.ref(action.chain, chains_raw, "chain", (*ap, "notify"))
+                elif isinstance(action, m.BumpSeverity) and action.to:
+                    self.ref(action.to, sev_ids, "severity", (*ap, "bump_severity"))
+                actions.append(action)
+            triggers.append(m.Trigger(raw["id"], when, tuple(actions), raw.get("description", "")))
+
+        authority = []
+        seen_auth: set[tuple[str, str]] = set()
+        for i, a in enumerate(d.get("authority") or []):
+            self.ref(a["role"], role_ids, "role", ("authority", i, "role"))
+            for sid in a.get("severities") or []:
+                self.ref(sid, sev_ids, "severity", ("authority", i, "severities"))
+            if (a["action"], a["role"]) in seen_auth:
+                self.problem(("authority", i),
+                             f"{a['role']} already has authority for {a['action']}")
+            seen_auth.add((a["action"], a["role"]))
+            sevs = frozenset(a["severities"]) if a.get("severities") else None
+            authority.append(m.Authority(a["action"], a["role"], a.get("limit"),
+                                         a.get("unit", ""), sevs))
+        if self.problems:
+            return None
+        return m.Matrix(
+            schema_version=d["schema_version"], name=d["name"],
+            description=d.get("description", ""), calendars=calendars,
+            tiers=tuple(m.Tier(t["id"], t["name"], t["level"]) for t in d["tiers"]),
+            teams=tuple(m.Team(t["id"], t["name"], t["tier"], t["function"]) for t in d["teams"]),
+            severities=severities,
+            roles=tuple(m.Role(r["id"], r["name"], r.get("tier")) for r in d.get("roles") or []),
+            contacts=tuple(
+                m.Contact(c["id"], c["name"], c.get("role"), c.get("team"),
+                          {k: c[k] for k in ("email", "slack", "teams", "pagerduty", "webhook")
+                           if k in c})
+                for c in d.get("contacts") or []),
+            chains=chains, default_severity=d.get("default_severity"),
+            intake_team=d.get("intake_team"), triggers=tuple(triggers),
+            authority=tuple(authority),
+            layout={k: (float(v["x"]), float(v["y"])) for k, v in (d.get("layout") or {}).items()},
+            source=d,
+        )
+
+    def chains(self, raw: dict[str, Any], contacts: set[str]) -> dict[str, m.Chain]:
+        out: dict[str, m.Chain] = {}
+        for cid, c in raw.items():
+            steps = []
+            for j, s in enumerate(c["steps"]):
+                p: Path = ("chains", cid, "steps", j)
+                self.ref(s["primary"], contacts, "contact", (*p, "primary"))
+                self.ref(s.get("backup"), contacts, "contact", (*p, "backup"))
+                for k, cc in enumerate(s.get("cc") or []):
+                    self.ref(cc, contacts, "contact", (*p, "cc", k))
+                if s.get("backup") and s.get("backup") == s["primary"]:
+                    self.problem((*p, "backup"), "the backup is the same contact as the primary")
+                steps.append(m.ChainStep(s["primary"], s["channel"], s.get("backup"),
+                                         tuple(s.get("cc") or ()), _dur(s.get("ack_timeout"))))
+            self.ref(c.get("next"), raw, "chain", ("chains", cid, "next"))
+            out[cid] = m.Chain(cid, tuple(steps), c.get("repeat", 1), c.get("next"),
+                               c.get("description", ""))
+        for cid in out:  # follow `next` links; a chain reached twice is a cycle
+            seen = [cid]
+            nxt = out[cid].next
+            while nxt in out:
+                if nxt in seen:
+                    cycle = seen[seen.index(nxt):]
+                    if nxt == cid and cid == min(cycle):  # report each cycle once
+                        self.problem(("chains", cid, "next"), "cycle in chains: "
+                                     + " -> ".join([*seen, nxt]) + " (use `repeat` to loop)")
+                    break
+                seen.append(nxt)
+                nxt = out[nxt].next
+        return out
+
+    def require_backups(self, sev: m.Severity, chain: m.Chain, rank: int) -> None:
+        for j, step in enumerate(chain.steps):
+            if step.backup is None:
+                self.problem(("chains", chain.id, "steps", j),
+                             f"{sev.id} is notified through chain {chain.id!r}, and a P1 or P2 "
+                             "chain needs a backup on every step")
+
+    def contradictions(self, severities: tuple[m.Severity, ...]) -> None:
+        """A rule of a lower severity that a higher severity's rule always wins over, or the
+        same conditions assigned to two severities, contradict each other."""
+        for lo in severities:
+            for j, rule in enumerate(lo.criteria):
+                for hi in severities[: lo.rank]:
+                    for k, other in enumerate(hi.criteria):
+                        if _subsumes(other.when, rule.when):
+                            same = _subsumes(rule.when, other.when)
+                            self.problem(
+                                ("severities", lo.rank, "criteria", j),
+                                f"contradicts {hi.id} criteria[{k}]: "
+                                + ("the same conditions give two severities" if same else
+                                   f"every ticket it matches is already {hi.id}"))
+                            break
+
+
+def _dur(value: str | None) -> timedelta | None:
+    """A duration, or None when absent or malformed (the structural check reports those)."""
+    try:
+        return None if value is None else parse_duration(value)
+    except (ValueError, TypeError):
+        return None
+
+
+_SCORED = ("workaround", "account_tier", "category", "severity", "tier")
+
+
+def _subsumes(wide: m.Conditions, narrow: m.Conditions) -> bool:
+    """True when every intake that satisfies ``narrow`` also satisfies ``wide``."""
+    for name in _SCORED:
+        w, n = getattr(wide, name), getattr(narrow, name)
+        if w is not None and (n is None or not n <= w):
+            return False
+    for name in ("revenue_risk", "security_breach"):
+        w, n = getattr(wide, name), getattr(narrow, name)
+        if w is not None and w != n:
+            return False
+    if wide.users_affected_pct is not None and (
+            narrow.users_affected_pct is None
+            or not narrow.users_affected_pct.within(wide.users_affected_pct)):
+        return False
+    if wide.keywords and not set(narrow.keywords) >= set(wide.keywords):
+        return False
+    # time, sentiment and SLA conditions make a rule situational: never call it subsumed
+    return not (wide.unresolved_for or wide.sentiment or wide.sla)
+
+
+def build_matrix(data: Any, known: list[Problem] | None = None
+                 ) -> tuple[m.Matrix | None, list[Problem]]:
+    """Build a Matrix and return it, or None with every problem found.
+
+    ``known`` are structural problems already found; the semantic checks then still run
+    as far as the malformed records allow, so one pass reports everything."""
+    known = list(known or [])
+    builder = _Builder(data)
+    try:
+        matrix = builder.build()
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        if not known:  # a structurally valid file must always build
+            builder.problem((), f"cannot build the matrix: {exc!r}")
+        matrix = None
+    seen = {p.path for p in known}
+    problems = known + [p for p in builder.problems if p.path not in seen]
+    return (matrix if not problems else None), problems

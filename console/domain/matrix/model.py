@@ -1,0 +1,298 @@
+"""The matrix as validated, immutable domain objects."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+from ..calendar import CalendarSpec
+
+
+@dataclass(frozen=True, slots=True)
+class NumRange:
+    gt: float | None = None
+    gte: float | None = None
+    lt: float | None = None
+    lte: float | None = None
+
+    def contains(self, x: float) -> bool:
+        return not (
+            (self.gt is not None and x <= self.gt) or (self.gte is not None and x < self.gte)
+            or (self.lt is not None and x >= self.lt) or (self.lte is not None and x > self.lte)
+        )
+
+    def bounds(self) -> tuple[float, bool, float, bool]:
+        """(low, low_inclusive, high, high_inclusive) with infinities for open ends."""
+        low, low_inc = float("-inf"), True
+        if self.gte is not None:
+            low, low_inc = self.gte, True
+        if self.gt is not None and (self.gt >= low):
+            low, low_inc = self.gt, False
+        high, high_inc = float("inf"), True
+        if self.lte is not None:
+            high, high_inc = self.lte, True
+        if self.lt is not None and self.lt <= high:
+            high, high_inc = self.lt, False
+        return low, low_inc, high, high_inc
+
+    def is_empty(self) -> bool:
+        low, low_inc, high, high_inc = self.bounds()
+        return low > high or (low == high and not (low_inc and high_inc))
+
+    def within(self, other: NumRange) -> bool:
+        """Every number in self is also in other."""
+        if self.is_empty():
+            return True
+        a_lo, a_li, a_hi, a_hi_inc = self.bounds()
+        b_lo, b_li, b_hi, b_hi_inc = other.bounds()
+        low_ok = a_lo > b_lo or (a_lo == b_lo and (b_li or not a_li))
+        high_ok = a_hi < b_hi or (a_hi == b_hi and (b_hi_inc or not a_hi_inc))
+        return low_ok and high_ok
+
+    def describe(self, noun: str) -> str:
+        parts = []
+        for op, word in (("gt", "over"), ("gte", "at least"), ("lt", "under"),
+                         ("lte", "at most")):
+            value = getattr(self, op)
+            if value is not None:
+                parts.append(f"{word} {value:g}")
+        return f"{noun} {' and '.join(parts)}"
+
+
+@dataclass(frozen=True, slots=True)
+class SentimentRule:
+    below: float | None = None
+    phrases: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class SlaCondition:
+    clock: str
+    state: str  # pre_breach | breached
+
+
+@dataclass(frozen=True, slots=True)
+class Conditions:
+    users_affected_pct: NumRange | None = None
+    workaround: frozenset[str] | None = None
+    revenue_risk: bool | None = None
+    security_breach: bool | None = None
+    account_tier: frozenset[str] | None = None
+    category: frozenset[str] | None = None
+    keywords: tuple[str, ...] = ()
+    severity: frozenset[str] | None = None
+    tier: frozenset[str] | None = None
+    unresolved_for: timedelta | None = None
+    sentiment: SentimentRule | None = None
+    sla: SlaCondition | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Criterion:
+    when: Conditions
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class Targets:
+    calendar: str
+    response: timedelta | None
+    update: timedelta | None
+    resolution: timedelta | None
+
+
+@dataclass(frozen=True, slots=True)
+class TwoStage:
+    initial: timedelta
+    confirm: timedelta
+
+
+@dataclass(frozen=True, slots=True)
+class RoleDuty:
+    role: str
+    duty: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Severity:
+    id: str
+    name: str
+    color: str
+    rank: int  # 0 = most severe
+    issue: str = ""
+    criteria: tuple[Criterion, ...] = ()
+    targets: Targets = Targets("24x7", None, None, None)
+    pre_breach: dict[str, timedelta] = field(default_factory=dict)
+    two_stage: TwoStage | None = None
+    route_to: str | None = None
+    roles: dict[str, RoleDuty] = field(default_factory=dict)
+    notify: str | None = None
+    decision: str | None = None
+
+    def target(self, clock: str) -> timedelta | None:
+        if clock in ("response", "update", "resolution"):
+            return getattr(self.targets, clock)
+        if self.two_stage is None:
+            return None
+        return self.two_stage.initial if clock == "initial_severity" else self.two_stage.confirm
+
+    def lead_time(self, clock: str) -> timedelta | None:
+        """Pre-breach lead: explicit, else 15 minutes, or a third of targets of 30m or less."""
+        target = self.target(clock)
+        if target is None:
+            return None
+        if clock in self.pre_breach:
+            return self.pre_breach[clock]
+        return target / 3 if target <= timedelta(minutes=30) else timedelta(minutes=15)
+
+
+@dataclass(frozen=True, slots=True)
+class Tier:
+    id: str
+    name: str
+    level: int
+
+
+@dataclass(frozen=True, slots=True)
+class Team:
+    id: str
+    name: str
+    tier: str
+    function: str
+
+
+@dataclass(frozen=True, slots=True)
+class Role:
+    id: str
+    name: str
+    tier: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Contact:
+    id: str
+    name: str
+    role: str | None = None
+    team: str | None = None
+    addresses: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class ChainStep:
+    primary: str
+    channel: str
+    backup: str | None = None
+    cc: tuple[str, ...] = ()
+    ack_timeout: timedelta | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Chain:
+    id: str
+    steps: tuple[ChainStep, ...]
+    repeat: int = 1
+    next: str | None = None
+    description: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Escalate:
+    kind: str  # functional | hierarchical
+    team: str | None = None
+    to: str | None = None  # "up", a tier id
+
+
+@dataclass(frozen=True, slots=True)
+class Notify:
+    chain: str
+
+
+@dataclass(frozen=True, slots=True)
+class BumpSeverity:
+    levels: int = 1
+    to: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class RequireHandoff:
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class Prioritize:
+    level: str = "high"
+
+
+Action = Escalate | Notify | BumpSeverity | RequireHandoff | Prioritize
+
+
+@dataclass(frozen=True, slots=True)
+class Trigger:
+    id: str
+    when: Conditions
+    then: tuple[Action, ...]
+    description: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Authority:
+    action: str
+    role: str
+    limit: float | None = None
+    unit: str = ""
+    severities: frozenset[str] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Matrix:
+    schema_version: int
+    name: str
+    calendars: dict[str, CalendarSpec]
+    tiers: tuple[Tier, ...]
+    teams: tuple[Team, ...]
+    severities: tuple[Severity, ...]
+    description: str = ""
+    roles: tuple[Role, ...] = ()
+    contacts: tuple[Contact, ...] = ()
+    chains: dict[str, Chain] = field(default_factory=dict)
+    default_severity: str | None = None
+    intake_team: str | None = None
+    triggers: tuple[Trigger, ...] = ()
+    authority: tuple[Authority, ...] = ()
+    layout: dict[str, tuple[float, float]] = field(default_factory=dict)
+    source: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
+
+    def severity(self, severity_id: str) -> Severity:
+        for s in self.severities:
+            if s.id == severity_id:
+                return s
+        raise KeyError(severity_id)
+
+    def tier(self, tier_id: str) -> Tier:
+        return next(t for t in self.tiers if t.id == tier_id)
+
+    def team(self, team_id: str) -> Team:
+        return next(t for t in self.teams if t.id == team_id)
+
+    def tiers_by_level(self) -> list[Tier]:
+        return sorted(self.tiers, key=lambda t: t.level)
+
+    def tier_above(self, tier_id: str) -> Tier | None:
+        """The next tier up the hierarchy, or None at the top."""
+        level = self.tier(tier_id).level
+        higher = [t for t in self.tiers_by_level() if t.level > level]
+        return higher[0] if higher else None
+
+    def first_team_in_tier(self, tier_id: str, function: str | None = None) -> Team | None:
+        teams = [t for t in self.teams if t.tier == tier_id]
+        preferred = [t for t in teams if function and t.function == function]
+        return (preferred or teams or [None])[0]
+
+    def approvers(self, action: str, amount: float | None = None,
+                  severity: str | None = None) -> list[Authority]:
+        """Authority rows that allow ``action`` (at ``amount``), lowest limit first."""
+        rows = [a for a in self.authority if a.action == action
+                and (a.severities is None or severity is None or severity in a.severities)
+                and (amount is None or a.limit is None or amount <= a.limit)]
+        return sorted(rows, key=lambda a: float("inf") if a.limit is None else a.limit)

@@ -1,0 +1,169 @@
+"""Ticket events and the ticket state they fold into.
+
+The same fold serves the engine, the simulate command and the store's projection:
+state is a pure function of a ticket's events in order.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+EVENT_TYPES = (
+    "opened", "severity", "responded", "update_sent", "status", "message",
+    "acknowledged", "resolved", "reopened", "escalated", "assigned", "handoff_submitted",
+)
+WORKAROUNDS = ("none", "partial", "full")
+
+
+@dataclass(frozen=True, slots=True)
+class TicketEvent:
+    """One immutable thing that happened to a ticket."""
+
+    at: datetime
+    ticket: str
+    type: str
+    data: dict[str, Any] = field(default_factory=dict)
+    author: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Intake:
+    """The facts severity scoring and triggers look at."""
+
+    title: str = ""
+    text: str = ""
+    account: str = ""
+    account_tier: str = ""
+    users_affected_pct: float = 0.0
+    workaround: str = "full"
+    revenue_risk: bool = False
+    security_breach: bool = False
+    category: str = ""
+
+    @classmethod
+    def from_data(cls, data: dict[str, Any]) -> Intake:
+        return cls(
+            title=str(data.get("title") or ""), text=str(data.get("text") or ""),
+            account=str(data.get("account") or ""),
+            account_tier=str(data.get("account_tier") or ""),
+            users_affected_pct=float(data.get("users_affected_pct") or 0.0),
+            workaround=str(data.get("workaround") or "full"),
+            revenue_risk=bool(data.get("revenue_risk", False)),
+            security_breach=bool(data.get("security_breach", False)),
+            category=str(data.get("category") or ""),
+        )
+
+
+@dataclass(slots=True)
+class SeverityChange:
+    at: datetime
+    severity: str
+    by: str  # support | engineering | trigger | intake
+    reason: str = ""
+
+
+@dataclass(slots=True)
+class TicketState:
+    """Everything the clocks, triggers and the queue need to know about one ticket."""
+
+    id: str
+    opened_at: datetime
+    intake: Intake
+    severity: str | None = None          # set by a person or a trigger; None = use scored
+    severity_history: list[SeverityChange] = field(default_factory=list)
+    initial_set_at: datetime | None = None
+    confirmed_at: datetime | None = None
+    responded_at: datetime | None = None
+    last_update_at: datetime | None = None
+    updates_sent: int = 0
+    status: str = "open"                 # open | waiting_on_customer | resolved
+    pauses: list[tuple[datetime, datetime | None]] = field(default_factory=list)
+    resolved_at: datetime | None = None
+    acknowledged_at: datetime | None = None
+    tier: str | None = None
+    team: str | None = None
+    owner: str = ""
+    priority: str = "normal"
+    messages: list[str] = field(default_factory=list)
+    handoffs: int = 0
+
+    @property
+    def paused(self) -> bool:
+        return bool(self.pauses) and self.pauses[-1][1] is None
+
+    @property
+    def open(self) -> bool:
+        return self.resolved_at is None
+
+
+def open_ticket(event: TicketEvent) -> TicketState:
+    state = TicketState(id=event.ticket, opened_at=event.at, intake=Intake.from_data(event.data))
+    state.owner = str(event.data.get("owner") or "")
+    if event.data.get("severity"):
+        _set_severity(state, event.at, str(event.data["severity"]),
+                      str(event.data.get("by") or "support"), str(event.data.get("reason") or ""))
+    return state
+
+
+def _set_severity(state: TicketState, at: datetime, severity: str, by: str, reason: str) -> None:
+    state.severity_history.append(SeverityChange(at, severity, by, reason))
+    state.severity = severity
+    if by == "engineering":
+        state.confirmed_at = state.confirmed_at or at
+        state.initial_set_at = state.initial_set_at or at
+    elif by in ("support", "intake"):
+        state.initial_set_at = state.initial_set_at or at
+
+
+def apply_event(state: TicketState | None, event: TicketEvent) -> TicketState | None:
+    """Fold one event into the state (mutating it). Returns the state, new for `opened`.
+
+    Events for a ticket that was never opened are ignored: the fold is total, so an
+    out-of-order or foreign event can never crash a projection."""
+    if event.type == "opened":
+        return open_ticket(event) if state is None else state
+    if state is None:
+        return None
+    d, at = event.data, event.at
+    kind = event.type
+    if kind == "severity":
+        _set_severity(state, at, str(d["severity"]), str(d.get("by") or "support"),
+                      str(d.get("reason") or ""))
+    elif kind == "responded":
+        state.responded_at = state.responded_at or at
+    elif kind == "update_sent":
+        state.last_update_at = at
+        state.updates_sent += 1
+        state.responded_at = state.responded_at or at
+    elif kind == "status":
+        _set_status(state, at, str(d.get("status") or "open"))
+    elif kind == "message":
+        state.messages.append(str(d.get("text") or ""))
+    elif kind == "acknowledged":
+        state.acknowledged_at = at
+    elif kind == "resolved":
+        if state.paused:
+            state.pauses[-1] = (state.pauses[-1][0], at)
+        state.resolved_at = at
+        state.status = "resolved"
+    elif kind == "reopened":
+        state.resolved_at = None
+        state.status = "open"
+    elif kind in ("escalated", "assigned"):
+        state.team = d.get("team", state.team)
+        state.tier = d.get("tier", state.tier)
+        state.owner = d.get("owner", state.owner)
+    elif kind == "handoff_submitted":
+        state.handoffs += 1
+    return state
+
+
+def _set_status(state: TicketState, at: datetime, status: str) -> None:
+    if status == "waiting_on_customer" and not state.paused and state.open:
+        state.pauses.append((at, None))
+        state.status = status
+    elif status == "open" and state.paused:
+        state.pauses[-1] = (state.pauses[-1][0], at)
+        state.status = "open"

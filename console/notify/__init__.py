@@ -1,0 +1,1 @@
+"""Delivery channels (desktop, Slack, Teams, email, PagerDuty), the outbox and retries."""

@@ -1,0 +1,1 @@
+"""Qt widgets, item models, the flowchart scene, dialogs, tray and wall screen."""
