@@ -1,0 +1,18 @@
+"""Customer sentiment from VADER (vaderSentiment), behind the domain's scorer protocol."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+
+@lru_cache(maxsize=1)
+def _analyzer():  # type: ignore[no-untyped-def]
+    # Loading VADER reads its lexicon from disk, so it happens once, on first use.
+    from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
+
+    return SentimentIntensityAnalyzer()
+
+
+def vader_compound(text: str) -> float:
+    """VADER's compound score for ``text``: -1 (most negative) to 1 (most positive)."""
+    return float(_analyzer().polarity_scores(text)["compound"])

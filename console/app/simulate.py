@@ -1,0 +1,127 @@
+"""``escalation-console simulate``: replay ticket events through the engine.
+
+Input is JSON Lines, one event a line: ``{"at": ISO-8601, "ticket": ID, "type": T, ...}``.
+Output is what the engine fires, one JSON object a line, in time order.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from console.domain.engine import Engine
+from console.domain.fires import Fire
+from console.domain.matrix import Matrix
+from console.domain.scoring import SentimentScorer
+from console.domain.tickets import WORKAROUNDS, TicketEvent
+
+INPUT_TYPES = ("opened", "severity", "responded", "update_sent", "status", "message",
+               "acknowledged", "resolved", "reopened")
+
+
+@dataclass(frozen=True, slots=True)
+class BadLine:
+    line: int
+    reason: str
+
+
+def parse_instant(value: Any, field: str = "at") -> datetime:
+    """An ISO-8601 instant with a UTC offset; naive times are refused, not guessed."""
+    if not isinstance(value, str):
+        raise ValueError(f"{field}: expected an ISO-8601 time, got {value!r}")
+    try:
+        at = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise ValueError(f"{field}: {value!r} is not an ISO-8601 time") from None
+    if at.tzinfo is None:
+        raise ValueError(f"{field}: {value!r} has no UTC offset; add one, e.g. +00:00")
+    return at
+
+
+def _number(data: dict[str, Any], key: str, low: float, high: float) -> None:
+    value = data.get(key)
+    if value is None:
+        return
+    if isinstance(value, bool) or not isinstance(value, int | float) or not low <= value <= high:
+        raise ValueError(f"{key}: expected a number from {low:g} to {high:g}, got {value!r}")
+
+
+def _choice(data: dict[str, Any], key: str, options: Iterable[str], required: bool) -> None:
+    value = data.get(key)
+    if value is None and not required:
+        return
+    if value not in options:
+        raise ValueError(f"{key}: expected one of {', '.join(options)}, got {value!r}")
+
+
+def parse_event(obj: Any, matrix: Matrix) -> TicketEvent:
+    """Validate one decoded line and turn it into a TicketEvent."""
+    if not isinstance(obj, dict):
+        raise ValueError("expected a JSON object")
+    at = parse_instant(obj.get("at"))
+    ticket = obj.get("ticket")
+    if not isinstance(ticket, str | int) or isinstance(ticket, bool) or str(ticket) == "":
+        raise ValueError(f"ticket: expected an id, got {ticket!r}")
+    kind = obj.get("type")
+    if kind not in INPUT_TYPES:
+        raise ValueError(f"type: expected one of {', '.join(INPUT_TYPES)}, got {kind!r}")
+    data = {k: v for k, v in obj.items() if k not in ("at", "ticket", "type")}
+    severities = [s.id for s in matrix.severities]
+    if kind == "opened":
+        _number(data, "users_affected_pct", 0, 100)
+        _choice(data, "workaround", WORKAROUNDS, required=False)
+        _choice(data, "severity", severities, required=False)
+        for key in ("revenue_risk", "security_breach"):
+            if key in data and not isinstance(data[key], bool):
+                raise ValueError(f"{key}: expected true or false, got {data[key]!r}")
+    elif kind == "severity":
+        _choice(data, "severity", severities, required=True)
+        _choice(data, "by", ("support", "engineering"), required=False)
+    elif kind == "status":
+        _choice(data, "status", ("waiting_on_customer", "open"), required=True)
+    elif kind == "message" and not isinstance(data.get("text"), str):
+        raise ValueError(f"text: expected the customer's text, got {data.get('text')!r}")
+    author = str(data.get("by") or "") if kind != "severity" else str(data.get("by") or "support")
+    return TicketEvent(at, str(ticket), kind, data, author)
+
+
+def read_events(lines: Iterable[str], matrix: Matrix, strict: bool = False,
+                on_bad: Callable[[BadLine], None] | None = None) -> list[TicketEvent]:
+    """Parse JSONL; bad lines go to ``on_bad``. In strict mode the first bad line stops."""
+    events: list[TicketEvent] = []
+    for number, line in enumerate(lines, start=1):
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        try:
+            events.append(parse_event(json.loads(line), matrix))
+        except json.JSONDecodeError as exc:
+            bad = BadLine(number, f"not valid JSON: {exc.msg} at column {exc.colno}")
+        except ValueError as exc:
+            bad = BadLine(number, str(exc))
+        else:
+            continue
+        if on_bad is not None:
+            on_bad(bad)
+        if strict:
+            break
+    # stable: events at the same instant keep their file order
+    events.sort(key=lambda e: e.at)
+    return events
+
+
+def simulate(matrix: Matrix, events: list[TicketEvent], until: datetime | None = None,
+             sentiment: SentimentScorer | None = None) -> Iterator[Fire]:
+    """Replay events in time order and yield every fire, up to ``until`` (default: the
+    last event's time)."""
+    engine = Engine(matrix, sentiment=sentiment)
+    if until is None and events:
+        until = events[-1].at
+    for event in events:
+        if until is not None and event.at > until:
+            break
+        yield from engine.apply(event)
+    if until is not None:
+        yield from engine.advance_to(until)

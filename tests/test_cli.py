@@ -1,0 +1,189 @@
+"""The command line as a user runs it: real subprocesses, real files."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+import console
+from console.paths import default_matrix_path
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLES = ROOT / "examples"
+
+
+def run(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "console", *args], capture_output=True,
+                          text=True, input=stdin, timeout=60, cwd=ROOT)
+
+
+def fires(stdout: str) -> list[dict]:
+    return [json.loads(line) for line in stdout.splitlines()]
+
+
+def test_version_prints_the_package_version():
+    result = run("--version")
+    assert result.returncode == 0
+    assert result.stdout.strip() == f"escalation-console {console.__version__}"
+
+
+def test_help_lists_the_commands():
+    result = run("--help")
+    assert result.returncode == 0
+    for word in ("matrix", "simulate", "--data-dir", "--version"):
+        assert word in result.stdout
+
+
+def test_validate_exits_zero_for_the_shipped_matrices():
+    result = run("matrix", "validate", str(default_matrix_path()),
+                 str(ROOT / "matrices" / "business-hours.yaml"))
+    assert result.returncode == 0, result.stdout
+    assert result.stdout.count(": valid") == 2
+
+
+def test_validate_exits_one_and_lists_problems_with_positions(tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(default_matrix_path().read_text().replace("resolution: 8h", "resolution: 30m")
+                   .replace("response: 24h", "respnse: 24h"))
+    result = run("matrix", "validate", str(default_matrix_path()), str(bad))
+    assert result.returncode == 1
+    lines = [ln for ln in result.stdout.splitlines() if ln.startswith(str(bad) + ":")]
+    assert any("severities[1].targets.resolution: 30m is shorter than the response target 1h"
+               in ln for ln in lines)
+    assert any("severities[2].targets.respnse: unknown key 'respnse'; did you mean 'response'?"
+               in ln for ln in lines)
+    assert all(ln.split(":")[1].isdigit() and ln.split(":")[2].isdigit()
+               for ln in lines if "invalid" not in ln)
+
+
+def test_validate_reports_malformed_yaml_with_its_line(tmp_path):
+    bad = tmp_path / "broken.yaml"
+    bad.write_text("schema_version: 1\nname: [unclosed\ncalendars: {}\n")
+    result = run("matrix", "validate", str(bad))
+    assert result.returncode == 1
+    assert result.stdout.startswith(f"{bad}:3:")
+    assert "malformed YAML" in result.stdout
+
+
+def test_validate_is_a_usage_error_without_files():
+    result = run("matrix", "validate")
+    assert result.returncode == 2
+    assert "FILE" in result.stderr
+
+
+def test_schema_is_json_that_forbids_unknown_keys():
+    result = run("matrix", "schema")
+    assert result.returncode == 0
+    schema = json.loads(result.stdout)
+    assert schema["additionalProperties"] is False
+    assert "schema_version" in schema["required"]
+    assert "severities" in schema["properties"]
+
+
+def test_headless_commands_never_import_qt():
+    code = ("import sys; from console.cli import main; "
+            "main(['matrix', 'validate', '-q', sys.argv[1]]); "
+            "print(sorted(m for m in sys.modules if m.startswith('PySide6')))")
+    result = subprocess.run([sys.executable, "-c", code, str(default_matrix_path())],
+                            capture_output=True, text=True, timeout=60)
+    assert result.stdout.strip().endswith("[]")
+
+
+def test_simulate_prints_fires_in_time_order_with_reasons():
+    result = run("simulate", str(EXAMPLES / "p1-outage.jsonl"), "--until",
+                 "2026-11-26T11:00:00Z")
+    assert result.returncode == 0, result.stderr
+    out = fires(result.stdout)
+    times = [f["at"] for f in out]
+    assert times == sorted(times)
+    assert all({"at", "ticket", "kind", "severity", "reason"} <= f.keys() for f in out)
+    kinds = [(f["at"][11:16], f["kind"], f.get("clock")) for f in out]
+    assert ("09:10", "pre_breach", "response") in kinds
+    assert ("09:14", "breach", "confirmation") in kinds  # Engineering confirmed at 09:16
+    assert not any(k == "breach" and c == "response" for _, k, c in kinds)  # responded 09:11
+    # acknowledged at 09:07: the P1 chain stops after the backup page at 09:05
+    pages = [f for f in out if f["kind"] == "notify" and f["chain"] == "p1-page"]
+    assert [(p["at"][11:16], p["contact"]) for p in pages] == [
+        ("09:00", "oncall-primary"), ("09:05", "oncall-secondary")]
+    angry = [f for f in out if f.get("trigger") == "negative-sentiment"]
+    assert angry and "unacceptable" in angry[0]["reason"]
+
+
+def test_simulate_pauses_clocks_while_waiting_on_the_customer():
+    result = run("simulate", str(EXAMPLES / "waiting-on-customer.jsonl"), "--until",
+                 "2026-11-27T01:00:00Z")
+    breach = [f for f in fires(result.stdout)
+              if f["kind"] == "breach" and f["clock"] == "resolution"]
+    # 8h from 13:00, plus the 3h spent waiting on the customer
+    assert [b["at"] for b in breach] == ["2026-11-27T00:00:00+00:00"]
+
+
+def test_simulate_counts_business_hours_on_the_business_matrix():
+    result = run("simulate", "--matrix", str(ROOT / "matrices" / "business-hours.yaml"),
+                 str(EXAMPLES / "business-hours.jsonl"), "--until", "2026-12-04T00:00:00Z")
+    assert result.returncode == 0, result.stderr
+    breach = [f for f in fires(result.stdout)
+              if f["kind"] == "breach" and f["clock"] == "response"]
+    # opened Fri 16:30 Berlin: 30 min on Friday, then Mon, Tue and 7h30 on Wednesday
+    assert [b["at"] for b in breach] == ["2026-12-02T15:30:00+00:00"]
+    assert breach[0]["business"] is True
+
+
+def test_simulate_reports_bad_lines_and_continues():
+    result = run("simulate", str(EXAMPLES / "bad-lines.jsonl"))
+    assert result.returncode == 1
+    assert "bad-lines.jsonl:2: at:" in result.stderr
+    assert "bad-lines.jsonl:3: severity:" in result.stderr
+    assert "bad-lines.jsonl:4: not valid JSON" in result.stderr
+    assert fires(result.stdout)  # the good lines still ran
+
+
+def test_simulate_strict_stops_at_the_first_bad_line():
+    result = run("simulate", "--strict", str(EXAMPLES / "bad-lines.jsonl"))
+    assert result.returncode == 1
+    assert "bad-lines.jsonl:2:" in result.stderr
+    assert "bad-lines.jsonl:3:" not in result.stderr
+    assert result.stdout == ""
+
+
+def test_simulate_reads_standard_input_and_defaults_until_to_the_last_event():
+    events = "\n".join(json.dumps(e) for e in [
+        {"at": "2026-01-05T10:00:00+00:00", "ticket": "A", "type": "opened",
+         "users_affected_pct": 50, "workaround": "none"},
+        {"at": "2026-01-05T10:20:00+00:00", "ticket": "A", "type": "responded"},
+    ])
+    out = fires(run("simulate", "-", stdin=events).stdout)
+    assert max(f["at"] for f in out) <= "2026-01-05T10:20:00+00:00"
+    assert any(f["kind"] == "breach" and f["clock"] == "response"
+               and f["at"] == "2026-01-05T10:15:00+00:00" for f in out)
+
+
+def test_simulate_refuses_an_until_without_offset():
+    result = run("simulate", str(EXAMPLES / "p1-outage.jsonl"), "--until", "2026-11-26T11:00")
+    assert result.returncode == 2
+    assert "no UTC offset" in result.stderr
+
+
+@pytest.mark.gui
+def test_no_command_opens_the_gui_window():
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+    proc = subprocess.Popen([sys.executable, "-m", "console"], env=env, cwd=ROOT,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        time.sleep(3)  # a real process start, not a clock under test
+        assert proc.poll() is None, proc.communicate()[1]
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+def test_an_unknown_double_dash_option_is_a_usage_error():
+    result = run("--bogus")
+    assert result.returncode == 2
+    assert "unrecognized arguments: --bogus" in result.stderr
