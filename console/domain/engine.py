@@ -168,7 +168,7 @@ class Engine:
                 if at is not None and (c.name, c.cycle, threshold) not in ticket.fired:
                     yield (max(at, now) if now else at), _SLA, (c.name, c.cycle, threshold, at)
         for i, trig in enumerate(self._time_triggers):
-            if trig.id not in ticket.triggers_fired:
+            if trig.id not in ticket.triggers_fired and ("timer", trig.id) not in ticket.fired:
                 at = ticket.state.opened_at + trig.when.unresolved_for
                 yield (max(at, now) if now else at), _TRIGGER, i
         for run in ticket.chains.values():
@@ -199,7 +199,12 @@ class Engine:
             self._run_triggers(ticket, at, self._sla_triggers, fires, sla=(clock, state))
             return True
         if kind == _TRIGGER:
-            self._run_triggers(ticket, at, [self._time_triggers[payload]], fires)
+            # The timer is spent even when the other conditions do not hold yet (events
+            # re-check the trigger later); otherwise it would be rescheduled at `now`
+            # and advance_to would loop forever.
+            trig = self._time_triggers[payload]
+            ticket.fired.add(("timer", trig.id))
+            self._run_triggers(ticket, at, [trig], fires)
             return True
         run = ticket.chains[payload]
         acked = ticket.state.acknowledged_at

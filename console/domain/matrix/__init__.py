@@ -68,6 +68,7 @@ def parse_matrix_text(text: str, filename: str = "<matrix>") -> Matrix:
 
 def _place(filename: str, located: Located, problem: Problem) -> MatrixProblem:
     # unknown keys point at the key itself, everything else at its value
-    mark = located.key_marks.get(problem.path) or located.mark_for(problem.path)
+    mark = (located.key_marks.get(problem.path) if problem.at_key else None
+            ) or located.mark_for(problem.path)
     return MatrixProblem(filename, mark.line, mark.column, format_path(problem.path),
                          problem.message)

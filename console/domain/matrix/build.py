@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import timedelta
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -18,21 +20,38 @@ from .spec import Problem
 from .yamlpos import Path
 
 _HOURS = re.compile(r"(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})")
+# What a malformed record raises while it is built; the structural check reported it.
+_MALFORMED = (KeyError, TypeError, ValueError, AttributeError)
 
 
 class _Builder:
     def __init__(self, data: dict[str, Any]) -> None:
         self.data = data
         self.problems: list[Problem] = []
+        self.failure: Exception | None = None
 
     def problem(self, path: Path, message: str) -> None:
         self.problems.append(Problem(path, message))
 
+    @contextmanager
+    def record(self) -> Iterator[None]:
+        """Build one record; a malformed one is skipped so the rest are still checked."""
+        try:
+            yield
+        except _MALFORMED as exc:
+            self.failure = self.failure or exc
+
+    def items(self, key: str) -> list[tuple[int, Any]]:
+        value = self.data.get(key)
+        return list(enumerate(value)) if isinstance(value, list) else []
+
     # -- ids and references -------------------------------------------------
     def unique_ids(self, key: str) -> set[str]:
         seen: set[str] = set()
-        for i, item in enumerate(self.data.get(key) or []):
-            ident = item.get("id")
+        for i, item in self.items(key):
+            ident = item.get("id") if isinstance(item, dict) else None
+            if not isinstance(ident, str):
+                continue
             if ident in seen:
                 self.problem((key, i, "id"), f"duplicate id {ident!r}")
             seen.add(ident)
@@ -40,7 +59,7 @@ class _Builder:
 
     def ref(self, value: str | None, known: set[str] | dict[str, Any], what: str,
             path: Path) -> None:
-        if value is not None and value not in known:
+        if isinstance(value, str) and value not in known:
             import difflib
             close = difflib.get_close_matches(value, list(known), n=1, cutoff=0.6)
             hint = f"; did you mean {close[0]!r}?" if close else ""
@@ -55,6 +74,7 @@ class _Builder:
             self.problem((*path, "timezone"), f"unknown time zone {raw['timezone']!r}")
             raw = {**raw, "timezone": "UTC"}
         weekly: list[tuple[int, dt.time, dt.time]] = []
+        rejected = False
         hours = raw["hours"]
         if hours != "always":
             for day_index, day in enumerate(WEEKDAYS):
@@ -66,7 +86,8 @@ class _Builder:
                     parsed = self.span(span, where)
                     if parsed:
                         weekly.append((day_index, *parsed))
-            if not weekly:
+                    rejected = rejected or not parsed
+            if not weekly and not rejected:
                 self.problem((*path, "hours"), "the calendar is never open")
         hol = raw.get("holidays") or {}
         country, subdiv = hol.get("country"), hol.get("subdivision")
@@ -89,7 +110,10 @@ class _Builder:
                             holiday_subdivision=subdiv, holiday_dates=dates)
 
     def span(self, text: str, path: Path) -> tuple[dt.time, dt.time] | None:
-        h1, m1, h2, m2 = (int(x) for x in _HOURS.fullmatch(text.strip()).groups())
+        found = _HOURS.fullmatch(text.strip()) if isinstance(text, str) else None
+        if found is None:
+            return None  # not hours at all: the structural check reported it
+        h1, m1, h2, m2 = (int(x) for x in found.groups())
         if h1 > 23 or m1 > 59 or h2 > 24 or m2 > 59 or (h2 == 24 and m2):
             self.problem(path, f"{text!r} is not a valid time range")
             return None
@@ -161,12 +185,13 @@ class _Builder:
                    for k, v in (raw.get("roles") or {}).items()},
             notify=raw.get("notify"), decision=raw.get("decision"),
         )
+        written = {*t, *(("initial_severity", "confirmation") if two is not None else ())}
         for clock, lead in sev.pre_breach.items():
             target = sev.target(clock)
-            if target is None:
+            if clock not in written:
                 self.problem((*path, "pre_breach", clock),
                              f"there is no {clock} target to warn before")
-            elif lead >= target:
+            elif target and lead >= target:  # a malformed target was reported already
                 self.problem((*path, "pre_breach", clock),
                              f"lead time {format_duration(lead)} is not shorter than the "
                              f"{clock} target {format_duration(target)}")
@@ -200,82 +225,76 @@ class _Builder:
         contact_ids = self.unique_ids("contacts")
         sev_ids = self.unique_ids("severities")
         self.unique_ids("triggers")
-        chains_raw: dict[str, Any] = d.get("chains") or {}
+        chains_raw: dict[str, Any] = _mapping(d.get("chains"))
+        calendars_raw: dict[str, Any] = _mapping(d.get("calendars"))
         levels: dict[int, str] = {}
-        for i, t in enumerate(d["tiers"]):
-            if t["level"] in levels:
-                self.problem(("tiers", i, "level"),
-                             f"level {t['level']} is already used by tier {levels[t['level']]}")
-            levels[t["level"]] = t["id"]
-        for i, t in enumerate(d["teams"]):
-            self.ref(t["tier"], tier_ids, "tier", ("teams", i, "tier"))
-        for i, r in enumerate(d.get("roles") or []):
-            self.ref(r.get("tier"), tier_ids, "tier", ("roles", i, "tier"))
-        for i, c in enumerate(d.get("contacts") or []):
-            self.ref(c.get("role"), role_ids, "role", ("contacts", i, "role"))
-            self.ref(c.get("team"), team_ids, "team", ("contacts", i, "team"))
+        for i, t in self.items("tiers"):
+            with self.record():
+                if t["level"] in levels:
+                    self.problem(("tiers", i, "level"),
+                                 f"level {t['level']} is already used by tier {levels[t['level']]}")
+                levels[t["level"]] = t["id"]
+        for i, t in self.items("teams"):
+            with self.record():
+                self.ref(t["tier"], tier_ids, "tier", ("teams", i, "tier"))
+        for i, r in self.items("roles"):
+            with self.record():
+                self.ref(r.get("tier"), tier_ids, "tier", ("roles", i, "tier"))
+        for i, c in self.items("contacts"):
+            with self.record():
+                self.ref(c.get("role"), role_ids, "role", ("contacts", i, "role"))
+                self.ref(c.get("team"), team_ids, "team", ("contacts", i, "team"))
 
-        calendars = {cid: self.calendar(cid, raw) for cid, raw in d["calendars"].items()}
+        calendars: dict[str, CalendarSpec] = {}
+        for cid, raw in calendars_raw.items():
+            with self.record():
+                calendars[cid] = self.calendar(cid, raw)
         chains = self.chains(chains_raw, contact_ids)
-        severities = tuple(self.severity(i, s) for i, s in enumerate(d["severities"]))
-        for i, s in enumerate(severities):
-            p: Path = ("severities", i)
-            self.ref(s.targets.calendar, calendars, "calendar", (*p, "targets", "calendar"))
+        severities: list[m.Severity] = []
+        for i, raw in self.items("severities"):
+            with self.record():
+                severities.append(self.severity(i, raw))
+        for s in severities:
+            p: Path = ("severities", s.rank)
+            self.ref(s.targets.calendar, calendars_raw, "calendar", (*p, "targets", "calendar"))
             self.ref(s.route_to, team_ids, "team", (*p, "route_to"))
             self.ref(s.notify, chains_raw, "chain", (*p, "notify"))
             self.ref(s.decision, role_ids, "role", (*p, "decision"))
             for fn, duty in s.roles.items():
                 self.ref(duty.role, role_ids, "role", (*p, "roles", fn, "role"))
-            if i < 2 and s.notify in chains:
-                self.require_backups(s, chains[s.notify], i)
-        self.contradictions(severities)
+            if s.rank < 2 and s.notify in chains:
+                self.require_backups(s, chains[s.notify], s.rank)
+        self.contradictions(tuple(severities))
         self.ref(d.get("default_severity"), sev_ids, "severity", ("default_severity",))
         self.ref(d.get("intake_team"), team_ids, "team", ("intake_team",))
 
         triggers = []
-        for i, raw in enumerate(d.get("triggers") or []):
-            p = ("triggers", i)
-            when = self.conditions(raw["when"], (*p, "when"))
-            for sid in when.severity or ():
-                self.ref(sid, sev_ids, "severity", (*p, "when", "severity"))
-            for tid in when.tier or ():
-                self.ref(tid, tier_ids, "tier", (*p, "when", "tier"))
-            actions = []
-            for j, a in enumerate(raw["then"]):
-                action = self.action(a, (*p, "then", j))
-                ap: Path = (*p, "then", j)
-                if isinstance(action, m.Escalate):
-                    self.ref(action.team, team_ids, "team", (*ap, "escalate", "team"))
-                    if action.to not in (None, "up"):
-                        self.ref(action.to, tier_ids, "tier", (*ap, "escalate", "to"))
-                elif isinstance(action, m.Notify):
-                    self.ref(action.chain, chains_raw, "chain", (*ap, "notify"))
-                elif isinstance(action, m.BumpSeverity) and action.to:
-                    self.ref(action.to, sev_ids, "severity", (*ap, "bump_severity"))
-                actions.append(action)
-            triggers.append(m.Trigger(raw["id"], when, tuple(actions), raw.get("description", "")))
+        for i, raw in self.items("triggers"):
+            with self.record():
+                triggers.append(self.trigger(i, raw, tier_ids, team_ids, sev_ids, chains_raw))
 
         authority = []
         seen_auth: set[tuple[str, str]] = set()
-        for i, a in enumerate(d.get("authority") or []):
-            self.ref(a["role"], role_ids, "role", ("authority", i, "role"))
-            for sid in a.get("severities") or []:
-                self.ref(sid, sev_ids, "severity", ("authority", i, "severities"))
-            if (a["action"], a["role"]) in seen_auth:
-                self.problem(("authority", i),
-                             f"{a['role']} already has authority for {a['action']}")
-            seen_auth.add((a["action"], a["role"]))
-            sevs = frozenset(a["severities"]) if a.get("severities") else None
-            authority.append(m.Authority(a["action"], a["role"], a.get("limit"),
-                                         a.get("unit", ""), sevs))
-        if self.problems:
+        for i, a in self.items("authority"):
+            with self.record():
+                self.ref(a["role"], role_ids, "role", ("authority", i, "role"))
+                for sid in a.get("severities") or []:
+                    self.ref(sid, sev_ids, "severity", ("authority", i, "severities"))
+                if (a["action"], a["role"]) in seen_auth:
+                    self.problem(("authority", i),
+                                 f"{a['role']} already has authority for {a['action']}")
+                seen_auth.add((a["action"], a["role"]))
+                sevs = frozenset(a["severities"]) if a.get("severities") else None
+                authority.append(m.Authority(a["action"], a["role"], a.get("limit"),
+                                             a.get("unit", ""), sevs))
+        if self.problems or self.failure:
             return None
         return m.Matrix(
             schema_version=d["schema_version"], name=d["name"],
             description=d.get("description", ""), calendars=calendars,
             tiers=tuple(m.Tier(t["id"], t["name"], t["level"]) for t in d["tiers"]),
             teams=tuple(m.Team(t["id"], t["name"], t["tier"], t["function"]) for t in d["teams"]),
-            severities=severities,
+            severities=tuple(severities),
             roles=tuple(m.Role(r["id"], r["name"], r.get("tier")) for r in d.get("roles") or []),
             contacts=tuple(
                 m.Contact(c["id"], c["name"], c.get("role"), c.get("team"),
@@ -289,23 +308,41 @@ class _Builder:
             source=d,
         )
 
+    def trigger(self, i: int, raw: dict[str, Any], tier_ids: set[str], team_ids: set[str],
+                sev_ids: set[str], chains_raw: dict[str, Any]) -> m.Trigger:
+        p: Path = ("triggers", i)
+        when = self.conditions(raw["when"], (*p, "when"))
+        for sid in when.severity or ():
+            self.ref(sid, sev_ids, "severity", (*p, "when", "severity"))
+        for tid in when.tier or ():
+            self.ref(tid, tier_ids, "tier", (*p, "when", "tier"))
+        actions = []
+        for j, a in enumerate(raw["then"]):
+            with self.record():
+                ap: Path = (*p, "then", j)
+                action = self.action(a, ap)
+                if isinstance(action, m.Escalate):
+                    self.ref(action.team, team_ids, "team", (*ap, "escalate", "team"))
+                    if action.to not in (None, "up"):
+                        self.ref(action.to, tier_ids, "tier", (*ap, "escalate", "to"))
+                elif isinstance(action, m.Notify):
+                    self.ref(action.chain, chains_raw, "chain", (*ap, "notify"))
+                elif isinstance(action, m.BumpSeverity) and action.to:
+                    self.ref(action.to, sev_ids, "severity", (*ap, "bump_severity"))
+                actions.append(action)
+        return m.Trigger(raw["id"], when, tuple(actions), raw.get("description", ""))
+
     def chains(self, raw: dict[str, Any], contacts: set[str]) -> dict[str, m.Chain]:
         out: dict[str, m.Chain] = {}
         for cid, c in raw.items():
-            steps = []
-            for j, s in enumerate(c["steps"]):
-                p: Path = ("chains", cid, "steps", j)
-                self.ref(s["primary"], contacts, "contact", (*p, "primary"))
-                self.ref(s.get("backup"), contacts, "contact", (*p, "backup"))
-                for k, cc in enumerate(s.get("cc") or []):
-                    self.ref(cc, contacts, "contact", (*p, "cc", k))
-                if s.get("backup") and s.get("backup") == s["primary"]:
-                    self.problem((*p, "backup"), "the backup is the same contact as the primary")
-                steps.append(m.ChainStep(s["primary"], s["channel"], s.get("backup"),
-                                         tuple(s.get("cc") or ()), _dur(s.get("ack_timeout"))))
-            self.ref(c.get("next"), raw, "chain", ("chains", cid, "next"))
-            out[cid] = m.Chain(cid, tuple(steps), c.get("repeat", 1), c.get("next"),
-                               c.get("description", ""))
+            with self.record():
+                steps = []
+                for j, s in enumerate(c["steps"]):
+                    with self.record():
+                        steps.append(self.step(s, ("chains", cid, "steps", j), contacts))
+                self.ref(c.get("next"), raw, "chain", ("chains", cid, "next"))
+                out[cid] = m.Chain(cid, tuple(steps), c.get("repeat", 1), c.get("next"),
+                                   c.get("description", ""))
         for cid in out:  # follow `next` links; a chain reached twice is a cycle
             seen = [cid]
             nxt = out[cid].next
@@ -320,6 +357,16 @@ class _Builder:
                 nxt = out[nxt].next
         return out
 
+    def step(self, s: dict[str, Any], p: Path, contacts: set[str]) -> m.ChainStep:
+        self.ref(s["primary"], contacts, "contact", (*p, "primary"))
+        self.ref(s.get("backup"), contacts, "contact", (*p, "backup"))
+        for k, cc in enumerate(s.get("cc") or []):
+            self.ref(cc, contacts, "contact", (*p, "cc", k))
+        if s.get("backup") and s.get("backup") == s["primary"]:
+            self.problem((*p, "backup"), "the backup is the same contact as the primary")
+        return m.ChainStep(s["primary"], s["channel"], s.get("backup"),
+                           tuple(s.get("cc") or ()), _dur(s.get("ack_timeout")))
+
     def require_backups(self, sev: m.Severity, chain: m.Chain, rank: int) -> None:
         for j, step in enumerate(chain.steps):
             if step.backup is None:
@@ -332,7 +379,7 @@ class _Builder:
         same conditions assigned to two severities, contradict each other."""
         for lo in severities:
             for j, rule in enumerate(lo.criteria):
-                for hi in severities[: lo.rank]:
+                for hi in (s for s in severities if s.rank < lo.rank):
                     for k, other in enumerate(hi.criteria):
                         if _subsumes(other.when, rule.when):
                             same = _subsumes(rule.when, other.when)
@@ -342,6 +389,10 @@ class _Builder:
                                 + ("the same conditions give two severities" if same else
                                    f"every ticket it matches is already {hi.id}"))
                             break
+
+
+def _mapping(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
 
 
 def _dur(value: str | None) -> timedelta | None:
@@ -369,7 +420,10 @@ def _subsumes(wide: m.Conditions, narrow: m.Conditions) -> bool:
             narrow.users_affected_pct is None
             or not narrow.users_affected_pct.within(wide.users_affected_pct)):
         return False
-    if wide.keywords and not set(narrow.keywords) >= set(wide.keywords):
+    # keywords match when any one appears (as text) in the ticket: every narrow keyword
+    # must contain a wide one
+    if wide.keywords and not (narrow.keywords and all(
+            any(w in n for w in wide.keywords) for n in narrow.keywords)):
         return False
     # time, sentiment and SLA conditions make a rule situational: never call it subsumed
     return not (wide.unresolved_for or wide.sentiment or wide.sla)
@@ -385,10 +439,11 @@ def build_matrix(data: Any, known: list[Problem] | None = None
     builder = _Builder(data)
     try:
         matrix = builder.build()
-    except (KeyError, TypeError, ValueError, AttributeError) as exc:
-        if not known:  # a structurally valid file must always build
-            builder.problem((), f"cannot build the matrix: {exc!r}")
+    except _MALFORMED as exc:
+        builder.failure = builder.failure or exc
         matrix = None
+    if builder.failure is not None and not known:  # a structurally valid file must build
+        builder.problem((), f"cannot build the matrix: {builder.failure!r}")
     seen = {p.path for p in known}
     problems = known + [p for p in builder.problems if p.path not in seen]
     return (matrix if not problems else None), problems

@@ -17,6 +17,7 @@ from .yamlpos import Path
 class Problem:
     path: Path
     message: str
+    at_key: bool = False  # about the mapping key itself (unknown or invalid), not its value
 
 
 class Spec:
@@ -181,7 +182,8 @@ class MapOf(Spec):
         for key, item in value.items():
             if not re.fullmatch(self.key_pattern, key):
                 out.append(Problem((*path, key),
-                                   f"{key!r} is not a valid id (letters, digits, - _ .)"))
+                                   f"{key!r} is not a valid id (letters, digits, - _ .)",
+                                   at_key=True))
             self.value.check(item, (*path, key), out)
 
     def schema(self) -> dict[str, Any]:
@@ -209,7 +211,7 @@ class Obj(Spec):
             f = self.fields.get(key)
             if f is None:
                 out.append(Problem((*path, key), f"unknown key {key!r}"
-                                   + _did_you_mean(key, self.fields)))
+                                   + _did_you_mean(key, self.fields), at_key=True))
             else:
                 f.spec.check(item, (*path, key), out)
         for name, f in self.fields.items():

@@ -67,23 +67,32 @@ def load_located(text: str) -> Located:
         return Located(None, {(): Mark(1, 1)}, key_marks)
     constructor = yaml.SafeLoader("")
 
+    def construct(node: yaml.Node) -> Any:
+        try:
+            return constructor.construct_object(node, deep=True)
+        except ValueError:  # looks like a date but is not one (2026-13-01): keep the text
+            return node.value
+        except yaml.YAMLError as exc:  # e.g. an unknown !tag
+            raise YamlSyntaxError(f"malformed YAML: {getattr(exc, 'problem', None) or exc}",
+                                  _mark(node)) from None
+
     def build(node: yaml.Node, path: Path) -> Any:
         marks[path] = _mark(node)
         if isinstance(node, yaml.MappingNode):
             out: dict[Any, Any] = {}
             for key_node, value_node in node.value:
-                key = constructor.construct_object(key_node, deep=True)
+                key = construct(key_node)
                 if isinstance(key, list | dict):
                     raise YamlSyntaxError("a mapping key must be a plain value", _mark(key_node))
+                key = key if isinstance(key, str) else str(key)
                 if key in out:
                     raise YamlSyntaxError(f"duplicate key {key!r}", _mark(key_node))
-                key = key if isinstance(key, str) else str(key)
                 key_marks[(*path, key)] = _mark(key_node)
                 out[key] = build(value_node, (*path, key))
             return out
         if isinstance(node, yaml.SequenceNode):
             return [build(child, (*path, i)) for i, child in enumerate(node.value)]
-        return constructor.construct_object(node, deep=True)
+        return construct(node)
 
     return Located(build(root, ()), marks, key_marks)
 

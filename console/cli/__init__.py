@@ -1,0 +1,66 @@
+"""The ``escalation-console`` command.
+
+With no sub-command it opens the GUI. Sub-commands do headless work and never import
+Qt, so they start fast; each one imports what it needs when it runs. Each command
+family lives in its own module with a ``register(subparsers)`` function.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from console import __version__
+
+from . import matrix, simulate
+from .common import EXIT_OK
+
+COMMAND_MODULES = [matrix, simulate]
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="escalation-console",
+        description="Run an escalation matrix that aligns Support, Customer Success and "
+                    "Engineering. With no command, opens the desktop console.",
+        epilog="Run 'escalation-console COMMAND --help' for a command's options.",
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    parser.add_argument("--data-dir", metavar="DIR",
+                        help="where the local store and settings live (default: the user "
+                             "data dir; or $ESCALATION_CONSOLE_DATA_DIR)")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for module in COMMAND_MODULES:
+        module.register(sub)
+    return parser
+
+
+def _run_gui(args: argparse.Namespace, qt_args: list[str]) -> int:
+    from console.ui.placeholder import run_gui
+
+    return run_gui(qt_args, data_dir=args.data_dir)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point for ``escalation-console`` and ``python -m console``."""
+    parser = _parser()
+    args, extra = parser.parse_known_args(argv)
+    if args.command is None:
+        # single-dash options (-platform, -style...) belong to Qt; a stray --option is ours
+        unknown = [a for a in extra if a.startswith("--") or not a.startswith("-")]
+        if unknown:
+            parser.error(f"unrecognized arguments: {' '.join(unknown)}")
+        return _run_gui(args, extra)
+    if extra:
+        parser.error(f"unrecognized arguments: {' '.join(extra)}")
+    try:
+        return args.func(args)
+    except BrokenPipeError:  # e.g. piped into `head`
+        return EXIT_OK
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,58 @@
+"""``escalation-console matrix validate|schema``."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from .common import EXIT_INVALID, EXIT_OK
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    matrix = sub.add_parser("matrix", help="validate matrix files or export their JSON Schema",
+                            description="Work with escalation matrix files (YAML).")
+    msub = matrix.add_subparsers(dest="matrix_command", metavar="ACTION", required=True)
+    validate = msub.add_parser(
+        "validate", help="check matrix files; exit 0 if all are valid, 1 if not",
+        description="Check matrix files and list every problem as FILE:LINE:COL: path: "
+                    "message. Exit status: 0 all valid, 1 some invalid, 2 usage error.")
+    validate.add_argument("files", nargs="+", metavar="FILE")
+    validate.add_argument("-q", "--quiet", action="store_true", help="print problems only")
+    validate.set_defaults(func=_cmd_validate)
+    schema = msub.add_parser("schema", help="print the JSON Schema for matrix files",
+                             description="Print the JSON Schema (draft 2020-12) for editors.")
+    schema.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead")
+    schema.set_defaults(func=_cmd_schema)
+
+
+def _cmd_validate(args: argparse.Namespace) -> int:
+    from console.app.matrices import check_matrix_file
+
+    status = EXIT_OK
+    for name in args.files:
+        matrix, problems = check_matrix_file(name)
+        for problem in problems:
+            print(problem)
+        if matrix is None:
+            status = EXIT_INVALID
+            if not args.quiet:
+                print(f"{name}: invalid ({len(problems)} problem"
+                      f"{'s' if len(problems) != 1 else ''})")
+        elif not args.quiet:
+            print(f"{name}: valid ({matrix.name}, {len(matrix.severities)} severities, "
+                  f"{len(matrix.triggers)} triggers, {len(matrix.chains)} chains)")
+    return status
+
+
+def _cmd_schema(args: argparse.Namespace) -> int:
+    from console.domain.matrix import json_schema
+
+    text = json.dumps(json_schema(), indent=2) + "\n"
+    if args.output:
+        from pathlib import Path
+
+        Path(args.output).write_text(text, encoding="utf-8")
+    else:
+        sys.stdout.write(text)
+    return EXIT_OK

@@ -1,0 +1,336 @@
+"""The local store: one SQLite file per console, the embedded default.
+
+WAL mode with synchronous=FULL; every write is one ``BEGIN IMMEDIATE`` transaction
+with a busy timeout, so a crash at any point leaves either all of a change or none of
+it. A lock file refuses a second app instance on the same data directory.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import uuid
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import create_engine, delete, event, func, insert, select
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
+from sqlalchemy.orm import Session, sessionmaker
+
+from console.domain.hlc import HybridClock, Timestamp, to_ms
+from console.domain.matrix import Matrix
+
+from . import migrate
+from .errors import StoreError, StoreLocked, explain_sqlite
+from .models import EventRow, MatrixVersionRow, MetaRow, OutboxRow, SyncCursorRow, TicketRow
+from .projector import MATRIX_STREAM, Projector
+from .records import StoredEvent
+
+DB_NAME = "console.sqlite3"
+LOCK_NAME = "console.lock"
+BUSY_TIMEOUT_S = 10.0
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True, slots=True)
+class NewEvent:
+    """An event to append; ``id`` may be given to make an import idempotent."""
+
+    ticket: str
+    kind: str
+    payload: dict[str, Any]
+    author: str
+    at: datetime | None = None
+    id: str | None = None
+
+
+class InstanceLock:
+    """An advisory lock on the data directory, held for the process's lifetime."""
+
+    def __init__(self, data_dir: Path) -> None:
+        self.path = data_dir / LOCK_NAME
+        self._fd: int | None = None
+
+    def acquire(self) -> None:
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = os.read(fd, 64).decode(errors="replace").strip() or "another process"
+            os.close(fd)
+            raise StoreLocked(
+                f"another Escalation Console (pid {holder}) is already using "
+                f"{self.path.parent}; close it first, or start this one with a different "
+                "--data-dir") from None
+        os.ftruncate(fd, 0)
+        os.write(fd, str(os.getpid()).encode())
+        self._fd = fd
+
+    def release(self) -> None:
+        if self._fd is not None:
+            os.close(self._fd)
+            self._fd = None
+
+
+def sqlite_engine(path: Path):  # type: ignore[no-untyped-def]
+    engine = create_engine(f"sqlite:///{path}",
+                           connect_args={"timeout": BUSY_TIMEOUT_S, "check_same_thread": False})
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn, _record):  # type: ignore[no-untyped-def]
+        dbapi_conn.isolation_level = None  # we issue BEGIN ourselves
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute("PRAGMA synchronous=FULL")
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.execute(f"PRAGMA busy_timeout={int(BUSY_TIMEOUT_S * 1000)}")
+        cur.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn):  # type: ignore[no-untyped-def]
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+    return engine
+
+
+class LocalStore:
+    """Events, projections and the outbox of one console."""
+
+    def __init__(self, data_dir: str | Path, default_matrix: Matrix, *,
+                 clock: Callable[[], datetime] = utc_now, lock: bool = True) -> None:
+        self.data_dir = Path(data_dir)
+        self.path = self.data_dir / DB_NAME
+        self.clock = clock
+        self._default_matrix = default_matrix
+        self._lock = InstanceLock(self.data_dir) if lock else None
+        self._engine = None
+        self._sessions: sessionmaker[Session] | None = None
+        self.device = ""
+        self._hlc: HybridClock | None = None
+        self.projector = Projector(default_matrix)
+
+    # -- life cycle ---------------------------------------------------------------
+    def open(self) -> LocalStore:
+        try:
+            self.data_dir.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise StoreError(f"cannot create the data directory {self.data_dir}: "
+                             f"{exc.strerror}") from None
+        if self._lock is not None:
+            try:
+                self._lock.acquire()
+            except OSError as exc:
+                raise StoreError(explain_sqlite(exc, str(self.data_dir))) from None
+        try:
+            self._engine = sqlite_engine(self.path)
+            migrate.upgrade(self._engine)
+            self._sessions = sessionmaker(self._engine, expire_on_commit=False)
+            with self._write() as s:
+                self.device = self._meta(s, "device") or uuid.uuid4().hex[:12]
+                s.merge(MetaRow(key="device", value=self.device))
+                last = self._meta(s, "hlc")
+                self._hlc = HybridClock(self.device, Timestamp.decode(last) if last else None)
+                matrix = Projector.latest_matrix(s)
+            if matrix is not None:
+                self.projector.set_matrix(matrix)
+        except (OperationalError, DBAPIError) as exc:
+            self.close()
+            raise StoreError(explain_sqlite(exc, str(self.path))) from None
+        return self
+
+    def close(self) -> None:
+        if self._engine is not None:
+            self._engine.dispose()
+            self._engine = None
+        if self._lock is not None:
+            self._lock.release()
+
+    def __enter__(self) -> LocalStore:
+        return self.open()
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @property
+    def matrix(self) -> Matrix:
+        return self.projector.matrix
+
+    # -- sessions -------------------------------------------------------------------
+    def _write(self) -> _WriteTxn:
+        assert self._sessions is not None, "store is not open"
+        return _WriteTxn(self._sessions, str(self.path))
+
+    def _read(self) -> Session:
+        assert self._sessions is not None, "store is not open"
+        return self._sessions()
+
+    @staticmethod
+    def _meta(s: Session, key: str) -> str | None:
+        row = s.get(MetaRow, key)
+        return row.value if row else None
+
+    # -- writing --------------------------------------------------------------------
+    def append(self, ticket: str, kind: str, payload: dict[str, Any], author: str,
+               at: datetime | None = None) -> StoredEvent:
+        """Record one local event: log, outbox and projection in one transaction."""
+        return self.append_many([NewEvent(ticket, kind, payload, author, at)])[0]
+
+    def append_many(self, new: Sequence[NewEvent]) -> list[StoredEvent]:
+        """Append events atomically; those whose id already exists are skipped."""
+        assert self._hlc is not None
+        with self._write() as s:
+            known: set[str] = set()
+            ids = [n.id for n in new if n.id]
+            for chunk in range(0, len(ids), 500):
+                known.update(s.scalars(select(EventRow.id)
+                                       .where(EventRow.id.in_(ids[chunk:chunk + 500]))))
+            stored: list[StoredEvent] = []
+            now = self.clock()
+            for n in new:
+                if n.id and (n.id in known):
+                    continue
+                at = n.at or now
+                stamp = self._hlc.now(to_ms(at) if n.at else to_ms(now))
+                e = StoredEvent(n.id or str(uuid.uuid4()), n.ticket, n.kind, n.payload,
+                                n.author, self.device, stamp.encode(), at.astimezone(UTC))
+                known.add(e.id)
+                stored.append(e)
+            if stored:
+                s.execute(insert(EventRow), [e.to_row() for e in stored])
+                s.execute(insert(OutboxRow), [{"event_id": e.id, "queued_hlc": e.hlc}
+                                              for e in stored])
+                s.merge(MetaRow(key="hlc", value=stored[-1].hlc))
+                self._after_new_events(s, stored)
+            return stored
+
+    def ingest(self, remote: Iterable[StoredEvent], cursor: int | None = None) -> int:
+        """Store events pulled from the shared database (duplicates are ignored) and
+        advance the pull cursor, in one transaction. Returns how many were new."""
+        assert self._hlc is not None
+        remote = list(remote)
+        with self._write() as s:
+            have = set()
+            ids = [e.id for e in remote]
+            for chunk in range(0, len(ids), 500):
+                have.update(s.scalars(select(EventRow.id)
+                                      .where(EventRow.id.in_(ids[chunk:chunk + 500]))))
+            fresh = [e for e in remote if e.id not in have]
+            now_ms = to_ms(self.clock())
+            for e in fresh:
+                self._hlc.observe(Timestamp.decode(e.hlc), now_ms)
+            if fresh:
+                s.execute(insert(EventRow), [{**e.to_row(), "seq": e.seq} for e in fresh])
+                s.merge(MetaRow(key="hlc", value=self._hlc.now(now_ms).encode()))
+                self._after_new_events(s, fresh)
+            if cursor is not None:
+                s.merge(SyncCursorRow(name="server", seq=cursor))
+            return len(fresh)
+
+    def _after_new_events(self, s: Session, events: list[StoredEvent]) -> None:
+        if Projector.record_matrix_versions(s, events):
+            matrix = Projector.latest_matrix(s)
+            if matrix is not None and matrix != self.projector.matrix:
+                self.projector.set_matrix(matrix)
+                self.projector.refresh_all(s)
+                return
+        self.projector.refresh(s, (e.ticket for e in events))
+
+    def publish_matrix(self, yaml_text: str, name: str, author: str, comment: str = ""
+                       ) -> StoredEvent:
+        with self._read() as s:
+            number = (s.scalar(select(func.max(MatrixVersionRow.number))) or 0) + 1
+        return self.append(MATRIX_STREAM, "matrix_published",
+                           {"yaml": yaml_text, "name": name, "number": number,
+                            "comment": comment}, author)
+
+    # -- outbox and cursor ------------------------------------------------------------
+    def outbox(self, limit: int = 500) -> list[StoredEvent]:
+        with self._read() as s:
+            rows = s.scalars(select(EventRow).join(OutboxRow, OutboxRow.event_id == EventRow.id)
+                             .order_by(OutboxRow.queued_hlc).limit(limit)).all()
+            return [StoredEvent.from_row(r) for r in rows]
+
+    def acknowledge(self, event_ids: Sequence[str]) -> None:
+        """The shared database has these events: drop them from the outbox."""
+        with self._write() as s:
+            for chunk in range(0, len(event_ids), 500):
+                s.execute(delete(OutboxRow)
+                          .where(OutboxRow.event_id.in_(event_ids[chunk:chunk + 500])))
+
+    def pending(self) -> int:
+        with self._read() as s:
+            return s.scalar(select(func.count()).select_from(OutboxRow)) or 0
+
+    def cursor(self) -> int:
+        with self._read() as s:
+            row = s.get(SyncCursorRow, "server")
+            return row.seq if row else 0
+
+    # -- reading ----------------------------------------------------------------------
+    def tickets(self) -> list[TicketRow]:
+        with self._read() as s:
+            return list(s.scalars(select(TicketRow).order_by(TicketRow.next_due.is_(None),
+                                                             TicketRow.next_due, TicketRow.id)))
+
+    def ticket(self, ticket_id: str) -> TicketRow | None:
+        with self._read() as s:
+            return s.get(TicketRow, ticket_id)
+
+    def history(self, ticket_id: str) -> list[StoredEvent]:
+        with self._read() as s:
+            rows = s.scalars(select(EventRow).where(EventRow.ticket == ticket_id)
+                             .order_by(EventRow.hlc)).all()
+            return [StoredEvent.from_row(r) for r in rows]
+
+    def all_events(self) -> list[StoredEvent]:
+        with self._read() as s:
+            return [StoredEvent.from_row(r)
+                    for r in s.scalars(select(EventRow).order_by(EventRow.hlc))]
+
+    def matrix_versions(self) -> list[MatrixVersionRow]:
+        with self._read() as s:
+            return list(s.scalars(select(MatrixVersionRow).order_by(MatrixVersionRow.number)))
+
+    def projection_fingerprint(self) -> list[dict[str, Any]]:
+        """Every ticket row as plain data: equal on two stores means identical tickets."""
+        out = []
+        for row in self.tickets():
+            d = {c: getattr(row, c) for c in TicketRow.__table__.columns.keys()}  # noqa: SIM118
+            d.pop("last_hlc")
+            d["clocks"], d["detail"] = json.loads(d["clocks"]), json.loads(d["detail"])
+            out.append(d)
+        return out
+
+
+class _WriteTxn:
+    """``with store._write() as session``: BEGIN IMMEDIATE ... COMMIT, or roll back and
+    raise a StoreError that explains the failure."""
+
+    def __init__(self, sessions: sessionmaker[Session], path: str) -> None:
+        self._session = sessions()
+        self._path = path
+
+    def __enter__(self) -> Session:
+        self._session.begin()
+        return self._session
+
+    def __exit__(self, exc_type, exc, tb) -> None:  # type: ignore[no-untyped-def]
+        try:
+            if exc_type is None:
+                self._session.commit()
+            else:
+                self._session.rollback()
+        except (OperationalError, DBAPIError, IntegrityError) as failure:
+            self._session.rollback()
+            self._session.close()
+            raise StoreError(explain_sqlite(failure, self._path)) from None
+        self._session.close()
+        if isinstance(exc, OperationalError | DBAPIError) and not isinstance(exc, IntegrityError):
+            raise StoreError(explain_sqlite(exc, self._path)) from None

@@ -1,0 +1,1 @@
+"""Alembic migrations for the local store and the shared database."""

@@ -1,0 +1,116 @@
+"""Tables of the local store (SQLite) and the shared database (PostgreSQL).
+
+Both run the same migrations. The event log is the source of truth; everything else
+is a projection of it (tickets, matrix versions) or bookkeeping (outbox, cursor).
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import BigInteger, Boolean, ForeignKey, Integer, String, Text
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class EventRow(Base):
+    """One immutable event. ``seq`` is the shared database's order (NULL until pulled)."""
+
+    __tablename__ = "events"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    seq: Mapped[int | None] = mapped_column(BigInteger, unique=True)
+    ticket: Mapped[str] = mapped_column(String(80), index=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    payload: Mapped[str] = mapped_column(Text)  # JSON
+    author: Mapped[str] = mapped_column(String(120))
+    device: Mapped[str] = mapped_column(String(64))
+    hlc: Mapped[str] = mapped_column(String(100), index=True)
+    at: Mapped[str] = mapped_column(String(40))  # ISO-8601 UTC, the event's business time
+
+
+class OutboxRow(Base):
+    """Events the shared database has not acknowledged yet."""
+
+    __tablename__ = "outbox"
+
+    event_id: Mapped[str] = mapped_column(ForeignKey("events.id"), primary_key=True)
+    queued_hlc: Mapped[str] = mapped_column(String(100), index=True)
+
+
+class SyncCursorRow(Base):
+    __tablename__ = "sync_cursor"
+
+    name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    seq: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class TicketRow(Base):
+    """The ticket projection: a fold of the ticket's events in HLC order."""
+
+    __tablename__ = "tickets"
+
+    id: Mapped[str] = mapped_column(String(80), primary_key=True)
+    title: Mapped[str] = mapped_column(Text, default="")
+    account: Mapped[str] = mapped_column(String(200), default="")
+    account_tier: Mapped[str] = mapped_column(String(40), default="")
+    severity: Mapped[str] = mapped_column(String(20), default="")
+    severity_source: Mapped[str] = mapped_column(String(20), default="")
+    confirmed: Mapped[bool] = mapped_column(Boolean, default=False)
+    status: Mapped[str] = mapped_column(String(30), default="open")
+    tier: Mapped[str] = mapped_column(String(20), default="")
+    team: Mapped[str] = mapped_column(String(80), default="")
+    owner: Mapped[str] = mapped_column(String(120), default="")
+    priority: Mapped[str] = mapped_column(String(20), default="normal")
+    category: Mapped[str] = mapped_column(String(60), default="")
+    opened_at: Mapped[str] = mapped_column(String(40), default="")
+    resolved_at: Mapped[str | None] = mapped_column(String(40))
+    next_due: Mapped[str | None] = mapped_column(String(40), index=True)
+    clocks: Mapped[str] = mapped_column(Text, default="[]")  # JSON list
+    detail: Mapped[str] = mapped_column(Text, default="{}")  # JSON: score, handoff...
+    last_hlc: Mapped[str] = mapped_column(String(100), default="")
+    event_count: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class MatrixVersionRow(Base):
+    """Published matrix versions (a projection of matrix_published events)."""
+
+    __tablename__ = "matrix_versions"
+
+    event_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    number: Mapped[int] = mapped_column(Integer)
+    name: Mapped[str] = mapped_column(String(200))
+    yaml: Mapped[str] = mapped_column(Text)
+    author: Mapped[str] = mapped_column(String(120))
+    comment: Mapped[str] = mapped_column(Text, default="")
+    hlc: Mapped[str] = mapped_column(String(100), index=True)
+
+
+class UserProfileRow(Base):
+    __tablename__ = "user_profiles"
+
+    id: Mapped[str] = mapped_column(String(120), primary_key=True)
+    display_name: Mapped[str] = mapped_column(String(200))
+    roles: Mapped[str] = mapped_column(Text, default="[]")  # JSON list of matrix role ids
+    team: Mapped[str] = mapped_column(String(80), default="")
+
+
+class NotificationClaimRow(Base):
+    """One alert or notification step claimed by one console, so it goes out once."""
+
+    __tablename__ = "notification_claims"
+
+    key: Mapped[str] = mapped_column(String(300), primary_key=True)
+    device: Mapped[str] = mapped_column(String(64))
+    claimed_at: Mapped[str] = mapped_column(String(40))
+    status: Mapped[str] = mapped_column(String(20), default="claimed")
+
+
+class MetaRow(Base):
+    """Local facts: this console's device id, its last HLC."""
+
+    __tablename__ = "meta"
+
+    key: Mapped[str] = mapped_column(String(60), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)

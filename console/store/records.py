@@ -1,0 +1,44 @@
+"""Plain records that cross the store's boundary (no ORM objects leak out)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from console.domain.tickets import TicketEvent
+
+from .models import EventRow
+
+
+@dataclass(frozen=True, slots=True)
+class StoredEvent:
+    id: str
+    ticket: str
+    kind: str
+    payload: dict[str, Any]
+    author: str
+    device: str
+    hlc: str
+    at: datetime
+    seq: int | None = None
+
+    def to_domain(self) -> TicketEvent:
+        return TicketEvent(self.at, self.ticket, self.kind, self.payload, self.author)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"id": self.id, "ticket": self.ticket, "kind": self.kind,
+                "payload": self.payload, "author": self.author, "device": self.device,
+                "hlc": self.hlc, "at": self.at.isoformat(), "seq": self.seq}
+
+    def to_row(self) -> dict[str, Any]:
+        return {"id": self.id, "ticket": self.ticket, "kind": self.kind,
+                "payload": json.dumps(self.payload, sort_keys=True, separators=(",", ":")),
+                "author": self.author, "device": self.device, "hlc": self.hlc,
+                "at": self.at.isoformat()}
+
+    @classmethod
+    def from_row(cls, row: EventRow | Any) -> StoredEvent:
+        return cls(row.id, row.ticket, row.kind, json.loads(row.payload), row.author,
+                   row.device, row.hlc, datetime.fromisoformat(row.at), row.seq)
