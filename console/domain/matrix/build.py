@@ -146,13 +146,13 @@ class _Builder:
             security_breach=raw.get("security_breach"),
             account_tier=as_set(raw.get("account_tier")),
             category=as_set(raw.get("category")),
-            keywords=tuple(k.lower() for k in raw.get("keywords") or ()),
+            keywords=tuple(k.lower() for k in _listed(raw.get("keywords"))),
             severity=as_set(raw.get("severity")),
             tier=as_set(raw.get("tier")),
             unresolved_for=_dur(raw.get("unresolved_for")),
             sentiment=None if sentiment is None else m.SentimentRule(
                 below=sentiment.get("below"),
-                phrases=tuple(p.lower() for p in sentiment.get("phrases") or ())),
+                phrases=tuple(p.lower() for p in _listed(sentiment.get("phrases")))),
             sla=None if sla is None else m.SlaCondition(sla["clock"], sla["state"]),
         )
 
@@ -278,7 +278,7 @@ class _Builder:
         for i, a in self.items("authority"):
             with self.record():
                 self.ref(a["role"], role_ids, "role", ("authority", i, "role"))
-                for sid in a.get("severities") or []:
+                for sid in _listed(a.get("severities")):
                     self.ref(sid, sev_ids, "severity", ("authority", i, "severities"))
                 if (a["action"], a["role"]) in seen_auth:
                     self.problem(("authority", i),
@@ -360,12 +360,12 @@ class _Builder:
     def step(self, s: dict[str, Any], p: Path, contacts: set[str]) -> m.ChainStep:
         self.ref(s["primary"], contacts, "contact", (*p, "primary"))
         self.ref(s.get("backup"), contacts, "contact", (*p, "backup"))
-        for k, cc in enumerate(s.get("cc") or []):
+        for k, cc in enumerate(_listed(s.get("cc"))):
             self.ref(cc, contacts, "contact", (*p, "cc", k))
         if s.get("backup") and s.get("backup") == s["primary"]:
             self.problem((*p, "backup"), "the backup is the same contact as the primary")
         return m.ChainStep(s["primary"], s["channel"], s.get("backup"),
-                           tuple(s.get("cc") or ()), _dur(s.get("ack_timeout")))
+                           tuple(_listed(s.get("cc"))), _dur(s.get("ack_timeout")))
 
     def require_backups(self, sev: m.Severity, chain: m.Chain, rank: int) -> None:
         for j, step in enumerate(chain.steps):
@@ -393,6 +393,12 @@ class _Builder:
 
 def _mapping(value: Any) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
+
+
+def _listed(value: Any) -> list[Any]:
+    """A list as written, else nothing: text where a list belongs is reported structurally
+    and must not be read letter by letter."""
+    return value if isinstance(value, list) else []
 
 
 def _dur(value: str | None) -> timedelta | None:
