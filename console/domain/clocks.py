@@ -41,10 +41,6 @@ class Clock:
     def business(self) -> bool:
         return not self.calendar.is_24x7
 
-    def breached_by_pause(self) -> bool:
-        """Paused, but the deadline had already passed when the pause began."""
-        return self.paused_since is not None and self.due is not None
-
     def state(self, now: datetime) -> str:
         """running, paused, met or breached."""
         if self.stopped_at is not None:

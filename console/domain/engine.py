@@ -168,7 +168,8 @@ class Engine:
                 if at is not None and (c.name, c.cycle, threshold) not in ticket.fired:
                     yield (max(at, now) if now else at), _SLA, (c.name, c.cycle, threshold, at)
         for i, trig in enumerate(self._time_triggers):
-            if trig.id not in ticket.triggers_fired and ("timer", trig.id) not in ticket.fired:
+            spent = ("timer", trig.id, trig.when.unresolved_for) in ticket.fired
+            if trig.id not in ticket.triggers_fired and not spent:
                 at = ticket.state.opened_at + trig.when.unresolved_for
                 yield (max(at, now) if now else at), _TRIGGER, i
         for run in ticket.chains.values():
@@ -203,7 +204,7 @@ class Engine:
             # re-check the trigger later); otherwise it would be rescheduled at `now`
             # and advance_to would loop forever.
             trig = self._time_triggers[payload]
-            ticket.fired.add(("timer", trig.id))
+            ticket.fired.add(("timer", trig.id, trig.when.unresolved_for))
             self._run_triggers(ticket, at, [trig], fires)
             return True
         run = ticket.chains[payload]
