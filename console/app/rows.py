@@ -1,0 +1,71 @@
+"""Queue rows: plain, immutable data the GUI thread can hold without the database."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from console.domain.projection import ClockView
+
+QUEUE_CLOCKS = ("response", "update", "resolution")
+
+
+@dataclass(frozen=True, slots=True)
+class QueueRow:
+    id: str
+    title: str
+    account: str
+    account_tier: str
+    severity: str
+    severity_source: str
+    confirmed: bool
+    status: str
+    tier: str
+    team: str
+    owner: str
+    priority: str
+    category: str
+    opened_at: datetime
+    next_due: datetime | None
+    clocks: tuple[ClockView, ...] = ()
+    detail: dict[str, Any] = field(default_factory=dict, compare=False)
+
+    @property
+    def open(self) -> bool:
+        return self.status != "resolved"
+
+    def clock(self, name: str) -> ClockView | None:
+        for c in self.clocks:
+            if c.name == name:
+                return c
+        return None
+
+    def sla_state(self, now: datetime) -> str:
+        """The worst state among the ticket's clocks: breached > pre_breach > ok."""
+        states = {c.state(now) for c in self.clocks}
+        for state in ("breached", "pre_breach", "ok", "paused"):
+            if state in states:
+                return state
+        return "met"
+
+    def sort_key(self) -> tuple[int, str, str]:
+        """Absolute order: open tickets by next due time; it changes only with events."""
+        if not self.open:
+            return (2, self.opened_at.isoformat(), self.id)
+        if self.next_due is None:
+            return (1, self.opened_at.isoformat(), self.id)
+        return (0, self.next_due.isoformat(), self.id)
+
+    @classmethod
+    def from_record(cls, r: Any) -> QueueRow:
+        return cls(
+            id=r.id, title=r.title, account=r.account, account_tier=r.account_tier,
+            severity=r.severity, severity_source=r.severity_source, confirmed=r.confirmed,
+            status=r.status, tier=r.tier, team=r.team, owner=r.owner, priority=r.priority,
+            category=r.category, opened_at=datetime.fromisoformat(r.opened_at),
+            next_due=datetime.fromisoformat(r.next_due) if r.next_due else None,
+            clocks=tuple(ClockView.from_json(c) for c in json.loads(r.clocks)),
+            detail=json.loads(r.detail),
+        )

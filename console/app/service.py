@@ -1,0 +1,163 @@
+"""The console's engine room: the local store, sync and alerts, wired for the GUI.
+
+Everything that touches the database runs on the DB worker; the shared-database
+sync runs on its own thread. Results reach the GUI thread as signals carrying plain
+QueueRow records, so widgets never wait on I/O.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable, Iterable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QObject, Signal
+
+from console.domain.matrix import Matrix
+from console.store.local import LocalStore
+from console.store.records import StoredEvent
+from console.store.sync import Syncer, SyncState
+
+from .alerts import AlertService, WakeScheduler
+from .rows import QueueRow
+from .worker import DbWorker
+
+log = logging.getLogger(__name__)
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+LOCAL_ONLY = SyncState(status="not_configured", offline_since=None, pending=0,
+                       last_sync=None, last_error="")
+
+
+class ConsoleService(QObject):
+    rowsReset = Signal(list)            # every QueueRow (first load, matrix change)
+    rowsChanged = Signal(list, list)    # changed QueueRows, removed ticket ids
+    syncStateChanged = Signal(object)   # SyncState
+    historyLoaded = Signal(str, list)   # ticket id, [StoredEvent]
+    failed = Signal(str)                # a sentence for the user
+    ready = Signal()
+
+    def __init__(self, data_dir: str | Path, default_matrix: Matrix, *,
+                 clock: Callable[[], datetime] = utc_now, sync: bool = True,
+                 scheduler_factory: Callable[..., WakeScheduler] | None = None,
+                 user: str = "", parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.clock = clock
+        self.user = user
+        self.worker = DbWorker(self)
+        self.store = LocalStore(data_dir, default_matrix, clock=clock)
+        self.alerts = AlertService(self.store, self.worker, clock, scheduler_factory, self)
+        self.sync_state: SyncState = LOCAL_ONLY
+        self._sync_enabled = sync
+        self._syncer: Syncer | None = None
+        self._stop = threading.Event()
+        self._sync_thread: threading.Thread | None = None
+        self.rowsReset.connect(lambda rows: self.alerts.update(rows))
+        self.rowsChanged.connect(lambda rows, removed: self.alerts.update(rows, removed))
+        self.syncStateChanged.connect(self._remember_sync_state)
+
+    # -- start and stop ---------------------------------------------------------------
+    def start(self) -> None:
+        """Open the store and load the queue in the background."""
+        def open_and_load() -> list[QueueRow]:
+            self.store.open()
+            self.alerts.load_checkpoint()
+            return [QueueRow.from_record(r) for r in self.store.tickets()]
+
+        def loaded(rows: list[QueueRow]) -> None:
+            self.rowsReset.emit(rows)
+            self.alerts.start()
+            self._start_sync()
+            self.ready.emit()
+
+        self.worker.submit(open_and_load, loaded, self._fail)
+
+    def _start_sync(self) -> None:
+        if not self._sync_enabled:
+            self.syncStateChanged.emit(LOCAL_ONLY)
+            return
+        from .secrets import SecretsError, load_password
+        from .settings import Settings
+
+        url = Settings(self.store.data_dir).shared_db_url
+        if not url:
+            self.syncStateChanged.emit(LOCAL_ONLY)
+            return
+        try:
+            password = load_password(url)
+        except SecretsError as exc:
+            self.failed.emit(str(exc))
+            password = None
+        self._syncer = Syncer(self.store, url, password,
+                              on_state=self.syncStateChanged.emit,
+                              on_pulled=self._pulled)
+        self._sync_thread = threading.Thread(target=self._syncer.run, args=(self._stop,),
+                                             name="console-sync", daemon=True)
+        self._sync_thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._syncer is not None:
+            self._syncer.wake()
+        if self._sync_thread is not None:
+            self._sync_thread.join(timeout=5)
+        self.alerts.shutdown()
+        self.worker.submit(self.store.close)
+        self.worker.shutdown(wait=True)
+
+    # -- writes -------------------------------------------------------------------------
+    def append(self, ticket: str, kind: str, payload: dict[str, Any],
+               on_done: Callable[[StoredEvent], None] | None = None) -> None:
+        """Record an event for a ticket; the queue updates when it is stored."""
+        def write() -> tuple[StoredEvent, list[QueueRow]]:
+            event = self.store.append(ticket, kind, payload, self.user)
+            return event, self._rows_for([ticket])
+
+        def written(result: tuple[StoredEvent, list[QueueRow]]) -> None:
+            event, rows = result
+            self.rowsChanged.emit(rows, [])
+            if self._syncer is not None:
+                self._syncer.wake()
+            if on_done is not None:
+                on_done(event)
+
+        self.worker.submit(write, written, self._fail)
+
+    def acknowledge(self, ticket: str, what: str = "") -> None:
+        self.append(ticket, "acknowledged", {"by": self.user, "alert": what})
+
+    def load_history(self, ticket: str) -> None:
+        self.worker.submit(lambda: self.store.history(ticket),
+                           lambda events: self.historyLoaded.emit(ticket, events), self._fail)
+
+    # -- from the sync thread -------------------------------------------------------------
+    def _pulled(self, events: list[StoredEvent]) -> None:
+        tickets = sorted({e.ticket for e in events})
+        if any(e.kind == "matrix_published" for e in events):
+            self.worker.submit(lambda: [QueueRow.from_record(r) for r in self.store.tickets()],
+                               self.rowsReset.emit, self._fail)
+            return
+        self.worker.submit(lambda: self._rows_for(tickets),
+                           lambda rows: self.rowsChanged.emit(rows, []), self._fail)
+
+    def _rows_for(self, tickets: Iterable[str]) -> list[QueueRow]:
+        out = []
+        for ticket in tickets:
+            record = self.store.ticket(ticket)
+            if record is not None:
+                out.append(QueueRow.from_record(record))
+        return out
+
+    def _remember_sync_state(self, state: SyncState) -> None:
+        self.sync_state = state
+
+    def _fail(self, error: BaseException) -> None:
+        log.error("console error: %s", error)
+        self.failed.emit(str(error))
