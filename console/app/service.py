@@ -47,8 +47,11 @@ class ConsoleService(QObject):
     def __init__(self, data_dir: str | Path, default_matrix: Matrix, *,
                  clock: Callable[[], datetime] = utc_now, sync: bool = True,
                  scheduler_factory: Callable[..., WakeScheduler] | None = None,
-                 user: str = "", parent: QObject | None = None) -> None:
+                 user: str = "", prepare: Callable[[], None] | None = None,
+                 parent: QObject | None = None) -> None:
         super().__init__(parent)
+        self._prepare = prepare
+        self.ready_once = False
         self.clock = clock
         self.user = user
         self.worker = DbWorker(self)
@@ -67,6 +70,8 @@ class ConsoleService(QObject):
     def start(self) -> None:
         """Open the store and load the queue in the background."""
         def open_and_load() -> list[QueueRow]:
+            if self._prepare is not None:
+                self._prepare()
             self.store.open()
             self.alerts.load_checkpoint()
             return [QueueRow.from_record(r) for r in self.store.tickets()]
@@ -75,6 +80,7 @@ class ConsoleService(QObject):
             self.rowsReset.emit(rows)
             self.alerts.start()
             self._start_sync()
+            self.ready_once = True
             self.ready.emit()
 
         self.worker.submit(open_and_load, loaded, self._fail)
