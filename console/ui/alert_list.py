@@ -1,0 +1,248 @@
+"""The in-app alert list: every alert this console raised, newest first.
+
+It is always there, whatever the desktop does with notifications. Entries carry the
+time, the headline with a severity badge, a LATE mark for alerts that fell due while
+the console was closed, and Acknowledge / Open ticket (buttons under the list, the
+context menu, or a double-click to open). Acknowledged entries turn grey. The list
+keeps the last MAX_ENTRIES alerts. An optional sound plays on breaches.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+from typing import Any
+
+from PySide6.QtCore import QPoint, QRectF, Qt, QUrl, Signal
+from PySide6.QtGui import QColor, QFont, QIcon, QPainter, QPixmap
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QMenu,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from console.app.alerts import AlertNotice
+from console.domain.matrix import Matrix
+from console.paths import resources_dir
+
+from .theme import severity_color, text_on
+
+log = logging.getLogger(__name__)
+
+MAX_ENTRIES = 500
+DATA = Qt.ItemDataRole.UserRole
+ACKED_COLOR = "#8b949e"
+FALLBACK_COLORS = {"P1": "#d32f2f", "P2": "#ef6c00", "P3": "#f9a825", "P4": "#4f8fba"}
+
+
+def sound_path() -> str:
+    return str(resources_dir() / "sounds" / "alert.wav")
+
+
+class AlertList(QWidget):
+    acknowledgeRequested = Signal(str, str)  # ticket, alert key
+    openRequested = Signal(str)              # ticket
+
+    def __init__(self, parent: QWidget | None = None, matrix: Matrix | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("alertList")
+        self.matrix = matrix
+        self._badges: dict[str, QIcon] = {}
+        self._sound: Any = None
+        self._sound_failed = False
+
+        self.title = QLabel("Alerts", self)
+        bold = QFont(self.title.font())
+        bold.setBold(True)
+        self.title.setFont(bold)
+        self.sound_box = QCheckBox("Sound", self)
+        self.sound_box.setObjectName("alertSound")
+        self.sound_box.setToolTip("Play a sound when a ticket breaches")
+        self.sound_box.toggled.connect(self.set_sound_enabled)
+        self.list = QListWidget(self)
+        self.list.setObjectName("alertEntries")
+        self.list.setAlternatingRowColors(True)
+        self.list.setWordWrap(True)
+        self.list.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.list.customContextMenuRequested.connect(self._menu)
+        self.list.itemDoubleClicked.connect(lambda item: self._open(item))
+        self.list.currentItemChanged.connect(lambda *_: self._update_buttons())
+        self.ack_button = QPushButton("&Acknowledge", self)
+        self.ack_button.setObjectName("alertAcknowledge")
+        self.ack_button.clicked.connect(self.acknowledge_selected)
+        self.open_button = QPushButton("&Open ticket", self)
+        self.open_button.setObjectName("alertOpen")
+        self.open_button.clicked.connect(self.open_selected)
+
+        header = QHBoxLayout()
+        header.addWidget(self.title)
+        header.addStretch(1)
+        header.addWidget(self.sound_box)
+        buttons = QHBoxLayout()
+        buttons.addStretch(1)
+        buttons.addWidget(self.ack_button)
+        buttons.addWidget(self.open_button)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(6, 6, 6, 6)
+        layout.addLayout(header)
+        layout.addWidget(self.list, 1)
+        layout.addLayout(buttons)
+        self._update_buttons()
+
+    # -- adding -------------------------------------------------------------------------
+    def add(self, notice: AlertNotice, at: datetime | None = None) -> None:
+        """Add one alert at the top (``at`` is when it arrived, local time; default now)."""
+        alert = notice.alert
+        at = (at or datetime.now()).astimezone()
+        item = QListWidgetItem(self._badge(alert.severity), "")
+        item.setData(DATA, {"ticket": alert.ticket, "key": alert.key, "late": notice.late,
+                            "breach": alert.threshold == "breach", "acknowledged": False,
+                            "headline": notice.headline, "title": notice.title,
+                            "time": f"{at:%H:%M:%S}"})
+        item.setToolTip(f"{notice.headline}\n{notice.title}".strip())
+        self._render(item)
+        self.list.insertItem(0, item)
+        while self.list.count() > MAX_ENTRIES:
+            self.list.takeItem(self.list.count() - 1)  # the oldest; Python frees the item
+        self._update_count()
+        if alert.threshold == "breach" and self.sound_box.isChecked():
+            self._play()
+
+    def add_notices(self, notices: list[AlertNotice]) -> None:
+        for notice in notices:
+            self.add(notice)
+
+    def _render(self, item: QListWidgetItem) -> None:
+        d = item.data(DATA)
+        late = "LATE · " if d["late"] else ""
+        detail = d["title"] + (" · acknowledged" if d["acknowledged"] else "")
+        item.setText(f"{d['time']}  {late}{d['headline']}\n{detail}".rstrip())
+        font = QFont(self.list.font())
+        font.setBold(d["breach"] and not d["acknowledged"])
+        font.setItalic(d["late"])
+        item.setFont(font)
+        if d["acknowledged"]:
+            item.setForeground(QColor(ACKED_COLOR))
+            item.setIcon(QIcon(item.icon().pixmap(28, 20, QIcon.Mode.Disabled)))
+        elif d["breach"]:
+            item.setForeground(QColor("#b71c1c"))
+
+    def _badge(self, severity: str) -> QIcon:
+        icon = self._badges.get(severity)
+        if icon is None:
+            if self.matrix is not None:
+                color = severity_color(self.matrix, severity)
+            else:
+                color = QColor(FALLBACK_COLORS.get(severity, "#757575"))
+            pix = QPixmap(28, 20)
+            pix.fill(Qt.GlobalColor.transparent)
+            p = QPainter(pix)
+            p.setRenderHint(QPainter.RenderHint.Antialiasing)
+            p.setPen(Qt.PenStyle.NoPen)
+            p.setBrush(color)
+            p.drawRoundedRect(QRectF(0, 0, 28, 20), 4, 4)
+            font = QFont(self.font())
+            font.setBold(True)
+            font.setPixelSize(11)
+            p.setFont(font)
+            p.setPen(text_on(color))
+            p.drawText(QRectF(0, 0, 28, 20), Qt.AlignmentFlag.AlignCenter, severity[:3])
+            p.end()
+            icon = self._badges[severity] = QIcon(pix)
+        return icon
+
+    # -- acting -------------------------------------------------------------------------
+    def mark_acknowledged(self, key: str) -> None:
+        """Grey out the entries of one alert (acknowledged here or on another console)."""
+        for i in range(self.list.count()):
+            item = self.list.item(i)
+            d = item.data(DATA)
+            if d["key"] == key and not d["acknowledged"]:
+                d["acknowledged"] = True
+                item.setData(DATA, d)
+                self._render(item)
+        self._update_buttons()
+        self._update_count()
+
+    def acknowledge_selected(self) -> None:
+        item = self.list.currentItem()
+        if item is None:
+            return
+        d = item.data(DATA)
+        if not d["acknowledged"]:
+            self.acknowledgeRequested.emit(d["ticket"], d["key"])
+            self.mark_acknowledged(d["key"])
+
+    def open_selected(self) -> None:
+        self._open(self.list.currentItem())
+
+    def _open(self, item: QListWidgetItem | None) -> None:
+        if item is not None:
+            self.openRequested.emit(item.data(DATA)["ticket"])
+
+    def _menu(self, pos: QPoint) -> None:
+        item = self.list.itemAt(pos)
+        if item is None:
+            return
+        self.list.setCurrentItem(item)
+        menu = QMenu(self)
+        ack = menu.addAction("Acknowledge", self.acknowledge_selected)
+        ack.setEnabled(not item.data(DATA)["acknowledged"])
+        menu.addAction("Open ticket", self.open_selected)
+        menu.exec(self.list.viewport().mapToGlobal(pos))
+
+    def _update_buttons(self) -> None:
+        item = self.list.currentItem()
+        self.open_button.setEnabled(item is not None)
+        self.ack_button.setEnabled(item is not None and not item.data(DATA)["acknowledged"])
+
+    def _update_count(self) -> None:
+        waiting = sum(1 for i in range(self.list.count())
+                      if not self.list.item(i).data(DATA)["acknowledged"])
+        self.title.setText(f"Alerts · {waiting} to acknowledge" if waiting else "Alerts")
+
+    # -- for tests and the main window ----------------------------------------------------
+    def entries(self) -> list[dict[str, Any]]:
+        """Newest first: ticket, key, late, breach, acknowledged, headline, title, time, text."""
+        out = []
+        for i in range(self.list.count()):
+            item = self.list.item(i)
+            out.append({**item.data(DATA), "text": item.text()})
+        return out
+
+    # -- sound --------------------------------------------------------------------------
+    def set_sound_enabled(self, on: bool) -> None:
+        if self.sound_box.isChecked() != on:
+            self.sound_box.setChecked(on)  # re-enters through toggled
+            return
+        if on:
+            self._load_sound()
+
+    @property
+    def sound_available(self) -> bool:
+        return self._sound is not None
+
+    def _load_sound(self) -> None:
+        if self._sound is not None or self._sound_failed:
+            return
+        try:
+            from PySide6.QtMultimedia import QSoundEffect
+        except (ImportError, OSError) as exc:  # e.g. no libpulse on a headless box
+            self._sound_failed = True
+            log.info("alert sound unavailable (Qt Multimedia: %s); alerts stay silent", exc)
+            return
+        effect = QSoundEffect(self)
+        effect.setSource(QUrl.fromLocalFile(sound_path()))
+        effect.setVolume(0.8)
+        self._sound = effect
+
+    def _play(self) -> None:
+        self._load_sound()
+        if self._sound is not None:
+            self._sound.play()

@@ -1,0 +1,162 @@
+"""Start the desktop console: the queue window, alerts, and optionally the wall screen."""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer
+from PySide6.QtGui import QIcon
+from PySide6.QtWidgets import QApplication, QMessageBox
+
+from console import __version__
+from console.paths import resources_dir
+
+log = logging.getLogger(__name__)
+STARTUP_PROBE = "ESCALATION_CONSOLE_STARTUP_PROBE"
+
+
+@dataclass(frozen=True, slots=True)
+class GuiOptions:
+    data_dir: str | None = None
+    wall: bool = False
+    screen: int | None = None
+    demo: bool = False
+    tickets: int = 200
+    sync: bool = True
+
+
+def process_age_seconds() -> float:
+    """Seconds since this process started (Linux /proc), for the start-up probe."""
+    try:
+        ticks = int(Path("/proc/self/stat").read_text().rsplit(")", 1)[1].split()[19])
+        uptime = float(Path("/proc/uptime").read_text().split()[0])
+        return uptime - ticks / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError):
+        return time.process_time()
+
+
+class _FirstPaint(QObject):
+    """Writes the time from launch to the main window's first paint, then quits."""
+
+    def __init__(self, path: str, quit_after: bool) -> None:
+        super().__init__()
+        self.path, self.quit_after, self.done = path, quit_after, False
+
+    def eventFilter(self, obj: QObject, event: QEvent) -> bool:
+        if not self.done and event.type() == QEvent.Type.Paint:
+            self.done = True
+            Path(self.path).write_text(f"{process_age_seconds():.3f}\n")
+            if self.quit_after:
+                QTimer.singleShot(0, QApplication.quit)
+        return False
+
+
+def run_gui(argv: list[str] | None = None, *, options: GuiOptions | None = None,
+            data_dir: str | None = None) -> int:
+    """Open the console window (and the wall screen if asked); return the exit code."""
+    options = options or GuiOptions(data_dir=data_dir)
+    app = QApplication.instance() or QApplication(["escalation-console", *(argv or [])])
+    app.setApplicationName("Escalation Console")
+    app.setOrganizationName("EscalationConsole")
+    app.setApplicationVersion(__version__)
+    app.setWindowIcon(QIcon(str(resources_dir() / "icons" / "escalation-console.svg")))
+    window, service = build(options)
+    probe = os.environ.get(STARTUP_PROBE)
+    if probe:
+        watcher = _FirstPaint(probe, quit_after=os.environ.get(STARTUP_PROBE + "_QUIT") == "1")
+        window.installEventFilter(watcher)
+        window._startup_probe = watcher  # keep it alive
+    code = app.exec()
+    service.stop()
+    return code
+
+
+def build(options: GuiOptions):  # type: ignore[no-untyped-def]
+    """Wire the service, the queue window, alerts and the wall screen."""
+    from console.app.datadir import resolve_data_dir
+    from console.app.matrices import load_matrix_file
+    from console.app.service import ConsoleService
+    from console.paths import default_matrix_path
+
+    from .alert_list import AlertList
+    from .main_window import K_GEOMETRY, K_STATE, MainWindow
+    from .notifier import DesktopNotifier
+    from .wall import WallScreen, show_on_screen
+
+    matrix = load_matrix_file(default_matrix_path())
+    data_dir = resolve_data_dir(options.data_dir)
+    prepare = None
+    if options.demo:
+        from console.app.demo import demo_data_dir, seed_demo
+
+        data_dir = demo_data_dir(data_dir, options.tickets)
+        target = data_dir
+
+        def prepare() -> None:  # runs on the DB worker, before the store opens
+            from console.app.service import utc_now
+
+            seed_demo(target, matrix, utc_now(), tickets=options.tickets)
+
+    user = os.environ.get("USER") or os.environ.get("USERNAME") or "me"
+    service = ConsoleService(data_dir, matrix, sync=options.sync and not options.demo,
+                             user=user, prepare=prepare)
+    window = MainWindow(service, matrix)
+    title = "Escalation Console" + (" — demo" if options.demo else "")
+    window.setWindowTitle(title)
+    alerts = AlertList(window, matrix=matrix)
+    alert_dock = window.add_dock(alerts, "Alerts", Qt.DockWidgetArea.BottomDockWidgetArea)
+    first_run = window.settings.value(K_STATE) is None
+    if first_run:  # a short alert strip; the queue gets the height
+        window.resizeDocks([alert_dock], [170], Qt.Orientation.Vertical)
+    notifier = DesktopNotifier(window)
+
+    def on_alerts(notices: list) -> None:
+        for notice in notices:
+            alerts.add(notice)
+            notifier.notify(notice)
+
+    service.alerts.alertsFired.connect(on_alerts)
+    def acknowledge(ticket: str, key: str) -> None:
+        service.acknowledge(ticket, key)
+        alerts.mark_acknowledged(key)
+
+    for source in (alerts, notifier):
+        source.acknowledgeRequested.connect(acknowledge)
+        source.openRequested.connect(lambda ticket: (window.show_ticket(ticket),
+                                                     window.raise_(), window.activateWindow()))
+
+    def open_wall() -> None:
+        wall = WallScreen(service, matrix, parent=None)
+        wall.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        wall.set_rows(list(window.current_rows()))
+        show_on_screen(wall, options.screen or 0)
+        window._wall = wall
+
+    window.wallRequested.connect(open_wall)
+
+    def on_failure(message: str) -> None:
+        if "already using" in message or "cannot" in message or "full" in message:
+            QMessageBox.critical(window, "Escalation Console", message)
+            if not service.ready_once:
+                QApplication.exit(3)
+        else:
+            window.statusBar().showMessage(message, 10000)
+
+    service.failed.connect(on_failure)
+    if options.wall:
+        service.ready.connect(open_wall)
+    if window.settings.value(K_GEOMETRY) is None:
+        window.showMaximized()
+    else:
+        window.show()
+    service.start()
+    return window, service
+
+
+def main() -> int:  # pragma: no cover - convenience for `python -m console.ui.app`
+    return run_gui(sys.argv[1:])

@@ -1,0 +1,463 @@
+"""The wall screen: the live queue, full screen, readable from five metres.
+
+One 1 Hz timer drives it and only updates texts and repaints: the ticket rows are
+painted by one board widget, never created per row or per tick, so the screen can
+run for days without growing. The ranking (most urgent running clock first) is
+recomputed when rows arrive and every RERANK_SECONDS, not every second. Styling
+lives in resources/styles/wall.qss, filled with the theme colours and the scale.
+"""
+
+from __future__ import annotations
+
+import bisect
+import logging
+from collections.abc import Callable, Iterable
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from PySide6.QtCore import QRectF, Qt, QTimer, Signal
+from PySide6.QtGui import QColor, QFont, QFontMetrics, QGuiApplication, QKeyEvent, QPainter
+from PySide6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QLabel, QVBoxLayout, QWidget
+
+from console.app.countdown import Countdown, countdown
+from console.app.rows import QUEUE_CLOCKS, QueueRow
+from console.domain.durations import humanize
+from console.domain.engine import build_calendars
+from console.domain.matrix import Matrix
+from console.domain.projection import ClockView
+from console.paths import resources_dir
+
+from . import theme
+from .theme import SLA_COLORS, SLA_LABELS, WALL_MUTED, WALL_TEXT, severity_color, text_on
+
+log = logging.getLogger(__name__)
+
+TITLE = "Escalation Console — Live queue"
+PAGE_SECONDS = 8
+RERANK_SECONDS = 30  # besides every data change; orders drift only across calendars
+STALE_AFTER = timedelta(seconds=10)
+BREACH_RED = "#ff5252"
+LABEL_COLORS = {"breached": BREACH_RED, "pre_breach": "#ffb300"}
+SYNC_NOTES = {"not_configured": ("local only", ""), "online": ("● live", "live"),
+              "syncing": ("● syncing", "live"), "offline": ("reconnecting…", "warn")}
+_NEVER, _ALWAYS = datetime.max.replace(tzinfo=UTC), datetime.min.replace(tzinfo=UTC)
+_SIZES = {"title": 40, "clock": 60, "note": 26, "header": 28, "banner": 40, "border": 6,
+          "pad": 10, "tile_name": 30, "count": 72, "caption": 24}
+
+
+def show_on_screen(widget: QWidget, index: int) -> None:
+    """Show ``widget`` full screen on monitor ``index`` (the primary one if it is missing)."""
+    screens = QGuiApplication.screens()
+    screen = screens[index] if 0 <= index < len(screens) else None
+    if screen is None:
+        screen = QGuiApplication.primaryScreen()
+        log.warning("wall screen: no monitor %d (%d connected); using the primary one",
+                    index, len(screens))
+    if screen is not None:
+        widget.winId()  # creates the native window, so it can be placed on a screen
+        if widget.windowHandle() is not None:
+            widget.windowHandle().setScreen(screen)
+        widget.setGeometry(screen.geometry())
+    widget.showFullScreen()
+
+
+def short_duration(delta: timedelta) -> str:
+    seconds = int(max(delta.total_seconds(), 0))
+    if seconds < 3600:
+        return f"{seconds} s" if seconds < 60 else f"{seconds // 60} min"
+    return f"{seconds // 3600} h {seconds % 3600 // 60:02d} min"
+
+
+def _breach_instant(row: QueueRow) -> datetime:
+    """When the row starts counting as breached (as sla_state does), for bisection."""
+    dues = []
+    for c in row.clocks:
+        if c.stopped_at is None and c.due is not None:
+            dues.append(c.due)
+        elif c.stopped_at is not None and c.due is not None and c.stopped_at > c.due:
+            return _ALWAYS
+    return min(dues, default=_NEVER)
+
+
+def _px(font: QFont, size: float, bold: bool = False) -> QFont:
+    font = QFont(font)
+    font.setPixelSize(max(int(size), 8))
+    font.setBold(bold)
+    return font
+
+
+def _repolish(widget: QWidget, name: str, value: Any) -> None:
+    """Set a property the stylesheet selects on, and restyle the widget."""
+    widget.setProperty(name, value)
+    widget.style().unpolish(widget)
+    widget.style().polish(widget)
+
+
+def big_text(cd: Countdown) -> str:
+    """The countdown as the wall shows it: ``1h 05m``, ``−12m 30s``."""
+    if cd.state == "met" or cd.seconds_left == float("inf"):
+        return "met" if cd.state == "met" else "—"
+    text = humanize(timedelta(seconds=abs(cd.seconds_left)))
+    return f"−{text}" if cd.state == "breached" else text
+
+
+class _Tile(QFrame):
+    """Open and breached counts of one severity, in its colour."""
+
+    def __init__(self, severity: str, name: str, parent: QWidget) -> None:
+        super().__init__(parent)
+        self.severity, self.values = severity, (-1, -1)
+        self.setObjectName(f"wallTile_{severity}")
+        grid = QGridLayout(self)
+        labels = [QLabel(text, self) for text in (f"{severity} · {name}", "0", "0", "open",
+                                                  "breached")]
+        self.name, self.count, self.breached, *captions = labels
+        for label, obj, (r, c, span) in zip(
+                labels, ("tileName", "tileCount", "tileBreached", "tileCaption", "tileCaption"),
+                ((0, 0, 2), (1, 0, 1), (1, 1, 1), (2, 0, 1), (2, 1, 1)), strict=True):
+            label.setObjectName(obj)
+            label.setMinimumWidth(1)  # never let a tile widen the screen
+            grid.addWidget(label, r, c, 1, span)
+        for label in (self.breached, captions[1]):
+            label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        grid.setColumnStretch(0, 1)
+        grid.setColumnStretch(1, 1)
+        grid.setVerticalSpacing(0)
+
+    def set_counts(self, open_count: int, breached: int) -> None:
+        if (open_count, breached) == self.values:
+            return
+        hot_changed = (self.values[1] > 0) != (breached > 0)
+        self.values = (open_count, breached)
+        self.count.setText(str(open_count))
+        self.breached.setText(str(breached))
+        if hot_changed:
+            _repolish(self.breached, "hot", breached > 0)
+
+
+class _Board(QWidget):
+    """Paints the current page of tickets; holds no widget per row."""
+
+    def __init__(self, wall: WallScreen) -> None:
+        super().__init__(wall)
+        self.wall, self.scale = wall, 1.0
+        self.entries: list[tuple[QueueRow, str, Countdown]] = []  # row, clock name, countdown
+
+    def _height(self) -> int:  # before the first layout, assume a 1080p board
+        return self.height() if self.height() > 50 else int(620 * self.scale)
+
+    def capacity(self) -> int:
+        return max(1, self._height() // int(92 * self.scale))
+
+    def row_height(self) -> float:
+        """Rows share the board's height, so a full page fills it exactly."""
+        return min(self._height() / self.capacity(), 120 * self.scale)
+
+    def paintEvent(self, event: Any) -> None:
+        p = QPainter(self)
+        p.setRenderHint(QPainter.RenderHint.Antialiasing)
+        s, width, h, base = self.scale, self.width(), self.row_height(), self.font()
+        big, mid = _px(base, 34 * s, bold=True), _px(base, 34 * s)
+        small, huge = _px(base, 24 * s, bold=True), _px(base, 58 * s, bold=True)
+        center, left_v = Qt.AlignmentFlag.AlignCenter, Qt.AlignmentFlag.AlignVCenter
+
+        def box(rect: QRectF, color: QColor | str, radius: float = 10) -> None:
+            p.setPen(Qt.PenStyle.NoPen)
+            p.setBrush(QColor(color))
+            p.drawRoundedRect(rect, radius * s, radius * s)
+
+        def text(rect: QRectF, font: QFont, color: QColor | str, value: str, align=center
+                 ) -> None:
+            p.setFont(font)
+            p.setPen(QColor(color))
+            p.drawText(rect, align, value)
+
+        if not self.entries:
+            text(QRectF(self.rect()), mid, WALL_MUTED, "No open tickets")
+        for i, (row, clock_name, cd) in enumerate(self.entries):
+            state = cd.state if cd.state in SLA_COLORS else "none"
+            band = QRectF(0, i * h + 4 * s, width, h - 8 * s)
+            box(band, "#3b0a0a" if state == "breached" else ("#161b22", "#11161d")[i % 2])
+            if state == "breached":  # a bar down the left edge as well as the red band
+                box(QRectF(0, band.top(), 12 * s, band.height()), SLA_COLORS[state][1], 4)
+            color = severity_color(self.wall.matrix, row.severity)
+            badge = QRectF(28 * s, band.center().y() - 30 * s, 96 * s, 60 * s)
+            box(badge, color)
+            text(badge, big, text_on(color), row.severity)
+            # the countdown pill on the right, its clock and state above it
+            pill = QRectF(width - 380 * s, band.top() + 30 * s, 360 * s, band.height() - 36 * s)
+            box(pill, SLA_COLORS[state][1])
+            text(pill, huge, SLA_COLORS[state][2], big_text(cd))
+            label = clock_name.upper()
+            if state in ("breached", "pre_breach", "paused"):
+                label += f" · {SLA_LABELS[state]}"
+            text(QRectF(pill.left(), band.top(), pill.width(), 30 * s), small,
+                 LABEL_COLORS.get(state, WALL_MUTED), label)
+            # ticket id and title, team and owner below
+            left = badge.right() + 26 * s
+            text_w = pill.left() - left - 24 * s
+            line1 = QRectF(left, band.center().y() - 42 * s, text_w, 46 * s)
+            id_w = QFontMetrics(big).horizontalAdvance(row.id) + 24 * s
+            text(line1, big, WALL_TEXT, row.id, left_v)
+            title = QFontMetrics(mid).elidedText(row.title, Qt.TextElideMode.ElideRight,
+                                                 int(max(text_w - id_w, 0)))
+            text(line1.adjusted(id_w, 0, 0, 0), mid, WALL_TEXT, title, left_v)
+            text(QRectF(left, line1.bottom(), text_w, 40 * s), _px(base, 26 * s), WALL_MUTED,
+                 f"{row.team} · {row.owner or 'unassigned'}", left_v)
+
+
+class WallScreen(QWidget):
+    """The wall screen. Rows come through the service's signals (or set_rows)."""
+
+    closed = Signal()
+
+    def __init__(self, service: Any, matrix: Matrix,
+                 clock: Callable[[], datetime] | None = None,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(TITLE)
+        self.setObjectName("wallScreen")
+        self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground)
+        self.matrix = matrix
+        self._clock = clock or getattr(service, "clock", None) or (lambda: datetime.now(UTC))
+        self._calendars = build_calendars(matrix)
+        self._rows: dict[str, QueueRow] = {}
+        self._breach_at: dict[str, list[datetime]] = {}  # severity -> sorted breach instants
+        self._open: dict[str, int] = {}
+        self._ranked: list[tuple[QueueRow, str]] = []  # row, its most urgent clock's name
+        self._dirty, self._page = True, 0
+        self._page_started: datetime | None = None
+        self._ranked_at: datetime | None = None
+        self._sync = getattr(service, "sync_state", None)
+        self._qss = (resources_dir() / "styles" / "wall.qss").read_text(encoding="utf-8")
+        self._build()
+        if service is not None:
+            service.rowsReset.connect(self.set_rows)
+            service.rowsChanged.connect(self.apply_changes)
+            service.syncStateChanged.connect(self.set_sync_state)
+        self.timer = QTimer(self, interval=1000, timeout=self.tick)
+        self._rescale()
+        self.tick()
+
+    # -- layout -----------------------------------------------------------------------
+    def _build(self) -> None:
+        def label(name: str, text: str = "") -> QLabel:
+            widget = QLabel(text, self)
+            widget.setObjectName(name)
+            return widget
+
+        self.title = label("wallTitle", TITLE)
+        self.sync_note = label("wallSyncNote")
+        self.clock_label, self.date_label = label("wallClock"), label("wallDate")
+        self.banner = label("wallStaleBanner")
+        self.banner.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.banner.setWordWrap(True)
+        self.banner.hide()
+        self.tiles = [_Tile(s.id, s.name, self) for s in self.matrix.severities]
+        self.list_title, self.page_label = label("wallListTitle"), label("wallPage")
+        self.board = _Board(self)
+
+        stamp = QVBoxLayout()
+        stamp.setSpacing(0)
+        for widget in (self.clock_label, self.date_label):
+            widget.setAlignment(Qt.AlignmentFlag.AlignRight)
+            stamp.addWidget(widget)
+        top, self.tile_row, header = QHBoxLayout(), QHBoxLayout(), QHBoxLayout()
+        top.addWidget(self.title)
+        top.addStretch(1)
+        top.addWidget(self.sync_note)
+        top.addSpacing(40)
+        top.addLayout(stamp)
+        for tile in self.tiles:
+            self.tile_row.addWidget(tile, 1)
+        header.addWidget(self.list_title)
+        header.addStretch(1)
+        header.addWidget(self.page_label)
+        self.outer = QVBoxLayout(self)
+        self.outer.addLayout(top)
+        self.outer.addWidget(self.banner)
+        self.outer.addLayout(self.tile_row)
+        self.outer.addLayout(header)
+        self.outer.addWidget(self.board, 1)
+
+    def _rescale(self) -> None:
+        w, h = (self.width(), self.height()) if self.height() > 200 else (1920, 1080)
+        s = max(0.5, min(h / 1080, w / 1920))  # 1080p = 1.0; narrow screens by width
+        sizes = {k: max(int(v * s), 1) for k, v in _SIZES.items()}
+        colors = {"background": theme.WALL_BACKGROUND, "text": WALL_TEXT, "muted": WALL_MUTED,
+                  "breach": BREACH_RED}
+        tiles = "".join(
+            f"QFrame#{t.objectName()} {{ background: {c.name()}; border-radius: 14px; }}"
+            f" QFrame#{t.objectName()} QLabel {{ color: {text_on(c).name()}; }}"
+            for t in self.tiles for c in [severity_color(self.matrix, t.severity)])
+        self.setStyleSheet(self._qss % {**sizes, **colors} + tiles)
+        m = int(28 * s)
+        self.outer.setContentsMargins(m, int(18 * s), m, int(18 * s))
+        self.outer.setSpacing(int(16 * s))
+        self.tile_row.setSpacing(int(20 * s))
+        for tile in self.tiles:
+            tile.layout().setContentsMargins(m - 6, int(10 * s), m - 6, int(10 * s))
+        self.board.scale = s
+        self.board.update()
+
+    def resizeEvent(self, event: Any) -> None:
+        super().resizeEvent(event)
+        self._rescale()
+
+    def showEvent(self, event: Any) -> None:
+        super().showEvent(event)
+        self.timer.start()
+        self.tick()
+
+    def hideEvent(self, event: Any) -> None:
+        self.timer.stop()
+        super().hideEvent(event)
+
+    def closeEvent(self, event: Any) -> None:
+        self.timer.stop()
+        self.closed.emit()
+        super().closeEvent(event)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        """F11 toggles full screen; Esc leaves full screen, and closes outside it."""
+        key = event.key()
+        if key not in (Qt.Key.Key_Escape, Qt.Key.Key_F11):
+            super().keyPressEvent(event)
+        elif self.isFullScreen():
+            self.showNormal()
+        elif key == Qt.Key.Key_F11:
+            self.showFullScreen()
+        else:
+            self.close()
+
+    # -- data ---------------------------------------------------------------------------
+    def set_rows(self, rows: Iterable[QueueRow]) -> None:
+        self._rows = {r.id: r for r in rows if r.open}
+        self._reindex()
+
+    def apply_changes(self, rows: Iterable[QueueRow], removed: Iterable[str] = ()) -> None:
+        for ticket in removed:
+            self._rows.pop(ticket, None)
+        for r in rows:
+            if r.open:
+                self._rows[r.id] = r
+            else:
+                self._rows.pop(r.id, None)
+        self._reindex()
+
+    def set_sync_state(self, state: Any) -> None:
+        self._sync = state
+        self._update_sync(self._clock())
+
+    def _reindex(self) -> None:
+        self._breach_at, self._open = {}, {}
+        for r in self._rows.values():
+            self._open[r.severity] = self._open.get(r.severity, 0) + 1
+            self._breach_at.setdefault(r.severity, []).append(_breach_instant(r))
+        for instants in self._breach_at.values():
+            instants.sort()
+        self._dirty = True
+
+    def _rank(self, now: datetime) -> None:
+        ranked = []
+        for r in self._rows.values():
+            # Within one calendar the earliest due clock has the least time left, so
+            # only those (or the paused clocks, if none runs) need a countdown.
+            earliest: dict[tuple[bool, str], ClockView] = {}
+            paused = []
+            for c in r.clocks:
+                if c.stopped_at is not None or c.name not in QUEUE_CLOCKS:
+                    continue
+                if c.due is None or c.state(now) == "paused":
+                    paused.append(c)
+                    continue
+                first = earliest.setdefault((c.business, c.calendar), c)
+                if c.due < first.due:  # type: ignore[operator]
+                    earliest[(c.business, c.calendar)] = c
+            group = 0 if earliest else 1 if paused else 2
+            keys = [(countdown(c, now, self._calendars).seconds_left, c.name)
+                    for c in (earliest.values() if earliest else paused)]
+            left, name = min(keys, default=(float("inf"), ""))
+            ranked.append(((group, left, r.id), r, name))
+        ranked.sort(key=lambda item: item[0])
+        self._ranked = [(r, name) for _, r, name in ranked]
+        self._dirty, self._ranked_at = False, now
+
+    # -- the 1 Hz tick ------------------------------------------------------------------
+    @property
+    def rows_per_page(self) -> int:
+        return self.board.capacity()
+
+    @property
+    def page_count(self) -> int:
+        return max(1, -(-len(self._ranked) // self.rows_per_page))
+
+    @property
+    def page(self) -> int:
+        return self._page
+
+    def next_page(self, now: datetime | None = None) -> None:
+        self._turn(now or self._clock(), advance=True)
+
+    def _turn(self, now: datetime, advance: bool) -> None:
+        last = self._ranked_at
+        if self._dirty or last is None or not last <= now < last + timedelta(
+                seconds=RERANK_SECONDS):
+            self._rank(now)
+        if advance:
+            self._page, self._page_started = (self._page + 1) % self.page_count, now
+        per_page, pages = self.rows_per_page, self.page_count
+        self._page = min(self._page, pages - 1)
+        start = self._page * per_page
+        self.board.entries = [(r, name, countdown(r.clock(name), now, self._calendars))
+                              for r, name in self._ranked[start:start + per_page]]
+        self.board.update()
+        self._set(self.page_label, f"page {self._page + 1}/{pages}" if pages > 1 else "")
+        self._set(self.list_title, f"Closest to breach · {len(self._ranked)} open")
+
+    def tick(self, now: datetime | None = None) -> None:
+        now = now or self._clock()
+        if self._page_started is None or now < self._page_started:
+            self._page_started = now
+        self._turn(now, advance=now - self._page_started >= timedelta(seconds=PAGE_SECONDS))
+        local = now.astimezone()
+        self._set(self.clock_label, f"{local:%H:%M:%S}")
+        self._set(self.date_label, f"{local:%a %d %b %Y}")
+        for tile in self.tiles:
+            instants = self._breach_at.get(tile.severity, [])
+            tile.set_counts(self._open.get(tile.severity, 0), bisect.bisect_right(instants, now))
+        self._update_sync(now)
+
+    def _update_sync(self, now: datetime) -> None:
+        status = getattr(self._sync, "status", "not_configured")
+        since = getattr(self._sync, "offline_since", None)
+        stale = status == "offline" and since is not None and now - since > STALE_AFTER
+        if stale:
+            self._set(self.banner, "⚠ DATA MAY BE STALE — shared database unreachable since "
+                      f"{since.astimezone():%H:%M:%S} ({short_duration(now - since)})")
+        if self.banner.isHidden() == stale:
+            self.banner.setVisible(stale)
+        note, tone = ("", "") if stale else SYNC_NOTES.get(status, ("", ""))
+        self._set(self.sync_note, note)
+        if self.sync_note.property("tone") != tone:
+            _repolish(self.sync_note, "tone", tone)
+
+    @staticmethod
+    def _set(label: QLabel, text: str) -> None:
+        if label.text() != text:
+            label.setText(text)
+
+    # -- for tests and diagnostics ------------------------------------------------------
+    def visible_rows(self) -> list[tuple[str, str, str]]:
+        """(ticket, clock, countdown text) of the rows on the current page."""
+        return [(r.id, name, cd.text) for r, name, cd in self.board.entries]
+
+    def ranked_ids(self) -> list[str]:
+        return [r.id for r, _ in self._ranked]
+
+    def tile_counts(self) -> dict[str, tuple[int, int]]:
+        return {t.severity: t.values for t in self.tiles}
+
+    @property
+    def stale_text(self) -> str:
+        return "" if self.banner.isHidden() else self.banner.text()

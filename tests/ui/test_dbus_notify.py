@@ -1,0 +1,214 @@
+"""A real freedesktop notification round trip over a private D-Bus session bus.
+
+The fixture starts its own dbus-daemon, Xvfb (when there is no DISPLAY), GNOME's
+notification-daemon and dbus-monitor. The notifier runs in a child process pointed
+at that bus; dbus-monitor shows exactly what went over the wire, and an
+ActionInvoked signal sent with dbus-send comes back as acknowledgeRequested.
+CI installs the binaries: apt-get install xvfb dbus dbus-x11 notification-daemon.
+"""
+
+from __future__ import annotations
+
+import os
+import queue
+import shutil
+import subprocess
+import sys
+import textwrap
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.gui
+
+NOTIFICATION_DAEMON = "/usr/lib/notification-daemon/notification-daemon"
+REPO = Path(__file__).resolve().parents[2]
+INSTALL = "apt-get install xvfb dbus dbus-x11 notification-daemon"
+
+CHILD = textwrap.dedent("""
+    import sys
+    from datetime import UTC, datetime, timedelta
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication
+    from console.app.alerts import AlertNotice
+    from console.domain.alerts import Alert
+    from console.ui.notifier import DesktopNotifier
+
+    app = QApplication([])
+    notifier = DesktopNotifier()
+    print("BACKEND", notifier.backend, flush=True)
+    due = datetime.now(UTC) + timedelta(minutes=5)
+    seen = []
+
+    def done(line):
+        print(line, flush=True)
+        seen.append(line)
+        if len(seen) == 2:
+            app.quit()
+
+    notifier.acknowledgeRequested.connect(lambda t, k: done(f"ACK {t} {k}"))
+    notifier.openRequested.connect(lambda t: done(f"OPEN {t}"))
+    for ticket, threshold, severity in (("INC-7", "breach", "P1"),
+                                        ("INC-8", "pre_breach", "P2")):
+        alert = Alert(ticket, "resolution", threshold, due, due, severity)
+        notifier.notify(AlertNotice(alert, f"Payments API down ({ticket})", False))
+        print("ID", ticket, notifier.last_id, flush=True)
+    QTimer.singleShot(20000, lambda: (print("TIMEOUT", flush=True), app.exit(2)))
+    sys.exit(app.exec())
+""")
+
+
+def need(binary: str) -> str:
+    path = shutil.which(binary)
+    if path is None:
+        pytest.skip(f"needs {binary} ({INSTALL})")
+    return path
+
+
+def wait_for(condition: Callable[[], bool], timeout: float, what: str) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        time.sleep(0.05)
+
+
+def free_display() -> int:
+    for number in range(90, 400):
+        if not Path(f"/tmp/.X11-unix/X{number}").exists() and \
+                not Path(f"/tmp/.X{number}-lock").exists():
+            return number
+    pytest.skip("no free X display number")
+
+
+@dataclass
+class Desktop:
+    env: dict[str, str]
+    monitor_log: Path
+
+    def send(self, *args: str) -> str:
+        done = subprocess.run(["dbus-send", "--session", *args], env=self.env,
+                              capture_output=True, text=True, timeout=10)
+        return done.stdout
+
+
+@pytest.fixture
+def desktop(tmp_path: Path) -> Iterator[Desktop]:
+    dbus_daemon, monitor = need("dbus-daemon"), need("dbus-monitor")
+    need("dbus-send")
+    if not os.access(NOTIFICATION_DAEMON, os.X_OK):
+        pytest.skip(f"needs {NOTIFICATION_DAEMON} ({INSTALL})")
+    env = {**os.environ, "NO_AT_BRIDGE": "1", "GTK_A11Y": "none"}
+    started: list[subprocess.Popen] = []
+    logs = []
+
+    def start(args: list[str], name: str, **kwargs) -> subprocess.Popen:
+        log = open(tmp_path / f"{name}.log", "w")  # noqa: SIM115 - closed in teardown
+        logs.append(log)
+        kwargs.setdefault("stdout", log)
+        proc = subprocess.Popen(args, env=env, stderr=subprocess.STDOUT
+                                if kwargs["stdout"] is log else log, **kwargs)
+        started.append(proc)
+        return proc
+
+    try:
+        if not os.environ.get("DISPLAY"):
+            display = free_display()
+            start([need("Xvfb"), f":{display}", "-screen", "0", "1280x1024x24",
+                   "-nolisten", "tcp"], "xvfb")
+            wait_for(lambda: Path(f"/tmp/.X11-unix/X{display}").exists(), 15, "Xvfb")
+            env["DISPLAY"] = f":{display}"
+        bus = start([dbus_daemon, "--session", "--nofork", "--print-address=1"], "bus",
+                    stdout=subprocess.PIPE, text=True)
+        env["DBUS_SESSION_BUS_ADDRESS"] = bus.stdout.readline().strip()
+        assert env["DBUS_SESSION_BUS_ADDRESS"], "dbus-daemon printed no address"
+        desk = Desktop(env, tmp_path / "monitor.log")
+        start([NOTIFICATION_DAEMON], "notification-daemon")
+        wait_for(lambda: "boolean true" in desk.send(
+            "--print-reply", "--dest=org.freedesktop.DBus", "/org/freedesktop/DBus",
+            "org.freedesktop.DBus.NameHasOwner", "string:org.freedesktop.Notifications"),
+            15, "notification-daemon on the bus")
+        start([monitor, "--address", env["DBUS_SESSION_BUS_ADDRESS"],
+               "interface='org.freedesktop.Notifications'"], "monitor")
+        wait_for(lambda: desk.monitor_log.stat().st_size > 0, 10, "dbus-monitor")
+        yield desk
+    finally:
+        for proc in reversed(started):
+            proc.terminate()
+            try:
+                proc.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+        for log in logs:
+            log.close()
+
+
+def notify_calls(monitor_text: str) -> list[list[str]]:
+    """Each Notify method call in dbus-monitor's output, as stripped lines."""
+    calls, current = [], None
+    for line in monitor_text.splitlines():
+        if line.startswith(("method call", "signal", "method return", "error")):
+            current = [] if "member=Notify" in line else None
+            if current is not None:
+                calls.append(current)
+        elif current is not None:
+            current.append(" ".join(line.split()))
+    return calls
+
+
+def test_a_notification_goes_out_typed_and_its_action_comes_back(desktop):
+    child = subprocess.Popen(
+        [sys.executable, "-c", CHILD], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        text=True, env={**desktop.env, "QT_QPA_PLATFORM": "offscreen",
+                        "PYTHONPATH": str(REPO)})
+    lines: queue.Queue[str] = queue.Queue()
+    threading.Thread(target=lambda: [lines.put(x.strip()) for x in child.stdout],
+                     daemon=True).start()
+
+    def next_line() -> str:
+        try:
+            return lines.get(timeout=30)
+        except queue.Empty:
+            child.kill()
+            raise AssertionError(f"child said nothing; stderr: {child.stderr.read()}") from None
+
+    try:
+        assert next_line() == "BACKEND dbus"
+        ids = {}
+        for _ in range(2):
+            word, ticket, nid = next_line().split()
+            assert word == "ID" and int(nid) > 0
+            ids[ticket] = int(nid)
+        signal = ["--type=signal", "/org/freedesktop/Notifications",
+                  "org.freedesktop.Notifications.ActionInvoked"]
+        desktop.send(*signal, f"uint32:{max(ids.values()) + 100}", "string:ack")  # not ours
+        desktop.send(*signal, f"uint32:{ids['INC-7']}", "string:ack")
+        desktop.send(*signal, f"uint32:{ids['INC-8']}", "string:open")
+        answers = {next_line(), next_line()}
+        assert child.wait(timeout=30) == 0, child.stderr.read()
+    finally:
+        if child.poll() is None:
+            child.kill()
+            child.wait()
+    assert answers == {"ACK INC-7 INC-7|resolution|breach", "OPEN INC-8"}
+
+    calls = notify_calls(desktop.monitor_log.read_text(errors="replace"))
+    assert len(calls) == 2
+    breach, pre_breach = calls
+    assert breach[:2] == ['string "Escalation Console"', "uint32 0"]
+    assert breach[2].endswith('escalation-console.svg"')
+    assert breach[3] == 'string "P1 INC-7: resolution BREACHED"'
+    assert breach[4].startswith('string "Payments API down (INC-7)')
+    actions = ['string "ack"', 'string "Acknowledge"', 'string "open"', 'string "Open ticket"']
+    start = breach.index("array [") + 1
+    assert breach[start:start + 4] == actions
+    assert "variant byte 2" in breach  # urgency: critical
+    assert 'variant string "escalation-console"' in breach
+    assert breach[-1] == "int32 -1"
+    assert pre_breach[3] == 'string "P2 INC-8: resolution about to breach"'
+    assert "variant byte 1" in pre_breach  # urgency: normal

@@ -1,0 +1,250 @@
+"""The wall screen: tiles, ordering, paging, the stale-data banner and a long run."""
+
+from __future__ import annotations
+
+import gc
+import logging
+import tracemalloc
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtWidgets import QApplication
+
+from console.app.matrices import load_matrix_file
+from console.app.rows import QueueRow
+from console.domain.projection import ClockView
+from console.paths import default_matrix_path
+from console.store.sync import SyncState
+from console.ui.wall import PAGE_SECONDS, WallScreen, show_on_screen
+
+NOW = datetime(2025, 3, 12, 15, 30, tzinfo=UTC)
+
+
+class FakeService(QObject):
+    rowsReset = Signal(list)
+    rowsChanged = Signal(list, list)
+    syncStateChanged = Signal(object)
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.now = NOW
+        self.sync_state = SyncState("online")
+
+    def clock(self) -> datetime:
+        return self.now
+
+
+def clock(name: str, due_in: float | None, *, stopped_in: float | None = None,
+          paused_left: int | None = None, pre_minutes: float = 15) -> ClockView:
+    due = None if due_in is None else NOW + timedelta(minutes=due_in)
+    pre = None if due is None else due - timedelta(minutes=pre_minutes)
+    stopped = None if stopped_in is None else NOW + timedelta(minutes=stopped_in)
+    paused = NOW - timedelta(minutes=5) if paused_left is not None else None
+    return ClockView(name, "P2", 3600, due, pre, stopped, paused, False, "24x7", paused_left)
+
+
+def row(ticket: str, severity: str = "P2", *clocks: ClockView, **extra: Any) -> QueueRow:
+    values: dict[str, Any] = {
+        "id": ticket, "title": f"Checkout fails for {ticket}", "account": "Globex",
+        "account_tier": "enterprise", "severity": severity, "severity_source": "support",
+        "confirmed": True, "status": "open", "tier": "T2", "team": "payments-engineering",
+        "owner": "", "priority": "normal", "category": "bug",
+        "opened_at": NOW - timedelta(hours=1),
+        "next_due": min((c.due for c in clocks if c.due and not c.stopped_at), default=None),
+        "clocks": clocks,
+    }
+    values.update(extra)
+    return QueueRow(**values)
+
+
+def due_row(ticket: str, minutes: float, severity: str = "P2") -> QueueRow:
+    return row(ticket, severity, clock("response", minutes))
+
+
+@pytest.fixture(scope="module")
+def wall_matrix():
+    return load_matrix_file(default_matrix_path())
+
+
+@pytest.fixture
+def service() -> FakeService:
+    return FakeService()
+
+
+@pytest.fixture
+def wall(qtbot, service, wall_matrix) -> WallScreen:
+    screen = WallScreen(service, wall_matrix)
+    qtbot.addWidget(screen)
+    screen.resize(1920, 1080)
+    return screen
+
+
+def test_tiles_count_open_and_breached_tickets_per_severity(wall, service):
+    service.rowsReset.emit([
+        due_row("A", -5, "P1"), due_row("B", 30, "P1"), due_row("C", 90, "P1"),
+        due_row("D", 10, "P2"), due_row("E", 20, "P2"),
+        row("F", "P3", clock("response", -10, stopped_in=-1)),   # responded late
+        row("G", "P3", clock("response", 60), status="resolved"),  # not on the wall
+    ])
+    wall.tick(NOW)
+
+    assert list(wall.tile_counts()) == ["P1", "P2", "P3", "P4"]  # matrix order
+    assert wall.tile_counts() == {"P1": (3, 1), "P2": (2, 0), "P3": (1, 1), "P4": (0, 0)}
+    tile = wall.tiles[0]
+    assert (tile.count.text(), tile.breached.text()) == ("3", "1")
+
+    wall.tick(NOW + timedelta(minutes=15))  # D falls due on the way
+    assert wall.tile_counts()["P2"] == (2, 1)
+
+
+def test_changes_and_removals_update_the_wall(wall, service):
+    service.rowsReset.emit([due_row("A", 10), due_row("B", 20), due_row("C", 30)])
+    service.rowsChanged.emit([row("A", "P2", clock("response", 10), status="resolved")], ["B"])
+    wall.tick(NOW)
+    assert wall.ranked_ids() == ["C"]
+    assert wall.tile_counts()["P2"] == (1, 0)
+
+
+def test_tickets_closest_to_breach_come_first(wall, service):
+    service.rowsReset.emit([
+        due_row("later", 120),
+        row("update-soon", "P3", clock("response", 300), clock("update", 12)),
+        due_row("long-breached", -60),
+        row("paused", "P2", clock("update", None, paused_left=600)),
+        due_row("just-breached", -1),
+        row("no-clocks", "P4"),
+        row("met", "P1", clock("response", 5, stopped_in=-2), clock("resolution", 45)),
+        due_row("soon", 3),
+    ])
+    wall.tick(NOW)
+
+    assert wall.ranked_ids() == ["long-breached", "just-breached", "soon", "update-soon",
+                                 "met", "later", "paused", "no-clocks"]
+    shown = {ticket: clock_name for ticket, clock_name, _ in wall.visible_rows()}
+    assert shown["update-soon"] == "update"   # its most urgent running clock
+    assert shown["met"] == "resolution"       # a stopped clock no longer counts
+    texts = dict((t, text) for t, _, text in wall.visible_rows())
+    assert texts["long-breached"].startswith("-1h")
+
+
+def test_rows_page_every_few_seconds_when_they_do_not_fit(qtbot, wall, service):
+    wall.show()
+    qtbot.waitExposed(wall)
+    service.rowsReset.emit([due_row(f"INC-{i:03d}", i * 5) for i in range(60)])
+    wall.tick(NOW)
+
+    per_page = wall.rows_per_page
+    assert 4 <= per_page < 60
+    pages = -(-60 // per_page)
+    assert wall.page_count == pages > 1
+    assert wall.page == 0
+    assert [t for t, _, _ in wall.visible_rows()] == [f"INC-{i:03d}" for i in range(per_page)]
+    assert wall.page_label.text() == f"page 1/{pages}"
+
+    wall.tick(NOW + timedelta(seconds=PAGE_SECONDS - 1))
+    assert wall.page == 0
+    wall.tick(NOW + timedelta(seconds=PAGE_SECONDS))
+    assert wall.page == 1
+    assert wall.page_label.text() == f"page 2/{pages}"
+    assert wall.visible_rows()[0][0] == f"INC-{per_page:03d}"
+
+    for _ in range(pages - 1):
+        wall.next_page(NOW)
+    assert wall.page == 0  # wraps around
+
+
+def test_a_single_page_shows_no_page_indicator(wall, service):
+    service.rowsReset.emit([due_row("A", 10)])
+    wall.tick(NOW)
+    assert wall.page_count == 1
+    assert wall.page_label.text() == ""
+
+
+def test_the_stale_banner_shows_only_after_ten_seconds_offline(wall, service):
+    service.rowsReset.emit([due_row("A", 10)])
+    service.syncStateChanged.emit(SyncState("online", last_sync=NOW))
+    wall.tick(NOW)
+    assert wall.banner.isHidden()
+    assert wall.stale_text == ""
+
+    since = NOW - timedelta(seconds=5)
+    service.syncStateChanged.emit(SyncState("offline", offline_since=since, pending=2))
+    wall.tick(NOW)
+    assert wall.banner.isHidden()  # a blip, not stale yet
+
+    since = NOW - timedelta(minutes=3, seconds=10)
+    service.syncStateChanged.emit(SyncState("offline", offline_since=since, pending=2))
+    wall.tick(NOW)
+    assert not wall.banner.isHidden()
+    local = since.astimezone().strftime("%H:%M:%S")
+    assert "DATA MAY BE STALE" in wall.stale_text
+    assert f"shared database unreachable since {local} (3 min)" in wall.stale_text
+
+    service.syncStateChanged.emit(SyncState("online", last_sync=NOW))
+    wall.tick(NOW)
+    assert wall.banner.isHidden()
+
+
+def test_local_only_shows_a_quiet_note_and_no_banner(wall, service):
+    service.syncStateChanged.emit(SyncState("not_configured"))
+    wall.tick(NOW)
+    assert wall.banner.isHidden()
+    assert wall.sync_note.text() == "local only"
+
+
+def test_the_clock_shows_local_time(wall):
+    wall.tick(NOW)
+    assert wall.clock_label.text() == NOW.astimezone().strftime("%H:%M:%S")
+
+
+def test_keys_toggle_full_screen_and_close(qtbot, wall):
+    wall.show()
+    qtbot.waitExposed(wall)
+    qtbot.keyClick(wall, Qt.Key.Key_F11)
+    assert wall.isFullScreen()
+    qtbot.keyClick(wall, Qt.Key.Key_Escape)
+    assert not wall.isFullScreen()
+    with qtbot.waitSignal(wall.closed, timeout=1000):
+        qtbot.keyClick(wall, Qt.Key.Key_Escape)
+    assert not wall.isVisible()
+
+
+def test_show_on_a_missing_monitor_falls_back_to_the_primary(qtbot, wall, caplog):
+    with caplog.at_level(logging.WARNING, logger="console.ui.wall"):
+        show_on_screen(wall, 7)
+    qtbot.waitExposed(wall)
+    assert wall.isFullScreen()
+    assert "no monitor 7" in caplog.text
+
+
+def test_days_of_ticks_do_not_grow_widgets_or_memory(qtbot, wall, service):
+    wall.show()
+    qtbot.waitExposed(wall)
+    rows = [row(f"INC-{i:04d}", ("P1", "P2", "P3", "P4")[i % 4],
+                clock("response", (i % 97) - 20), clock("update", (i % 13) * 7),
+                clock("resolution", i + 30)) for i in range(300)]
+    service.rowsReset.emit(rows)
+    for second in range(200):  # warm up caches (fonts, text layouts, countdown strings)
+        wall.tick(NOW + timedelta(seconds=second))
+    QApplication.processEvents()
+    widgets_before = len(wall.findChildren(QObject))
+    assert wall.timer.parent() is wall
+
+    gc.collect()
+    tracemalloc.start()
+    try:
+        start, _ = tracemalloc.get_traced_memory()
+        for second in range(200, 5200):
+            wall.tick(NOW + timedelta(seconds=second))
+            if second % 500 == 0:
+                QApplication.processEvents()  # paint now and then, as the live screen does
+        gc.collect()
+        end, _ = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+
+    assert len(wall.findChildren(QObject)) == widgets_before
+    assert end - start < 1_000_000, f"grew by {end - start} bytes over 5,000 ticks"
+    assert wall.page_count > 1
