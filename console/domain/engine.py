@@ -8,6 +8,7 @@ reads a clock, so the live app, ``simulate``, the tests and the benchmarks share
 
 from __future__ import annotations
 
+import gc
 import heapq
 import itertools
 from collections.abc import Iterable
@@ -67,9 +68,7 @@ class Engine:
         self.now: datetime | None = None
         self._heap: list[tuple[datetime, int, str, int, int, Any]] = []
         self._seq = itertools.count()
-        self._time_triggers = [t for t in matrix.triggers if t.when.unresolved_for]
-        self._event_triggers = [t for t in matrix.triggers if not t.when.sla]
-        self._sla_triggers = [t for t in matrix.triggers if t.when.sla]
+        self._index_triggers(matrix)
 
     # -- public API -------------------------------------------------------------
     def apply(self, event: TicketEvent) -> list[Fire]:
@@ -101,8 +100,7 @@ class Engine:
             if ticket is None or ticket.version != version:
                 continue  # stale: the ticket changed and was rescheduled
             self.now = max(self.now or at, at)
-            changed = self._on_timer(ticket, at, kind, payload, fires)
-            if changed:
+            if self._on_timer(ticket, at, kind, payload, fires):
                 self._reschedule(ticket)
         if inclusive:
             self.now = max(self.now or until, until)
@@ -127,22 +125,74 @@ class Engine:
         return min(times) if times else None
 
     def set_matrix(self, matrix: Matrix) -> int:
-        """Switch to a new matrix version and recompute every deadline; return the count."""
+        """Switch to a new matrix version and recompute every open ticket's deadlines;
+        return how many deadlines were computed."""
+        old = self.matrix
         self.matrix = matrix
         self.calendars = build_calendars(matrix)
-        self._time_triggers = [t for t in matrix.triggers if t.when.unresolved_for]
-        self._event_triggers = [t for t in matrix.triggers if not t.when.sla]
-        self._sla_triggers = [t for t in matrix.triggers if t.when.sla]
+        self._index_triggers(matrix)
+        rescore = (old.severities != matrix.severities
+                   or old.default_severity != matrix.default_severity)
         known = {s.id for s in matrix.severities}
-        self._heap = []
         count = 0
-        for ticket in self.tickets.values():
-            ticket.scored = score(matrix, ticket.state.intake)
-            if ticket.state.severity not in known and ticket.state.severity is not None:
-                ticket.state.severity = None  # removed severity: fall back to the score
-            self._reschedule(ticket)
-            count += sum(1 for c in ticket.clocks if c.due is not None)
+        heap: list[tuple[datetime, int, str, int, int, Any]] = []
+        gc_was_on = gc.isenabled()
+        gc.disable()  # a burst of short-lived clock objects; collect once at the end
+        try:
+            for ticket in self.tickets.values():
+                st = ticket.state
+                if not st.open:
+                    continue
+                if rescore:
+                    ticket.scored = score(matrix, st.intake)
+                if st.severity is not None and st.severity not in known:
+                    st.severity = None  # removed severity: fall back to the score
+                self._repair_chains(ticket)
+                ticket.version += 1
+                ticket.clocks = ticket_clocks(st, matrix, self.calendars, ticket.severity)
+                version = ticket.version
+                for at, kind, payload in self._timers(ticket):
+                    heap.append((at, next(self._seq), st.id, version, kind, payload))
+                count += sum(1 for c in ticket.clocks if c.due is not None)
+        finally:
+            if gc_was_on:
+                gc.enable()
+        heapq.heapify(heap)
+        self._heap = heap
         return count
+
+    def _repair_chains(self, ticket: Ticket) -> None:
+        """Chains that the new matrix removed stop; shortened ones restart their round."""
+        for chain_id in list(ticket.chains):
+            run = ticket.chains[chain_id]
+            chain = self.matrix.chains.get(chain_id)
+            if chain is None:
+                run.next_at = None
+                del ticket.chains[chain_id]
+            elif run.step >= len(chain.steps) or (
+                    run.stage == "backup" and chain.steps[run.step].backup is None):
+                run.step, run.stage = 0, "primary"
+
+    def _index_triggers(self, matrix: Matrix) -> None:
+        """Split triggers by what can make them fire, so an event only re-checks the
+        triggers its kind of change can affect."""
+        self._time_triggers = [t for t in matrix.triggers if t.when.unresolved_for]
+        self._sla_triggers = [t for t in matrix.triggers if t.when.sla]
+        self._triggers_on: dict[str, list[Trigger]] = {}
+        for trig in matrix.triggers:
+            if trig.when.sla:
+                continue
+            kinds = {"opened"}
+            if trig.when.sentiment is not None:
+                kinds.add("message")
+            if trig.when.severity is not None or trig.when.unresolved_for is not None:
+                kinds.add("severity")
+            if trig.when.tier is not None or trig.when.unresolved_for is not None:
+                kinds.update(("escalated", "assigned"))
+            if trig.when.unresolved_for is not None:
+                kinds.update(("reopened", "status", "message", "responded", "update_sent"))
+            for kind in kinds:
+                self._triggers_on.setdefault(kind, []).append(trig)
 
     def clocks(self, ticket_id: str) -> list[Clock]:
         return self.tickets[ticket_id].clocks
@@ -162,7 +212,14 @@ class Engine:
             return
         now = self.now
         for c in ticket.clocks:
-            if c.stopped_at is not None or c.due is None:
+            if c.stopped_at is not None:
+                # stopped after its due time, but never alerted: a severity change moved
+                # the deadline back past the stop; alert once, late and retroactive
+                if (now is not None and c.due is not None and c.stopped_at > c.due
+                        and (c.name, c.cycle, "breach") not in ticket.fired):
+                    yield now, _SLA, (c.name, c.cycle, "breach", c.due)
+                continue
+            if c.due is None:
                 continue
             for threshold, at in (("pre_breach", c.pre_breach_at), ("breach", c.due)):
                 if at is not None and (c.name, c.cycle, threshold) not in ticket.fired:
@@ -189,6 +246,8 @@ class Engine:
                 extra["cycle"] = cycle
             if at > due_at:
                 extra["late"] = True
+            if c.stopped_at is not None:
+                extra["retroactive"] = True  # a severity change moved the due time back
             what = "pre-breach" if threshold == "pre_breach" else "breach"
             reason = (f"{clock} {what}: {format_duration(c.target)} target due "
                       f"{c.due.isoformat() if c.due else '?'}")
@@ -197,24 +256,33 @@ class Engine:
             fires.append(Fire(at, ticket.state.id, threshold, reason, clock, ticket.severity,
                               extra))
             state = "pre_breach" if threshold == "pre_breach" else "breached"
+            before = len(fires)
             self._run_triggers(ticket, at, self._sla_triggers, fires, sla=(clock, state))
-            return True
+            # Only an action changes the ticket; otherwise its other timers stay valid.
+            return len(fires) > before
         if kind == _TRIGGER:
             # The timer is spent even when the other conditions do not hold yet (events
             # re-check the trigger later); otherwise it would be rescheduled at `now`
             # and advance_to would loop forever.
             trig = self._time_triggers[payload]
             ticket.fired.add(("timer", trig.id, trig.when.unresolved_for))
+            before = len(fires)
             self._run_triggers(ticket, at, [trig], fires)
-            return True
+            return len(fires) > before
         run = ticket.chains[payload]
         acked = ticket.state.acknowledged_at
         if acked is not None and acked >= run.started_at:
             run.next_at = None
-            return True
+            return False
+        armed = {cid: r.next_at for cid, r in ticket.chains.items()}
         fires.extend(advance_chain(self.matrix, ticket.state.id, ticket.severity,
                                    ticket.chains, payload, at, self._chain_context(ticket)))
-        return True
+        # push only the chain timers this step armed; every other entry is still valid
+        for cid, r in ticket.chains.items():
+            if r.next_at is not None and (cid == payload or armed.get(cid) != r.next_at):
+                heapq.heappush(self._heap, (r.next_at, next(self._seq), ticket.state.id,
+                                            ticket.version, _CHAIN, cid))
+        return False
 
     # -- events, triggers and actions ------------------------------------------------
     def _place_new(self, ticket: Ticket) -> None:
@@ -239,7 +307,9 @@ class Engine:
         texts = (f"{st.intake.title}. {st.intake.text}",) if event.type == "opened" else ()
         if event.type == "message":
             texts = (st.messages[-1],)
-        self._run_triggers(ticket, event.at, self._event_triggers, fires, texts=texts)
+        triggers = self._triggers_on.get(event.type)
+        if triggers:
+            self._run_triggers(ticket, event.at, triggers, fires, texts=texts)
         return fires
 
     def _severity_chain(self, ticket: Ticket, at: datetime, fires: list[Fire]) -> None:

@@ -262,12 +262,14 @@ class Matrix:
     authority: tuple[Authority, ...] = ()
     layout: dict[str, tuple[float, float]] = field(default_factory=dict)
     source: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
+    _by_id: dict[str, Severity] = field(default_factory=dict, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        # severity() is on every clock computation's path: index it once
+        self._by_id.update({s.id: s for s in self.severities})
 
     def severity(self, severity_id: str) -> Severity:
-        for s in self.severities:
-            if s.id == severity_id:
-                return s
-        raise KeyError(severity_id)
+        return self._by_id[severity_id]
 
     def tier(self, tier_id: str) -> Tier:
         return next(t for t in self.tiers if t.id == tier_id)

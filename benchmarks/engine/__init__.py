@@ -1,0 +1,1 @@
+"""Engine benchmark: ``python -m benchmarks.engine [--quick]`` (see ``__main__``)."""
