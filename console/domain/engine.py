@@ -53,6 +53,11 @@ class Ticket:
         return self.state.severity or self.scored.severity
 
 
+def _criteria(matrix: Matrix) -> list[tuple[str, Any]]:
+    """What scoring depends on: severity order and criteria (not targets)."""
+    return [(s.id, s.criteria) for s in matrix.severities]
+
+
 def build_calendars(matrix: Matrix) -> dict[str, BusinessCalendar]:
     return {cid: BusinessCalendar(spec) for cid, spec in matrix.calendars.items()}
 
@@ -131,7 +136,7 @@ class Engine:
         self.matrix = matrix
         self.calendars = build_calendars(matrix)
         self._index_triggers(matrix)
-        rescore = (old.severities != matrix.severities
+        rescore = (_criteria(old) != _criteria(matrix)
                    or old.default_severity != matrix.default_severity)
         known = {s.id for s in matrix.severities}
         count = 0

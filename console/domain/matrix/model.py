@@ -130,21 +130,29 @@ class Severity:
     notify: str | None = None
     decision: str | None = None
 
+    _targets: dict[str, timedelta] = field(default_factory=dict, compare=False, repr=False)
+    _leads: dict[str, timedelta] = field(default_factory=dict, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        # targets and leads are read for every clock of every ticket: compute them once
+        t = self.targets
+        found = {"response": t.response, "update": t.update, "resolution": t.resolution}
+        if self.two_stage is not None:
+            found["initial_severity"] = self.two_stage.initial
+            found["confirmation"] = self.two_stage.confirm
+        for clock, target in found.items():
+            if target is None:
+                continue
+            self._targets[clock] = target
+            default = target / 3 if target <= timedelta(minutes=30) else timedelta(minutes=15)
+            self._leads[clock] = self.pre_breach.get(clock, default)
+
     def target(self, clock: str) -> timedelta | None:
-        if clock in ("response", "update", "resolution"):
-            return getattr(self.targets, clock)
-        if self.two_stage is None:
-            return None
-        return self.two_stage.initial if clock == "initial_severity" else self.two_stage.confirm
+        return self._targets.get(clock)
 
     def lead_time(self, clock: str) -> timedelta | None:
         """Pre-breach lead: explicit, else 15 minutes, or a third of targets of 30m or less."""
-        target = self.target(clock)
-        if target is None:
-            return None
-        if clock in self.pre_breach:
-            return self.pre_breach[clock]
-        return target / 3 if target <= timedelta(minutes=30) else timedelta(minutes=15)
+        return self._leads.get(clock)
 
 
 @dataclass(frozen=True, slots=True)
