@@ -13,10 +13,10 @@ from collections.abc import Sequence
 
 from console import __version__
 
-from . import matrix, simulate
+from . import db, importing, matrix, simulate, tickets
 from .common import EXIT_OK
 
-COMMAND_MODULES = [matrix, simulate]
+COMMAND_MODULES = [matrix, simulate, importing, db, tickets]
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -30,6 +30,17 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--data-dir", metavar="DIR",
                         help="where the local store and settings live (default: the user "
                              "data dir; or $ESCALATION_CONSOLE_DATA_DIR)")
+    gui = parser.add_argument_group("desktop console (no COMMAND)")
+    gui.add_argument("--wall", action="store_true",
+                     help="also open the full-screen wall display")
+    gui.add_argument("--screen", type=int, metavar="N",
+                     help="monitor for the wall screen (0 = primary)")
+    gui.add_argument("--demo", action="store_true",
+                     help="open a separate demo store seeded with a realistic queue")
+    gui.add_argument("--tickets", type=int, default=200, metavar="N",
+                     help="size of the demo queue (default 200)")
+    gui.add_argument("--local-only", action="store_true",
+                     help="do not sync with the shared database this session")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for module in COMMAND_MODULES:
         module.register(sub)
@@ -37,9 +48,11 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _run_gui(args: argparse.Namespace, qt_args: list[str]) -> int:
-    from console.ui.placeholder import run_gui
+    from console.ui.app import GuiOptions, run_gui
 
-    return run_gui(qt_args, data_dir=args.data_dir)
+    options = GuiOptions(data_dir=args.data_dir, wall=args.wall, screen=args.screen,
+                         demo=args.demo, tickets=args.tickets, sync=not args.local_only)
+    return run_gui(qt_args, options=options)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import fcntl
 import json
 import os
+import threading
 import uuid
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -79,7 +80,10 @@ class InstanceLock:
             self._fd = None
 
 
-def sqlite_engine(path: Path):  # type: ignore[no-untyped-def]
+def sqlite_engine(path: Path, begin: str = "BEGIN IMMEDIATE"):  # type: ignore[no-untyped-def]
+    """An engine whose transactions start with ``begin``: BEGIN IMMEDIATE for writers;
+    plain (deferred) BEGIN for readers, which in WAL mode read a snapshot and never
+    wait for, or block, a writer."""
     engine = create_engine(f"sqlite:///{path}",
                            connect_args={"timeout": BUSY_TIMEOUT_S, "check_same_thread": False})
 
@@ -95,7 +99,7 @@ def sqlite_engine(path: Path):  # type: ignore[no-untyped-def]
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn):  # type: ignore[no-untyped-def]
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        conn.exec_driver_sql(begin)
 
     return engine
 
@@ -112,6 +116,11 @@ class LocalStore:
         self._lock = InstanceLock(self.data_dir) if lock else None
         self._engine = None
         self._sessions: sessionmaker[Session] | None = None
+        self._read_engine = None
+        self._read_sessions: sessionmaker[Session] | None = None
+        # One writer at a time inside this process: threads (the GUI's worker, the
+        # syncer) queue on this lock instead of SQLite's sleeping busy handler.
+        self._write_guard = threading.RLock()
         self.device = ""
         self._hlc: HybridClock | None = None
         self.projector = Projector(default_matrix)
@@ -132,6 +141,8 @@ class LocalStore:
             self._engine = sqlite_engine(self.path)
             migrate.upgrade(self._engine)
             self._sessions = sessionmaker(self._engine, expire_on_commit=False)
+            self._read_engine = sqlite_engine(self.path, begin="BEGIN")
+            self._read_sessions = sessionmaker(self._read_engine, expire_on_commit=False)
             with self._write() as s:
                 self.device = self._meta(s, "device") or uuid.uuid4().hex[:12]
                 s.merge(MetaRow(key="device", value=self.device))
@@ -146,6 +157,9 @@ class LocalStore:
         return self
 
     def close(self) -> None:
+        if self._read_engine is not None:
+            self._read_engine.dispose()
+            self._read_engine = None
         if self._engine is not None:
             self._engine.dispose()
             self._engine = None
@@ -165,11 +179,11 @@ class LocalStore:
     # -- sessions -------------------------------------------------------------------
     def _write(self) -> _WriteTxn:
         assert self._sessions is not None, "store is not open"
-        return _WriteTxn(self._sessions, str(self.path))
+        return _WriteTxn(self._sessions, str(self.path), self._write_guard)
 
     def _read(self) -> Session:
-        assert self._sessions is not None, "store is not open"
-        return self._sessions()
+        assert self._read_sessions is not None, "store is not open"
+        return self._read_sessions()
 
     @staticmethod
     def _meta(s: Session, key: str) -> str | None:
@@ -273,6 +287,15 @@ class LocalStore:
             row = s.get(SyncCursorRow, "server")
             return row.seq if row else 0
 
+    def known_ids(self, event_ids: Sequence[str]) -> set[str]:
+        """Which of these event ids the local log already holds (a read, no lock)."""
+        known: set[str] = set()
+        with self._read() as s:
+            for chunk in range(0, len(event_ids), 500):
+                known.update(s.scalars(select(EventRow.id)
+                                       .where(EventRow.id.in_(event_ids[chunk:chunk + 500]))))
+        return known
+
     # -- reading ----------------------------------------------------------------------
     def tickets(self) -> list[TicketRow]:
         with self._read() as s:
@@ -313,15 +336,28 @@ class _WriteTxn:
     """``with store._write() as session``: BEGIN IMMEDIATE ... COMMIT, or roll back and
     raise a StoreError that explains the failure."""
 
-    def __init__(self, sessions: sessionmaker[Session], path: str) -> None:
+    def __init__(self, sessions: sessionmaker[Session], path: str,
+                 guard: threading.RLock) -> None:
         self._session = sessions()
         self._path = path
+        self._guard = guard
 
     def __enter__(self) -> Session:
-        self._session.begin()
+        self._guard.acquire()
+        try:
+            self._session.begin()
+        except BaseException:
+            self._guard.release()
+            raise
         return self._session
 
     def __exit__(self, exc_type, exc, tb) -> None:  # type: ignore[no-untyped-def]
+        try:
+            self._finish(exc_type, exc)
+        finally:
+            self._guard.release()
+
+    def _finish(self, exc_type, exc) -> None:  # type: ignore[no-untyped-def]
         try:
             if exc_type is None:
                 self._session.commit()

@@ -1,0 +1,1 @@
+"""Sync benchmarks: drain an outbox, fleet latency between consoles, local writes."""

@@ -1,0 +1,50 @@
+"""Secrets in the OS keyring (Secret Service, macOS Keychain, Windows Credential Locker).
+
+The database password is stored under the service ``escalation-console`` with the
+password-free database URL as the user name, so each shared database has its own.
+"""
+
+from __future__ import annotations
+
+import keyring
+from keyring.errors import KeyringError, NoKeyringError, PasswordDeleteError
+
+SERVICE = "escalation-console"
+
+
+class SecretsError(RuntimeError):
+    """No usable keyring, or the keyring refused."""
+
+
+_NO_KEYRING = ("no OS keyring is available to keep the database password; install and "
+               "unlock one (e.g. GNOME Keyring or KWallet with the Secret Service), or set "
+               "PYTHON_KEYRING_BACKEND to a keyring backend")
+
+
+def _call(action, *args, missing_ok: bool = False):  # type: ignore[no-untyped-def]
+    try:
+        return action(SERVICE, *args)
+    except NoKeyringError:
+        raise SecretsError(_NO_KEYRING) from None
+    except PasswordDeleteError:
+        if missing_ok:
+            return None
+        raise SecretsError("the OS keyring holds no such password") from None
+    except KeyringError as exc:
+        raise SecretsError(f"the OS keyring refused ({type(exc).__name__}); unlock it and "
+                           "try again") from None
+
+
+def store_password(url: str, password: str) -> None:
+    """Keep the password for a (password-free) database URL."""
+    _call(keyring.set_password, url, password)
+
+
+def load_password(url: str) -> str | None:
+    """The password kept for a database URL, or None."""
+    return _call(keyring.get_password, url)
+
+
+def delete_password(url: str) -> None:
+    """Forget the password of a database URL (no error if there was none)."""
+    _call(keyring.delete_password, url, missing_ok=True)

@@ -1,0 +1,243 @@
+"""``escalation-console connect | sync | db upgrade``: the shared database."""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+import sys
+
+from .common import EXIT_INVALID, EXIT_OK, EXIT_STORE, fail
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    connect = sub.add_parser(
+        "connect", help="connect this console to a shared PostgreSQL database",
+        description="Check the connection, migrate the shared database, keep the password "
+                    "in the OS keyring and the URL (without the password) in settings.json. "
+                    "The password comes from the URL, --password-stdin, $PGPASSWORD or a "
+                    "prompt, in that order.")
+    connect.add_argument("url", metavar="URL", help="postgresql://user@host:port/database")
+    connect.add_argument("--password-stdin", action="store_true",
+                         help="read the password from the first line of standard input")
+    connect.set_defaults(func=_cmd_connect)
+
+    sync = sub.add_parser(
+        "sync", help="push and pull events headlessly",
+        description="Sync the local store with the shared database: push the outbox, pull "
+                    "what others wrote. Runs until SIGINT/SIGTERM, printing state changes.")
+    sync.add_argument("--once", action="store_true", help="push and pull once, then exit")
+    sync.set_defaults(func=_cmd_sync)
+
+    db = sub.add_parser("db", help="database maintenance",
+                        description="Maintain the local store or a shared database.")
+    dsub = db.add_subparsers(dest="db_command", metavar="ACTION", required=True)
+    upgrade = dsub.add_parser(
+        "upgrade", help="migrate the local store, or a shared database, to the newest schema",
+        description="Without URL: upgrade the local store in the data dir. With URL: "
+                    "upgrade that PostgreSQL database. Prints the revision before and after.")
+    upgrade.add_argument("url", metavar="URL", nargs="?")
+    upgrade.add_argument("--password-stdin", action="store_true",
+                         help="read the password from the first line of standard input")
+    upgrade.set_defaults(func=_cmd_upgrade)
+
+
+def _stdin_password() -> str:
+    return sys.stdin.readline().rstrip("\r\n")
+
+
+def _prompt_password(url: str) -> str | None:
+    if not sys.stdin.isatty():
+        return None
+    import getpass
+
+    from console.store.server import mask_url
+
+    return getpass.getpass(f"password for {mask_url(url)} (empty for none): ") or None
+
+
+def _data_dir(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+    from console.app.datadir import resolve_data_dir
+
+    return resolve_data_dir(args.data_dir)
+
+
+def _cmd_connect(args: argparse.Namespace) -> int:
+    from console.app.secrets import SecretsError, delete_password, store_password
+    from console.app.settings import Settings, SettingsError
+    from console.store.server import SharedDatabase, SharedDBError, describe_server, split_password
+
+    try:
+        url, password = split_password(args.url)
+    except SharedDBError as exc:
+        return fail(str(exc), EXIT_INVALID)
+    if password is None and args.password_stdin:
+        password = _stdin_password() or None
+    if password is None:
+        password = os.environ.get("PGPASSWORD") or _prompt_password(url)
+    db = SharedDatabase(url, password)
+    try:
+        version = db.check()
+        db.migrate()
+    except SharedDBError as exc:
+        return fail(str(exc), EXIT_INVALID)
+    finally:
+        db.close()
+    try:
+        if password:
+            store_password(url, password)
+        else:
+            with contextlib.suppress(SecretsError):  # nothing to forget, or no keyring
+                delete_password(url)
+        Settings(_data_dir(args)).shared_db_url = url
+    except (SecretsError, SettingsError) as exc:
+        return fail(str(exc), EXIT_INVALID)
+    kept = ("password kept in the OS keyring" if password else "no password needed")
+    print(f"connected to PostgreSQL {version} at {describe_server(url)}; {kept}")
+    return EXIT_OK
+
+
+def _shared_password(url: str) -> str | None:
+    """The keyring's password for url, else $PGPASSWORD (libpq reads it too)."""
+    from console.app.secrets import SecretsError, load_password
+
+    try:
+        password = load_password(url)
+    except SecretsError:
+        if os.environ.get("PGPASSWORD"):
+            return os.environ["PGPASSWORD"]
+        raise
+    return password if password is not None else os.environ.get("PGPASSWORD")
+
+
+def _cmd_sync(args: argparse.Namespace) -> int:
+    from console.app.secrets import SecretsError
+    from console.app.settings import Settings, SettingsError
+    from console.store.errors import StoreError
+    from console.store.server import SharedDBError
+    from console.store.sync import Syncer
+
+    from .common import open_store
+
+    try:
+        url = Settings(_data_dir(args)).shared_db_url
+        if not url:
+            return fail("no shared database is configured; run "
+                        "'escalation-console connect URL' first", EXIT_INVALID)
+        password = _shared_password(url)
+    except (SettingsError, SecretsError) as exc:
+        return fail(str(exc), EXIT_INVALID)
+    try:
+        store = open_store(args)
+    except StoreError as exc:
+        return fail(str(exc), EXIT_STORE)
+    try:
+        if args.once:
+            syncer = Syncer(store, url, password)
+            try:
+                pushed, pulled = syncer.sync_once()
+            finally:
+                syncer.close()
+            print(f"pushed {pushed}, pulled {pulled}")
+            return EXIT_OK
+        return _sync_forever(store, url, password)
+    except SharedDBError as exc:
+        return fail(str(exc), EXIT_INVALID)
+    except StoreError as exc:
+        return fail(str(exc), EXIT_STORE)
+    finally:
+        store.close()
+
+
+def _sync_forever(store, url: str, password: str | None) -> int:  # type: ignore[no-untyped-def]
+    import signal
+    import threading
+    from datetime import UTC, datetime
+
+    from console.store.sync import Syncer, SyncState
+
+    def report(state: SyncState) -> None:
+        line = f"{datetime.now(UTC):%H:%M:%S} {state.describe()}"
+        if state.status == "offline" and state.last_error:
+            line += f" ({state.last_error})"
+        print(line, flush=True)
+
+    stop = threading.Event()
+    syncer = Syncer(store, url, password, on_state=report)
+
+    def on_signal(signum, frame):  # type: ignore[no-untyped-def]
+        stop.set()
+        syncer.wake()
+
+    previous = {s: signal.signal(s, on_signal) for s in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        syncer.run(stop)
+    finally:
+        for s, handler in previous.items():
+            signal.signal(s, handler)
+        syncer.close()
+    print("stopped", flush=True)
+    return EXIT_OK
+
+
+def _cmd_upgrade(args: argparse.Namespace) -> int:
+    if args.url:
+        return _upgrade_shared(args)
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from console.store import migrate
+    from console.store.errors import StoreError, explain_sqlite
+    from console.store.local import DB_NAME, InstanceLock, sqlite_engine
+
+    data_dir = _data_dir(args)
+    path = data_dir / DB_NAME
+    lock = InstanceLock(data_dir)
+    try:
+        data_dir.mkdir(parents=True, exist_ok=True)
+        lock.acquire()
+    except StoreError as exc:
+        return fail(str(exc), EXIT_STORE)
+    except OSError as exc:
+        return fail(explain_sqlite(exc, str(data_dir)), EXIT_STORE)
+    engine = sqlite_engine(path)
+    try:
+        before, after = migrate.upgrade(engine)
+    except SQLAlchemyError as exc:
+        return fail(explain_sqlite(exc, str(path)), EXIT_STORE)
+    finally:
+        engine.dispose()
+        lock.release()
+    print(_revisions(f"local store {path}", before, after))
+    return EXIT_OK
+
+
+def _upgrade_shared(args: argparse.Namespace) -> int:
+    from console.app.secrets import SecretsError
+    from console.store.server import SharedDatabase, SharedDBError, describe_server, split_password
+
+    try:
+        url, password = split_password(args.url)
+    except SharedDBError as exc:
+        return fail(str(exc), EXIT_INVALID)
+    if password is None and args.password_stdin:
+        password = _stdin_password() or None
+    if password is None:
+        try:
+            password = _shared_password(url)
+        except SecretsError:
+            password = None
+    db = SharedDatabase(url, password)
+    try:
+        before, after = db.migrate()
+    except SharedDBError as exc:
+        return fail(str(exc), EXIT_INVALID)
+    finally:
+        db.close()
+    print(_revisions(f"shared database {describe_server(url)}", before, after))
+    return EXIT_OK
+
+
+def _revisions(what: str, before: str | None, after: str) -> str:
+    if before == after:
+        return f"{what}: already at revision {after}"
+    return f"{what}: revision {before or '(none)'} → {after}"

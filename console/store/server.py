@@ -1,0 +1,246 @@
+"""The shared PostgreSQL database that every console pushes to and pulls from.
+
+The password travels separately from the URL (the URL is shown to people and may be
+logged; the password never is): it goes to psycopg as a keyword argument, and every
+error message is scrubbed of it and shows the URL masked as ``user:***@host``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import threading
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+import psycopg
+from sqlalchemy import create_engine
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import ArgumentError, SQLAlchemyError
+from sqlalchemy.pool import NullPool
+
+from . import migrate
+from .records import StoredEvent
+
+CHANNEL = "escalation_console_events"
+APP_NAME = "escalation-console"
+# pg_advisory_xact_lock key taken by every push ("ESCALATE" in ASCII).
+PUSH_LOCK_KEY = 0x4553_4341_4C41_5445
+CONNECT_TIMEOUT_S = 5
+_KEEPALIVES = {"keepalives": 1, "keepalives_idle": 10, "keepalives_interval": 5,
+               "keepalives_count": 3}
+_COLUMNS = ("id", "ticket", "kind", "payload", "author", "device", "hlc", "at")
+
+
+class SharedDBError(RuntimeError):
+    """The shared database could not be reached or refused a request. The message
+    names the server with its password masked and never contains the password."""
+
+
+def parse_url(url: str) -> URL:
+    """A PostgreSQL URL (postgresql://, postgres:// or postgresql+psycopg://)."""
+    try:
+        parsed = make_url(url.strip())
+    except ArgumentError:
+        raise SharedDBError("not a database URL; expected "
+                            "postgresql://user@host:port/database") from None
+    if parsed.get_backend_name() not in ("postgresql", "postgres"):
+        raise SharedDBError(f"not a PostgreSQL URL ({parsed.drivername}://...); expected "
+                            "postgresql://user@host:port/database")
+    return parsed.set(drivername="postgresql")
+
+
+def split_password(url: str) -> tuple[str, str | None]:
+    """(the URL without its password, the password it carried or None)."""
+    parsed = parse_url(url)
+    in_query = parsed.query.get("password")
+    return public_url(url), parsed.password or (in_query if isinstance(in_query, str) else None)
+
+
+def public_url(url: str) -> str:
+    """The URL with any password removed: safe to store in settings and show."""
+    parsed = parse_url(url)._replace(password=None).difference_update_query(["password"])
+    return parsed.render_as_string(hide_password=False)
+
+
+def mask_url(url: str) -> str:
+    """``postgresql://user:***@host:port/db`` for messages."""
+    try:
+        parsed = parse_url(url)
+    except SharedDBError:
+        return "<invalid URL>"
+    host = parsed.host or "localhost"
+    where = f"{host}:{parsed.port}" if parsed.port else host
+    user = f"{parsed.username}:***@" if parsed.username else ""
+    return f"postgresql://{user}{where}/{parsed.database or ''}"
+
+
+def describe_server(url: str) -> str:
+    """``host:port/database`` for messages."""
+    parsed = parse_url(url)
+    port = parsed.port or 5432
+    return f"{parsed.host or 'localhost'}:{port}/{parsed.database or parsed.username or ''}"
+
+
+def scrub(text: str, url: str, password: str | None) -> str:
+    """Remove the password and the raw URL from a message."""
+    if password:
+        text = text.replace(password, "***")
+    raw = split_password(url)[1] if url else None
+    if raw:
+        text = text.replace(raw, "***")
+    return text.replace(url, mask_url(url)) if url else text
+
+
+class SharedDatabase:
+    """Push, pull, listen and claim on the shared database. Thread-safe: one lock
+    guards the work connection, which reconnects lazily after a failure."""
+
+    def __init__(self, url: str, password: str | None = None) -> None:
+        base, in_url = split_password(url)
+        self.url = base
+        self._password = password if password is not None else in_url
+        self._parsed = parse_url(base)
+        self._conn: psycopg.Connection | None = None
+        self._lock = threading.RLock()
+
+    def __repr__(self) -> str:
+        return f"SharedDatabase({mask_url(self.url)!r})"
+
+    @property
+    def masked_url(self) -> str:
+        return mask_url(self.url)
+
+    def _kwargs(self, app: str) -> dict[str, Any]:
+        p = self._parsed
+        kwargs: dict[str, Any] = {k: v for k, v in p.query.items() if isinstance(v, str)}
+        kwargs.update({"host": p.host, "port": p.port, "dbname": p.database, "user": p.username,
+                       "connect_timeout": CONNECT_TIMEOUT_S, "application_name": app,
+                       **_KEEPALIVES})
+        if self._password is not None:
+            kwargs["password"] = self._password
+        return {k: v for k, v in kwargs.items() if v is not None}
+
+    def scrub(self, text: str) -> str:
+        """text without this database's password or raw URL."""
+        return scrub(text, self.url, self._password)
+
+    def _error(self, what: str, exc: BaseException) -> SharedDBError:
+        detail = scrub(str(exc).strip().splitlines()[0] if str(exc).strip() else
+                       type(exc).__name__, self.url, self._password)
+        return SharedDBError(f"{what} {self.masked_url} failed: {detail}")
+
+    def connect(self, *, autocommit: bool = False, app: str = APP_NAME) -> psycopg.Connection:
+        """A new raw connection (the caller closes it)."""
+        try:
+            return psycopg.connect(autocommit=autocommit, **self._kwargs(app))
+        except psycopg.Error as exc:
+            raise self._error("connecting to", exc) from None
+
+    def _work(self) -> psycopg.Connection:
+        if self._conn is None or self._conn.closed:
+            self._conn = self.connect()
+        return self._conn
+
+    def backend_pid(self) -> int | None:
+        """The server process of the work connection (pushes notify with it), if open."""
+        conn = self._conn
+        return conn.info.backend_pid if conn is not None and not conn.closed else None
+
+    def _drop(self) -> None:
+        if self._conn is not None:
+            with contextlib.suppress(psycopg.Error):
+                self._conn.close()
+            self._conn = None
+
+    def _run(self, what: str, work: Any) -> Any:
+        with self._lock:
+            try:
+                conn = self._work()
+                with conn.transaction():
+                    return work(conn)
+            except psycopg.Error as exc:
+                self._drop()
+                raise self._error(what, exc) from None
+
+    # -- administration ---------------------------------------------------------------
+    def check(self) -> str:
+        """Connect and return the server version, e.g. ``15.8``."""
+        row = self._run("checking", lambda c: c.execute("SHOW server_version").fetchone())
+        return str(row[0]).split()[0]
+
+    def migrate(self) -> tuple[str | None, str]:
+        """Run the Alembic migrations; (revision before, revision after)."""
+        engine = create_engine(self._parsed.set(drivername="postgresql+psycopg"),
+                               connect_args={k: v for k, v in self._kwargs(APP_NAME).items()
+                                             if k not in ("host", "port", "dbname", "user")},
+                               poolclass=NullPool)
+        try:
+            return migrate.upgrade(engine)
+        except (SQLAlchemyError, psycopg.Error) as exc:
+            raise self._error("migrating", getattr(exc, "orig", None) or exc) from None
+        finally:
+            engine.dispose()
+
+    # -- events -------------------------------------------------------------------------
+    def push(self, events: Sequence[StoredEvent]) -> None:
+        """Insert events idempotently (an id already there is skipped), all or none.
+
+        Why the advisory lock: ``seq`` is an identity column, and PostgreSQL hands out
+        identity values when a row is inserted, not when its transaction commits. Two
+        concurrent pushes could take seq 10 and 11 and commit 11 first; a puller that
+        read 11 would move its cursor past 10 and never see it once it committed. The
+        transaction-scoped lock serialises pushes: a push takes its seqs only after the
+        previous push has committed (the lock is released after the commit is visible),
+        so seq order equals commit order and a cursor can never skip a late commit."""
+        if not events:
+            return
+        rows = [e.to_row() for e in events]
+        columns = [[r[c] for r in rows] for c in _COLUMNS]
+        sql = (f"INSERT INTO events ({', '.join(_COLUMNS)}) "
+               f"SELECT * FROM unnest({', '.join(['%s::text[]'] * len(_COLUMNS))}) "
+               "ON CONFLICT (id) DO NOTHING")
+
+        def work(conn: psycopg.Connection) -> None:
+            conn.execute("SELECT pg_advisory_xact_lock(%s)", (PUSH_LOCK_KEY,))
+            conn.execute(sql, columns)
+
+        self._run("pushing to", work)
+
+    def pull(self, after_seq: int, limit: int = 2000) -> list[StoredEvent]:
+        """Events with seq > after_seq, in seq order, with ``seq`` set."""
+        def work(conn: psycopg.Connection) -> list[Any]:
+            return conn.execute(
+                f"SELECT seq, {', '.join(_COLUMNS)} FROM events WHERE seq > %s "
+                "ORDER BY seq LIMIT %s", (after_seq, limit)).fetchall()
+
+        return [StoredEvent(r[1], r[2], r[3], json.loads(r[4]), r[5], r[6], r[7],
+                            datetime.fromisoformat(r[8]), int(r[0]))
+                for r in self._run("pulling from", work)]
+
+    def claim(self, key: str, device: str, at_iso: str) -> bool:
+        """Claim a one-time action (an alert, a notification step); True if this call
+        won, False if some console (this one included) claimed it before."""
+        def work(conn: psycopg.Connection) -> bool:
+            return conn.execute(
+                "INSERT INTO notification_claims (key, device, claimed_at) VALUES (%s, %s, %s) "
+                "ON CONFLICT (key) DO NOTHING RETURNING key", (key, device, at_iso)
+            ).fetchone() is not None
+
+        return bool(self._run("claiming on", work))
+
+    # -- notifications ------------------------------------------------------------------
+    def listen(self, app: str = f"{APP_NAME} listener") -> psycopg.Connection:
+        """A new autocommit connection listening on the events channel."""
+        conn = self.connect(autocommit=True, app=app)
+        try:
+            conn.execute(f"LISTEN {CHANNEL}")
+        except psycopg.Error as exc:
+            conn.close()
+            raise self._error("listening on", exc) from None
+        return conn
+
+    def close(self) -> None:
+        with self._lock:
+            self._drop()

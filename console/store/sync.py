@@ -1,0 +1,308 @@
+"""Keeps a local store in step with the shared database.
+
+Push drains the outbox in batches: each batch is one idempotent server transaction,
+acknowledged locally only after the server committed it, so a crash between the two
+re-sends the batch (and the server skips it) rather than losing it. Pull reads the
+server's events after the local cursor a page at a time; each page and its cursor are
+ingested in one local transaction, so a crash re-reads at most one page (and ingest
+skips what it has). LISTEN/NOTIFY only wakes a pull; a safety timeout pulls anyway, so
+a missed notification costs latency, never data.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import select
+import signal
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING
+
+import psycopg
+
+from .errors import StoreError
+from .records import StoredEvent
+from .server import APP_NAME, SharedDatabase, SharedDBError
+
+if TYPE_CHECKING:
+    from .local import LocalStore
+
+# Test hook for the crash-safety tests: with this variable set to "after_server_commit"
+# the process SIGKILLs itself right after a push's server commit and before the local
+# acknowledgement, the one instant where a naive sync would duplicate or lose events.
+FAULT_ENV = "ESCALATION_CONSOLE_FAULT"
+STATUSES = ("online", "syncing", "offline", "not_configured")
+# How far the stored pull cursor may lag behind the one in memory (echo-only pages).
+CURSOR_LAG = 5000
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True, slots=True)
+class SyncState:
+    status: str
+    offline_since: datetime | None = None
+    pending: int = 0
+    last_sync: datetime | None = None
+    last_error: str = ""
+
+    def describe(self) -> str:
+        """``online``, ``syncing``, ``offline since 10:02:05 UTC with 12 events pending``."""
+        if self.status == "not_configured":
+            return "not connected to a shared database"
+        if self.status != "offline":
+            return self.status
+        text = "offline"
+        if self.offline_since is not None:
+            text += f" since {self.offline_since.astimezone(UTC):%H:%M:%S} UTC"
+        if self.pending:
+            text += f" with {self.pending} event{'s' if self.pending != 1 else ''} pending"
+        return text
+
+
+class _Wakeup:
+    """A threading.Event that can also interrupt a select() (through a pipe)."""
+
+    def __init__(self) -> None:
+        self.event = threading.Event()
+        self.read_fd, self._write_fd = os.pipe()
+        os.set_blocking(self.read_fd, False)
+        os.set_blocking(self._write_fd, False)
+
+    def set(self) -> None:
+        self.event.set()
+        with contextlib.suppress(OSError):  # a full pipe: a wake-up is pending anyway
+            os.write(self._write_fd, b"!")
+
+    def drain(self) -> bool:
+        """Consume pending wake-ups; True if one was pending."""
+        try:
+            while os.read(self.read_fd, 4096):
+                pass
+        except (BlockingIOError, OSError):
+            pass
+        was = self.event.is_set()
+        self.event.clear()
+        return was
+
+    def close(self) -> None:
+        for fd in (self.read_fd, self._write_fd):
+            with contextlib.suppress(OSError):
+                os.close(fd)
+
+
+class Syncer:
+    """Push and pull between one LocalStore and the shared database."""
+
+    def __init__(self, store: LocalStore, url: str | None, password: str | None = None, *,
+                 on_state: Callable[[SyncState], None] | None = None,
+                 on_pulled: Callable[[list[StoredEvent]], None] | None = None,
+                 clock: Callable[[], datetime] = utc_now, backoff_initial: float = 0.2,
+                 backoff_max: float = 10.0, batch: int = 2000, poll_interval: float = 2.0
+                 ) -> None:
+        self.store = store
+        self.url = url
+        self.on_state = on_state
+        self.on_pulled = on_pulled
+        self.clock = clock
+        self.backoff_initial = backoff_initial
+        self.backoff_max = backoff_max
+        self.batch = batch
+        self.poll_interval = poll_interval
+        self._db = SharedDatabase(url, password) if url else None
+        self._wakeup = _Wakeup()
+        self._state_lock = threading.Lock()
+        self._state = SyncState("syncing" if url else "not_configured")
+        self._cursor = 0  # may run ahead of the stored cursor, see pull()
+
+    # -- state ------------------------------------------------------------------------
+    @property
+    def state(self) -> SyncState:
+        return self._state
+
+    def _set_state(self, **changes: object) -> None:
+        with self._state_lock:
+            old = self._state
+            new = replace(old, **changes)  # type: ignore[arg-type]
+            self._state = new
+        if self.on_state is not None and (new.status, new.offline_since, new.pending,
+                                          new.last_error) != (old.status, old.offline_since,
+                                                              old.pending, old.last_error):
+            self.on_state(new)
+
+    def _pending(self) -> int:
+        try:
+            return int(self.store.pending())
+        except StoreError:
+            return self._state.pending
+
+    def _went_offline(self, error: str) -> None:
+        since = self._state.offline_since if self._state.status == "offline" else None
+        self._set_state(status="offline", offline_since=since or self.clock(),
+                        pending=self._pending(), last_error=error)
+
+    def _went_online(self) -> None:
+        self._set_state(status="online", offline_since=None, pending=self._pending(),
+                        last_sync=self.clock(), last_error="")
+
+    def wake(self) -> None:
+        """Push (and pull) now: the app calls this after every local write."""
+        self._wakeup.set()
+
+    # -- one round ----------------------------------------------------------------------
+    def _require_db(self) -> SharedDatabase:
+        if self._db is None:
+            raise SharedDBError("no shared database is configured; run "
+                                "`escalation-console connect URL` first")
+        return self._db
+
+    def push(self, max_batches: int | None = None) -> int:
+        """Send the outbox to the server; returns how many events were sent."""
+        db, sent, batches = self._require_db(), 0, 0
+        while max_batches is None or batches < max_batches:
+            events = self.store.outbox(limit=self.batch)
+            if not events:
+                break
+            db.push(events)
+            if os.environ.get(FAULT_ENV) == "after_server_commit":
+                os.kill(os.getpid(), signal.SIGKILL)  # test hook, see FAULT_ENV
+            self.store.acknowledge([e.id for e in events])
+            sent, batches = sent + len(events), batches + 1
+            if len(events) < self.batch:
+                break
+        return sent
+
+    def pull(self, max_batches: int | None = None) -> int:
+        """Fetch the server's events after the cursor; returns how many were new here.
+
+        A page holding only events this store already has (the echo of its own
+        pushes) advances the cursor in memory only: skipping that write transaction
+        (and its fsync) matters under load, and after a crash the persisted cursor
+        merely re-reads a few echoes, which ingest skips."""
+        db, fresh, batches = self._require_db(), 0, 0
+        stored = self.store.cursor()
+        cursor = max(self._cursor, stored)
+        while max_batches is None or batches < max_batches:
+            page = db.pull(cursor, self.batch)
+            if not page:
+                break
+            cursor = page[-1].seq or cursor
+            known = self.store.known_ids([e.id for e in page])
+            new = [e for e in page if e.id not in known]
+            if new or cursor - stored >= CURSOR_LAG:
+                fresh += self.store.ingest(new, cursor)
+                stored = cursor
+            self._cursor = cursor
+            batches += 1
+            if new and self.on_pulled is not None:
+                self.on_pulled(new)
+            if len(page) < self.batch:
+                break
+        return fresh
+
+    def sync_once(self) -> tuple[int, int]:
+        """Push the whole outbox, then pull everything new: (pushed, pulled)."""
+        return self._cycle(push=True)
+
+    def _cycle(self, *, push: bool) -> tuple[int, int]:
+        self._require_db()
+        try:
+            pushed = self.push() if push else 0
+            pulled = self.pull()
+        except SharedDBError as exc:
+            self._went_offline(str(exc))
+            raise
+        if push or self._state.status != "online":
+            self._went_online()
+        else:  # a pull changes nothing in the outbox: skip counting it
+            self._set_state(last_sync=self.clock())
+        return pushed, pulled
+
+    # -- the background loop ------------------------------------------------------------
+    def run(self, stop: threading.Event) -> None:
+        """Sync until ``stop`` is set: LISTEN, sync, wait for a notification, a wake()
+        or the safety timeout, repeat; on a connection error go offline, back off
+        exponentially and reconnect."""
+        if self._db is None:
+            self._set_state(status="not_configured")
+            while not stop.is_set():
+                self._sleep(stop, self.backoff_max)
+            return
+        delay = self.backoff_initial
+        while not stop.is_set():
+            listener: psycopg.Connection | None = None
+            try:
+                listener = self._db.listen(f"{APP_NAME} listener {self.store.device}")
+                if self._state.status != "online":
+                    self._set_state(status="syncing", pending=self._pending())
+                reason = "connected"
+                while not stop.is_set():
+                    woken = self._wakeup.drain()
+                    # a notification alone means others wrote: pull; anything else
+                    # (a local write, the safety timeout, a reconnect) also pushes
+                    self._cycle(push=reason != "notify" or woken)
+                    delay = self.backoff_initial
+                    reason = self._wait(listener, stop)
+            except (SharedDBError, psycopg.Error, OSError) as exc:
+                message = str(exc) if isinstance(exc, SharedDBError) else (
+                    f"lost the connection to {self._db.masked_url}")
+                self._went_offline(message)
+            except StoreError as exc:  # e.g. the local disk is full: retry later
+                self._went_offline(str(exc))
+            except Exception as exc:  # a bug must not end syncing silently: report, retry
+                self._went_offline(self._db.scrub(f"sync failed: {type(exc).__name__}: {exc}"))
+            finally:
+                if listener is not None:
+                    with contextlib.suppress(psycopg.Error):
+                        listener.close()
+                self._db.close()
+            self._sleep(stop, delay)
+            delay = min(delay * 2, self.backoff_max)
+
+    def _wait(self, listener: psycopg.Connection, stop: threading.Event) -> str:
+        """Wait for a notification from another console ("notify"), a wake-up
+        ("wake"), stop ("stop") or the safety timeout ("timeout"); raise
+        psycopg.OperationalError if the listening connection died."""
+        deadline = time.monotonic() + self.poll_interval
+        fd = listener.fileno()
+        while not stop.is_set():
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return "timeout"
+            ready, _, _ = select.select([fd, self._wakeup.read_fd], [], [], min(left, 0.5))
+            if self._wakeup.read_fd in ready and self._wakeup.drain():
+                self._wakeup.event.set()  # the next cycle pushes
+                return "wake"
+            if fd in ready:
+                # A dead connection reads as readable: the first read takes the server's
+                # FATAL message, the next one raises.
+                own = self._db.backend_pid() if self._db is not None else None
+                # our own pushes notify too (from our work connection): nothing to pull
+                if any(n.pid != own for n in listener.notifies(timeout=0)):
+                    return "notify"
+                if listener.closed:
+                    raise psycopg.OperationalError("the listening connection closed")
+        return "stop"
+
+    def _sleep(self, stop: threading.Event, seconds: float) -> None:
+        """Back off for ``seconds`` (or until stop), keeping the pending count fresh
+        when the app writes locally meanwhile."""
+        deadline = time.monotonic() + seconds
+        while not stop.is_set():
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return
+            ready, _, _ = select.select([self._wakeup.read_fd], [], [], min(left, 0.25))
+            if ready and self._wakeup.drain() and self._state.status == "offline":
+                self._set_state(pending=self._pending())
+
+    def close(self) -> None:
+        if self._db is not None:
+            self._db.close()
+        self._wakeup.close()
