@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
+from datetime import datetime
 
-from sqlalchemy import delete, select
+from sqlalchemy import bindparam, delete, select
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from console.domain.engine import build_calendars
 from console.domain.matrix import Matrix, check_matrix_text
 from console.domain.projection import TicketView, project
+from console.domain.tickets import TicketEvent
 
 from .models import EventRow, MatrixVersionRow, TicketRow
 from .records import StoredEvent
@@ -55,22 +58,32 @@ class Projector:
         self.calendars = build_calendars(matrix)
 
     def refresh(self, session: Session, tickets: Iterable[str]) -> None:
+        """Re-fold the touched tickets. Core statements, not ORM objects: this runs on
+        every local write and every pulled page, so its cost is the write latency."""
+        events_t, tickets_t = EventRow.__table__, TicketRow.__table__
+        query = (select(events_t.c.kind, events_t.c.payload, events_t.c.author,
+                        events_t.c.hlc, events_t.c.at)
+                 .where(events_t.c.ticket == bindparam("ticket")).order_by(events_t.c.hlc))
         for ticket in set(tickets):
             if ticket == MATRIX_STREAM:
                 continue
-            rows = session.scalars(select(EventRow).where(EventRow.ticket == ticket)
-                                   .order_by(EventRow.hlc)).all()
-            events = [StoredEvent.from_row(r) for r in rows]
-            view = project((e.to_domain() for e in events), self.matrix, self.calendars)
-            session.execute(delete(TicketRow).where(TicketRow.id == ticket))
-            if view is not None:
-                values = ticket_row_values(view, events[-1].hlc, len(events))
-                handoffs = [e.payload for e in events if e.kind == "handoff_submitted"]
-                if handoffs:
-                    detail = json.loads(values["detail"])
-                    detail["latest_handoff"] = handoffs[-1]
-                    values["detail"] = json.dumps(detail)
-                session.add(TicketRow(**values))
+            rows = session.execute(query, {"ticket": ticket}).all()
+            events = [TicketEvent(datetime.fromisoformat(r.at), ticket, r.kind,
+                                  json.loads(r.payload), r.author) for r in rows]
+            view = project(events, self.matrix, self.calendars)
+            if view is None:
+                session.execute(delete(tickets_t).where(tickets_t.c.id == ticket))
+                continue
+            values = ticket_row_values(view, rows[-1].hlc, len(rows))
+            handoffs = [e.data for e in events if e.type == "handoff_submitted"]
+            if handoffs:
+                detail = json.loads(values["detail"])
+                detail["latest_handoff"] = handoffs[-1]
+                values["detail"] = json.dumps(detail)
+            upsert = sqlite_insert(tickets_t).values(**values)
+            session.execute(upsert.on_conflict_do_update(
+                index_elements=[tickets_t.c.id],
+                set_={k: upsert.excluded[k] for k in values if k != "id"}))
 
     def refresh_all(self, session: Session) -> None:
         ids = session.scalars(select(EventRow.ticket).distinct()).all()
