@@ -114,3 +114,38 @@ class MetaRow(Base):
 
     key: Mapped[str] = mapped_column(String(60), primary_key=True)
     value: Mapped[str] = mapped_column(Text)
+
+
+class DraftRow(Base):
+    """A form being filled in: autosaved on every change, so nothing typed is lost."""
+
+    __tablename__ = "drafts"
+
+    key: Mapped[str] = mapped_column(String(160), primary_key=True)  # e.g. handoff:INC-1
+    form: Mapped[str] = mapped_column(String(40))
+    ticket: Mapped[str] = mapped_column(String(80), default="")
+    payload: Mapped[str] = mapped_column(Text, default="{}")  # JSON of the form's fields
+    updated_at: Mapped[str] = mapped_column(String(40))
+
+
+class DeliveryRow(Base):
+    """One notification to send through one channel: the durable notification outbox.
+
+    ``key`` is the exactly-once identity (ticket, clock, threshold, step, ...); the shared
+    database's notification_claims decides which console sends it."""
+
+    __tablename__ = "deliveries"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    key: Mapped[str] = mapped_column(String(300), unique=True)
+    ticket: Mapped[str] = mapped_column(String(80), index=True)
+    channel: Mapped[str] = mapped_column(String(20))
+    contact: Mapped[str] = mapped_column(String(120), default="")
+    payload: Mapped[str] = mapped_column(Text, default="{}")  # the message, as JSON
+    status: Mapped[str] = mapped_column(String(20), default="pending", index=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[str] = mapped_column(String(40), index=True)
+    last_error: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[str] = mapped_column(String(40))
+    sent_at: Mapped[str | None] = mapped_column(String(40))
+    external_id: Mapped[str] = mapped_column(String(200), default="")

@@ -240,10 +240,20 @@ class _Builder:
         for i, r in self.items("roles"):
             with self.record():
                 self.ref(r.get("tier"), tier_ids, "tier", ("roles", i, "tier"))
+        rotations_raw: dict[str, Any] = _mapping(d.get("rotations"))
         for i, c in self.items("contacts"):
             with self.record():
                 self.ref(c.get("role"), role_ids, "role", ("contacts", i, "role"))
                 self.ref(c.get("team"), team_ids, "team", ("contacts", i, "team"))
+                self.ref(c.get("on_call"), rotations_raw, "rotation", ("contacts", i, "on_call"))
+        rotations: dict[str, m.Rotation] = {}
+        for rid, raw in rotations_raw.items():
+            with self.record():
+                rotations[rid] = self.rotation(rid, raw, contact_ids)
+        templates = {
+            cat: m.HandoffTemplate(cat, tuple(_listed(t.get("required"))),
+                                   dict(t.get("prompts") or {}), tuple(_listed(t.get("checklist"))))
+            for cat, t in _mapping(d.get("handoff_templates")).items() if isinstance(t, dict)}
 
         calendars: dict[str, CalendarSpec] = {}
         for cid, raw in calendars_raw.items():
@@ -299,14 +309,43 @@ class _Builder:
             contacts=tuple(
                 m.Contact(c["id"], c["name"], c.get("role"), c.get("team"),
                           {k: c[k] for k in ("email", "slack", "teams", "pagerduty", "webhook")
-                           if k in c})
+                           if k in c}, c.get("on_call"), int(c.get("on_call_offset", 0)))
                 for c in d.get("contacts") or []),
+            rotations=rotations, handoff_templates=templates,
             chains=chains, default_severity=d.get("default_severity"),
             intake_team=d.get("intake_team"), triggers=tuple(triggers),
             authority=tuple(authority),
             layout={k: (float(v["x"]), float(v["y"])) for k, v in (d.get("layout") or {}).items()},
             source=d,
         )
+
+    def rotation(self, rid: str, raw: dict[str, Any], contacts: set[str]) -> m.Rotation:
+        path: Path = ("rotations", rid)
+        members = tuple(_listed(raw.get("members")))
+        for k, member in enumerate(members):
+            self.ref(member, contacts, "contact", (*path, "members", k))
+        has_turns = bool(members) or "shift" in raw or "start" in raw
+        if has_turns == bool(raw.get("ical")):
+            self.problem(path, "a rotation needs either members, shift and start, or an "
+                               "ical file (not both)")
+        start = None
+        if has_turns:
+            for key in ("members", "shift", "start"):
+                if key not in raw:
+                    self.problem(path, f"a member rotation needs `{key}`")
+            zone = raw.get("timezone") or "UTC"
+            try:
+                tz = ZoneInfo(zone)
+            except (ZoneInfoNotFoundError, ValueError):
+                self.problem((*path, "timezone"), f"unknown time zone {zone!r}")
+                tz = ZoneInfo("UTC")
+            if isinstance(raw.get("start"), str):
+                try:
+                    start = dt.datetime.fromisoformat(raw["start"]).replace(tzinfo=tz)
+                except ValueError:
+                    self.problem((*path, "start"), f"{raw['start']!r} is not a valid time")
+        return m.Rotation(rid, members, _dur(raw.get("shift")), start, raw.get("ical"),
+                          raw.get("description", ""))
 
     def trigger(self, i: int, raw: dict[str, Any], tier_ids: set[str], team_ids: set[str],
                 sev_ids: set[str], chains_raw: dict[str, Any]) -> m.Trigger:

@@ -29,6 +29,8 @@ CHANNELS = ("desktop", "slack", "teams", "email", "pagerduty", "webhook", "queue
 FUNCTIONS = ("support", "customer_success", "engineering", "product", "executive")
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 HOURS_PATTERN = r"\d{1,2}:\d{2}\s*-\s*\d{1,2}:\d{2}"
+HANDOFF_FIELDS = ("summary", "details", "customer", "history", "steps_tried", "next_steps",
+                  "reason", "target", "mode", "urgency", "attachments", "context")
 
 
 def _req(spec: Spec) -> Field:
@@ -178,7 +180,30 @@ MATRIX_SPEC = Obj({
         "id": _req(_id()), "name": _req(Str()), "role": _opt(_id()), "team": _opt(_id()),
         **{ch: _opt(Str(f"{ch} address or integration name (secrets stay in the keyring)."))
            for ch in ("email", "slack", "teams", "pagerduty", "webhook")},
+        "on_call": _opt(_id("A rotation: this contact means whoever is on call now.")),
+        "on_call_offset": _opt(Num("0 = on call now, 1 = the next person (a backup).",
+                                   minimum=0, maximum=20, integer=True)),
     }))),
+    "rotations": _opt(MapOf(Obj({
+        "description": _opt(Str()),
+        "members": _opt(ListOf(_id("Contact id."), min_items=1,
+                               description="Contacts in rotation order.")),
+        "shift": _opt(Duration("How long each member is on call, e.g. 7d.")),
+        "start": _opt(Str("When the first member's shift begins, local ISO time "
+                          "(2026-01-05T09:00).",
+                          pattern=r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2})?",
+                          hint="like 2026-01-05T09:00")),
+        "timezone": _opt(Str("IANA time zone of `start` (default UTC).")),
+        "ical": _opt(Str("An iCalendar file (relative to the matrix file) whose events name "
+                         "the contact on call in their SUMMARY.")),
+    }, "An on-call rotation: members in turn, or an iCalendar file."))),
+    "handoff_templates": _opt(MapOf(Obj({
+        "required": _opt(ListOf(Str(enum=HANDOFF_FIELDS),
+                                description="Fields the handoff form requires.")),
+        "prompts": _opt(MapOf(Str(), "Hints shown in the form, per field.",
+                              key_pattern="|".join(HANDOFF_FIELDS))),
+        "checklist": _opt(ListOf(Str(), description="Checks the agent ticks before handing off.")),
+    }, "A handoff template; the key is a ticket category, or `default`."))),
     "chains": _opt(MapOf(CHAIN)),
     "severities": _req(ListOf(SEVERITY, min_items=1,
                               description="Most severe first.")),

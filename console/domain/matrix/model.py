@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from ..calendar import CalendarSpec
@@ -184,6 +184,36 @@ class Contact:
     role: str | None = None
     team: str | None = None
     addresses: dict[str, str] = field(default_factory=dict)
+    on_call: str | None = None  # a rotation id: the contact is whoever is on call
+    on_call_offset: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Rotation:
+    """Members take turns of ``shift`` from ``start``; or an iCalendar file decides."""
+
+    id: str
+    members: tuple[str, ...] = ()
+    shift: timedelta | None = None
+    start: datetime | None = None  # aware
+    ical: str | None = None
+    description: str = ""
+
+    def on_call(self, at: datetime, offset: int = 0) -> str | None:
+        """The member on call at ``at`` (``offset`` 1 = the next in turn); None for an
+        iCalendar rotation, which the app resolves from the file."""
+        if not self.members or self.shift is None or self.start is None:
+            return None
+        turns = int((at - self.start) // self.shift)
+        return self.members[(turns + offset) % len(self.members)]
+
+
+@dataclass(frozen=True, slots=True)
+class HandoffTemplate:
+    category: str
+    required: tuple[str, ...] = ()
+    prompts: dict[str, str] = field(default_factory=dict)
+    checklist: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -269,6 +299,8 @@ class Matrix:
     triggers: tuple[Trigger, ...] = ()
     authority: tuple[Authority, ...] = ()
     layout: dict[str, tuple[float, float]] = field(default_factory=dict)
+    rotations: dict[str, Rotation] = field(default_factory=dict)
+    handoff_templates: dict[str, HandoffTemplate] = field(default_factory=dict)
     source: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
     _by_id: dict[str, Severity] = field(default_factory=dict, compare=False, repr=False)
 
@@ -278,6 +310,14 @@ class Matrix:
 
     def severity(self, severity_id: str) -> Severity:
         return self._by_id[severity_id]
+
+    def contact(self, contact_id: str) -> Contact:
+        return next(c for c in self.contacts if c.id == contact_id)
+
+    def handoff_template(self, category: str) -> HandoffTemplate:
+        """The category's template, else `default`, else an empty one."""
+        return (self.handoff_templates.get(category) or self.handoff_templates.get("default")
+                or HandoffTemplate("default"))
 
     def tier(self, tier_id: str) -> Tier:
         return next(t for t in self.tiers if t.id == tier_id)
