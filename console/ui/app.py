@@ -151,6 +151,11 @@ def build(options: GuiOptions):  # type: ignore[no-untyped-def]
     if options.wall:
         service.ready.connect(open_wall)
     if window.settings.value(K_GEOMETRY) is None:
+        # first run: fill the screen (set it explicitly: without a window manager,
+        # e.g. on a kiosk or under Xvfb, showMaximized alone does nothing)
+        screen = window.screen() or QApplication.primaryScreen()
+        if screen is not None:
+            window.setGeometry(screen.availableGeometry())
         window.showMaximized()
     else:
         window.show()

@@ -1,0 +1,585 @@
+"""A realistic demo queue, seeded relative to "now" so its countdowns are alive.
+
+``seed_demo`` wipes the demo store in its data directory and writes a fresh one:
+tickets across every severity, from accounts of every tier, most of them running
+normally and some about to breach, breached, waiting on the customer, awaiting
+Engineering's confirmation (P1 and P2), escalated to T2 and T3 teams with a
+structured handoff, or resolved recently. Owners come from a small list of agents
+plus the person running the console, so "Mine" shows rows.
+
+The queue is planned against the matrix's own targets and pre-breach leads on wall
+time (the default matrix runs every clock 24x7; with business-hours calendars the mix
+of states shifts, and nothing breaks). It is deterministic for a seed and a ``now``.
+
+Demo events are local-only: they are written without outbox entries, so they can
+never reach a shared database, and the demo console runs without sync. A marker file
+(``demo.json``) says a directory holds a demo store; ``seed_demo`` refuses to wipe a
+store that lacks it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import uuid
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from console.domain.matrix import Matrix
+from console.domain.matrix.model import Severity
+from console.store.bulk import bulk_append_new_tickets
+from console.store.local import DB_NAME, InstanceLock, LocalStore, NewEvent
+
+DEFAULT_TICKETS = 200
+MARKER = "demo.json"
+_STORE_FILES = (DB_NAME, f"{DB_NAME}-wal", f"{DB_NAME}-shm", f"{DB_NAME}-journal")
+
+#: Share of tickets per severity (ids the matrix lacks are skipped; others weigh 10).
+SEVERITY_MIX = {"P1": 8, "P2": 20, "P3": 40, "P4": 32}
+#: What a ticket is doing at ``now``.
+SCENARIOS_TWO_STAGE = {"ok": 44, "pre_breach": 14, "breached": 8, "paused": 10,
+                       "unconfirmed": 18, "resolved": 6}
+SCENARIOS = {"ok": 58, "pre_breach": 14, "breached": 7, "paused": 15, "resolved": 6}
+ESCALATION_RATE = {"P1": 0.7, "P2": 0.5, "P3": 0.25, "P4": 0.1}
+URGENCY = {"P1": "critical", "P2": "high", "P3": "normal", "P4": "low"}
+MAX_AGE = timedelta(days=10)
+
+MINUTE = timedelta(minutes=1)
+HOUR = timedelta(hours=1)
+DAY = timedelta(days=1)
+
+AGENTS = ("ana", "ben", "chloe", "dev", "erik", "fatima", "gus")
+ENGINEERS = ("eng-oncall", "maya.eng", "tom.sre", "li.backend")
+
+ACCOUNTS: tuple[tuple[str, str], ...] = (
+    ("Acme Corporation", "enterprise"), ("Globex", "enterprise"), ("Initech", "business"),
+    ("Umbrella Health", "enterprise"), ("Stark Logistics", "enterprise"),
+    ("Wayne Financial", "enterprise"), ("Hooli", "business"), ("Vandelay Imports", "starter"),
+    ("Soylent Foods", "business"), ("Cyberdyne Systems", "enterprise"),
+    ("Tyrell Biotech", "business"), ("Wonka Confectionery", "business"),
+    ("Pied Piper", "starter"), ("Aperture Labs", "business"), ("Black Mesa Research", "business"),
+    ("Massive Dynamic", "enterprise"), ("Oscorp", "business"), ("Gringotts Bank", "enterprise"),
+    ("Monarch Airlines", "enterprise"), ("Bluth Company", "starter"),
+    ("Dunder Mifflin", "business"), ("Sterling Cooper", "business"),
+    ("Prestige Worldwide", "starter"), ("Los Pollos Hermanos", "starter"),
+    ("Nakatomi Trading", "enterprise"), ("Oceanic Airlines", "enterprise"),
+    ("Wernham Hogg", "starter"), ("Krusty Krab", "starter"), ("Duff Brewing", "business"),
+    ("Gekko & Co", "business"), ("Paper Street Soap", "starter"),
+    ("Northwind Traders", "business"), ("Contoso Retail", "enterprise"),
+    ("Fabrikam Health", "business"), ("Tailspin Toys", "starter"),
+    ("Litware Analytics", "business"), ("Adventure Works", "business"),
+    ("Zenith Insurance", "enterprise"), ("Helios Energy", "enterprise"),
+    ("Quantum Freight", "starter"),
+)
+CONTACTS = ("Priya", "Marcus", "Elena", "Jonas", "Aiko", "Samuel", "Grace", "Omar",
+            "Lucia", "Noah", "Ingrid", "Kwame")
+
+P1_TITLES = (
+    "Total outage: the web app returns 503 for every user",
+    "Checkout down for all EU customers",
+    "API returns 500 for every request in us-east",
+    "Suspected data breach: admin API keys exposed in a public repo",
+    "SSO outage: nobody can sign in",
+    "Data loss after last night's migration",
+    "Mobile app crashes on launch for all iOS users",
+    "Payments failing with card declined for every card",
+)
+TITLES: dict[str, tuple[str, ...]] = {
+    "bug": (
+        "Export to CSV drops rows beyond 10,000",
+        "Password reset emails not arriving",
+        "Dashboard shows stale data after refresh",
+        "Duplicate invoices generated on renewal",
+        "SSO login loops back to the sign-in page",
+        "Attachments over 20 MB fail to upload",
+        "Search returns nothing for accented names",
+        "Scheduled reports sent twice",
+        "Checkout fails when a coupon is applied",
+        "Time zone wrong on exported timesheets",
+        "Bulk import stops at the first empty row",
+        "Audit log missing entries for API changes",
+    ),
+    "performance": (
+        "Reports page takes 40 seconds to load",
+        "API latency spikes above 2 s at peak",
+        "Sync jobs queue for hours",
+        "Mobile app freezes on large projects",
+        "Search slows to a crawl after 9am",
+        "Dashboard widgets time out for large teams",
+    ),
+    "integration": (
+        "Salesforce sync stopped updating contacts",
+        "Slack notifications delayed by 30 minutes",
+        "Webhook deliveries failing with 502",
+        "Jira integration creates duplicate issues",
+        "SAML metadata rejected after certificate rotation",
+        "Zapier trigger no longer fires",
+        "HubSpot field mapping lost after upgrade",
+    ),
+    "billing": (
+        "Charged twice for the annual plan",
+        "Invoice shows the wrong VAT rate",
+        "Cannot update the payment card",
+        "Seat count not reduced after downgrade",
+        "Credit note missing from the billing portal",
+    ),
+    "feature_request": (
+        "Request: bulk edit for custom fields",
+        "Request: dark mode for the agent app",
+        "Request: audit log export to S3",
+        "Request: per-team SLA reports",
+        "Request: SCIM provisioning for groups",
+        "Request: keyboard shortcuts in the editor",
+    ),
+    "ui": (
+        "Date picker overlaps the Save button on small screens",
+        "Typo in the onboarding checklist",
+        "Table headers misaligned in Firefox",
+        "Dark text on dark background in the sidebar",
+        "Tooltip hides the first menu item",
+    ),
+    "question": (
+        "How do we rotate API keys without downtime?",
+        "Clarification on the data retention policy",
+        "Which IP ranges should we allow-list?",
+        "Can we move our workspace to the EU region?",
+        "How are seats counted for guest users?",
+    ),
+}
+P2_CATEGORIES = ("bug", "bug", "performance", "integration", "billing")
+P3_CATEGORIES = ("bug", "bug", "performance", "integration", "billing")
+P4_CATEGORIES = ("feature_request", "feature_request", "ui", "question")
+IMPACT = (
+    "It started this morning and keeps happening.",
+    "Several teams are blocked until this is fixed.",
+    "They first noticed it after the last release.",
+    "It happens on every browser they tried.",
+    "Their month-end close depends on this.",
+    "A workaround exists but costs them hours a day.",
+    "Only some users see it, and it comes and goes.",
+)
+ASKS = (
+    "They would like an update by the end of the day.",
+    "They asked for a call with an engineer.",
+    "Screenshots and a HAR file are attached.",
+    "They can share a test account if needed.",
+    "Their account manager is in copy.",
+)
+CUSTOMER_MESSAGES = (
+    "Any news? Our team is still blocked.",
+    "We tried clearing the cache as suggested; no change.",
+    "Attaching the logs you asked for.",
+    "This is becoming urgent for us.",
+    "Thanks, the workaround helps for now.",
+    "Can we get an ETA for the fix?",
+    "This is unacceptable, we are considering cancelling.",
+)
+UPDATE_TEXTS = (
+    "Engineering is investigating; next update within the hour.",
+    "We reproduced the problem and are working on a fix.",
+    "A fix is in review; we will confirm once deployed.",
+    "Still investigating; logs point to the sync service.",
+    "Mitigation in place; monitoring before closing.",
+)
+STEPS_TRIED = (
+    "Reproduced on a test account",
+    "Cleared cache and sessions",
+    "Checked status page and recent deploys",
+    "Collected HAR file and browser console logs",
+    "Re-synced the integration",
+    "Verified the customer's configuration",
+    "Rolled back the customer's last settings change",
+    "Searched known issues and the runbook",
+)
+NEXT_STEPS = (
+    "Check the service logs around the first failure and confirm the root cause.",
+    "Review the last deploy and roll back if it is the cause.",
+    "Contact the customer's admin to schedule a screen share.",
+    "Confirm the fix on staging, then update the customer.",
+    "Escalate to the on-call engineer if not resolved within the hour.",
+)
+
+ProgressCallback = Callable[[int, int], None]
+
+
+class DemoError(RuntimeError):
+    """The demo store could not be (re)seeded."""
+
+
+def default_user() -> str:
+    """The person running the console, as ``console.ui.app`` names them."""
+    return os.environ.get("USER") or os.environ.get("USERNAME") or "me"
+
+
+def demo_data_dir(base: Path, tickets: int = DEFAULT_TICKETS) -> Path:
+    """Where the demo of ``tickets`` tickets lives under a data directory."""
+    return Path(base) / ("demo" if tickets == DEFAULT_TICKETS else f"demo-{tickets}")
+
+
+def seed_demo(data_dir: str | Path, matrix: Matrix, now: datetime,
+              tickets: int = DEFAULT_TICKETS, seed: int = 7,
+              progress: ProgressCallback | None = None, *, user: str | None = None,
+              include_resolved: bool = True) -> int:
+    """Wipe the demo store in ``data_dir`` and seed ``tickets`` tickets relative to
+    ``now``; return how many tickets were written.
+
+    ``progress(done, total)`` is called as tickets are planned; its last call,
+    ``(total, total)``, comes once the store is written. ``user`` owns some tickets
+    (default: the OS user, as the console names them). ``include_resolved=False``
+    leaves out the recently resolved tickets (every ticket open, for benchmarks).
+    Raises DemoError when the directory holds a store that is not a demo, or when a
+    console is using it."""
+    data_dir = Path(data_dir)
+    data_dir.mkdir(parents=True, exist_ok=True)
+    lock = InstanceLock(data_dir)
+    try:
+        lock.acquire()
+    except (OSError, RuntimeError) as exc:
+        raise DemoError(str(exc)) from None
+    try:
+        marker = data_dir / MARKER
+        if (data_dir / DB_NAME).exists() and not marker.exists():
+            raise DemoError(f"{data_dir} holds a store that is not a demo; "
+                            "refusing to wipe it")
+        marker.write_text(json.dumps({"tickets": tickets, "seed": seed,
+                                      "seeded_at": now.isoformat()}) + "\n")
+        for name in _STORE_FILES:
+            (data_dir / name).unlink(missing_ok=True)
+        events = demo_events(matrix, now, tickets, seed, progress=progress,
+                             user=default_user() if user is None else user,
+                             include_resolved=include_resolved)
+        store = LocalStore(data_dir, matrix, clock=lambda: now, lock=False).open()
+        try:
+            bulk_append_new_tickets(store, events, outbox=False)
+        finally:
+            store.close()
+    finally:
+        lock.release()
+    if progress is not None:
+        progress(tickets, tickets)
+    return tickets
+
+
+def demo_events(matrix: Matrix, now: datetime, tickets: int = DEFAULT_TICKETS, seed: int = 7,
+                *, progress: ProgressCallback | None = None, user: str = "me",
+                include_resolved: bool = True) -> list[NewEvent]:
+    """The demo's events, oldest first (so their HLC order is their time order)."""
+    rng = random.Random(seed)
+    ids = random.Random(seed * 7919 + 1)
+    severities = list(matrix.severities)
+    weights = [SEVERITY_MIX.get(s.id, 10) for s in severities]
+    teams = [t for t in matrix.teams if t.tier in ("T2", "T3")] or list(matrix.teams)
+    owners = (*AGENTS, user)
+    planned: list[_Ticket] = []
+    step = max(1, tickets // 100)
+    for n in range(tickets):
+        sev = rng.choices(severities, weights)[0]
+        t = _Ticket(rng, now, sev, matrix)
+        t.plan(owners, teams, include_resolved)
+        planned.append(t)
+        if progress is not None and n % step == 0 and n:
+            progress(n, tickets)
+    planned.sort(key=lambda t: t.opened_at)
+    width = max(5, len(str(tickets + 10_000)))
+    flat: list[tuple[datetime, int, int, str, str, dict[str, Any], str]] = []
+    for number, t in enumerate(planned):
+        ticket = f"INC-{10_001 + number:0{width}d}"
+        for seq, (at, kind, payload, author) in enumerate(t.events):
+            flat.append((at, number, seq, ticket, kind, payload, author))
+    flat.sort(key=lambda e: (e[0], e[1], e[2]))
+    return [NewEvent(ticket, kind, payload, author, at,
+                     str(uuid.UUID(int=ids.getrandbits(128), version=4)))
+            for at, _, _, ticket, kind, payload, author in flat]
+
+
+def _between(rng: random.Random, low: timedelta, high: timedelta) -> timedelta:
+    """A whole number of seconds in [low, high] (low when the range is empty)."""
+    if high <= low:
+        return low
+    return timedelta(seconds=round((low + (high - low) * rng.random()).total_seconds()))
+
+
+class _Ticket:
+    """Plans one ticket's events so that it is in a chosen SLA situation at ``now``."""
+
+    def __init__(self, rng: random.Random, now: datetime, sev: Severity, matrix: Matrix) -> None:
+        self.rng, self.now, self.sev, self.matrix = rng, now, sev, matrix
+        targets = sev.targets
+        self.R = targets.response or DAY
+        self.U = targets.update
+        self.S = targets.resolution
+        self.lead_r = sev.lead_time("response") or 15 * MINUTE
+        self.lead_u = sev.lead_time("update") or 15 * MINUTE
+        self.lead_s = sev.lead_time("resolution") or 15 * MINUTE
+        self.two = sev.two_stage
+        # the widest gap between updates that keeps the update clock out of pre-breach
+        self.max_gap = None if self.U is None else max(
+            MINUTE, min(self.U * 0.6, self.U - self.lead_u - MINUTE))
+        self.opened_at = now
+        self.age = timedelta(0)
+        self.scenario = self.owner = self.agent = self.title = self.account = ""
+        self.events: list[tuple[datetime, str, dict[str, Any], str]] = []
+        self._offsets: list[tuple[timedelta, str, dict[str, Any], str]] = []
+
+    # -- the plan -------------------------------------------------------------------------
+    def plan(self, owners: tuple[str, ...], teams: list[Any], resolved: bool = True) -> None:
+        rng = self.rng
+        mix = SCENARIOS_TWO_STAGE if self.two is not None else SCENARIOS
+        if not resolved:
+            mix = {k: v for k, v in mix.items() if k != "resolved"}
+        scenario = rng.choices(list(mix), list(mix.values()))[0]
+        self.owner = "" if rng.random() < 0.08 else (
+            owners[-1] if rng.random() < 0.15 else rng.choice(owners[:-1]))
+        self.agent = self.owner or rng.choice(owners[:-1])
+        intake = self._choose_intake()
+        getattr(self, f"_{scenario}")()
+        self.scenario = scenario
+        self._decorate(teams)
+        self.opened_at = self.now - self.age
+        self._add(timedelta(0), "opened", intake, self.agent, first=True)
+        self._offsets.sort(key=lambda e: e[0])
+        for offset, kind, payload, author in self._offsets:
+            assert offset <= self.age, (self.sev.id, scenario, kind)
+            self.events.append((self.opened_at + offset, kind, payload, author))
+
+    def _add(self, offset: timedelta, kind: str, payload: dict[str, Any], author: str,
+             first: bool = False) -> None:
+        item = (offset, kind, payload, author)
+        if first:
+            self._offsets.insert(0, item)
+        else:
+            self._offsets.append(item)
+
+    def _confirm(self, latest: timedelta) -> None:
+        """Engineering confirms the severity inside the confirmation window."""
+        if self.two is None:
+            return
+        high = min(self.two.confirm - MINUTE, latest)
+        at = _between(self.rng, min(MINUTE, high * 0.5), high)
+        self._add(at, "severity", {"severity": self.sev.id, "by": "engineering",
+                                   "reason": "confirmed after triage"},
+                  self.rng.choice(ENGINEERS))
+
+    def _respond(self, latest: timedelta) -> timedelta:
+        r = _between(self.rng, self.R * 0.1, self.R * 0.6)
+        r = min(r, latest)
+        self._add(r, "responded", {"channel": "email"}, self.agent)
+        return r
+
+    def _updates(self, start: timedelta, end: timedelta) -> None:
+        """update_sent events from ``start`` up to ``end``, never further apart than the
+        cadence allows, so the update clock is running, not pre-breach, at ``end``."""
+        if self.max_gap is None:
+            return
+        t = start
+        while True:
+            t += _between(self.rng, self.max_gap * 0.6, self.max_gap)
+            if t >= end:
+                return
+            self._update(t)
+
+    def _update(self, at: timedelta) -> None:
+        self._add(at, "update_sent", {"text": self.rng.choice(UPDATE_TEXTS)}, self.agent)
+
+    def _ok_age_limit(self) -> timedelta:
+        if self.S is not None:
+            return self.S - self.lead_s - 5 * MINUTE
+        return min(MAX_AGE, 6 * DAY)
+
+    # -- scenarios ------------------------------------------------------------------------
+    def _ok(self) -> None:
+        rng = self.rng
+        if rng.random() < 0.2:  # new, not answered yet
+            self.age = _between(rng, 30 * timedelta(seconds=1),
+                                max(MINUTE, self.R - self.lead_r - MINUTE))
+            self._confirm(self.age * 0.8)
+            return
+        self.age = _between(rng, max(5 * MINUTE, self.R * 0.2), self._ok_age_limit())
+        r = self._respond(self.age * 0.5)
+        self._confirm(self.age)
+        self._updates(r, self.age)
+
+    def _pre_breach(self) -> None:
+        rng = self.rng
+        options = ["response"]
+        if self.U is not None and self.U + self.R < MAX_AGE:
+            options.append("update")
+        if self.S is not None:
+            options.append("resolution")
+        clock = rng.choice(options)
+        if clock == "response":
+            left = _between(rng, 30 * timedelta(seconds=1), self.lead_r - 30 * timedelta(seconds=1))
+            self.age = self.R - left
+            self._confirm(self.age - MINUTE)
+        elif clock == "update":
+            assert self.U is not None and self.max_gap is not None
+            left = _between(rng, 30 * timedelta(seconds=1), self.lead_u - 30 * timedelta(seconds=1))
+            since_last = self.U - left
+            limit = (self.S - self.lead_s - 2 * MINUTE) if self.S else MAX_AGE
+            r = _between(rng, self.R * 0.1, self.R * 0.6)
+            room = max(timedelta(0), limit - since_last - r)
+            between = _between(rng, timedelta(0), min(room, 3 * self.max_gap))
+            self.age = r + between + since_last
+            self._add(r, "responded", {"channel": "email"}, self.agent)
+            last = r + between
+            self._updates(r, last)
+            if last > r:
+                self._update(last)
+            self._confirm(self.age)
+        else:
+            assert self.S is not None
+            left = _between(rng, MINUTE, self.lead_s - 30 * timedelta(seconds=1))
+            self.age = self.S - left
+            r = self._respond(self.R * 0.6)
+            self._confirm(self.age)
+            self._updates(r, self.age)
+
+    def _breached(self) -> None:
+        rng = self.rng
+        options = ["response", "response"]
+        if self.U is not None and self.U * 1.5 + self.R < MAX_AGE:
+            options.append("update")
+        if self.S is not None:
+            options.append("resolution")
+        clock = rng.choice(options)
+        if clock == "response":
+            # recently breached: what a commander acts on (not days-old neglect)
+            over = _between(rng, MINUTE, min(self.R * 0.25, 3 * HOUR))
+            self.age = self.R + over
+            self._confirm(self.age)
+        elif clock == "update":
+            assert self.U is not None and self.max_gap is not None
+            over = _between(rng, MINUTE, min(self.U * 0.25, 3 * HOUR))
+            r = self._respond(self.R)
+            between = _between(rng, timedelta(0), 2 * self.max_gap)
+            last = r + between
+            self._updates(r, last)
+            if last > r:
+                self._update(last)
+            self.age = last + self.U + over
+            self._confirm(self.age)
+        else:
+            assert self.S is not None
+            over = _between(rng, 5 * MINUTE, min(self.S * 0.25, 3 * HOUR))
+            self.age = self.S + over
+            r = self._respond(self.R * 0.6)
+            self._confirm(self.age)
+            self._updates(r, self.age)
+        if rng.random() < 0.3:
+            self._add(self.age - _between(rng, timedelta(0), min(self.age, 5 * MINUTE)),
+                      "acknowledged", {"by": self.agent, "alert": "breach"}, self.agent)
+
+    def _paused(self) -> None:
+        rng = self.rng
+        r = _between(rng, self.R * 0.1, self.R * 0.6)
+        self._add(r, "responded", {"channel": "email"}, self.agent)
+        if self.S is not None:
+            pause = _between(rng, r + 2 * MINUTE, max(r + 2 * MINUTE, self.S - 5 * MINUTE))
+            waited = _between(rng, 5 * MINUTE, self.S * 3)
+        else:
+            pause = _between(rng, r + 10 * MINUTE, r + 3 * DAY)
+            waited = _between(rng, 2 * HOUR, 5 * DAY)
+        self._updates(r, pause)
+        self._add(pause, "status", {"status": "waiting_on_customer"}, self.agent)
+        self.age = pause + waited
+        self._confirm(pause)
+
+    def _unconfirmed(self) -> None:
+        rng = self.rng
+        assert self.two is not None
+        window = self.two.confirm
+        lead = self.sev.lead_time("confirmation") or window / 3
+        second = timedelta(seconds=1)
+        roll = rng.random()
+        if roll < 0.5:
+            self.age = _between(rng, 30 * second, window - lead - 30 * second)
+        elif roll < 0.8:
+            self.age = _between(rng, window - lead + 15 * second, window - 15 * second)
+        else:
+            self.age = _between(rng, window + MINUTE, window + 30 * MINUTE)
+        if rng.random() < 0.5:
+            self._respond(self.age * 0.8)
+
+    def _resolved(self) -> None:
+        rng = self.rng
+        r = _between(rng, self.R * 0.1, self.R * 0.6)
+        self._add(r, "responded", {"channel": "email"}, self.agent)
+        high = self.S * 0.9 if self.S is not None else r + 3 * DAY
+        done = _between(rng, r + 10 * MINUTE, max(r + 10 * MINUTE, high))
+        self._updates(r, done)
+        ago = _between(rng, 5 * MINUTE, 8 * HOUR)
+        self.age = done + ago
+        self._confirm(done)
+        self._add(done, "resolved", {"resolution": "fixed", "note": "Confirmed with the customer."},
+                  self.agent)
+
+    # -- the rest of the story ------------------------------------------------------------
+    def _decorate(self, teams: list[Any]) -> None:
+        rng, age = self.rng, self.age
+        if rng.random() < ESCALATION_RATE.get(self.sev.id, 0.2) and age > 2 * MINUTE:
+            route = self.sev.route_to
+            team = self.matrix.team(route) if route and rng.random() < 0.7 else rng.choice(teams)
+            at = _between(rng, min(2 * MINUTE, age), age * 0.9)
+            if rng.random() < 0.6:
+                self._add(max(at - MINUTE, timedelta(seconds=1)), "handoff_submitted",
+                          self._handoff(team.id), self.agent)
+            self._add(at, "escalated", {"team": team.id, "tier": team.tier,
+                                        "kind": "functional", "by": self.agent}, self.agent)
+        if rng.random() < 0.25 and age > MINUTE:
+            self._add(_between(rng, MINUTE, age), "message",
+                      {"text": rng.choice(CUSTOMER_MESSAGES), "from": "customer"}, "customer")
+
+    def _handoff(self, team: str) -> dict[str, Any]:
+        rng = self.rng
+        steps = rng.sample(STEPS_TRIED, rng.randint(2, 4))
+        return {
+            "summary": f"{self.title} ({self.account}); customer impact confirmed, "
+                       "needs specialist investigation.",
+            "steps_tried": "\n".join(steps),
+            "next_steps": rng.choice(NEXT_STEPS),
+            "target_team": team,
+            "from_team": self.matrix.intake_team or self.matrix.teams[0].id,
+            "urgency": URGENCY.get(self.sev.id, "normal"),
+            "by": self.agent,
+        }
+
+    def _choose_intake(self) -> dict[str, Any]:
+        """Title, account and the intake facts, consistent with the severity."""
+        rng, sev = self.rng, self.sev.id
+        account, tier = rng.choice(ACCOUNTS)
+        pct, workaround, revenue, breach = 0.0, "full", False, False
+        if sev == "P1":
+            title = rng.choice(P1_TITLES)
+            category = "bug"
+            breach = "breach" in title or "exposed" in title
+            pct = float(rng.randint(30, 100))
+            workaround, revenue = "none", rng.random() < 0.7
+        elif sev == "P2":
+            category = rng.choice(P2_CATEGORIES)
+            title = rng.choice(TITLES[category])
+            pct = float(rng.randint(1, 25))
+            workaround = rng.choice(("none", "partial"))
+            revenue = category == "billing" or rng.random() < 0.2
+        elif sev == "P4":
+            category = rng.choice(P4_CATEGORIES)
+            title = rng.choice(TITLES[category])
+        else:
+            category = rng.choice(P3_CATEGORIES)
+            title = rng.choice(TITLES[category])
+            pct = float(rng.randint(0, 5))
+        contact = rng.choice(CONTACTS)
+        text = (f"{contact} at {account} reports: {title[0].lower()}{title[1:]}. "
+                f"{rng.choice(IMPACT)} {rng.choice(ASKS)}")
+        self.title, self.account = title, account
+        data: dict[str, Any] = {
+            "title": title, "text": text, "account": account, "account_tier": tier,
+            "users_affected_pct": pct, "workaround": workaround, "revenue_risk": revenue,
+            "security_breach": breach, "category": category,
+            "severity": sev, "by": "support", "reason": "set at intake",
+        }
+        if self.owner:
+            data["owner"] = self.owner
+        return data
