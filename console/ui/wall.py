@@ -68,6 +68,9 @@ def short_duration(delta: timedelta) -> str:
     return f"{seconds // 3600} h {seconds % 3600 // 60:02d} min"
 
 
+AT_RISK_HORIZON = timedelta(hours=2)  # the wall pages through what breaches sooner
+
+
 def _breach_instant(row: QueueRow) -> datetime:
     """When the row starts counting as breached (as sla_state does), for bisection."""
     dues = []
@@ -225,6 +228,8 @@ class WallScreen(QWidget):
         self._breach_at: dict[str, list[datetime]] = {}  # severity -> sorted breach instants
         self._open: dict[str, int] = {}
         self._ranked: list[tuple[QueueRow, str]] = []  # row, its most urgent clock's name
+        self._severity_rank = {sev.id: sev.rank for sev in matrix.severities}
+        self._total_open = self._at_risk = 0
         self._dirty, self._page = True, 0
         self._page_started: datetime | None = None
         self._ranked_at: datetime | None = None
@@ -378,9 +383,19 @@ class WallScreen(QWidget):
             keys = [(countdown(c, now, self._calendars).seconds_left, c.name)
                     for c in (earliest.values() if earliest else paused)]
             left, name = min(keys, default=(float("inf"), ""))
-            ranked.append(((group, left, r.id), r, name))
+            # Breached tickets lead, the most severe first (a P1 a minute over matters
+            # more than a P4 two hours over); then by time left.
+            rank = self._severity_rank.get(r.severity, 99) if left < 0 else 0
+            ranked.append(((group, left >= 0, rank, left, r.id), r, name))
         ranked.sort(key=lambda item: item[0])
-        self._ranked = [(r, name) for _, r, name in ranked]
+        self._total_open = len(ranked)
+        # Page through the tickets at risk (breached, or due within the horizon), not
+        # the whole queue; a quiet queue still fills one page with the next due.
+        at_risk = [item for item in ranked
+                   if item[0][0] == 0 and item[0][3] <= AT_RISK_HORIZON.total_seconds()]
+        shown = at_risk if len(at_risk) >= self.rows_per_page else ranked[:self.rows_per_page]
+        self._ranked = [(r, name) for _, r, name in shown]
+        self._at_risk = len(at_risk)
         self._dirty, self._ranked_at = False, now
 
     # -- the 1 Hz tick ------------------------------------------------------------------
@@ -413,7 +428,8 @@ class WallScreen(QWidget):
                               for r, name in self._ranked[start:start + per_page]]
         self.board.update()
         self._set(self.page_label, f"page {self._page + 1}/{pages}" if pages > 1 else "")
-        self._set(self.list_title, f"Closest to breach · {len(self._ranked)} open")
+        self._set(self.list_title, f"Closest to breach · {self._at_risk} at risk of "
+                                   f"{self._total_open} open")
 
     def tick(self, now: datetime | None = None) -> None:
         now = now or self._clock()

@@ -120,8 +120,10 @@ def test_tickets_closest_to_breach_come_first(wall, service):
     ])
     wall.tick(NOW)
 
-    assert wall.ranked_ids() == ["long-breached", "just-breached", "soon", "update-soon",
-                                 "met", "later", "paused", "no-clocks"]
+    # all six are at risk (breached, or due within two hours); the page is topped up
+    # with the next tickets when fewer than a page are at risk
+    assert wall.ranked_ids()[:6] == ["long-breached", "just-breached", "soon", "update-soon",
+                                     "met", "later"]
     shown = {ticket: clock_name for ticket, clock_name, _ in wall.visible_rows()}
     assert shown["update-soon"] == "update"   # its most urgent running clock
     assert shown["met"] == "resolution"       # a stopped clock no longer counts
@@ -137,7 +139,8 @@ def test_rows_page_every_few_seconds_when_they_do_not_fit(qtbot, wall, service):
 
     per_page = wall.rows_per_page
     assert 4 <= per_page < 60
-    pages = -(-60 // per_page)
+    at_risk = 25  # due within the two-hour horizon: 0, 5, ..., 120 minutes
+    pages = -(-at_risk // per_page)
     assert wall.page_count == pages > 1
     assert wall.page == 0
     assert [t for t, _, _ in wall.visible_rows()] == [f"INC-{i:03d}" for i in range(per_page)]
@@ -153,6 +156,22 @@ def test_rows_page_every_few_seconds_when_they_do_not_fit(qtbot, wall, service):
     for _ in range(pages - 1):
         wall.next_page(NOW)
     assert wall.page == 0  # wraps around
+
+
+def test_a_breached_p1_leads_over_a_longer_breached_p4(wall, service):
+    service.rowsReset.emit([due_row("old-p4", -120, "P4"), due_row("new-p1", -1, "P1"),
+                            due_row("mid-p2", -30, "P2"), due_row("soon-p4", 5, "P4")])
+    wall.tick(NOW)
+    assert wall.ranked_ids()[:4] == ["new-p1", "mid-p2", "old-p4", "soon-p4"]
+
+
+def test_only_tickets_at_risk_are_paged_through(wall, service):
+    quiet = [due_row(f"Q-{i:02d}", 600 + i) for i in range(40)]  # due in 10 h or later
+    service.rowsReset.emit([*quiet, due_row("hot", 3)])
+    wall.tick(NOW)
+    assert wall.page_count == 1
+    assert wall.ranked_ids()[0] == "hot"
+    assert "1 at risk of 41 open" in wall.list_title.text()
 
 
 def test_a_single_page_shows_no_page_indicator(wall, service):
