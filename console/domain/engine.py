@@ -34,6 +34,7 @@ from .scoring import Facts, Score, SentimentScorer, match, score
 from .tickets import SeverityChange, TicketEvent, TicketState, apply_event
 
 _SLA, _TRIGGER, _CHAIN = 0, 1, 2
+_CLOCK_NEUTRAL = frozenset({"message", "acknowledged"})
 
 
 @dataclass(slots=True)
@@ -91,8 +92,12 @@ class Engine:
             if ticket.state.severity is None:
                 fires.append(Fire(event.at, event.ticket, "severity_suggested",
                                   ticket.scored.explain(), severity=ticket.scored.severity))
-        fires.extend(self._after_event(ticket, event))
-        self._reschedule(ticket)
+        caused = self._after_event(ticket, event)
+        fires.extend(caused)
+        # Customer messages and acknowledgements move no clock: unless a trigger acted,
+        # the ticket's timers in the heap are still right.
+        if caused or event.type not in _CLOCK_NEUTRAL:
+            self._reschedule(ticket)
         return fires
 
     def advance_to(self, until: datetime, inclusive: bool = True) -> list[Fire]:
