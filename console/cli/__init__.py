@@ -13,10 +13,10 @@ from collections.abc import Sequence
 
 from console import __version__
 
-from . import db, importing, matrix, simulate, tickets
+from . import db, importing, matrix, notify, simulate, tickets
 from .common import EXIT_OK
 
-COMMAND_MODULES = [matrix, simulate, importing, db, tickets]
+COMMAND_MODULES = [matrix, simulate, importing, db, tickets, notify]
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -30,6 +30,9 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--data-dir", metavar="DIR",
                         help="where the local store and settings live (default: the user "
                              "data dir; or $ESCALATION_CONSOLE_DATA_DIR)")
+    parser.add_argument("--self-test", action="store_true",
+                        help="check the installation offscreen (matrix, a temporary store, "
+                             "the queue) and exit 0 if it works")
     gui = parser.add_argument_group("desktop console (no COMMAND)")
     gui.add_argument("--wall", action="store_true",
                      help="also open the full-screen wall display")
@@ -59,6 +62,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point for ``escalation-console`` and ``python -m console``."""
     parser = _parser()
     args, extra = parser.parse_known_args(argv)
+    if args.self_test:
+        from console.selftest import run
+
+        return run()
     if args.command is None:
         # single-dash options (-platform, -style...) belong to Qt; a stray --option is ours
         unknown = [a for a in extra if a.startswith("--") or not a.startswith("-")]

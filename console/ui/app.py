@@ -157,6 +157,7 @@ def build(options: GuiOptions):  # type: ignore[no-untyped-def]
             window.statusBar().showMessage(message, 10000)
 
     service.failed.connect(on_failure)
+    _wire_notifications(window, service, on_failure)
     if options.wall:
         service.ready.connect(open_wall)
     if window.settings.value(K_GEOMETRY) is None:
@@ -170,6 +171,35 @@ def build(options: GuiOptions):  # type: ignore[no-untyped-def]
         window.show()
     service.start()
     return window, service
+
+
+def _wire_notifications(window, service, on_failure) -> None:  # type: ignore[no-untyped-def]
+    """Notification chains (Slack, Teams, email, PagerDuty, webhooks) and their menu."""
+    from console.app.notify_ops import start_notifications
+
+    from .channels_dialog import ChannelsDialog
+    from .dead_letters import DeadLettersDialog, desktop_text
+
+    notifications = start_notifications(service)
+    window._notifications = notifications
+    notifications.failed.connect(on_failure)
+    notifications.desktopMessage.connect(
+        lambda m: window.statusBar().showMessage(desktop_text(m)[0], 15000))
+
+    def open_channels() -> None:
+        dialog = ChannelsDialog(service.store.data_dir, service.store.matrix, parent=window)
+        dialog.saved.connect(notifications.reload)
+        dialog.secretsChanged.connect(notifications.reload)
+        dialog.open()
+
+    def open_dead_letters() -> None:
+        dialog = DeadLettersDialog(service, parent=window)
+        dialog.retried.connect(notifications.wake)
+        dialog.open()
+
+    menu = window.menuBar().addMenu("&Notifications")
+    menu.addAction("&Channels…").triggered.connect(open_channels)
+    menu.addAction("&Dead letters…").triggered.connect(open_dead_letters)
 
 
 def main() -> int:  # pragma: no cover - convenience for `python -m console.ui.app`

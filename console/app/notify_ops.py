@@ -1,0 +1,239 @@
+"""Notifications wired into the console: the runner over the local store, claims in the
+shared database, secrets from the keyring, desktop messages to the GUI.
+
+``start_notifications(service)`` starts the runner on its own thread once the service's
+store is open (nothing here runs on the GUI thread: building the runner reads the
+keyring and connects to the shared database, so that happens on the runner thread).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import uuid
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QCoreApplication, QObject, Signal
+
+from console.notify.channels import CHANNELS, DeliveryResult, Target, build_channels
+from console.notify.message import TicketInfo, build_message, pd_dedup_key
+from console.notify.outbox import Dispatcher, RetryPolicy
+from console.notify.runner import NotifyRunner
+from console.store.deliveries import DeliveryOutbox, DeliveryRecord, EventFeed, SharedClaims
+from console.store.local import LocalStore
+
+from .notify_secrets import NotifySecrets, StaticSecrets
+from .settings import Settings
+
+log = logging.getLogger(__name__)
+SETTINGS_KEY = "notify"
+DEFAULTS: dict[str, Any] = {
+    "slack": {"min_interval": 1.0, "max_batch": 20},
+    "teams": {"min_interval": 0.25, "max_batch": 10},
+    "email": {"host": "", "port": 587, "username": "", "sender": "", "starttls": True,
+              "cafile": ""},
+    "pagerduty": {"events_url": "https://events.pagerduty.com/v2/enqueue"},
+    "webhook": {},
+    "desktop": {},
+    "retry": {"base": 2.0, "cap": 300.0, "max_attempts": 10},
+    "offline_grace_seconds": 120.0,
+    "lease_seconds": 120.0,
+}
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def load_config(data_dir: str | Path) -> dict[str, Any]:
+    """The ``notify`` settings merged over the defaults (no secrets in here)."""
+    stored = Settings(data_dir).get(SETTINGS_KEY) or {}
+    out: dict[str, Any] = {}
+    for key, default in DEFAULTS.items():
+        value = stored.get(key, default)
+        out[key] = {**default, **value} if isinstance(default, dict) else value
+    return out
+
+
+def save_config(data_dir: str | Path, config: dict[str, Any]) -> None:
+    Settings(data_dir).set(SETTINGS_KEY, config)
+
+
+def open_claims(store: LocalStore, lease_seconds: float = 120.0) -> SharedClaims | None:
+    """Claims on the configured shared database, or None for a local-only console."""
+    from console.store.server import SharedDatabase
+
+    from .secrets import SecretsError, load_password
+
+    url = Settings(store.data_dir).shared_db_url
+    if not url:
+        return None
+    try:
+        password = load_password(url)
+    except SecretsError as exc:
+        log.warning("shared database password unavailable: %s", exc)
+        password = None
+    return SharedClaims(SharedDatabase(url, password), store.device, lease_seconds)
+
+
+def build_runner(store: LocalStore, *, config: dict[str, Any] | None = None,
+                 secrets: NotifySecrets | StaticSecrets | None = None,
+                 claims: SharedClaims | str | None = "auto",
+                 show: Callable[[dict[str, Any]], None] | None = None,
+                 clock: Callable[[], datetime] = utc_now, sentiment: Any = "vader",
+                 poll_interval: float = 1.0, seed: int | None = None) -> NotifyRunner:
+    """A runner over an open store. ``claims="auto"`` uses the shared database from the
+    console's settings (none configured: local only)."""
+    config = config if config is not None else load_config(store.data_dir)
+    secrets = secrets if secrets is not None else NotifySecrets()
+    if claims == "auto":
+        claims = open_claims(store, float(config.get("lease_seconds", 120.0)))
+    if sentiment == "vader":
+        from .sentiment import vader_compound
+
+        sentiment = vader_compound
+    outbox = DeliveryOutbox(store)
+    feed = EventFeed(store)
+    retry = config.get("retry") or {}
+    policy = RetryPolicy(base=float(retry.get("base", 2.0)), cap=float(retry.get("cap", 300)),
+                         max_attempts=int(retry.get("max_attempts", 10)))
+    dispatcher = Dispatcher(outbox, build_channels(config, show), secrets.lookup,
+                            claims=claims if isinstance(claims, SharedClaims) else None,
+                            policy=policy, clock=clock, seed=seed,
+                            offline_grace=float(config.get("offline_grace_seconds", 120.0)))
+
+    dispatcher.secret_source = secrets  # type: ignore[attr-defined]  # for reload()
+
+    def infos(ids: Any) -> dict[str, TicketInfo]:
+        return {k: TicketInfo.from_row(v) for k, v in feed.tickets(ids).items()}
+
+    return NotifyRunner(feed, outbox, dispatcher, lambda: store.matrix, infos, clock=clock,
+                        sentiment=sentiment, oncall_dir=store.data_dir,
+                        poll_interval=poll_interval)
+
+
+class NotificationHandle(QObject):
+    """The running notifier: wake it, stop it, and receive its desktop messages."""
+
+    desktopMessage = Signal(dict)  # a chain step for this console's desktop (GUI thread)
+    failed = Signal(str)
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.runner: NotifyRunner | None = None
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def start(self, store: LocalStore, **kwargs: Any) -> None:
+        if self._thread is not None:
+            return
+
+        def main() -> None:
+            try:
+                self.runner = build_runner(store, show=self.desktopMessage.emit, **kwargs)
+                self.runner.run(self._stop)
+            except Exception as exc:
+                log.exception("notifications stopped")
+                self.failed.emit(f"notifications stopped: {exc}")
+
+        self._thread = threading.Thread(target=main, name="console-notify", daemon=True)
+        self._thread.start()
+
+    def reload(self, *_: Any) -> None:
+        """Apply changed channel settings and secrets (after the Channels dialog saved)."""
+        runner = self.runner
+        if runner is None:
+            return
+
+        def work() -> None:
+            config = load_config(runner.oncall_dir or ".")
+            runner.dispatcher.channels = build_channels(config, self.desktopMessage.emit)
+            source = getattr(runner.dispatcher, "secret_source", None)
+            if source is not None:
+                source.invalidate()
+            runner.wake()
+
+        threading.Thread(target=work, name="console-notify-reload", daemon=True).start()
+
+    def wake(self, *_: Any) -> None:
+        if self.runner is not None:
+            self.runner.wake()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self.wake()
+        if self._thread is not None:
+            self._thread.join(timeout=10)
+            self._thread = None
+        claims = self.runner.dispatcher.claims if self.runner is not None else None
+        if isinstance(claims, SharedClaims):
+            claims.close()
+
+
+def start_notifications(service: Any, **kwargs: Any) -> NotificationHandle:
+    """Run notification chains for a ConsoleService: starts once its store is open,
+    wakes on every change the service sees, stops before the application quits."""
+    handle = NotificationHandle(service)
+    started = {"done": False}
+
+    def begin() -> None:
+        if not started["done"]:
+            started["done"] = True
+            handle.start(service.store, clock=service.clock, **kwargs)
+
+    if service.ready_once:
+        begin()
+    else:
+        service.ready.connect(begin)
+    service.rowsChanged.connect(handle.wake)
+    service.rowsReset.connect(handle.wake)
+    app = QCoreApplication.instance()
+    if app is not None:
+        app.aboutToQuit.connect(handle.stop)
+    return handle
+
+
+# -- tests, listings and retries (the dialogs and the CLI) --------------------------------
+def sample_message(channel: str, now: datetime) -> dict[str, Any]:
+    info = TicketInfo("TEST-1", "Test notification from Escalation Console", "P1",
+                      "support", ("this is a test",), "Example Customer", "enterprise")
+    key = f"test|{channel}|{uuid.uuid4().hex}"
+    message = build_message(info, now, reason="a test from the channel settings", key=key,
+                            recipient="you", rank=0)
+    if channel == "pagerduty":
+        message.update(event_action="trigger", dedup_key=pd_dedup_key("TEST", key))
+    return message
+
+
+def send_test(channel: str, address: str = "", *, config: dict[str, Any] | None = None,
+              secrets: NotifySecrets | StaticSecrets | None = None,
+              data_dir: str | Path | None = None,
+              now: datetime | None = None) -> DeliveryResult:
+    """Send one test message now, outside the outbox. A PagerDuty test triggers an
+    alert and resolves it right away."""
+    if channel not in CHANNELS or channel == "desktop":
+        return DeliveryResult.fail(f"cannot test channel {channel!r} from here")
+    if config is None:
+        config = load_config(data_dir) if data_dir is not None else dict(DEFAULTS)
+    secrets = secrets if secrets is not None else NotifySecrets()
+    sender = build_channels(config)[channel]
+    _, secret = secrets.lookup(channel, address)
+    message = sample_message(channel, now or utc_now())
+    target = Target(channel, address, "test", "you")
+    result = sender.send(message, target, secret)
+    if result.ok and channel == "pagerduty":
+        sender.send({**message, "event_action": "resolve"}, target, secret)
+    return result
+
+
+def deliveries(store: LocalStore, *, dead: bool = False, ticket: str | None = None,
+               limit: int = 500) -> list[DeliveryRecord]:
+    return DeliveryOutbox(store).listing(["dead"] if dead else None, ticket, limit)
+
+
+def retry_delivery(store: LocalStore, delivery_id: str, now: datetime | None = None
+                   ) -> DeliveryRecord | None:
+    return DeliveryOutbox(store).retry(delivery_id, now or utc_now())

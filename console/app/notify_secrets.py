@@ -1,0 +1,116 @@
+"""Notification secrets in the OS keyring: webhook URLs, the SMTP password and
+PagerDuty routing keys. Never in settings, logs or event payloads.
+
+Service ``escalation-console`` (as for the database password); the user name is
+``notify/<channel>:<address>``, e.g. ``notify/slack:#engineering``,
+``notify/pagerduty:engineering-oncall``, ``notify/email:password``. A channel falls
+back from the address's own secret to ``<channel>:default`` (one Slack webhook for
+every address, say).
+"""
+
+from __future__ import annotations
+
+import threading
+
+import keyring
+
+from .secrets import SERVICE, SecretsError
+from .secrets import _call as _keyring_call
+
+PREFIX = "notify/"
+SECRET_LABELS = {
+    "slack": "Incoming webhook URL",
+    "teams": "Workflow webhook URL",
+    "webhook": "Webhook URL",
+    "pagerduty": "Routing (integration) key",
+    "email": "SMTP password",
+}
+
+
+def refs_for(channel: str, address: str) -> list[str]:
+    """Keyring entries to try for a channel and address, most specific first."""
+    if channel == "email":
+        return ["email:password"]
+    if channel == "desktop":
+        return []
+    refs = [f"{channel}:{address}"] if address else []
+    return [*refs, f"{channel}:default"]
+
+
+def _call(action, *args, missing_ok: bool = False):  # type: ignore[no-untyped-def]
+    try:
+        return _keyring_call(action, *args, missing_ok=missing_ok)
+    except SecretsError as exc:
+        raise SecretsError(str(exc).replace("the database password",
+                                            "notification secrets")) from None
+
+
+class NotifySecrets:
+    """Reads (cached) and writes notification secrets in the keyring."""
+
+    def __init__(self) -> None:
+        self._cache: dict[str, str | None] = {}
+        self._lock = threading.Lock()
+
+    def get(self, ref: str) -> str | None:
+        with self._lock:
+            if ref in self._cache:
+                return self._cache[ref]
+        value = _call(keyring.get_password, PREFIX + ref)
+        with self._lock:
+            self._cache[ref] = value
+        return value
+
+    def set(self, ref: str, value: str) -> None:
+        _call(keyring.set_password, PREFIX + ref, value)
+        with self._lock:
+            self._cache[ref] = value
+
+    def delete(self, ref: str) -> None:
+        _call(keyring.delete_password, PREFIX + ref, missing_ok=True)
+        with self._lock:
+            self._cache[ref] = None
+
+    def invalidate(self) -> None:
+        with self._lock:
+            self._cache.clear()
+
+    def lookup(self, channel: str, address: str) -> tuple[str, str | None]:
+        """(the ref used, the secret or None): the dispatcher's SecretLookup."""
+        refs = refs_for(channel, address)
+        if not refs:
+            return channel, None
+        for ref in refs:
+            value = self.get(ref)
+            if value:
+                return ref, value
+        return refs[0], None
+
+
+class StaticSecrets:
+    """Secrets from a dict (tests and benchmarks), same interface."""
+
+    def __init__(self, values: dict[str, str]) -> None:
+        self.values = dict(values)
+
+    def get(self, ref: str) -> str | None:
+        return self.values.get(ref)
+
+    def set(self, ref: str, value: str) -> None:
+        self.values[ref] = value
+
+    def delete(self, ref: str) -> None:
+        self.values.pop(ref, None)
+
+    def invalidate(self) -> None:
+        pass
+
+    def lookup(self, channel: str, address: str) -> tuple[str, str | None]:
+        refs = refs_for(channel, address)
+        for ref in refs:
+            if self.values.get(ref):
+                return ref, self.values[ref]
+        return (refs[0] if refs else channel), None
+
+
+__all__ = ["PREFIX", "SECRET_LABELS", "SERVICE", "NotifySecrets", "StaticSecrets", "refs_for"]

@@ -1,0 +1,327 @@
+"""The dispatcher: sends due deliveries from the durable outbox, exactly once across
+consoles where the channel allows it.
+
+One pass over a lane (a channel) at ``now``:
+
+1. take the due deliveries, most severe first;
+2. skip chain steps whose ticket was acknowledged or resolved after the step fired;
+3. fail over the ones still unsent past their step's deadline to the recipient's next
+   channel;
+4. claim the cluster-wide ones in the shared database: only the console that wins a
+   key sends it; a key another console sent is skipped; a live claim of another
+   console is checked again after its lease (if that console died, its claim goes
+   stale and is taken over). Offline, PagerDuty sends anyway (its dedup_key folds
+   duplicates); other channels wait ``offline_grace`` seconds for a claim first;
+5. send per target bucket (one webhook, one SMTP server, one routing key), honouring
+   the bucket's pacing and any ``Retry-After``; Slack and Teams put a backlog in one
+   digest message;
+6. record every outcome in one local transaction: sent; retry with backoff (or after
+   Retry-After); failed over; or dead (a dead letter, listed in the UI for a retry).
+
+The dispatcher never sleeps; the runner calls it when something falls due.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, Protocol
+
+from .channels.base import Channel, DeliveryResult, Target
+from .plan import NewDelivery, Planner
+
+log = logging.getLogger(__name__)
+SecretLookup = Callable[[str, str], tuple[str, str | None]]  # (channel, address) -> (ref, secret)
+StopCheck = Callable[[str, datetime], str | None]  # (ticket, fired at) -> why stopped, or None
+
+
+class Outbox(Protocol):
+    def enqueue(self, new: Sequence[NewDelivery], now: datetime) -> list[str]: ...
+    def due(self, now: datetime, channels: Sequence[str] | None = None,
+            limit: int = 200) -> list[Any]: ...
+    def mark_sending(self, ids: Sequence[str]) -> None: ...
+    def record(self, outcomes: Sequence[dict[str, Any]]) -> None: ...
+    def next_due(self, channels: Sequence[str] | None = None) -> datetime | None: ...
+
+
+class Claims(Protocol):
+    lease_seconds: float
+    unavailable: tuple[type[Exception], ...]  # the errors that mean "offline"
+
+    def claim(self, keys: Sequence[str], now: datetime) -> dict[str, tuple[str, str, str]]: ...
+    def finish(self, keys: Sequence[str], status: str, now: datetime) -> None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class RetryPolicy:
+    base: float = 2.0          # first backoff, seconds
+    factor: float = 2.0
+    cap: float = 300.0
+    jitter: float = 0.2        # +-20 %
+    max_attempts: int = 10     # then a dead letter
+    margin: float = 0.05       # added to a Retry-After, so we never come back early
+
+    def backoff(self, attempts: int, rng: random.Random) -> float:
+        delay = min(self.cap, self.base * self.factor ** max(0, attempts - 1))
+        return delay * (1 + rng.uniform(-self.jitter, self.jitter))
+
+
+@dataclass(slots=True)
+class PassReport:
+    sent: int = 0
+    retried: int = 0
+    dead: int = 0
+    skipped: int = 0
+    held: int = 0
+    failed_over: int = 0
+
+
+class Dispatcher:
+    def __init__(self, outbox: Outbox, channels: dict[str, Channel], secrets: SecretLookup,
+                 *, claims: Claims | None = None, policy: RetryPolicy | None = None,
+                 offline_grace: float = 120.0, stopped: StopCheck | None = None,
+                 on_result: Callable[[Any, DeliveryResult], None] | None = None,
+                 clock: Callable[[], datetime] | None = None, seed: int | None = None
+                 ) -> None:
+        self.outbox = outbox
+        self.channels = channels
+        self.secrets = secrets
+        self.claims = claims
+        self.policy = policy or RetryPolicy()
+        self.offline_grace = offline_grace
+        self.stopped = stopped
+        self.on_result = on_result
+        self.clock = clock
+        self.rng = random.Random(seed)
+        self.online: bool | None = None if claims is not None else False
+        self.last_claim_error = ""
+        self._blocked: dict[tuple[str, str], datetime] = {}
+        self._lock = threading.Lock()
+
+    # -- public -------------------------------------------------------------------------
+    def blocked_until(self, channel: str, ref: str) -> datetime | None:
+        with self._lock:
+            return self._blocked.get((channel, ref))
+
+    def dispatch(self, now: datetime, lanes: Sequence[str] | None = None,
+                 limit: int = 200) -> PassReport:
+        report = PassReport()
+        rows = self.outbox.due(now, lanes, limit)
+        if not rows:
+            return report
+        outcomes: list[dict[str, Any]] = []
+        live = self._screen(rows, now, outcomes, report)
+        live = self._claim(live, now, outcomes, report)
+        self.outbox.record(outcomes)
+        if not live:
+            return report
+        self.outbox.mark_sending([r.id for r in live])
+        finished: dict[str, list[str]] = {"sent": [], "dead": []}
+        outcomes = []
+        for (channel_name, ref), (secret, items) in self._buckets(live).items():
+            channel = self.channels[channel_name]
+            size = max(1, getattr(channel, "max_batch", 1))
+            chunks = [items[i:i + size] for i in range(0, len(items), size)]
+            for n, chunk in enumerate(chunks):
+                at = self._now(now)
+                until = self.blocked_until(channel_name, ref)
+                if until is not None and until > at:
+                    rest = [r for c in chunks[n:] for r, _ in c]
+                    report.held += len(rest)
+                    outcomes += [{"id": r.id, "status": "pending", "attempts": r.attempts,
+                                  "next_attempt_at": until} for r in rest]
+                    break
+                batch = [r for r, _ in chunk]
+                message = (batch[0].payload["message"] if len(batch) == 1 else
+                           {"digest": [r.payload["message"] for r in batch]})
+                try:
+                    result = channel.send(message, chunk[0][1], secret)
+                except Exception as exc:  # a channel bug must not stop the other deliveries
+                    log.exception("channel %s crashed", channel_name)
+                    result = DeliveryResult.retry(f"{type(exc).__name__}: {exc}")
+                at = self._now(now)
+                outcomes += self._outcomes(batch, channel, ref, result, at, report, finished)
+                pace = getattr(channel, "min_interval", 0.0)
+                if result.ok and pace:
+                    self._block(channel_name, ref, at + timedelta(seconds=pace))
+                if self.on_result is not None:
+                    for r in batch:
+                        self.on_result(r, result)
+                if not getattr(channel, "idempotent", False) or len(outcomes) >= 50:
+                    self.outbox.record(outcomes)  # narrow the resend-after-crash window
+                    outcomes = []
+        self.outbox.record(outcomes)
+        self._finish(finished, now)
+        return report
+
+    def _now(self, fallback: datetime) -> datetime:
+        return self.clock() if self.clock is not None else fallback
+
+    # -- steps ----------------------------------------------------------------------------
+    def _screen(self, rows: list[Any], now: datetime, outcomes: list[dict[str, Any]],
+                report: PassReport) -> list[Any]:
+        """Drop acknowledged chain steps; fail over the ones past their deadline."""
+        live = []
+        for r in rows:
+            meta = r.payload.get("meta") or {}
+            if self.stopped is not None and meta.get("kind") == "notify":
+                why = self.stopped(r.ticket, datetime.fromisoformat(meta["fire_at"]))
+                if why:
+                    outcomes.append({"id": r.id, "status": "skipped", "last_error": why})
+                    report.skipped += 1
+                    continue
+            deadline = meta.get("deadline")
+            if (deadline and r.attempts > 0 and meta.get("options")
+                    and now >= datetime.fromisoformat(deadline)):
+                outcomes += self._fail_over(r, now, f"not delivered within the step timeout "
+                                                    f"({r.last_error})", report)
+                continue
+            if r.channel not in self.channels:
+                outcomes.append({"id": r.id, "status": "dead",
+                                 "last_error": f"unknown channel {r.channel!r}"})
+                report.dead += 1
+                continue
+            live.append(r)
+        return live
+
+    def _fail_over(self, r: Any, now: datetime, why: str, report: PassReport
+                   ) -> list[dict[str, Any]]:
+        follow = Planner.failover(r, now)
+        if follow is None:
+            report.dead += 1
+            return [{"id": r.id, "status": "dead", "last_error": why[:2000]}]
+        self.outbox.enqueue([follow], now)
+        report.failed_over += 1
+        return [{"id": r.id, "status": "failed",
+                 "last_error": f"{why}; failed over to {follow.channel}"[:2000]}]
+
+    def _claim(self, rows: list[Any], now: datetime, outcomes: list[dict[str, Any]],
+               report: PassReport) -> list[Any]:
+        wanted = [r for r in rows if (r.payload.get("meta") or {}).get("claim")
+                  and getattr(self.channels[r.channel], "cluster_wide", True)]
+        if not wanted or self.claims is None:
+            return rows
+        offline_errors = getattr(self.claims, "unavailable", (OSError,))
+        try:
+            states = self.claims.claim([r.key for r in wanted], now)
+            self.online, self.last_claim_error = True, ""
+        except offline_errors as exc:  # the shared database is unreachable: offline
+            self.online, self.last_claim_error = False, str(exc)
+            return self._offline(rows, wanted, now, outcomes, report)
+        lease = timedelta(seconds=self.claims.lease_seconds)
+        live = []
+        wanted_ids = {r.id for r in wanted}
+        for r in rows:
+            if r.id not in wanted_ids:
+                live.append(r)
+                continue
+            state, owner, claimed_at = states.get(r.key, ("held", "?", ""))
+            if state in ("won", "mine", "taken"):
+                live.append(r)
+            elif state == "sent" and owner == getattr(self.claims, "device", owner):
+                outcomes.append({"id": r.id, "status": "sent", "sent_at": now,
+                                 "last_error": "sent before a restart (shared claim says so)"})
+                report.sent += 1
+            elif state in ("sent", "dead"):
+                outcomes.append({"id": r.id, "status": "skipped",
+                                 "external_id": f"elsewhere:{owner}"[:200],
+                                 "last_error": f"{state} by console {owner}"})
+                report.skipped += 1
+            else:  # held by a live claim elsewhere: look again once its lease could lapse
+                try:
+                    again = datetime.fromisoformat(claimed_at) + lease + timedelta(seconds=1)
+                except ValueError:
+                    again = now + lease
+                outcomes.append({"id": r.id, "next_attempt_at": max(again, now),
+                                 "last_error": f"console {owner} is sending it"})
+                report.held += 1
+        return live
+
+    def _offline(self, rows: list[Any], wanted: list[Any], now: datetime,
+                 outcomes: list[dict[str, Any]], report: PassReport) -> list[Any]:
+        hold = set()
+        for r in wanted:
+            if getattr(self.channels[r.channel], "idempotent", False):
+                continue  # PagerDuty: the dedup_key makes a duplicate harmless
+            waited = (now - r.created_at).total_seconds()
+            if waited >= self.offline_grace:
+                continue
+            hold.add(r.id)
+            retry_in = min(5.0, self.offline_grace - waited)
+            outcomes.append({"id": r.id, "next_attempt_at": now + timedelta(seconds=retry_in),
+                             "last_error": "waiting for the shared database to claim it: "
+                                           f"{self.last_claim_error}"[:2000]})
+            report.held += 1
+        return [r for r in rows if r.id not in hold]
+
+    def _buckets(self, rows: list[Any]
+                 ) -> dict[tuple[str, str], tuple[str | None, list[tuple[Any, Target]]]]:
+        """Rows by (channel, secret ref): one webhook, routing key or SMTP server, the
+        unit that Retry-After and pacing apply to."""
+        out: dict[tuple[str, str], tuple[str | None, list[tuple[Any, Target]]]] = {}
+        for r in rows:
+            t = r.payload.get("target") or {}
+            address = str(t.get("address") or "")
+            try:
+                ref, secret = self.secrets(r.channel, address)
+            except Exception as exc:  # keyring locked or missing
+                log.warning("no secret for %s %s: %s", r.channel, address, exc)
+                ref, secret = f"{r.channel}:{address}", None
+            target = Target(r.channel, address, str(t.get("contact") or ""),
+                            str(t.get("contact_name") or ""))
+            out.setdefault((r.channel, ref), (secret, []))[1].append((r, target))
+        return out
+
+    def _block(self, channel: str, ref: str, until: datetime) -> None:
+        with self._lock:
+            current = self._blocked.get((channel, ref))
+            if current is None or until > current:
+                self._blocked[(channel, ref)] = until
+
+    def _outcomes(self, chunk: list[Any], channel: Channel, ref: str, result: DeliveryResult,
+                  now: datetime, report: PassReport, finished: dict[str, list[str]]
+                  ) -> list[dict[str, Any]]:
+        out: list[dict[str, Any]] = []
+        claimed = [r.key for r in chunk if (r.payload.get("meta") or {}).get("claim")
+                   and channel.cluster_wide]
+        if result.ok:
+            report.sent += len(chunk)
+            finished["sent"] += claimed
+            return [{"id": r.id, "status": "sent", "sent_at": now, "last_error": "",
+                     "external_id": result.external_id[:200]} for r in chunk]
+        if result.retry_after is not None:
+            self._block(channel.name, ref,
+                        now + timedelta(seconds=result.retry_after + self.policy.margin))
+        for r in chunk:
+            attempts = r.attempts + 1
+            if result.final or attempts >= self.policy.max_attempts:
+                why = result.error if result.final else \
+                    f"gave up after {attempts} attempts: {result.error}"
+                out += self._fail_over(r, now, why, report)
+                if r.key in claimed:
+                    finished["dead"].append(r.key)
+                continue
+            if result.retry_after is not None:
+                wait = result.retry_after + self.policy.margin
+            else:
+                wait = self.policy.backoff(attempts, self.rng)
+            out.append({"id": r.id, "status": "pending", "last_error": result.error[:2000],
+                        "next_attempt_at": now + timedelta(seconds=wait)})
+            report.retried += 1
+        return out
+
+    def _finish(self, finished: dict[str, list[str]], now: datetime) -> None:
+        if self.claims is None:
+            return
+        for status, keys in finished.items():
+            if not keys:
+                continue
+            try:
+                self.claims.finish(keys, status, now)
+            except Exception as exc:  # recorded locally; the claim lease covers the rest
+                log.warning("cannot record %d %s deliveries in the shared database: %s",
+                            len(keys), status, exc)

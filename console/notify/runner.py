@@ -1,0 +1,265 @@
+"""The notification runner: the escalation engine over the store's events, feeding the
+outbox, and the dispatcher's lanes sending what falls due.
+
+Why the engine: chains (primary, backup after the ack timeout, next step, N rounds),
+triggers that start chains and acknowledgements that stop them are already the
+domain engine's job. The runner replays every stored event through one ``Engine`` at
+start (fires older than the last checkpoint are history: they were handled before),
+then feeds it each new event as it lands in the local store, whoever wrote it (this
+console, a pull from the shared database, ``notify pd-ack``), and wakes exactly when
+the engine's next timer falls due. Every console computes the same fires from the same
+events, so the same delivery keys; the shared claim picks the one console that sends.
+
+``run_once(now)`` does one whole turn synchronously (tests, fake clocks); ``run(stop)``
+is the live loop with one sending thread per channel, so a slow SMTP server or a
+rate-limited Slack webhook never delays a PagerDuty page.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any, Protocol
+
+from console.domain.engine import Engine
+from console.domain.fires import Fire
+from console.domain.matrix.model import Matrix
+
+from .message import TicketInfo
+from .oncall import OnCall
+from .outbox import Dispatcher, Outbox, PassReport
+from .plan import NewDelivery, Planner
+
+log = logging.getLogger(__name__)
+CHECKPOINT = "notify_checked_until"
+STOP_KINDS = {"acknowledged": "acknowledge", "resolved": "resolve"}
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class Feed(Protocol):
+    def initial(self) -> tuple[list[Any], int]: ...
+    def since(self, cursor: int, limit: int = 5000) -> tuple[list[Any], int]: ...
+
+
+class RunnerOutbox(Outbox, Protocol):
+    def recover(self) -> int: ...
+    def cancel(self, ticket: str, reason: str, kinds: tuple[str, ...] = ...) -> int: ...
+    def for_ticket(self, ticket: str) -> list[Any]: ...
+    def get_meta(self, key: str) -> str | None: ...
+    def set_meta(self, key: str, value: str) -> None: ...
+
+
+@dataclass(slots=True)
+class TurnReport:
+    events: int = 0
+    fires: list[Fire] = field(default_factory=list)
+    enqueued: int = 0
+    passes: list[PassReport] = field(default_factory=list)
+
+
+class NotifyRunner:
+    def __init__(self, feed: Feed, outbox: RunnerOutbox, dispatcher: Dispatcher,
+                 matrix: Callable[[], Matrix],
+                 ticket_info: Callable[[Sequence[str]], dict[str, TicketInfo]], *,
+                 clock: Callable[[], datetime] = utc_now, sentiment: Any = None,
+                 oncall_dir: Path | None = None, history_grace: float = 60.0,
+                 poll_interval: float = 1.0) -> None:
+        self.feed = feed
+        self.outbox = outbox
+        self.dispatcher = dispatcher
+        self.matrix_source = matrix
+        self.ticket_info = ticket_info
+        self.clock = clock
+        self.sentiment = sentiment
+        self.oncall_dir = oncall_dir
+        self.history_grace = timedelta(seconds=history_grace)
+        self.poll_interval = poll_interval
+        self.engine: Engine | None = None
+        self.planner: Planner | None = None
+        self.cursor = 0
+        self.stops: dict[str, tuple[datetime, str]] = {}
+        self._infos: dict[str, TicketInfo] = {}
+        self._wake = threading.Event()
+        self._lanes: dict[str, threading.Event] = {}
+        self._last_checkpoint: datetime | None = None
+        dispatcher.stopped = self.stopped
+
+    # -- start ------------------------------------------------------------------------------
+    def start(self, now: datetime) -> TurnReport:
+        """Replay every stored event; enqueue what fell due since the last checkpoint."""
+        matrix = self.matrix_source()
+        self.engine = Engine(matrix, sentiment=self.sentiment)
+        self.planner = Planner(matrix, OnCall(matrix, self.oncall_dir), self._info)
+        recovered = self.outbox.recover()
+        if recovered:
+            log.info("%d deliveries were mid-send at the last stop: retrying them", recovered)
+        mark = self.outbox.get_meta(CHECKPOINT)
+        floor = datetime.fromisoformat(mark) if mark else now - self.history_grace
+        events, self.cursor = self.feed.initial()
+        report = TurnReport(events=len(events))
+        fires = self._apply(events, floor)
+        fires += self.engine.advance_to(now)
+        report.fires = [f for f in fires if f.at >= floor]
+        report.enqueued = self._enqueue(report.fires, now)
+        self._checkpoint(now, force=True)
+        return report
+
+    # -- one turn ---------------------------------------------------------------------------
+    def step(self, now: datetime) -> TurnReport:
+        """New events and due timers into the outbox (no sending)."""
+        if self.engine is None:
+            return self.start(now)
+        events, self.cursor = self.feed.since(self.cursor)
+        report = TurnReport(events=len(events))
+        fires = self._apply(events, None)
+        fires += self.engine.advance_to(now)
+        report.fires = fires
+        report.enqueued = self._enqueue(fires, now)
+        self._checkpoint(now, force=bool(fires))
+        return report
+
+    def run_once(self, now: datetime | None = None) -> TurnReport:
+        """One synchronous turn: step, then every lane until nothing more is due."""
+        now = now or self.clock()
+        report = self.step(now)
+        for i in range(4):  # a failover enqueues a delivery that is due at once
+            result = self.dispatcher.dispatch(now if i == 0 else max(now, self.clock()))
+            report.passes.append(result)
+            if not result.failed_over:
+                break
+        return report
+
+    def next_wake(self) -> datetime | None:
+        """When the engine next fires (the lanes track the outbox themselves)."""
+        return self.engine.next_fire() if self.engine is not None else None
+
+    def stopped(self, ticket: str, fired_at: datetime) -> str | None:
+        """Why a chain step that fired at ``fired_at`` should not go out any more."""
+        stop = self.stops.get(ticket)
+        if stop is not None and stop[0] >= fired_at:
+            return f"{stop[1]} at {stop[0].isoformat()} before it went out"
+        return None
+
+    # -- the live loop ----------------------------------------------------------------------
+    def wake(self) -> None:
+        self._wake.set()
+        for event in list(self._lanes.values()):
+            event.set()
+
+    def run(self, stop: threading.Event) -> None:
+        threads = []
+        for lane in self.dispatcher.channels:
+            self._lanes[lane] = threading.Event()
+        for lane in self.dispatcher.channels:
+            t = threading.Thread(target=self._lane, args=(lane, stop), daemon=True,
+                                 name=f"notify-{lane}")
+            t.start()
+            threads.append(t)
+        while not stop.is_set():
+            now = self.clock()
+            try:
+                report = self.step(now)
+                if report.enqueued:
+                    for event in self._lanes.values():
+                        event.set()
+            except Exception:  # a bad event or a store hiccup must not end notifications
+                log.exception("notification runner turn failed")
+            self._wake.clear()
+            wait = self.poll_interval
+            nxt = self.next_wake()
+            if nxt is not None:
+                wait = max(0.0, min(wait, (nxt - self.clock()).total_seconds()))
+            self._wake.wait(wait)
+        for event in self._lanes.values():
+            event.set()
+        for t in threads:
+            t.join(timeout=5)
+
+    def _lane(self, lane: str, stop: threading.Event) -> None:
+        event = self._lanes[lane]
+        while not stop.is_set():
+            now = self.clock()
+            event.clear()
+            report = PassReport()
+            try:
+                report = self.dispatcher.dispatch(now, [lane])
+                busy = report.sent + report.retried + report.dead + report.failed_over
+                nxt = self.dispatcher.outbox.next_due([lane])
+            except Exception:
+                log.exception("notification lane %s failed", lane)
+                busy, nxt = 0, None
+            if report.failed_over:
+                self.wake()  # the next channel's lane has work now
+            wait = self.poll_interval * 5
+            if nxt is not None:
+                wait = min(wait, (nxt - self.clock()).total_seconds())
+                if wait <= 0 and not busy:
+                    wait = 0.02  # due rows held back (pacing): do not spin
+            if wait > 0:
+                event.wait(wait)
+
+    # -- internals --------------------------------------------------------------------------
+    def _apply(self, events: Sequence[Any], floor: datetime | None) -> list[Fire]:
+        assert self.engine is not None and self.planner is not None
+        fires: list[Fire] = []
+        follow: list[tuple[str, str, datetime]] = []
+        for e in events:
+            if e.kind == "matrix_published":
+                matrix = self.matrix_source()
+                if matrix != self.engine.matrix:
+                    self.engine.set_matrix(matrix)
+                    self.planner.set_matrix(matrix, OnCall(matrix, self.oncall_dir))
+                continue
+            if e.ticket.startswith("_"):
+                continue
+            fires.extend(self.engine.apply(e.to_domain()))
+            if e.kind in STOP_KINDS:
+                verb = "acknowledged" if e.kind == "acknowledged" else "resolved"
+                prev = self.stops.get(e.ticket)
+                if prev is None or e.at >= prev[0]:
+                    self.stops[e.ticket] = (e.at, verb)
+                if floor is None or e.at >= floor:
+                    follow.append((e.ticket, e.kind, e.at))
+        for ticket, kind, at in follow:
+            self._stop_ticket(ticket, kind, at)
+        return fires
+
+    def _stop_ticket(self, ticket: str, kind: str, at: datetime) -> None:
+        """An acknowledgement or resolution: drop the ticket's queued chain steps and
+        acknowledge or resolve the PagerDuty alerts its chain raised."""
+        verb = "acknowledged" if kind == "acknowledged" else "resolved"
+        self.outbox.cancel(ticket, f"{verb} at {at.isoformat()} before it went out")
+        action = STOP_KINDS[kind]
+        follow: list[NewDelivery] = []
+        for row in self.outbox.for_ticket(ticket):
+            meta = row.payload.get("meta") or {}
+            went_out = row.status == "sent" or row.external_id.startswith("elsewhere:")
+            if row.channel == "pagerduty" and meta.get("kind") == "notify" and went_out:
+                follow.append(Planner.pagerduty_follow_up(row, action, self.clock()))
+        if follow:
+            self.outbox.enqueue(follow, self.clock())
+
+    def _info(self, ticket: str) -> TicketInfo | None:
+        return self._infos.get(ticket)
+
+    def _enqueue(self, fires: list[Fire], now: datetime) -> int:
+        assert self.planner is not None
+        wanted = [f for f in fires if f.kind in ("notify", "chain_exhausted")]
+        if not wanted:
+            return 0
+        self._infos = self.ticket_info(sorted({f.ticket for f in wanted}))
+        planned = self.planner.plan(wanted, now)
+        return len(self.outbox.enqueue(planned, now)) if planned else 0
+
+    def _checkpoint(self, now: datetime, force: bool = False) -> None:
+        last = self._last_checkpoint
+        if force or last is None or now - last >= timedelta(seconds=30):
+            self.outbox.set_meta(CHECKPOINT, now.isoformat())
+            self._last_checkpoint = now

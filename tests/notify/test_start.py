@@ -1,0 +1,34 @@
+"""start_notifications(service): the runner starts with the console and stops with it."""
+
+from __future__ import annotations
+
+import pytest
+
+from benchmarks.notify.fakes import notify_config, notify_secrets, wait_for
+from console.app.notify_ops import start_notifications
+from console.app.notify_secrets import StaticSecrets
+
+pytestmark = pytest.mark.gui
+
+
+def test_the_console_pages_when_a_p1_is_opened(qtbot, tmp_path, matrix, services):
+    from console.app.service import ConsoleService
+
+    service = ConsoleService(tmp_path / "console", matrix, sync=False, user="ana")
+    handle = start_notifications(service, config=notify_config(services),
+                                 secrets=StaticSecrets(notify_secrets(services)),
+                                 claims=None, sentiment=None, poll_interval=0.2)
+    try:
+        with qtbot.waitSignal(service.ready, timeout=10000):
+            service.start()
+        qtbot.waitUntil(lambda: handle.runner is not None and handle.runner.engine is not None,
+                        timeout=10000)
+        service.append("INC-1", "opened", {"title": "Checkout down", "account": "Acme",
+                                           "users_affected_pct": 80, "workaround": "none"})
+        assert wait_for(lambda: len(services.received("/pagerduty")) == 2, 10)
+        service.acknowledge("INC-1", "test")
+        assert wait_for(lambda: len(services.received("/pagerduty")) == 4, 10)
+        assert {a["status"] for a in services.alerts.values()} == {"acknowledged"}
+    finally:
+        handle.stop()
+        service.stop()
