@@ -13,6 +13,8 @@ from typing import Any
 EVENT_TYPES = (
     "opened", "severity", "responded", "update_sent", "status", "message",
     "acknowledged", "resolved", "reopened", "escalated", "assigned", "handoff_submitted",
+    # recorded for the audit trail and metrics; they do not change the fold
+    "severity_disagreement", "approval_requested", "approval_granted", "approval_denied",
 )
 WORKAROUNDS = ("none", "partial", "full")
 

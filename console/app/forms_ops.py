@@ -1,0 +1,251 @@
+"""What the agents' forms submit, as background operations on the service's DB worker.
+
+Every submission is one ``append_many`` transaction of events with ids derived from the
+form's ``submit_id`` (kept in its draft). Submitting twice, say after a crash between
+the append and the draft's deletion restored the draft, therefore stores the events
+once: the store skips ids it already has, and so does the shared database.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from PySide6.QtCore import SignalInstance
+from sqlalchemy import select
+
+from console.domain.handoff import check_authority
+from console.domain.intake import SeverityDecision, opened_payload, severity_events
+from console.domain.matrix import Matrix
+from console.store.local import LocalStore, NewEvent
+from console.store.models import TicketRow, UserProfileRow
+from console.store.records import StoredEvent
+from console.store.sync import SyncState
+
+from .drafts import DraftRepo
+from .rows import QueueRow
+from .worker import DbWorker
+
+EVENT_NAMESPACE = uuid.UUID("6f1c2a4e-5b7d-4c8e-9a0b-1d2e3f405162")
+Done = Callable[[Any], None]
+Failed = Callable[[BaseException], None]
+
+
+class ServiceLike(Protocol):
+    worker: DbWorker
+    store: LocalStore
+    user: str
+    sync_state: SyncState
+    rowsChanged: SignalInstance
+
+    def clock(self) -> Any: ...
+
+
+def new_submit_id() -> str:
+    return uuid.uuid4().hex
+
+
+def event_id(submit_id: str, n: int) -> str:
+    """The id of a submission's n-th event: the same on every retry."""
+    return str(uuid.uuid5(EVENT_NAMESPACE, f"{submit_id}/{n}"))
+
+
+def already_submitted(store: LocalStore, submit_id: str) -> bool:
+    """Whether the submission's first event is stored (call on the worker)."""
+    return bool(submit_id) and bool(store.known_ids([event_id(submit_id, 0)]))
+
+
+@dataclass(frozen=True, slots=True)
+class Submitted:
+    ticket: str
+    events: list[StoredEvent]   # newly stored; empty when an earlier try stored them
+    pending: int                # events in the outbox, waiting for the shared database
+    rows: list[QueueRow]
+
+    @property
+    def duplicate(self) -> bool:
+        return not self.events
+
+
+def _wake_sync(service: ServiceLike) -> None:
+    # ConsoleService keeps its syncer private; a local write should push right away
+    syncer = getattr(service, "_syncer", None)
+    if syncer is not None:
+        syncer.wake()
+
+
+def submit_events(service: ServiceLike, ticket: str, events: Sequence[tuple[str, dict]],
+                  submit_id: str, on_done: Done, on_error: Failed,
+                  draft_key: str | None = None) -> None:
+    """Append ``events`` atomically (idempotent by ``submit_id``), delete the draft,
+    refresh the queue row and wake the syncer; ``on_done(Submitted)`` on the GUI thread."""
+    store, user = service.store, service.user
+    new = [NewEvent(ticket, kind, payload, user, id=event_id(submit_id, n))
+           for n, (kind, payload) in enumerate(events)]
+    repo = DraftRepo(store, service.clock)
+
+    def work() -> Submitted:
+        stored = store.append_many(new)
+        if draft_key:
+            repo.delete(draft_key)
+        record = store.ticket(ticket)
+        rows = [QueueRow.from_record(record)] if record is not None else []
+        return Submitted(ticket, stored, store.pending(), rows)
+
+    def done(result: Submitted) -> None:
+        if result.rows:
+            service.rowsChanged.emit(result.rows, [])
+        _wake_sync(service)
+        on_done(result)
+
+    service.worker.submit(work, done, on_error)
+
+
+# -- the forms' submissions ------------------------------------------------------------
+
+
+def submit_intake(service: ServiceLike, values: dict[str, Any], decision: SeverityDecision,
+                  ticket: str, submit_id: str, on_done: Done, on_error: Failed,
+                  draft_key: str | None = None) -> None:
+    """``opened`` plus Support's ``severity`` (with ``override_of`` for an override)."""
+    events = [("opened", opened_payload(values, service.user)), *severity_events(decision)]
+    submit_events(service, ticket, events, submit_id, on_done, on_error, draft_key)
+
+
+def submit_severity(service: ServiceLike, ticket: str, decision: SeverityDecision,
+                    submit_id: str, on_done: Done, on_error: Failed,
+                    draft_key: str | None = None) -> None:
+    """Support's initial severity or Engineering's confirmation (with a disagreement
+    event when Engineering changes Support's severity)."""
+    submit_events(service, ticket, severity_events(decision), submit_id, on_done, on_error,
+                  draft_key)
+
+
+def handoff_events(matrix: Matrix, payload: dict[str, Any], current_team: str, user: str,
+                   move: bool) -> list[tuple[str, dict[str, Any]]]:
+    """``handoff_submitted``, and ``escalated`` when the ticket moves to the target team."""
+    events: list[tuple[str, dict[str, Any]]] = [("handoff_submitted", {**payload, "by": user})]
+    target = payload.get("target")
+    if move and target and target != current_team:
+        team = matrix.team(str(target))
+        events.append(("escalated", {"team": team.id, "tier": team.tier,
+                                     "kind": payload.get("mode", "functional"),
+                                     "from_team": current_team, "by": user,
+                                     "reason": payload.get("reason", "")}))
+    return events
+
+
+def submit_handoff(service: ServiceLike, matrix: Matrix, ticket: str, payload: dict[str, Any],
+                   current_team: str, move: bool, submit_id: str, on_done: Done,
+                   on_error: Failed, draft_key: str | None = None) -> None:
+    events = handoff_events(matrix, payload, current_team, service.user, move)
+    submit_events(service, ticket, events, submit_id, on_done, on_error, draft_key)
+
+
+def approval_events(matrix: Matrix, submit_id: str, action: str, amount: float | None,
+                    role: str, reason: str, user: str, severity: str | None
+                    ) -> list[tuple[str, dict[str, Any]]]:
+    """``approval_requested`` routed by the authority table; a decision within the
+    requester's own authority is granted by them at once (``within_limit``)."""
+    decision = check_authority(matrix, action, amount, role, severity)
+    request = {"action": action, "amount": amount, "unit": decision.unit,
+               "requested_by": user, "requester_role": role,
+               "route_to_role": decision.route_to_role, "reason": reason,
+               "severity": severity,
+               "approvers": [a.role for a in decision.approvers]}
+    events: list[tuple[str, dict[str, Any]]] = [("approval_requested", request)]
+    if decision.allowed:
+        events.append(("approval_granted", {"request_id": event_id(submit_id, 0), "by": user,
+                                            "role": role, "within_limit": True}))
+    return events
+
+
+def request_approval(service: ServiceLike, matrix: Matrix, ticket: str, action: str,
+                     amount: float | None, role: str, reason: str, severity: str | None,
+                     submit_id: str, on_done: Done, on_error: Failed,
+                     draft_key: str | None = None) -> None:
+    events = approval_events(matrix, submit_id, action, amount, role, reason, service.user,
+                             severity)
+    submit_events(service, ticket, events, submit_id, on_done, on_error, draft_key)
+
+
+def answer_approval(service: ServiceLike, ticket: str, request_id: str, granted: bool,
+                    role: str, note: str, on_done: Done, on_error: Failed) -> None:
+    """``approval_granted`` or ``approval_denied`` for a request (idempotent per answer)."""
+    kind = "approval_granted" if granted else "approval_denied"
+    payload = {"request_id": request_id, "by": service.user, "role": role}
+    if note.strip():
+        payload["reason"] = note.strip()
+    submit_events(service, ticket, [(kind, payload)], f"answer/{request_id}", on_done, on_error)
+
+
+# -- reads for the forms ---------------------------------------------------------------------
+
+
+def load_history(service: ServiceLike, ticket: str, on_done: Callable[[list[StoredEvent]], None],
+                 on_error: Failed) -> None:
+    store = service.store
+    service.worker.submit(lambda: store.history(ticket), on_done, on_error)
+
+
+def load_pending(service: ServiceLike, on_done: Callable[[int], None],
+                 on_error: Failed | None = None) -> None:
+    service.worker.submit(service.store.pending, on_done, on_error)
+
+
+def load_accounts(service: ServiceLike, on_done: Callable[[dict[str, str]], None],
+                  on_error: Failed | None = None) -> None:
+    """Known accounts and their tiers (the latest ticket wins), for the intake's completer."""
+    store = service.store
+
+    def read() -> dict[str, str]:
+        with store._read() as s:
+            rows = s.execute(select(TicketRow.account, TicketRow.account_tier)
+                             .order_by(TicketRow.opened_at)).all()
+        return {a: t for a, t in rows if a}
+
+    service.worker.submit(read, on_done, on_error)
+
+
+def load_roles(service: ServiceLike, on_done: Callable[[list[str]], None],
+               on_error: Failed | None = None) -> None:
+    """The matrix roles this console's user holds (their local profile), maybe empty."""
+    store, user = service.store, service.user
+
+    def read() -> list[str]:
+        with store._read() as s:
+            row = s.get(UserProfileRow, user)
+            roles = json.loads(row.roles) if row is not None else []
+        return [str(r) for r in roles] if isinstance(roles, list) else []
+
+    service.worker.submit(read, on_done, on_error)
+
+
+def save_roles(service: ServiceLike, roles: list[str], on_error: Failed | None = None) -> None:
+    store, user = service.store, service.user
+
+    def write() -> None:
+        with store._write() as s:
+            row = s.get(UserProfileRow, user)
+            if row is None:
+                s.add(UserProfileRow(id=user, display_name=user, roles=json.dumps(roles)))
+            else:
+                row.roles = json.dumps(roles)
+
+    service.worker.submit(write, None, on_error)
+
+
+def sync_message(state: SyncState, pending: int) -> tuple[str, bool]:
+    """What a form says after submitting: (text, True while it waits for sync)."""
+    if state.status == "online" and pending == 0:
+        return "Saved and synced to the shared database.", False
+    waiting = f"{pending} event{'s' if pending != 1 else ''} waiting"
+    if state.status == "online" or state.status == "syncing":
+        return f"Saved — syncing now ({waiting}).", True
+    if state.status == "not_configured":
+        return (f"Saved locally — pending sync ({waiting}). This console is not connected "
+                "to a shared database yet."), True
+    return f"Saved locally — pending sync ({waiting}). It is sent on reconnect.", True

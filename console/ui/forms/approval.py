@@ -1,0 +1,287 @@
+"""Decision authority: actions with limits (a refund, a credit, a contract exception)
+checked against the matrix's authority table.
+
+Within the agent's own limit the decision is recorded at once (a request granted by
+the agent). Over it, the form says plainly who may approve, and the request goes to
+the lowest-limit role that may. Pending requests on the ticket can be granted or
+denied here by someone whose role may approve them.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QDoubleSpinBox,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from console.app.forms_ops import (
+    Submitted,
+    answer_approval,
+    load_history,
+    load_roles,
+    request_approval,
+    save_roles,
+    sync_message,
+)
+from console.app.rows import QueueRow
+from console.domain.handoff import (
+    AuthorityDecision,
+    PendingApproval,
+    action_unit,
+    authority_actions,
+    check_authority,
+    may_approve,
+    pending_approvals,
+    role_name,
+)
+from console.domain.matrix import Matrix
+
+from .base import FormDialog
+from .widgets import ERROR_COLOR, chain_tab_order, combo, line_height, text_area
+
+VERDICT_STYLES = {
+    "allowed": "background: #dafbe1; color: #0f5323; border: 1px solid #4ac26b;",
+    "approval": "background: #fff8c5; color: #4d2d00; border: 1px solid #d4a72c;",
+    "blocked": f"background: #fdecea; color: {ERROR_COLOR}; border: 1px solid {ERROR_COLOR};",
+}
+
+
+class ApprovalDialog(FormDialog):
+    """Request a decision on a ticket, and answer the requests waiting on it."""
+
+    def __init__(self, service: Any, matrix: Matrix, row: QueueRow,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(service, matrix, form="approval", ticket=row.id,
+                         title=f"Decision authority — {row.id}",
+                         submit_text="Re&quest approval", parent=parent)
+        self.row = row
+        self.pending: list[PendingApproval] = []
+        self.role_box = combo([(r.name, r.id) for r in matrix.roles], "Choose your role…")
+        self.action_box = combo([(a.replace("_", " ").capitalize(), a)
+                                 for a in authority_actions(matrix)], "Choose…")
+        self.amount_box = QDoubleSpinBox()
+        self.amount_box.setRange(0, 1e9)
+        self.amount_box.setDecimals(2)
+        self.amount_box.setGroupSeparatorShown(True)
+        self.amount_box.setAccelerated(True)
+        self.reason_edit = text_area(2, "Why: what happened, what the customer was promised")
+        self.add_field("role", "&You act as", self.role_box, required=True)
+        self.add_field("action", "&Action", self.action_box, required=True)
+        self.add_field("amount", "A&mount", self.amount_box, required=True)
+        self.add_field("reason", "&Reason", self.reason_edit, required=True)
+        self.verdict = QLabel(objectName="authorityVerdict")
+        self.verdict.setWordWrap(True)
+        self.verdict.setMinimumHeight(line_height(self.verdict, 2.5))  # no jumping layout
+        self.role_box.activated.connect(self._role_picked)
+        self._build()
+        self.on_fields_changed()
+        load_roles(service, self.guard(self._roles_loaded))
+        self.reload_pending()
+        self.start()
+        self.fit_to_screen()
+
+    def _build(self) -> None:
+        ask = QGroupBox("Ask for a decision")
+        form = QVBoxLayout(ask)
+        head = QHBoxLayout()
+        head.addWidget(self.fields["role"])
+        head.addWidget(self.fields["action"])
+        head.addWidget(self.fields["amount"])
+        form.addLayout(head)
+        form.addWidget(self.verdict)
+        form.addWidget(self.fields["reason"])
+
+        answer = QGroupBox("Waiting for approval on this ticket")
+        self.pending_list = QListWidget(objectName="pendingApprovals")
+        self.pending_list.setMinimumHeight(line_height(self.pending_list, 3))
+        self.pending_list.setMaximumHeight(line_height(self.pending_list, 6))
+        self.pending_list.currentRowChanged.connect(lambda _r: self._update_answer())
+        self.answer_note = QLineEdit(placeholderText="Note for the requester (optional)")
+        self.answer_who = QLabel(objectName="approverNote")
+        self.answer_who.setWordWrap(True)
+        self.approve_button = QPushButton("A&pprove", objectName="approveButton")
+        self.deny_button = QPushButton("D&eny", objectName="denyButton")
+        for button, granted in ((self.approve_button, True), (self.deny_button, False)):
+            button.setAutoDefault(False)
+            button.clicked.connect(lambda _=False, g=granted: self.answer(g))
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.answer_note, 1)
+        buttons.addWidget(self.approve_button)
+        buttons.addWidget(self.deny_button)
+        box = QVBoxLayout(answer)
+        box.addWidget(self.pending_list)
+        box.addWidget(self.answer_who)
+        box.addLayout(buttons)
+
+        layout = QVBoxLayout(self.body)
+        title = QLabel(f"<b>{self.row.id}</b> · {self.row.severity} · {self.row.title}")
+        title.setWordWrap(True)
+        layout.addWidget(title)
+        layout.addWidget(ask)
+        layout.addWidget(answer)
+        layout.addStretch(1)
+        order = [self.role_box, self.action_box, self.amount_box, self.reason_edit,
+                 self.submit_button, self.pending_list, self.answer_note, self.approve_button,
+                 self.deny_button, self.close_button, self.discard_button]
+        chain_tab_order(order)
+        self.preferred_chars = 105
+        self.action_box.setFocus()
+
+    # -- the role ---------------------------------------------------------------------------
+    def _roles_loaded(self, roles: list[str]) -> None:
+        if roles and self.role_box.currentIndex() < 0:
+            index = self.role_box.findData(roles[0])
+            if index >= 0:
+                with_signals = self.role_box.blockSignals(True)
+                self.role_box.setCurrentIndex(index)
+                self.role_box.blockSignals(with_signals)
+                self.on_fields_changed()
+
+    def _role_picked(self, _index: int) -> None:
+        role = self.role()
+        if role:
+            save_roles(self.service, [role])  # remembered for next time
+        self._update_answer()
+
+    def role(self) -> str:
+        return str(self.role_box.currentData() or "")
+
+    # -- the verdict --------------------------------------------------------------------------
+    def action(self) -> str:
+        return str(self.action_box.currentData() or "")
+
+    def amount(self) -> float | None:
+        return self.amount_box.value() if action_unit(self.matrix, self.action()) is not None \
+            else None
+
+    def authority(self) -> AuthorityDecision | None:
+        if not self.action() or not self.role():
+            return None
+        return check_authority(self.matrix, self.action(), self.amount(), self.role(),
+                               self.row.severity)
+
+    def on_fields_changed(self) -> None:
+        unit = action_unit(self.matrix, self.action())
+        self.fields["amount"].setVisible(unit is not None)
+        self.amount_box.setSuffix(f" {unit}" if unit else "")
+        decision = self.authority()
+        if decision is None:
+            self.verdict.setText("Choose your role and the action to see who may approve it.")
+            self.verdict.setStyleSheet("color: #57606a;")
+            self.submit_button.setText("Re&quest approval")
+            return
+        kind = "allowed" if decision.allowed else (
+            "approval" if decision.route_to_role else "blocked")
+        mark = {"allowed": "✔", "approval": "➜", "blocked": "✖"}[kind]
+        self.verdict.setText(f"{mark} {decision.message}")
+        self.verdict.setStyleSheet(VERDICT_STYLES[kind] + " padding: 6px; border-radius: 4px;")
+        if decision.allowed:
+            self.submit_button.setText("Record &decision")
+        elif decision.route_to_role:
+            self.submit_button.setText(
+                f"Re&quest approval from {role_name(self.matrix, decision.route_to_role)}")
+        else:
+            self.submit_button.setText("Re&quest approval")
+        self._update_answer()
+
+    def errors(self) -> dict[str, str]:
+        errors: dict[str, str] = {}
+        if not self.role():
+            errors["role"] = "Choose the role you act in: the limits depend on it."
+        if not self.action():
+            errors["action"] = "Choose the action."
+        elif self.amount() is not None and self.amount() <= 0:
+            errors["amount"] = "Enter the amount."
+        if not self.reason_edit.toPlainText().strip():
+            errors["reason"] = "Say why: the approver reads this first."
+        decision = self.authority()
+        if decision is not None and not decision.allowed and not decision.route_to_role:
+            errors["action"] = decision.message
+        return errors
+
+    def submit(self) -> None:
+        request_approval(self.service, self.matrix, self.row.id, self.action(), self.amount(),
+                         self.role(), self.reason_edit.toPlainText().strip(), self.row.severity,
+                         self.submit_id, self.guard(self._requested),
+                         self.guard(self.submit_failed), draft_key=self.autosaver.key)
+
+    def _requested(self, result: Submitted) -> None:
+        self.submit_done(result)
+        self.reload_pending()
+
+    def done_text(self, result: Submitted) -> str:
+        decision = self.authority()
+        if result.duplicate:
+            return f"{result.ticket}: this request was already recorded."
+        if decision is not None and decision.allowed:
+            return f"{result.ticket}: decision recorded (within your authority)."
+        who = role_name(self.matrix, decision.route_to_role or "") if decision else ""
+        return f"{result.ticket}: approval requested from {who}."
+
+    # -- answering requests ------------------------------------------------------------------
+    def reload_pending(self) -> None:
+        load_history(self.service, self.row.id, self.guard(self._history_loaded),
+                     lambda e: None)
+
+    def _history_loaded(self, events: list) -> None:
+        self.pending = pending_approvals(events)
+        self.pending_list.clear()
+        for request in self.pending:
+            item = QListWidgetItem(request.describe(self.matrix))
+            item.setData(Qt.ItemDataRole.UserRole, request.request_id)
+            self.pending_list.addItem(item)
+        if not self.pending:
+            self.pending_list.addItem("No requests waiting.")
+        else:
+            self.pending_list.setCurrentRow(0)
+        self._update_answer()
+
+    def selected_request(self) -> PendingApproval | None:
+        row = self.pending_list.currentRow()
+        return self.pending[row] if 0 <= row < len(self.pending) else None
+
+    def _update_answer(self) -> None:
+        request = self.selected_request()
+        allowed = request is not None and bool(self.role()) and may_approve(
+            self.matrix, request.request, self.role())
+        for button in (self.approve_button, self.deny_button):
+            button.setEnabled(allowed)
+        if request is None:
+            self.answer_who.setText("")
+            return
+        approvers = request.request.get("approvers") or [request.request.get("route_to_role")]
+        names = " or ".join(role_name(self.matrix, str(r)) for r in approvers if r)
+        if allowed:
+            me = role_name(self.matrix, self.role())
+            self.answer_who.setText(f"You may approve this as {me}.")
+        else:
+            me = role_name(self.matrix, self.role()) if self.role() else "no role chosen"
+            self.answer_who.setText(f"Only {names} may approve this. You act as {me}.")
+
+    def answer(self, granted: bool) -> None:
+        request = self.selected_request()
+        if request is None or not may_approve(self.matrix, request.request, self.role()):
+            return
+        for button in (self.approve_button, self.deny_button):
+            button.setEnabled(False)
+        answer_approval(self.service, self.row.id, request.request_id, granted, self.role(),
+                        self.answer_note.text(), self.guard(self._answered),
+                        self.guard(self.submit_failed))
+
+    def _answered(self, result: Submitted) -> None:
+        self.answer_note.clear()
+        text, waiting = sync_message(self.service.sync_state, result.pending)
+        verb = "Answer recorded." if not result.duplicate else "Already answered."
+        self.banner.show_message("pending" if waiting else "ok", f"{verb} {text}")
+        self.reload_pending()

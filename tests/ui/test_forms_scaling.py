@@ -1,0 +1,39 @@
+"""The forms stay usable at 125% and 150% display scaling: each fits its screen, its
+buttons stay in view, and every field can be scrolled to."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("width", "height", "scale"), [
+    (1920, 1080, "1.25"), (1920, 1080, "1.5"), (1366, 768, "1.25")])
+def test_every_form_fits_the_screen_at_125_and_150_percent(tmp_path, width, height, scale):
+    """A separate process: the scale factor must be set before Qt starts."""
+    screens = tmp_path / "screens.json"
+    screens.write_text(json.dumps({"screens": [{
+        "name": "screen", "x": 0, "y": 0, "width": width, "height": height,
+        "logicalDpi": 96, "logicalBaseDpi": 96, "dpr": 1}]}))
+    env = {**os.environ, "QT_QPA_PLATFORM": f"offscreen:configfile={screens}",
+           "QT_SCALE_FACTOR": scale}
+    done = subprocess.run([sys.executable, "-m", "tests.ui.render_forms", str(tmp_path),
+                           "--check"], cwd=ROOT, env=env, capture_output=True, text=True,
+                          timeout=120)
+    assert done.returncode == 0, done.stderr
+    reports = [json.loads(line) for line in done.stdout.splitlines() if line.startswith("{")]
+    assert [r["form"] for r in reports] == ["intake", "handoff", "severity", "approval"]
+    for report in reports:
+        assert report["screen"] == [round(width / float(scale)), round(height / float(scale))]
+        assert report["fits"], report
+        assert report["buttons_in_view"], report
+        assert report["unreachable"] == [], report
+    assert (tmp_path / "intake.png").stat().st_size > 10_000
