@@ -65,6 +65,7 @@ def run_gui(argv: list[str] | None = None, *, options: GuiOptions | None = None,
     app.setApplicationName("Escalation Console")
     app.setOrganizationName("EscalationConsole")
     app.setApplicationVersion(__version__)
+    app.setDesktopFileName("escalation-console")  # matches the .desktop file (Wayland)
     app.setWindowIcon(QIcon(str(resources_dir() / "icons" / "escalation-console.svg")))
     window, service = build(options)
     probe = os.environ.get(STARTUP_PROBE)
@@ -158,6 +159,7 @@ def build(options: GuiOptions):  # type: ignore[no-untyped-def]
 
     service.failed.connect(on_failure)
     _wire_notifications(window, service, on_failure)
+    _wire_forms(window, service, matrix)
     if options.wall:
         service.ready.connect(open_wall)
     if window.settings.value(K_GEOMETRY) is None:
@@ -171,6 +173,43 @@ def build(options: GuiOptions):  # type: ignore[no-untyped-def]
         window.show()
     service.start()
     return window, service
+
+
+def _wire_forms(window, service, matrix) -> None:  # type: ignore[no-untyped-def]
+    """The agents' forms, as a Ticket menu with shortcuts (see docs/forms.md)."""
+    from PySide6.QtGui import QKeySequence
+
+    from . import forms
+
+    menu = window.menuBar().addMenu("&Ticket")
+
+    def act(text: str, keys: str, slot) -> object:  # type: ignore[no-untyped-def]
+        action = menu.addAction(text)
+        action.setShortcut(QKeySequence(keys))
+        action.triggered.connect(slot)
+        return action
+
+    def with_row(fn) -> None:  # type: ignore[no-untyped-def]
+        row = window.details.row
+        if row is None:
+            window.statusBar().showMessage("Select a ticket first", 4000)
+            return
+        fn(row)
+
+    def new_ticket() -> None:
+        dialog = forms.open_intake(service, matrix, window)
+        dialog.submitted.connect(window.show_ticket)
+
+    act("&New ticket…", "Ctrl+N", new_ticket)
+    menu.addSeparator()
+    act("Set &initial severity…", "Ctrl+Shift+I", lambda: with_row(
+        lambda r: forms.open_severity(service, matrix, r, "support", window)))
+    act("&Confirm severity…", "Ctrl+Shift+C", lambda: with_row(
+        lambda r: forms.open_severity(service, matrix, r, "engineering", window)))
+    act("&Hand off…", "Ctrl+Shift+H", lambda: with_row(
+        lambda r: forms.open_handoff(service, matrix, r, window)))
+    act("&Decision authority…", "Ctrl+Shift+A", lambda: with_row(
+        lambda r: forms.open_approval(service, matrix, r, window)))
 
 
 def _wire_notifications(window, service, on_failure) -> None:  # type: ignore[no-untyped-def]

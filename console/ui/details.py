@@ -52,13 +52,20 @@ def handoff_html(handoff: dict[str, Any]) -> str:
     """The latest handoff as short rich text: summary, what was tried, next steps."""
     parts = []
     for label, keys in (("Summary", ("summary",)),
+                        ("Reason", ("reason",)),
                         ("Steps tried", ("steps_tried", "tried", "troubleshooting")),
                         ("Next steps", ("next_steps", "next")),
-                        ("To", ("to_team", "to", "team")),
+                        ("To", ("target", "to_team", "to", "team")),
+                        ("Move", ("mode",)),
+                        ("Urgency", ("urgency",)),
                         ("By", ("by", "author"))):
         value = next((_text(handoff[k]) for k in keys if handoff.get(k)), "")
         if value:
             parts.append(f"<b>{label}:</b> {html.escape(value)}")
+    files = [str(a.get("name", "")) for a in handoff.get("attachments") or []
+             if isinstance(a, dict)]
+    if files:
+        parts.append(f"<b>Attachments:</b> {html.escape(', '.join(files))}")
     return "<br>".join(parts) or "<i>(empty handoff)</i>"
 
 
@@ -101,6 +108,16 @@ def _summary(kind: str, p: dict[str, Any]) -> str:
         return " ".join(f"{k} {p[k]}" for k in ("tier", "team", "owner") if p.get(k))
     if kind == "handoff_submitted":
         return _text(p.get("summary"))[:120]
+    if kind == "severity_disagreement":
+        reason = f": {_text(p.get('reason'))}" if p.get("reason") else ""
+        return f"{p.get('initial', '?')} → {p.get('confirmed', '?')}{reason}"
+    if kind == "approval_requested":
+        amount = f" {p['amount']:g}" if isinstance(p.get("amount"), int | float) else ""
+        unit = f" {p['unit']}" if p.get("unit") else ""
+        return f"{p.get('action', '')}{amount}{unit} → {p.get('route_to_role', '?')}"
+    if kind in ("approval_granted", "approval_denied"):
+        role = f" ({p['role']})" if p.get("role") else ""
+        return f"by {p.get('by', '?')}{role}"
     return ""
 
 
