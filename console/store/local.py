@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import create_engine, delete, event, func, insert, select
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -220,7 +221,7 @@ class LocalStore:
                 s.execute(insert(EventRow), [e.to_row() for e in stored])
                 s.execute(insert(OutboxRow), [{"event_id": e.id, "queued_hlc": e.hlc}
                                               for e in stored])
-                s.merge(MetaRow(key="hlc", value=stored[-1].hlc))
+                _upsert(s, MetaRow, key="hlc", value=stored[-1].hlc)
                 self._after_new_events(s, stored)
             return stored
 
@@ -241,10 +242,10 @@ class LocalStore:
                 self._hlc.observe(Timestamp.decode(e.hlc), now_ms)
             if fresh:
                 s.execute(insert(EventRow), [{**e.to_row(), "seq": e.seq} for e in fresh])
-                s.merge(MetaRow(key="hlc", value=self._hlc.now(now_ms).encode()))
+                _upsert(s, MetaRow, key="hlc", value=self._hlc.now(now_ms).encode())
                 self._after_new_events(s, fresh)
             if cursor is not None:
-                s.merge(SyncCursorRow(name="server", seq=cursor))
+                _upsert(s, SyncCursorRow, name="server", seq=cursor)
             return len(fresh)
 
     def _after_new_events(self, s: Session, events: list[StoredEvent]) -> None:
@@ -330,6 +331,16 @@ class LocalStore:
             d["clocks"], d["detail"] = json.loads(d["clocks"]), json.loads(d["detail"])
             out.append(d)
         return out
+
+
+def _upsert(s: Session, model: type, **values: Any) -> None:
+    """INSERT ... ON CONFLICT DO UPDATE on the primary key, in one statement (an ORM
+    merge would SELECT first: this runs on every pulled page)."""
+    table = model.__table__  # type: ignore[attr-defined]
+    key = [c.name for c in table.primary_key.columns]
+    stmt = sqlite_insert(table).values(**values)
+    s.execute(stmt.on_conflict_do_update(
+        index_elements=key, set_={k: v for k, v in values.items() if k not in key}))
 
 
 class _WriteTxn:

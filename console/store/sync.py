@@ -115,6 +115,8 @@ class Syncer:
         self.backoff_max = backoff_max
         self.batch = batch
         self.poll_interval = poll_interval
+        self._stored_cursor: int | None = None
+        self._drained = False  # the last push emptied the outbox
         self._db = SharedDatabase(url, password) if url else None
         self._wakeup = _Wakeup()
         self._state_lock = threading.Lock()
@@ -148,7 +150,9 @@ class Syncer:
                         pending=self._pending(), last_error=error)
 
     def _went_online(self) -> None:
-        self._set_state(status="online", offline_since=None, pending=self._pending(),
+        # a push that emptied the outbox leaves nothing pending: skip the COUNT
+        pending = 0 if self._drained else self._pending()
+        self._set_state(status="online", offline_since=None, pending=pending,
                         last_sync=self.clock(), last_error="")
 
     def wake(self) -> None:
@@ -165,9 +169,11 @@ class Syncer:
     def push(self, max_batches: int | None = None) -> int:
         """Send the outbox to the server; returns how many events were sent."""
         db, sent, batches = self._require_db(), 0, 0
+        self._drained = False
         while max_batches is None or batches < max_batches:
             events = self.store.outbox(limit=self.batch)
             if not events:
+                self._drained = True
                 break
             db.push(events)
             if os.environ.get(FAULT_ENV) == "after_server_commit":
@@ -175,6 +181,7 @@ class Syncer:
             self.store.acknowledge([e.id for e in events])
             sent, batches = sent + len(events), batches + 1
             if len(events) < self.batch:
+                self._drained = True
                 break
         return sent
 
@@ -186,7 +193,9 @@ class Syncer:
         (and its fsync) matters under load, and after a crash the persisted cursor
         merely re-reads a few echoes, which ingest skips."""
         db, fresh, batches = self._require_db(), 0, 0
-        stored = self.store.cursor()
+        if self._stored_cursor is None:  # read once; afterwards we are the only writer
+            self._stored_cursor = self.store.cursor()
+        stored = self._stored_cursor
         cursor = max(self._cursor, stored)
         while max_batches is None or batches < max_batches:
             page = db.pull(cursor, self.batch)
@@ -197,7 +206,7 @@ class Syncer:
             new = [e for e in page if e.id not in known]
             if new or cursor - stored >= CURSOR_LAG:
                 fresh += self.store.ingest(new, cursor)
-                stored = cursor
+                stored = self._stored_cursor = cursor
             self._cursor = cursor
             batches += 1
             if new and self.on_pulled is not None:
