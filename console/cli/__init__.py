@@ -42,6 +42,9 @@ def _parser() -> argparse.ArgumentParser:
                      help="open a separate demo store seeded with a realistic queue")
     gui.add_argument("--tickets", type=int, default=200, metavar="N",
                      help="size of the demo queue (default 200)")
+    gui.add_argument("--role", metavar="ROLE",
+                     help="your matrix role this session (e.g. lead: edit and publish the "
+                          "matrix; default: the `role` in settings.json, else agent)")
     gui.add_argument("--local-only", action="store_true",
                      help="do not sync with the shared database this session")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
@@ -54,7 +57,8 @@ def _run_gui(args: argparse.Namespace, qt_args: list[str]) -> int:
     from console.ui.app import GuiOptions, run_gui
 
     options = GuiOptions(data_dir=args.data_dir, wall=args.wall, screen=args.screen,
-                         demo=args.demo, tickets=args.tickets, sync=not args.local_only)
+                         demo=args.demo, tickets=args.tickets, sync=not args.local_only,
+                         role=args.role)
     return run_gui(qt_args, options=options)
 
 

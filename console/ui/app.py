@@ -29,6 +29,7 @@ class GuiOptions:
     demo: bool = False
     tickets: int = 200
     sync: bool = True
+    role: str | None = None  # matrix role for this session; None = from settings
 
 
 def process_age_seconds() -> float:
@@ -160,6 +161,7 @@ def build(options: GuiOptions):  # type: ignore[no-untyped-def]
     service.failed.connect(on_failure)
     _wire_notifications(window, service, on_failure)
     _wire_forms(window, service, matrix)
+    _wire_matrix(window, service, options)
     if options.wall:
         service.ready.connect(open_wall)
     if window.settings.value(K_GEOMETRY) is None:
@@ -173,6 +175,27 @@ def build(options: GuiOptions):  # type: ignore[no-untyped-def]
         window.show()
     service.start()
     return window, service
+
+
+def _wire_matrix(window, service, options: GuiOptions) -> None:  # type: ignore[no-untyped-def]
+    """The Matrix menu: the flowchart, editable and publishable by leads only."""
+    from console.app.settings import Settings
+
+    def role() -> str:
+        if options.role:
+            return options.role
+        return str(Settings(service.store.data_dir).get("role", "agent"))
+
+    def open_chart() -> None:
+        from .flowchart import open_flowchart
+
+        chart = open_flowchart(service, service.store.matrix, role(), parent=None)
+        window._flowchart = chart
+
+    menu = window.menuBar().addMenu("&Matrix")
+    action = menu.addAction("&Flowchart…")
+    action.setShortcut("Ctrl+M")
+    action.triggered.connect(open_chart)
 
 
 def _wire_forms(window, service, matrix) -> None:  # type: ignore[no-untyped-def]

@@ -1,0 +1,125 @@
+"""Matrix versions for the flowchart editor: publish, list and restore, on the DB worker.
+
+Publishing appends a ``matrix_published`` event (author, time, comment) to the local
+store; the store's projection switches to the newest valid version and recomputes
+every ticket's clocks, the queue reloads, and the syncer carries the event to every
+other console. Only a lead may publish, and only a valid matrix: both are checked
+here as well as in the editor. Callbacks run on the GUI thread.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Protocol
+
+from console.domain.hlc import Timestamp
+from console.domain.matrix import MatrixError, check_matrix_text
+
+from .rows import QueueRow
+from .service import ConsoleService
+
+LEAD_ROLE = "lead"
+
+
+class _VersionRow(Protocol):
+    event_id: str
+    number: int
+    name: str
+    yaml: str
+    author: str
+    comment: str
+    hlc: str
+
+
+@dataclass(frozen=True, slots=True)
+class MatrixVersion:
+    """One published version, as plain data for the GUI."""
+
+    number: int
+    name: str
+    author: str
+    comment: str
+    published_at: datetime
+    yaml: str
+    valid: bool
+    hlc: str
+    event_id: str
+
+
+class PublishRefused(PermissionError):
+    """Someone who is not a lead tried to publish."""
+
+
+def versions_from_rows(rows: Iterable[_VersionRow]) -> list[MatrixVersion]:
+    """Plain versions, oldest first (the store's rows stay in the store's layer)."""
+    out = []
+    for row in rows:
+        matrix, _ = check_matrix_text(row.yaml, f"matrix version {row.number}")
+        out.append(MatrixVersion(row.number, row.name, row.author, row.comment,
+                                 Timestamp.decode(row.hlc).as_datetime(), row.yaml,
+                                 matrix is not None, row.hlc, row.event_id))
+    return sorted(out, key=lambda v: (v.number, v.hlc))
+
+
+def active_version(versions: Iterable[MatrixVersion]) -> MatrixVersion | None:
+    """The version every console runs: the newest valid one by HLC (as the store picks)."""
+    valid = [v for v in versions if v.valid]
+    return max(valid, key=lambda v: v.hlc) if valid else None
+
+
+def _report(service: ConsoleService) -> Callable[[BaseException], None]:
+    return lambda error: service.failed.emit(str(error))
+
+
+def _wake_sync(service: ConsoleService) -> None:
+    # the syncer also pushes on its safety timeout; waking it just makes it immediate
+    syncer: Any = getattr(service, "_syncer", None)
+    if syncer is not None:
+        syncer.wake()
+
+
+def publish(service: ConsoleService, yaml_text: str, name: str, author: str, comment: str,
+            on_done: Callable[[MatrixVersion], None] | None = None,
+            on_error: Callable[[BaseException], None] | None = None, *, role: str) -> None:
+    """Publish ``yaml_text`` as the next matrix version (leads only, valid matrices only)."""
+    if role != LEAD_ROLE:
+        (on_error or _report(service))(PublishRefused(
+            f"only a lead may publish the matrix (your role: {role or 'none'})"))
+        return
+
+    def work() -> tuple[MatrixVersion, list[QueueRow]]:
+        matrix, problems = check_matrix_text(yaml_text, "the matrix to publish")
+        if matrix is None:
+            raise MatrixError(problems)
+        event = service.store.publish_matrix(yaml_text, name, author, comment)
+        versions = versions_from_rows(service.store.matrix_versions())
+        published = next(v for v in versions if v.event_id == event.id)
+        rows = [QueueRow.from_record(r) for r in service.store.tickets()]
+        return published, rows
+
+    def done(result: tuple[MatrixVersion, list[QueueRow]]) -> None:
+        version, rows = result
+        service.rowsReset.emit(rows)  # the clocks were recomputed for the new matrix
+        _wake_sync(service)
+        if on_done is not None:
+            on_done(version)
+
+    service.worker.submit(work, done, on_error or _report(service))
+
+
+def load_versions(service: ConsoleService, on_done: Callable[[list[MatrixVersion]], None],
+                  on_error: Callable[[BaseException], None] | None = None) -> None:
+    """Every published version, oldest first."""
+    service.worker.submit(lambda: versions_from_rows(service.store.matrix_versions()),
+                          on_done, on_error or _report(service))
+
+
+def restore_version(service: ConsoleService, version: MatrixVersion, author: str,
+                    comment: str = "", on_done: Callable[[MatrixVersion], None] | None = None,
+                    on_error: Callable[[BaseException], None] | None = None, *,
+                    role: str) -> None:
+    """Publish an earlier version again, as a new version."""
+    publish(service, version.yaml, version.name, author,
+            comment or f"Restored version {version.number}", on_done, on_error, role=role)

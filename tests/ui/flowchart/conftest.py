@@ -1,0 +1,104 @@
+"""A flowchart editor on a real ConsoleService (local store, no sync), with scripted
+answers instead of dialogs."""
+
+from __future__ import annotations
+
+import pytest
+
+from console._pyside_refcount import pin_singletons
+from console.app.service import ConsoleService
+from console.ui.flowchart import FlowEditor
+
+from ..conftest import NOW
+
+pin_singletons()  # thousands of Qt calls per test: see console._pyside_refcount
+
+
+class FakeScheduler:
+    def __init__(self, callback) -> None:
+        self.callback = callback
+
+    def wake_at(self, when) -> None:
+        pass
+
+    def shutdown(self) -> None:
+        pass
+
+
+class ScriptedPrompts:
+    """Answers the editor's questions; records what it showed."""
+
+    def __init__(self) -> None:
+        self.texts: list[str | None] = []
+        self.role: str | None = "backup"
+        self.path: str | None = None
+        self.comment = "tightened P2 after the review"
+        self.last_comment = ""
+        self.shown: list[tuple[str, object]] = []
+        self.discard = True
+
+    def text(self, title, label, default=""):
+        return self.texts.pop(0) if self.texts else default
+
+    def contact_role(self):
+        return self.role
+
+    def open_path(self):
+        return self.path
+
+    def save_path(self, suggested, draft):
+        self.shown.append(("save_path", (suggested, draft)))
+        return self.path
+
+    def export_path(self, fmt, suggested):
+        return self.path
+
+    def publish(self, name, against, lines):
+        self.shown.append(("publish", lines))
+        self.last_comment = self.comment
+        return bool(self.comment)
+
+    def diff(self, title, lines):
+        self.shown.append(("diff", lines))
+
+    def history(self, versions, active, can_restore):
+        self.shown.append(("history", (versions, active, can_restore)))
+
+    def discard_changes(self):
+        return self.discard
+
+
+@pytest.fixture
+def service(tmp_path, matrix, qtbot):
+    svc = ConsoleService(tmp_path / "data", matrix, clock=lambda: NOW, sync=False,
+                         scheduler_factory=FakeScheduler, user="lena.lead")
+    with qtbot.waitSignal(svc.ready, timeout=10000):
+        svc.start()
+    yield svc
+    svc.stop()
+
+
+def make_editor(qtbot, service, matrix, role: str) -> FlowEditor:
+    import copy
+
+    editor = FlowEditor(service, copy.deepcopy(matrix.source), role)
+    editor.ask = ScriptedPrompts()
+    qtbot.addWidget(editor)
+    editor.resize(1600, 1000)
+    editor.show()
+    qtbot.waitExposed(editor)
+    editor.view.fit()
+    return editor
+
+
+@pytest.fixture
+def editor(qtbot, service, matrix) -> FlowEditor:
+    ed = make_editor(qtbot, service, matrix, "lead")
+    qtbot.waitUntil(lambda: ed.versions is not None)
+    yield ed
+    ed.undo.setClean()
+
+
+@pytest.fixture
+def viewer(qtbot, service, matrix) -> FlowEditor:
+    return make_editor(qtbot, service, matrix, "agent")
