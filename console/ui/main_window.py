@@ -2,7 +2,8 @@
 
 Everything that touches data goes through the ConsoleService (its DB worker); the
 window only reacts to its signals. A parented 1 Hz timer moves the countdowns by
-repainting the visible rows; it never resets or re-sorts the model.
+repainting the visible clock cells whose text changed; it never resets or re-sorts the
+model.
 """
 
 from __future__ import annotations
@@ -28,7 +29,13 @@ from console.domain.matrix import Matrix
 from console.store.sync import SyncState
 
 from .details import DetailsPanel
-from .queue_delegates import CountdownDelegate, SeverityBadgeDelegate, SlaPillDelegate
+from .queue_delegates import (
+    CountdownDelegate,
+    SeverityBadgeDelegate,
+    SlaPillDelegate,
+    TextDelegate,
+    stale_clock_cells,
+)
 from .queue_filters import FilterBar, QueueFilter, QueueFilterProxy
 from .queue_model import CLOCK_COLUMNS, HEADERS, ROW_ROLE, Column, QueueModel
 
@@ -146,12 +153,13 @@ class MainWindow(QMainWindow):
         header.setSectionResizeMode(Column.TITLE, QHeaderView.ResizeMode.Stretch)
         header.setMinimumSectionSize(48)
         view.setSortingEnabled(True)
-        self._delegates = [SeverityBadgeDelegate(self.matrix, view), SlaPillDelegate(view),
-                           CountdownDelegate(view)]
-        view.setItemDelegateForColumn(Column.SEVERITY, self._delegates[0])
-        view.setItemDelegateForColumn(Column.SLA, self._delegates[1])
+        self._delegates = [TextDelegate(view), SeverityBadgeDelegate(self.matrix, view),
+                           SlaPillDelegate(view), CountdownDelegate(view)]
+        view.setItemDelegate(self._delegates[0])
+        view.setItemDelegateForColumn(Column.SEVERITY, self._delegates[1])
+        view.setItemDelegateForColumn(Column.SLA, self._delegates[2])
         for column in CLOCK_COLUMNS:
-            view.setItemDelegateForColumn(column, self._delegates[2])
+            view.setItemDelegateForColumn(column, self._delegates[3])
         view.selectionModel().currentRowChanged.connect(self._current_changed)
         view.activated.connect(self.open_details)
         return view
@@ -219,8 +227,7 @@ class MainWindow(QMainWindow):
             self.details.show_row(None, self.model.now)
 
     def apply_changes(self, rows: list[QueueRow], removed: list[str]) -> None:
-        self.model.upsert(rows)
-        self.model.remove(removed)
+        self.model.apply(rows, removed)
         selected = self.details.ticket_id
         if selected in removed:
             self.details.show_row(None, self.model.now)
@@ -236,10 +243,15 @@ class MainWindow(QMainWindow):
 
     # -- the 1 Hz tick ----------------------------------------------------------------------
     def tick(self) -> None:
-        """Move the countdowns: new time, repaint the visible rows, nothing else."""
+        """Move the countdowns: new time, repaint the clock cells whose text changed."""
         now = self.service.clock()
         self.model.set_now(now)
-        self.view.viewport().update()
+        viewport = self.view.viewport()
+        stale = stale_clock_cells(self.view)
+        if stale is None:
+            viewport.update()
+        for rect in stale or ():
+            viewport.update(rect)
         if self.details_dock.isVisible():
             self.details.update_now(now)
 

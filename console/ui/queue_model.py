@@ -1,14 +1,19 @@
-"""The live queue as a Qt table model: ticket ids in due order plus a row cache.
+"""The live queue as a Qt table model: sort keys in due order plus a row cache.
 
 The order is QueueRow.sort_key() (absolute next due time), which changes only when
 events arrive, so the 1 Hz countdown never re-sorts or resets the model: set_now()
-only stores the time and the view repaints its visible rows.
+only stores the time and the view repaints the clock cells that changed.
+
+Everything a cell shows is cached: the static columns' strings per row version, the
+countdowns and SLA states per second. data() and cell() check the cheap roles first;
+the queue's painters (queue_delegates) read rows through cell(), row_at() and
+countdown() without going through Qt's role machinery at all.
 """
 
 from __future__ import annotations
 
 from bisect import bisect_left
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from enum import IntEnum
 from typing import Any
@@ -24,11 +29,27 @@ from console.domain.matrix import Matrix
 from .theme import SLA_COLORS, SLA_LABELS
 
 Index = QModelIndex | QPersistentModelIndex
+SortKey = tuple[int, str, str]  # QueueRow.sort_key(): its last item is the ticket id
 _ROOT = QModelIndex()
 
 ROW_ROLE = Qt.ItemDataRole.UserRole + 1     # the QueueRow behind a cell
 SORT_ROLE = Qt.ItemDataRole.UserRole + 2    # a raw, comparable value for header sorts
 STATE_ROLE = Qt.ItemDataRole.UserRole + 3   # SLA state of a clock cell / the SLA column
+
+# plain ints: data() runs for every painted cell, and comparing enum members is slow
+_DISPLAY = Qt.ItemDataRole.DisplayRole.value
+_TOOLTIP = Qt.ItemDataRole.ToolTipRole.value
+_FONT = Qt.ItemDataRole.FontRole.value
+_BACKGROUND = Qt.ItemDataRole.BackgroundRole.value
+_FOREGROUND = Qt.ItemDataRole.ForegroundRole.value
+_STYLE_ROLES = frozenset({STATE_ROLE, _FONT, _BACKGROUND, _FOREGROUND})
+FLAGS = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+NO_FLAGS = Qt.ItemFlag.NoItemFlags
+
+# A batch with more structural changes (inserts, moves, removals) than this is applied
+# as one layout change: one pass over the keys instead of one view update per row.
+LAYOUT_BATCH = 32
+TEXT_CACHE = 20_000  # rows whose display strings are kept (a screen shows about 40)
 
 
 class Column(IntEnum):
@@ -45,6 +66,7 @@ class Column(IntEnum):
     SLA = 10
 
 
+COLUMN_COUNT = len(Column)
 HEADERS = {
     Column.ID: "ID", Column.SEVERITY: "Severity", Column.TITLE: "Title",
     Column.ACCOUNT: "Account", Column.TEAM: "Tier / Team", Column.OWNER: "Owner",
@@ -53,12 +75,37 @@ HEADERS = {
 }
 CLOCK_COLUMNS = {Column.RESPONSE: "response", Column.UPDATE: "update",
                  Column.RESOLUTION: "resolution"}
+CLOCK_NAMES = {int(c): name for c, name in CLOCK_COLUMNS.items()}  # keyed by plain int
 STATUS_LABELS = {"open": "Open", "waiting_on_customer": "Waiting on customer",
                  "resolved": "Resolved"}
 STATUS_SHORT = {"waiting_on_customer": "Waiting"}  # the queue's narrow Status column
 STATE_ORDER = {"breached": 0, "pre_breach": 1, "ok": 2, "paused": 3, "met": 4, "none": 5}
 UNCONFIRMED_TIP = "not yet confirmed by Engineering"
 PAUSED_TEXT = "#546e7a"  # grey-blue
+_FIRST_CLOCK = int(Column.RESPONSE)
+_SLA = int(Column.SLA)
+
+
+def splice(keys: list[Any], drop: list[int], add: list[Any]) -> list[Any]:
+    """The sorted ``keys`` without the items at positions ``drop``, with ``add`` merged
+    in: a binary search per change, and list copies in C for the rest."""
+    kept: list[Any] = []
+    start = 0
+    for pos in sorted(drop):
+        kept += keys[start:pos]
+        start = pos + 1
+    kept += keys[start:]
+    if not add:
+        return kept
+    merged: list[Any] = []
+    start = 0
+    for key in sorted(add):
+        pos = bisect_left(kept, key, start)
+        merged += kept[start:pos]
+        merged.append(key)
+        start = pos
+    merged += kept[start:]
+    return merged
 
 
 def local_time(t: datetime | None) -> str:
@@ -81,17 +128,21 @@ class QueueModel(QAbstractTableModel):
 
     def __init__(self, matrix: Matrix, now: datetime, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self._ids: list[str] = []
-        self._keys: list[tuple[int, str, str]] = []   # parallel to _ids, for bisect
+        self._keys: list[SortKey] = []     # queue order, for bisect
         self._rows: dict[str, QueueRow] = {}
-        self._countdowns: dict[tuple[str, str], Countdown] = {}
+        self._texts: dict[str, tuple[QueueRow, tuple[str, ...]]] = {}
+        self._countdowns: dict[tuple[str, str], Countdown] = {}   # at now
+        self._sla: dict[str, str] = {}                            # at now
+        # while layoutChanged is being emitted for a batch: the tickets it changed
+        # (the filter proxy syncs just those instead of comparing every row)
+        self.layout_changes: list[str] | None = None
         self.now = now
         self.set_matrix(matrix)
         self._colors = {s: cell_colors(s) for s in SLA_COLORS}
-        self._bold = QFont()
-        self._bold.setBold(True)
-        self._italic = QFont()
-        self._italic.setItalic(True)
+        bold, italic = QFont(), QFont()
+        bold.setBold(True)
+        italic.setItalic(True)
+        self._fonts = {"breached": bold, "pre_breach": bold, "paused": italic}
 
     def set_matrix(self, matrix: Matrix) -> None:
         """Team names, severity ranks and calendars come from the matrix."""
@@ -100,31 +151,35 @@ class QueueModel(QAbstractTableModel):
         self._team_names = {t.id: t.name for t in matrix.teams}
         self._ranks = {s.id: s.rank for s in matrix.severities}
         self._tier_levels = {t.id: t.level for t in matrix.tiers}
+        self._texts.clear()
         self._countdowns.clear()
-        if self._ids:
-            self.dataChanged.emit(self.index(0, 0), self.index(len(self._ids) - 1, len(Column) - 1))
+        self._sla.clear()
+        if self._keys:
+            self.dataChanged.emit(self.index(0, 0),
+                                  self.index(len(self._keys) - 1, COLUMN_COUNT - 1))
 
     # -- the 1 Hz tick -------------------------------------------------------------------
     def set_now(self, now: datetime) -> None:
         """Store the time for countdowns. Emits nothing: the view repaints what it shows."""
+        if now == self.now:
+            return
         self.now = now
         self._countdowns.clear()
+        self._sla.clear()
 
     # -- structure -------------------------------------------------------------------------
     def rowCount(self, parent: Index = _ROOT) -> int:
-        return 0 if parent.isValid() else len(self._ids)
+        return 0 if parent.isValid() else len(self._keys)
 
     def columnCount(self, parent: Index = _ROOT) -> int:
-        return 0 if parent.isValid() else len(Column)
+        return 0 if parent.isValid() else COLUMN_COUNT
 
     def flags(self, index: Index) -> Qt.ItemFlag:
-        if not index.isValid():
-            return Qt.ItemFlag.NoItemFlags
-        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+        return FLAGS if index.isValid() else NO_FLAGS
 
     def headerData(self, section: int, orientation: Qt.Orientation,
                    role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if orientation != Qt.Orientation.Horizontal or not 0 <= section < len(Column):
+        if orientation != Qt.Orientation.Horizontal or not 0 <= section < COLUMN_COUNT:
             return None
         if role == Qt.ItemDataRole.DisplayRole:
             return HEADERS[Column(section)]
@@ -134,14 +189,26 @@ class QueueModel(QAbstractTableModel):
 
     # -- rows ------------------------------------------------------------------------------
     def row_at(self, row: int) -> QueueRow:
-        return self._rows[self._ids[row]]
+        return self._rows[self._keys[row][-1]]
+
+    def ticket_at(self, row: int) -> str:
+        return self._keys[row][-1]
 
     def rows(self) -> list[QueueRow]:
         """Every row, in queue order."""
-        return [self._rows[i] for i in self._ids]
+        rows = self._rows
+        return [rows[k[-1]] for k in self._keys]
 
     def get(self, ticket_id: str) -> QueueRow | None:
         return self._rows.get(ticket_id)
+
+    def by_id(self) -> Mapping[str, QueueRow]:
+        """Every row by ticket id (read-only: the filter proxy's view of the source)."""
+        return self._rows
+
+    def sort_keys(self) -> Sequence[SortKey]:
+        """The rows' sort keys in queue order (read-only)."""
+        return self._keys
 
     def row_of(self, ticket_id: str) -> int:
         """The model row of a ticket, or -1."""
@@ -154,59 +221,112 @@ class QueueModel(QAbstractTableModel):
         """Replace everything (first load, a new matrix). The only model reset."""
         self.beginResetModel()
         self._rows = {r.id: r for r in rows}
-        ordered = sorted(self._rows.values(), key=QueueRow.sort_key)
-        self._ids = [r.id for r in ordered]
-        self._keys = [r.sort_key() for r in ordered]
+        self._keys = sorted(r.sort_key() for r in self._rows.values())
+        self._texts.clear()
         self._countdowns.clear()
+        self._sla.clear()
         self.endResetModel()
 
     def upsert(self, rows: Iterable[QueueRow]) -> None:
         """Insert new rows in order, move rows whose due time changed, repaint the rest."""
-        last = len(Column) - 1
-        for row in rows:
-            self._forget_countdowns(row.id)
-            old = self._rows.get(row.id)
-            key = row.sort_key()
-            if old is None:
-                pos = bisect_left(self._keys, key)
-                self.beginInsertRows(QModelIndex(), pos, pos)
-                self._ids.insert(pos, row.id)
-                self._keys.insert(pos, key)
-                self._rows[row.id] = row
-                self.endInsertRows()
-                continue
-            src = self.row_of(row.id)
-            if old.sort_key() != key:
-                del self._keys[src]
-                pos = bisect_left(self._keys, key)
-                self._keys.insert(src, old.sort_key())
-                if pos != src:
-                    # beginMoveRows counts the destination before the row is taken out
-                    dest = pos if pos < src else pos + 1
-                    self.beginMoveRows(QModelIndex(), src, src, QModelIndex(), dest)
-                    del self._ids[src], self._keys[src]
-                    self._ids.insert(pos, row.id)
-                    self._keys.insert(pos, key)
-                    self._rows[row.id] = row
-                    self.endMoveRows()
-                else:
-                    self._keys[src] = key
-                src = pos
-            self._rows[row.id] = row
-            self.dataChanged.emit(self.index(src, 0), self.index(src, last))
+        self.apply(rows, ())
 
     def remove(self, ids: Iterable[str]) -> None:
-        for ticket_id in ids:
-            pos = self.row_of(ticket_id)
-            if pos < 0:
-                continue
-            self.beginRemoveRows(QModelIndex(), pos, pos)
-            del self._ids[pos], self._keys[pos], self._rows[ticket_id]
-            self._forget_countdowns(ticket_id)
-            self.endRemoveRows()
+        self.apply((), ids)
 
-    def _forget_countdowns(self, ticket_id: str) -> None:
-        for name in CLOCK_COLUMNS.values():
+    def apply(self, rows: Iterable[QueueRow], removed: Iterable[str]) -> None:
+        """One batch of changes: upsert ``rows``, then take out the ``removed`` tickets.
+
+        A small batch inserts, moves and removes rows one at a time (a moved row keeps
+        its persistent indexes, so the selection follows it). A batch with more than
+        LAYOUT_BATCH structural changes is one layout change instead: its cost does
+        not grow with the number of rows that moved."""
+        latest = {r.id: r for r in rows}  # the last version of a ticket wins
+        removed = list(dict.fromkeys(removed))
+        for ticket_id in removed:
+            latest.pop(ticket_id, None)
+        gone = [t for t in removed if t in self._rows]
+        structural = len(gone)
+        for row in latest.values():
+            old = self._rows.get(row.id)
+            if old is None or old.sort_key() != row.sort_key():
+                structural += 1
+        if structural > LAYOUT_BATCH:
+            self._apply_as_layout(latest, gone)
+            return
+        for row in latest.values():
+            self._upsert_one(row)
+        for ticket_id in gone:
+            self._remove_one(ticket_id)
+
+    def _upsert_one(self, row: QueueRow) -> None:
+        self._forget(row.id)
+        keys = self._keys
+        old = self._rows.get(row.id)
+        key = row.sort_key()
+        if old is None:
+            pos = bisect_left(keys, key)
+            self.beginInsertRows(_ROOT, pos, pos)
+            keys.insert(pos, key)
+            self._rows[row.id] = row
+            self.endInsertRows()
+            return
+        old_key = old.sort_key()
+        src = bisect_left(keys, old_key)
+        if old_key != key:
+            dest = bisect_left(keys, key)  # in the list that still holds the old key
+            if dest in (src, src + 1):     # same place: the neighbours stay in order
+                keys[src] = key
+            else:
+                self.beginMoveRows(_ROOT, src, src, _ROOT, dest)
+                del keys[src]
+                src = dest - 1 if dest > src else dest
+                keys.insert(src, key)
+                self._rows[row.id] = row
+                self.endMoveRows()
+        self._rows[row.id] = row
+        self.dataChanged.emit(self.index(src, 0), self.index(src, COLUMN_COUNT - 1))
+
+    def _remove_one(self, ticket_id: str) -> None:
+        pos = self.row_of(ticket_id)
+        self.beginRemoveRows(_ROOT, pos, pos)
+        del self._keys[pos], self._rows[ticket_id]
+        self._forget(ticket_id)
+        self.endRemoveRows()
+
+    def _apply_as_layout(self, latest: dict[str, QueueRow], gone: list[str]) -> None:
+        self.layoutAboutToBeChanged.emit()
+        persistent = self.persistentIndexList()
+        tracked = [(self._keys[p.row()][-1], p.column()) for p in persistent]
+        rows, keys = self._rows, self._keys
+        drop = [bisect_left(keys, rows[t].sort_key()) for t in gone]
+        added: list[SortKey] = []
+        for row in latest.values():
+            old = rows.get(row.id)
+            key = row.sort_key()
+            if old is None or old.sort_key() != key:
+                if old is not None:
+                    drop.append(bisect_left(keys, old.sort_key()))
+                added.append(key)
+            rows[row.id] = row
+            self._forget(row.id)
+        for ticket_id in gone:
+            del rows[ticket_id]
+            self._forget(ticket_id)
+        self._keys = splice(keys, drop, added)
+        moved = [self.index(self.row_of(t), c) if t in rows else QModelIndex()
+                 for t, c in tracked]
+        self.changePersistentIndexList(persistent, moved)
+        self.layout_changes = [*latest, *gone]
+        try:
+            self.layoutChanged.emit()
+        finally:
+            self.layout_changes = None
+
+    def _forget(self, ticket_id: str) -> None:
+        self._texts.pop(ticket_id, None)
+        self._sla.pop(ticket_id, None)
+        for name in CLOCK_NAMES.values():
             self._countdowns.pop((ticket_id, name), None)
 
     # -- cells -----------------------------------------------------------------------------
@@ -219,89 +339,105 @@ class QueueModel(QAbstractTableModel):
             self._countdowns[key] = found
         return found
 
+    def sla_state(self, row: QueueRow) -> str:
+        """The row's worst clock state at ``now``, cached until the next tick."""
+        found = self._sla.get(row.id)
+        if found is None:
+            found = self._sla[row.id] = row.sla_state(self.now)
+        return found
+
+    def texts(self, row: QueueRow, keep: bool = True) -> tuple[str, ...]:
+        """What the columns before the clocks show, built once per version of a row
+        (``keep=False``: built without caching, for a sort over every row)."""
+        cached = self._texts.get(row.id)
+        if cached is not None and cached[0] is row:
+            return cached[1]
+        team = self._team_names.get(row.team, row.team)
+        texts = (
+            row.id,
+            row.severity if row.confirmed else f"{row.severity} ?",
+            row.title,
+            f"{row.account} · {row.account_tier}" if row.account_tier else row.account,
+            f"{row.tier} · {team}",
+            row.owner or "—",
+            STATUS_SHORT.get(row.status) or STATUS_LABELS.get(row.status, row.status),
+        )
+        if keep:
+            if len(self._texts) >= TEXT_CACHE:  # scrolled through a big queue
+                self._texts.clear()
+            self._texts[row.id] = (row, texts)
+        return texts
+
+    def state(self, row: QueueRow, column: int) -> str:
+        """SLA state of a clock cell or of the SLA column ("none" for other columns)."""
+        if column == _SLA:
+            return self.sla_state(row)
+        name = CLOCK_NAMES.get(column)
+        return "none" if name is None else self.countdown(row, name).state
+
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or not 0 <= index.row() < len(self._ids):
+        r = index.row()
+        keys = self._keys
+        if not 0 <= r < len(keys):
             return None
-        row = self._rows[self._ids[index.row()]]
-        column = Column(index.column())
-        if role == Qt.ItemDataRole.DisplayRole:
-            return self._display(row, column)
+        return self.cell(self._rows[keys[r][-1]], index.column(), role)
+
+    def cell(self, row: QueueRow, column: int, role: int) -> Any:
+        """What ``role`` holds for ``column`` of ``row``: data() without the index."""
+        if role == _DISPLAY:
+            if column < _FIRST_CLOCK:
+                return self.texts(row)[column]
+            if column == _SLA:
+                return SLA_LABELS.get(self.sla_state(row), "")
+            return self.countdown(row, CLOCK_NAMES[column]).text
         if role == ROW_ROLE:
             return row
         if role == SORT_ROLE:
-            return self._sort_value(row, column)
-        if role == Qt.ItemDataRole.ToolTipRole:
+            return self.sort_value(row, column)
+        if role == _TOOLTIP:
             return self._tooltip(row, column)
-        if column not in CLOCK_COLUMNS and column != Column.SLA:
+        if column < _FIRST_CLOCK or role not in _STYLE_ROLES:
             return None
-        state = self._state(row, column)
+        state = self.state(row, column)
         if role == STATE_ROLE:
             return state
         if state == "none":
             return None
-        if role == Qt.ItemDataRole.BackgroundRole:
+        if role == _BACKGROUND:
             return self._colors[state][0]
-        if role == Qt.ItemDataRole.ForegroundRole:
+        if role == _FOREGROUND:
             return self._colors[state][1]
-        if role == Qt.ItemDataRole.FontRole:
-            if state in ("breached", "pre_breach"):
-                return self._bold
-            if state == "paused":
-                return self._italic
-        return None
+        return self._fonts.get(state)
 
-    def _state(self, row: QueueRow, column: Column) -> str:
-        if column == Column.SLA:
-            return row.sla_state(self.now)
-        return self.countdown(row, CLOCK_COLUMNS[column]).state
-
-    def _display(self, row: QueueRow, column: Column) -> str:
-        if column == Column.ID:
-            return row.id
-        if column == Column.SEVERITY:
-            return row.severity if row.confirmed else f"{row.severity} ?"
-        if column == Column.TITLE:
-            return row.title
-        if column == Column.ACCOUNT:
-            return f"{row.account} · {row.account_tier}" if row.account_tier else row.account
-        if column == Column.TEAM:
-            return f"{row.tier} · {self._team_names.get(row.team, row.team)}"
-        if column == Column.OWNER:
-            return row.owner or "—"
-        if column == Column.STATUS:
-            return STATUS_SHORT.get(row.status) or STATUS_LABELS.get(row.status, row.status)
-        if column == Column.SLA:
-            return SLA_LABELS.get(row.sla_state(self.now), "")
-        return self.countdown(row, CLOCK_COLUMNS[column]).text
-
-    def _sort_value(self, row: QueueRow, column: Column) -> Any:
+    def sort_value(self, row: QueueRow, column: int) -> Any:
+        """A raw, comparable value for header sorts (SORT_ROLE)."""
         if column == Column.SEVERITY:
             return self._ranks.get(row.severity, 99) * 2 + (0 if row.confirmed else 1)
         if column == Column.TEAM:
             level = self._tier_levels.get(row.tier, 99)
             return f"{level:03d} {self._team_names.get(row.team, row.team).lower()}"
-        if column in CLOCK_COLUMNS:
-            left = self.countdown(row, CLOCK_COLUMNS[column]).seconds_left
+        if column in CLOCK_NAMES:
+            left = self.countdown(row, CLOCK_NAMES[column]).seconds_left
             return min(left, 1e12)  # inf for met clocks: keep it a comparable float
-        if column == Column.SLA:
-            return STATE_ORDER.get(row.sla_state(self.now), 9)
-        return self._display(row, column).lower()
+        if column == _SLA:
+            return STATE_ORDER.get(self.sla_state(row), 9)
+        return self.texts(row, keep=False)[column].lower()
 
-    def _tooltip(self, row: QueueRow, column: Column) -> str | None:
+    def _tooltip(self, row: QueueRow, column: int) -> str | None:
         if column == Column.SEVERITY:
             name = self._severity_name(row.severity)
             if row.confirmed:
                 return f"{row.severity} {name} (set by {row.severity_source})"
             return f"{row.severity} {name}: {UNCONFIRMED_TIP}"
         if column in (Column.TITLE, Column.ACCOUNT, Column.TEAM):
-            return self._display(row, column)  # the view elides long text
+            return self.texts(row)[column]  # the view elides long text
         if column == Column.STATUS:
             return STATUS_LABELS.get(row.status, row.status)
-        if column == Column.SLA:
+        if column == _SLA:
             return self._sla_tooltip(row)
-        if column in CLOCK_COLUMNS:
-            return clock_tooltip(row, CLOCK_COLUMNS[column], self.countdown(
-                row, CLOCK_COLUMNS[column]))
+        if column in CLOCK_NAMES:
+            name = CLOCK_NAMES[column]
+            return clock_tooltip(row, name, self.countdown(row, name))
         return None
 
     def _severity_name(self, severity: str) -> str:
@@ -311,7 +447,7 @@ class QueueModel(QAbstractTableModel):
             return ""
 
     def _sla_tooltip(self, row: QueueRow) -> str:
-        worst = row.sla_state(self.now)
+        worst = self.sla_state(row)
         names = [c.name.replace("_", " ") for c in row.clocks if c.state(self.now) == worst]
         label = SLA_LABELS.get(worst, worst).lower()
         return f"{label}: {', '.join(names)}" if names else label

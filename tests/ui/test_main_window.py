@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 
 import pytest
-from PySide6.QtCore import QPoint, QSettings, Qt
-from PySide6.QtGui import QKeySequence
+from PySide6.QtCore import QPoint, QRect, QSettings, Qt
+from PySide6.QtGui import QImage, QKeySequence
+from PySide6.QtWidgets import QApplication
 
 from console.app.service import ConsoleService
 from console.store.sync import SyncState
+from console.ui import queue_delegates
 from console.ui.main_window import MainWindow
-from console.ui.queue_delegates import pause_glyph
+from console.ui.queue_delegates import pause_glyph, stale_clock_cells
 from console.ui.queue_filters import QueueFilter
 from console.ui.queue_model import ROW_ROLE, Column
 
@@ -230,6 +233,65 @@ def test_the_tick_repaints_without_resetting_or_resorting_the_model(window, fake
     after = window.model.index(window.model.row_of("INC-1"), Column.RESPONSE).data()
     assert (before, after) == ("45m 00s", "44m 00s")
     assert window.timer.parent() is window and window.timer.interval() == 1000
+
+
+def _show_wide(win: MainWindow, qtbot) -> None:
+    """All eleven columns in view (the offscreen screen is only 800 px wide)."""
+    win.details_dock.hide()
+    win.resize(1900, 700)
+    win.show()
+    qtbot.waitExposed(win)
+    qtbot.waitUntil(lambda: stale_clock_cells(win.view) == [], timeout=2000)  # painted
+
+
+def _viewport_image(win: MainWindow, on_screen: bool) -> QImage:
+    """The queue as the screen shows it now, or as a full repaint would draw it."""
+    viewport = win.view.viewport()
+    rect = QRect(viewport.mapTo(win, QPoint(0, 0)), viewport.size())
+    pixmap = win.screen().grabWindow(win.winId()) if on_screen else win.grab()
+    return pixmap.toImage().copy(rect).convertToFormat(QImage.Format.Format_RGB32)
+
+
+def test_a_tick_repaints_only_the_clock_cells_whose_text_changed(window, fake_clock, qtbot):
+    _show_wide(window, qtbot)
+    view = window.view
+    fake_clock.now = NOW + timedelta(seconds=1)  # every running clock ticks past a minute
+    window.tick()
+    qtbot.waitUntil(lambda: stale_clock_cells(view) == [], timeout=2000)
+    window.model.set_now(NOW + timedelta(seconds=2))  # only the seconds of INC-2 and INC-1
+    x = view.horizontalHeader().sectionViewportPosition(Column.RESPONSE)
+    assert stale_clock_cells(view) == [
+        QRect(x, 0, view.columnWidth(Column.RESPONSE), 2 * view.rowHeight(0))]
+
+
+def test_after_a_minute_of_ticks_the_screen_shows_what_a_full_repaint_would(
+        window, fake_clock, qtbot):
+    paused = clock("resolution", None, paused_since=NOW - minutes(20), remaining=7200)
+    window.apply_changes([row("INC-8", 0.5, severity="P1"),  # breaches half a minute in
+                          replace(row("INC-5", None, status="waiting_on_customer"),
+                                  clocks=(paused,))], [])
+    _show_wide(window, qtbot)
+    window.show_ticket("INC-8", reveal=False)
+    for second in range(1, 62):
+        fake_clock.now = NOW + timedelta(seconds=second)
+        window.tick()
+        QApplication.processEvents()
+    assert window.model.index(window.model.row_of("INC-8"), Column.SLA).data() == "BREACHED"
+    assert _viewport_image(window, on_screen=True) == _viewport_image(window, on_screen=False)
+
+
+def test_the_lean_painters_draw_what_the_style_draws(window, qtbot, monkeypatch):
+    paused = clock("resolution", None, paused_since=NOW - minutes(20), remaining=7200)
+    window.apply_changes([replace(row("INC-5", None, status="waiting_on_customer"),
+                                  clocks=(paused,))], [])
+    _show_wide(window, qtbot)
+    window.show_ticket("INC-5", reveal=False)  # a selected row with a paused clock
+    lean = _viewport_image(window, on_screen=False)
+    # the same cells through QStyledItemDelegate.initStyleOption and the style
+    monkeypatch.setattr(queue_delegates, "queue_rows", lambda model: None)
+    for delegate in window._delegates:
+        delegate._model = None
+    assert _viewport_image(window, on_screen=False) == lean
 
 
 def test_window_filters_and_columns_survive_a_restart_through_qsettings(
