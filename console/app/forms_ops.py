@@ -71,10 +71,10 @@ class Submitted:
 
 
 def _wake_sync(service: ServiceLike) -> None:
-    # ConsoleService keeps its syncer private; a local write should push right away
-    syncer = getattr(service, "_syncer", None)
-    if syncer is not None:
-        syncer.wake()
+    # the syncer also pushes on its safety timeout; waking it makes the push immediate
+    wake = getattr(service, "wake_sync", None)  # test doubles may not have it
+    if wake is not None:
+        wake()
 
 
 def submit_events(service: ServiceLike, ticket: str, events: Sequence[tuple[str, dict]],

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Protocol
 
 from console.domain.hlc import Timestamp
 from console.domain.matrix import MatrixError, check_matrix_text
@@ -74,10 +74,10 @@ def _report(service: ConsoleService) -> Callable[[BaseException], None]:
 
 
 def _wake_sync(service: ConsoleService) -> None:
-    # the syncer also pushes on its safety timeout; waking it just makes it immediate
-    syncer: Any = getattr(service, "_syncer", None)
-    if syncer is not None:
-        syncer.wake()
+    # the syncer also pushes on its safety timeout; waking it makes the push immediate
+    wake = getattr(service, "wake_sync", None)  # test doubles may not have it
+    if wake is not None:
+        wake()
 
 
 def publish(service: ConsoleService, yaml_text: str, name: str, author: str, comment: str,

@@ -129,12 +129,16 @@ class ConsoleService(QObject):
         def written(result: tuple[StoredEvent, list[QueueRow]]) -> None:
             event, rows = result
             self.rowsChanged.emit(rows, [])
-            if self._syncer is not None:
-                self._syncer.wake()
+            self.wake_sync()
             if on_done is not None:
                 on_done(event)
 
         self.worker.submit(write, written, self._fail)
+
+    def wake_sync(self) -> None:
+        """Push local writes to the shared database now (a no-op when local only)."""
+        if self._syncer is not None:
+            self._syncer.wake()
 
     def acknowledge(self, ticket: str, what: str = "") -> None:
         self.append(ticket, "acknowledged", {"by": self.user, "alert": what})
