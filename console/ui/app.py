@@ -159,9 +159,10 @@ def build(options: GuiOptions):  # type: ignore[no-untyped-def]
             window.statusBar().showMessage(message, 10000)
 
     service.failed.connect(on_failure)
-    _wire_notifications(window, service, on_failure)
+    # menus in the order people reach for them: Ticket, Matrix, Notifications
     _wire_forms(window, service, matrix)
     _wire_matrix(window, service, options)
+    _wire_notifications(window, service, on_failure)
     if options.wall:
         service.ready.connect(open_wall)
     if window.settings.value(K_GEOMETRY) is None:
