@@ -90,6 +90,7 @@ class TicketState:
     priority: str = "normal"
     messages: list[str] = field(default_factory=list)
     handoffs: int = 0
+    latest_handoff: dict[str, Any] | None = None  # the receiving tier reads it pinned
 
     @property
     def paused(self) -> bool:
@@ -159,6 +160,7 @@ def apply_event(state: TicketState | None, event: TicketEvent) -> TicketState | 
         state.owner = d.get("owner", state.owner)
     elif kind == "handoff_submitted":
         state.handoffs += 1
+        state.latest_handoff = dict(d)
     return state
 
 

@@ -102,11 +102,6 @@ def bulk_append_new_tickets(store: LocalStore, new: Sequence[NewEvent], *,
             if view is None:
                 continue
             values = ticket_row_values(view, events[-1][0].hlc, len(events))
-            handoffs = [payload for e, payload in events if e.kind == "handoff_submitted"]
-            if handoffs:
-                detail = json.loads(values["detail"])
-                detail["latest_handoff"] = handoffs[-1]
-                values["detail"] = json.dumps(detail)
             ticket_rows.append(values)
         if ticket_rows:
             _insert_many(conn, TicketRow.__table__, ticket_rows)

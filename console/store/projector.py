@@ -41,7 +41,7 @@ def ticket_row_values(view: TicketView, last_hlc: str, count: int) -> dict:
             "text": i.text, "users_affected_pct": i.users_affected_pct,
             "workaround": i.workaround, "revenue_risk": i.revenue_risk,
             "security_breach": i.security_breach, "handoffs": st.handoffs,
-            "latest_handoff": None,
+            "latest_handoff": st.latest_handoff,
         }),
         "last_hlc": last_hlc, "event_count": count,
     }
@@ -75,11 +75,6 @@ class Projector:
                 session.execute(delete(tickets_t).where(tickets_t.c.id == ticket))
                 continue
             values = ticket_row_values(view, rows[-1].hlc, len(rows))
-            handoffs = [e.data for e in events if e.type == "handoff_submitted"]
-            if handoffs:
-                detail = json.loads(values["detail"])
-                detail["latest_handoff"] = handoffs[-1]
-                values["detail"] = json.dumps(detail)
             upsert = sqlite_insert(tickets_t).values(**values)
             session.execute(upsert.on_conflict_do_update(
                 index_elements=[tickets_t.c.id],
