@@ -9,7 +9,6 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-import shiboken6
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication, QMessageBox
@@ -76,14 +75,6 @@ def run_gui(argv: list[str] | None = None, *, options: GuiOptions | None = None,
         window._startup_probe = watcher  # keep it alive
     code = app.exec()
     service.stop()
-    # Tear the widgets down while the QApplication still exists: left to interpreter
-    # finalization, PySide6 can destroy them in an order that crashes on exit.
-    for widget in QApplication.topLevelWidgets():
-        if shiboken6.isValid(widget) and widget.parent() is None:
-            widget.close()
-            shiboken6.delete(widget)
-    if shiboken6.isValid(service):
-        shiboken6.delete(service)
     return code
 
 
