@@ -57,9 +57,6 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                    help="reuse a demo store seeded earlier (its countdowns age) instead of "
                         "seeding a fresh one")
     p.add_argument("--keep", action="store_true", help="keep the temporary directory")
-    p.add_argument("--no-pin", action="store_true",
-                   help="do not work around the PySide6 6.12 refcount bug (the process may "
-                        "abort with 'deallocating None')")
     args = p.parse_args(argv)
     quick = args.quick
     args.tickets = args.tickets or (5_000 if quick else 50_000)
@@ -244,8 +241,6 @@ def run_memory(args: argparse.Namespace, data_dir: Path, tmp: Path,
         f"{args.memory_minutes:g} min ==")
     cmd = [sys.executable, "-m", "benchmarks.queue.hold", str(data_dir),
            str(args.memory_minutes)]
-    if args.no_pin:
-        cmd.append("--no-pin")
     samples: list[dict[str, Any]] = []
     with subprocess.Popen(cmd, env=child_env(tmp), cwd=ROOT, stdout=subprocess.PIPE,
                           stderr=subprocess.PIPE, text=True) as proc:
@@ -290,7 +285,7 @@ def main(argv: list[str] | None = None) -> int:
     os.environ["XDG_CONFIG_HOME"] = str(tmp / "config")
     from .common import pin_none, seed_dataset, utc_now
 
-    pinned = False if args.no_pin else pin_none()
+    pinned = pin_none()
     import PySide6
 
     result: dict[str, Any] = {

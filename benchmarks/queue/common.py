@@ -159,17 +159,9 @@ def bool_refcount() -> int:
 
 
 def pin_none() -> bool:
-    """Work around a reference-count bug: PySide6 6.12.0 on Python 3.11 returns None
-    from many void methods (QPainter.save, setPen, ...) without a new reference, and
-    True/False from some calls likewise, so every call takes one reference from the
-    singleton, and the process aborts ("deallocating None") once they run out: after
-    a few minutes of 1 Hz repaints. Python 3.12+ makes these immortal. This gives
-    them enough references for centuries; the benchmark reports how fast they drain
-    either way. True when it pinned."""
-    if sys.version_info >= (3, 12):
-        return False
-    import ctypes
+    """The app's PySide6 6.12 refcount workaround (console/_pyside_refcount.py); the
+    console's Qt layers apply it on import anyway. True on Pythons that need it."""
+    from console._pyside_refcount import pin_singletons
 
-    for obj in (None, True, False):
-        ctypes.c_ssize_t.from_address(id(obj)).value += 1 << 48
-    return True
+    pin_singletons()
+    return sys.version_info < (3, 12)

@@ -65,14 +65,12 @@ def _data_dir(args: argparse.Namespace):  # type: ignore[no-untyped-def]
 def _cmd_connect(args: argparse.Namespace) -> int:
     from console.app.secrets import SecretsError, delete_password, store_password
     from console.app.settings import Settings, SettingsError
-    from console.store.server import SharedDatabase, SharedDBError, describe_server, split_password
+    from console.store.server import SharedDatabase, SharedDBError, describe_server
 
     try:
-        url, password = split_password(args.url)
+        url, password = _url_and_password(args)
     except SharedDBError as exc:
         return fail(str(exc), EXIT_INVALID)
-    if password is None and args.password_stdin:
-        password = _stdin_password() or None
     if password is None:
         password = os.environ.get("PGPASSWORD") or _prompt_password(url)
     db = SharedDatabase(url, password)
@@ -95,6 +93,17 @@ def _cmd_connect(args: argparse.Namespace) -> int:
     kept = ("password kept in the OS keyring" if password else "no password needed")
     print(f"connected to PostgreSQL {version} at {describe_server(url)}; {kept}")
     return EXIT_OK
+
+
+def _url_and_password(args: argparse.Namespace) -> tuple[str, str | None]:
+    """The password-free URL, and a password from the URL or --password-stdin (None if
+    neither gave one; the caller decides where to look next)."""
+    from console.store.server import split_password
+
+    url, password = split_password(args.url)
+    if password is None and args.password_stdin:
+        password = _stdin_password() or None
+    return url, password
 
 
 def _shared_password(url: str) -> str | None:
@@ -213,14 +222,12 @@ def _cmd_upgrade(args: argparse.Namespace) -> int:
 
 def _upgrade_shared(args: argparse.Namespace) -> int:
     from console.app.secrets import SecretsError
-    from console.store.server import SharedDatabase, SharedDBError, describe_server, split_password
+    from console.store.server import SharedDatabase, SharedDBError, describe_server
 
     try:
-        url, password = split_password(args.url)
+        url, password = _url_and_password(args)
     except SharedDBError as exc:
         return fail(str(exc), EXIT_INVALID)
-    if password is None and args.password_stdin:
-        password = _stdin_password() or None
     if password is None:
         try:
             password = _shared_password(url)
