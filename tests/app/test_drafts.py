@@ -4,23 +4,13 @@ dropped once their form is submitted."""
 from __future__ import annotations
 
 import pytest
+from service_fakes import FakeScheduler, on_worker
 
 from console.app.drafts import DraftAutosaver, DraftRepo, draft_key, list_drafts
 from console.app.forms_ops import already_submitted, event_id, submit_events
 from console.app.matrices import load_matrix_file
 from console.app.service import ConsoleService
 from console.paths import default_matrix_path
-
-
-class FakeScheduler:
-    def __init__(self, callback) -> None:  # type: ignore[no-untyped-def]
-        self.callback = callback
-
-    def wake_at(self, when) -> None:  # type: ignore[no-untyped-def]
-        pass
-
-    def shutdown(self) -> None:
-        pass
 
 
 @pytest.fixture(scope="module")
@@ -38,12 +28,6 @@ def service(tmp_path, matrix, qtbot):  # type: ignore[no-untyped-def]
     svc.stop()
 
 
-def on_worker(service, qtbot, fn):  # type: ignore[no-untyped-def]
-    """Run fn on the DB worker and return its result (tests only)."""
-    out = []
-    service.worker.submit(fn, out.append)
-    qtbot.waitUntil(lambda: bool(out), timeout=5000)
-    return out[0]
 
 
 def test_draft_keys_name_the_form_and_the_ticket():

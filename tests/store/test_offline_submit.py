@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 
 import pytest
+from service_fakes import FakeScheduler, on_worker
 
 from console.app.forms_ops import submit_events
 from console.app.service import ConsoleService
@@ -17,22 +18,8 @@ from console.ui.forms import HandoffDialog
 pytestmark = pytest.mark.postgres
 
 
-class FakeScheduler:
-    def __init__(self, callback) -> None:  # type: ignore[no-untyped-def]
-        self.callback = callback
-
-    def wake_at(self, when) -> None:  # type: ignore[no-untyped-def]
-        pass
-
-    def shutdown(self) -> None:
-        pass
 
 
-def on_worker(service, qtbot, fn):  # type: ignore[no-untyped-def]
-    out = []
-    service.worker.submit(fn, out.append)
-    qtbot.waitUntil(lambda: bool(out), timeout=10000)
-    return out[0]
 
 
 def open_ticket_row(service, qtbot):  # type: ignore[no-untyped-def]

@@ -7,6 +7,7 @@ import threading
 import pytest
 import shiboken6
 from PySide6.QtCore import Qt
+from service_fakes import FakeScheduler, on_worker
 
 from console.app.attachments import stored_path
 from console.app.service import ConsoleService
@@ -24,17 +25,6 @@ from console.ui.forms import (
 )
 
 
-class FakeScheduler:
-    def __init__(self, callback) -> None:  # type: ignore[no-untyped-def]
-        self.callback = callback
-
-    def wake_at(self, when) -> None:  # type: ignore[no-untyped-def]
-        pass
-
-    def shutdown(self) -> None:
-        pass
-
-
 @pytest.fixture
 def service(tmp_path, matrix, qtbot):  # type: ignore[no-untyped-def]
     svc = ConsoleService(tmp_path / "data", matrix, sync=False,
@@ -45,11 +35,6 @@ def service(tmp_path, matrix, qtbot):  # type: ignore[no-untyped-def]
     svc.stop()
 
 
-def on_worker(service, qtbot, fn):  # type: ignore[no-untyped-def]
-    out = []
-    service.worker.submit(fn, out.append)
-    qtbot.waitUntil(lambda: bool(out), timeout=5000)
-    return out[0]
 
 
 def kinds(service, qtbot, ticket):  # type: ignore[no-untyped-def]

@@ -9,6 +9,7 @@ import pytest
 from PySide6.QtCore import QPoint, QRect, QSettings, Qt
 from PySide6.QtGui import QImage, QKeySequence
 from PySide6.QtWidgets import QApplication
+from service_fakes import FakeScheduler
 
 from console.app.service import ConsoleService
 from console.store.sync import SyncState
@@ -19,18 +20,6 @@ from console.ui.queue_filters import QueueFilter
 from console.ui.queue_model import ROW_ROLE, Column
 
 from .conftest import NOW, clock, minutes, row
-
-
-class FakeScheduler:
-    def __init__(self, callback) -> None:
-        self.callback = callback
-        self.next_wake = None
-
-    def wake_at(self, when) -> None:
-        self.next_wake = when
-
-    def shutdown(self) -> None:
-        pass
 
 
 class FakeClock:

@@ -4,6 +4,7 @@ answers instead of dialogs."""
 from __future__ import annotations
 
 import pytest
+from service_fakes import FakeScheduler
 
 from console._pyside_refcount import pin_singletons
 from console.app.service import ConsoleService
@@ -14,15 +15,6 @@ from ..conftest import NOW
 pin_singletons()  # thousands of Qt calls per test: see console._pyside_refcount
 
 
-class FakeScheduler:
-    def __init__(self, callback) -> None:
-        self.callback = callback
-
-    def wake_at(self, when) -> None:
-        pass
-
-    def shutdown(self) -> None:
-        pass
 
 
 class ScriptedPrompts:
