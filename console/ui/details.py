@@ -60,8 +60,8 @@ def handoff_html(handoff: dict[str, Any]) -> str:
                         ("Urgency", ("urgency",)),
                         ("By", ("by", "author"))):
         value = next((_text(handoff[k]) for k in keys if handoff.get(k)), "")
-        if value:
-            parts.append(f"<b>{label}:</b> {html.escape(value)}")
+        if value:  # keep the agent's line breaks: steps tried are often one per line
+            parts.append(f"<b>{label}:</b> {html.escape(value).replace(chr(10), '<br>')}")
     files = [str(a.get("name", "")) for a in handoff.get("attachments") or []
              if isinstance(a, dict)]
     if files:
