@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import fcntl
 import json
+import logging
 import os
 import threading
 import uuid
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -32,6 +34,7 @@ from .models import EventRow, MatrixVersionRow, MetaRow, OutboxRow, SyncCursorRo
 from .projector import MATRIX_STREAM, Projector
 from .records import StoredEvent
 
+log = logging.getLogger(__name__)
 DB_NAME = "console.sqlite3"
 LOCK_NAME = "console.lock"
 BUSY_TIMEOUT_S = 10.0
@@ -125,6 +128,7 @@ class LocalStore:
         self.device = ""
         self._hlc: HybridClock | None = None
         self.projector = Projector(default_matrix)
+        self._matrix_listeners: list[Callable[[Matrix], None]] = []
 
     # -- life cycle ---------------------------------------------------------------
     def open(self) -> LocalStore:
@@ -150,8 +154,10 @@ class LocalStore:
                 last = self._meta(s, "hlc")
                 self._hlc = HybridClock(self.device, Timestamp.decode(last) if last else None)
                 matrix = Projector.latest_matrix(s)
-            if matrix is not None:
-                self.projector.set_matrix(matrix)
+            if matrix is not None and matrix != self.projector.matrix:
+                with self._write_guard:  # the store's version replaces the bundled file
+                    self.projector.set_matrix(matrix)
+                    self._announce_matrix()
         except (OperationalError, DBAPIError) as exc:
             self.close()
             raise StoreError(explain_sqlite(exc, str(self.path))) from None
@@ -175,7 +181,48 @@ class LocalStore:
 
     @property
     def matrix(self) -> Matrix:
+        """The matrix in force: the newest valid published version in this store, or the
+        bundled default while the store holds none (it only seeds an empty store)."""
         return self.projector.matrix
+
+    def follow_matrix(self, listener: Callable[[Matrix], None]) -> Matrix:
+        """Call ``listener(matrix)`` whenever the matrix in force changes: at open (the
+        store's version replaces the default), after a local publish, after a pull. It
+        runs on the thread that committed the change, inside the store's write lock, so
+        calls arrive in commit order; it must only hand the matrix on (emit a signal, set
+        a flag), never touch the store. Returns the matrix in force now: registering and
+        reading happen under the same lock, so no change falls between the two."""
+        with self._write_guard:
+            self._matrix_listeners.append(listener)
+            return self.projector.matrix
+
+    def unfollow_matrix(self, listener: Callable[[Matrix], None]) -> None:
+        with self._write_guard:
+            if listener in self._matrix_listeners:
+                self._matrix_listeners.remove(listener)
+
+    def _announce_matrix(self) -> None:
+        matrix = self.projector.matrix
+        for listener in list(self._matrix_listeners):
+            try:
+                listener(matrix)
+            except Exception:  # one broken follower must not fail the commit's caller
+                log.exception("a matrix listener failed")
+
+    @contextmanager
+    def _matrix_watch(self) -> Iterator[None]:
+        """Around a write that may change the matrix in force: announce the new one after
+        the commit, or put the old one back if the transaction rolled back."""
+        with self._write_guard:
+            before = self.projector.matrix
+            try:
+                yield
+            except BaseException:
+                if self.projector.matrix is not before:
+                    self.projector.set_matrix(before)
+                raise
+            if self.projector.matrix is not before:
+                self._announce_matrix()
 
     # -- sessions -------------------------------------------------------------------
     def _write(self) -> _WriteTxn:
@@ -200,7 +247,7 @@ class LocalStore:
     def append_many(self, new: Sequence[NewEvent]) -> list[StoredEvent]:
         """Append events atomically; those whose id already exists are skipped."""
         assert self._hlc is not None
-        with self._write() as s:
+        with self._matrix_watch(), self._write() as s:
             known: set[str] = set()
             ids = [n.id for n in new if n.id]
             for chunk in range(0, len(ids), 500):
@@ -230,7 +277,7 @@ class LocalStore:
         advance the pull cursor, in one transaction. Returns how many were new."""
         assert self._hlc is not None
         remote = list(remote)
-        with self._write() as s:
+        with self._matrix_watch(), self._write() as s:
             have = set()
             ids = [e.id for e in remote]
             for chunk in range(0, len(ids), 500):
@@ -282,6 +329,15 @@ class LocalStore:
     def pending(self) -> int:
         with self._read() as s:
             return s.scalar(select(func.count()).select_from(OutboxRow)) or 0
+
+    def in_outbox(self, event_ids: Sequence[str]) -> set[str]:
+        """Which of these events still wait for the shared database (a read)."""
+        waiting: set[str] = set()
+        with self._read() as s:
+            for chunk in range(0, len(event_ids), 500):
+                waiting.update(s.scalars(select(OutboxRow.event_id).where(
+                    OutboxRow.event_id.in_(event_ids[chunk:chunk + 500]))))
+        return waiting
 
     def cursor(self) -> int:
         with self._read() as s:

@@ -128,14 +128,14 @@ class Syncer:
     def state(self) -> SyncState:
         return self._state
 
-    def _set_state(self, **changes: object) -> None:
+    def _set_state(self, *, force: bool = False, **changes: object) -> None:
         with self._state_lock:
             old = self._state
             new = replace(old, **changes)  # type: ignore[arg-type]
             self._state = new
-        if self.on_state is not None and (new.status, new.offline_since, new.pending,
-                                          new.last_error) != (old.status, old.offline_since,
-                                                              old.pending, old.last_error):
+        if self.on_state is not None and (force or (
+                new.status, new.offline_since, new.pending, new.last_error) != (
+                old.status, old.offline_since, old.pending, old.last_error)):
             self.on_state(new)
 
     def _pending(self) -> int:
@@ -149,11 +149,13 @@ class Syncer:
         self._set_state(status="offline", offline_since=since or self.clock(),
                         pending=self._pending(), last_error=error)
 
-    def _went_online(self) -> None:
+    def _went_online(self, pushed: int = 0) -> None:
         # a push that emptied the outbox leaves nothing pending: skip the COUNT
         pending = 0 if self._drained else self._pending()
-        self._set_state(status="online", offline_since=None, pending=pending,
-                        last_sync=self.clock(), last_error="")
+        # a push is news even when the state reads the same (online, 0 pending before
+        # and after a fast push): a form waiting for its events to sync listens for it
+        self._set_state(force=pushed > 0, status="online", offline_since=None,
+                        pending=pending, last_sync=self.clock(), last_error="")
 
     def wake(self) -> None:
         """Push (and pull) now: the app calls this after every local write."""
@@ -228,7 +230,7 @@ class Syncer:
             self._went_offline(str(exc))
             raise
         if push or self._state.status != "online":
-            self._went_online()
+            self._went_online(pushed)
         else:  # a pull changes nothing in the outbox: skip counting it
             self._set_state(last_sync=self.clock())
         return pushed, pulled

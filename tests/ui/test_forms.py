@@ -437,6 +437,11 @@ def test_an_offline_submit_says_pending_sync_until_the_outbox_drains(service, ma
         dialog.try_submit()
     assert dialog.banner.kind == "pending"
     assert "Saved locally — pending sync (3 events waiting)" in dialog.banner.text.text()
+    service.syncStateChanged.emit(SyncState("online", pending=0))  # says nothing of ours
+    assert dialog.banner.kind == "pending"
+    # the syncer pushes the outbox, then announces it: only now is it synced
+    ids = [e.id for e in on_worker(service, qtbot, service.store.outbox)]
+    on_worker(service, qtbot, lambda: service.store.acknowledge(ids))
     service.syncStateChanged.emit(SyncState("online", pending=0))
-    assert dialog.banner.kind == "ok"
+    qtbot.waitUntil(lambda: dialog.banner.kind == "ok", timeout=5000)
     assert "synced to the shared database" in dialog.banner.text.text()

@@ -122,6 +122,9 @@ class FormDialog(QDialog):
         self._busy = False
         self._listening = False
         self._closed = False
+        self._synced = False  # this form's events reached the shared database
+        self._sync_seen: SyncState = service.sync_state
+        self._sync_pending = 0
         self.autosaver = DraftAutosaver(service, draft_key(form, ticket), form, ticket,
                                         self.snapshot, parent=self)
         self.autosaver.saved.connect(self._draft_saved)
@@ -356,19 +359,52 @@ class FormDialog(QDialog):
         self.close_button.setDefault(True)
         self.close_button.setFocus()
         self.draft_state.setText("")
-        self.show_sync_state(self.service.sync_state, result.pending)
+        self._sync_seen = self.service.sync_state
+        self._sync_pending = result.pending
+        self._render_sync()
+        # listen first, then look at the outbox: a push that lands in between is then
+        # either seen by the look or announced by the syncer afterwards
         self.service.syncStateChanged.connect(self.show_sync_state)
         self._listening = True
+        self._check_outbox()
         self.submitted.emit(result.ticket)
 
-    def show_sync_state(self, state: SyncState, pending: int | None = None) -> None:
-        """After submitting: saved locally, and whether it still waits for the shared DB."""
+    def show_sync_state(self, state: SyncState) -> None:
+        """After submitting: a new sync state. The banner follows the outbox itself, not
+        the state's count, which may predate this form's own events."""
         if self.result_state is None:
             return
-        if pending is None:  # a local-only console's state never counts the outbox
-            pending = (self.result_state.pending if state.status == "not_configured"
-                       else state.pending)
-        text, waiting = sync_message(state, pending)
+        self._sync_seen = state
+        self._render_sync()
+        self._check_outbox()
+
+    def _check_outbox(self) -> None:
+        """Ask the DB worker whether this form's events still wait for the shared DB."""
+        if self.result_state is None or self._synced:
+            return
+        store, ids = self.service.store, [e.id for e in self.result_state.events]
+        self.service.worker.submit(lambda: (len(store.in_outbox(ids)), store.pending()),
+                                   self.guard(self._outbox_checked))
+
+    def _outbox_checked(self, counts: tuple[int, int]) -> None:
+        mine, total = counts
+        self._sync_pending = total
+        # once out of the outbox, the events are on the server for good; a duplicate
+        # (no new events) is synced when nothing waits at all
+        has_events = bool(self.result_state and self.result_state.events)
+        self._synced = self._synced or (mine == 0 if has_events else total == 0
+                                        and self._sync_seen.status == "online")
+        self._render_sync()
+
+    def _render_sync(self) -> None:
+        if self.result_state is None:
+            return
+        if self._synced:
+            text, waiting = sync_message(SyncState("online"), 0)
+        else:  # never "synced" on a count that may be older than this form's events
+            pending = self._sync_pending
+            text, waiting = sync_message(self._sync_seen, max(pending, 1)
+                                         if self.result_state.events else pending)
         done = self.done_text(self.result_state)
         self.banner.show_message("pending" if waiting else "ok", f"{done} {text}")
 

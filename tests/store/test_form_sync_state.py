@@ -1,0 +1,50 @@
+"""A submitted form follows the real sync state: once its events are in the shared
+PostgreSQL database the banner says "synced", however fast the push was."""
+
+from __future__ import annotations
+
+import pytest
+from service_fakes import FakeScheduler
+
+from console.app.service import ConsoleService
+from console.app.settings import Settings
+from console.ui.forms import IntakeDialog
+
+pytestmark = pytest.mark.postgres
+
+
+def pick(box, data) -> None:  # type: ignore[no-untyped-def]
+    box.setCurrentIndex(box.findData(data))
+    box.activated.emit(box.currentIndex())
+
+
+def test_an_intake_submitted_online_says_synced_once_its_events_are_on_the_server(
+        pg, matrix, qtbot, tmp_path):
+    data_dir = tmp_path / "agent"
+    data_dir.mkdir()
+    Settings(data_dir).shared_db_url = pg.url
+    service = ConsoleService(data_dir, matrix, sync=True, scheduler_factory=FakeScheduler,
+                             user="ana")
+    with qtbot.waitSignal(service.ready, timeout=10000):
+        service.start()
+    try:
+        qtbot.waitUntil(lambda: service.sync_state.status == "online", timeout=15000)
+        dialog = IntakeDialog(service, matrix)
+        qtbot.addWidget(dialog)
+        dialog.show()
+        dialog.title_edit.setText("Checkout returns 502")
+        dialog.account_edit.setText("Initech")
+        pick(dialog.tier_box, "business")
+        pick(dialog.category_box, "integration")
+        dialog.text_edit.setPlainText("Payments fail")
+        pick(dialog.workaround_box, "partial")
+        dialog.pct_box.setEditText("10")
+        with qtbot.waitSignal(dialog.submitted, timeout=10000) as got:
+            dialog.try_submit()
+        ticket = got.args[0]
+        qtbot.waitUntil(lambda: len(pg.query("SELECT id FROM events WHERE ticket = %s",
+                                             (ticket,))) == 2, timeout=15000)
+        qtbot.waitUntil(lambda: dialog.banner.kind == "ok", timeout=5000)
+        assert "synced to the shared database" in dialog.banner.text.text()
+    finally:
+        service.stop()
