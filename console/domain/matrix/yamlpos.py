@@ -11,6 +11,9 @@ from dataclasses import dataclass
 from typing import Any
 
 import yaml
+from yaml.composer import Composer
+from yaml.constructor import SafeConstructor
+from yaml.resolver import Resolver
 
 Path = tuple[str | int, ...]
 
@@ -51,21 +54,95 @@ def _mark(node: yaml.Node) -> Mark:
     return Mark(node.start_mark.line + 1, node.start_mark.column + 1)
 
 
-def load_located(text: str) -> Located:
-    """Parse one YAML document. Raise YamlSyntaxError on malformed input or duplicate keys."""
+# A matrix is at most about 8 levels deep; the cap keeps PyYAML's composer and our own
+# walks far from Python's recursion limit, whatever a file holds.
+MAX_DEPTH = 32
+# Values that aliases may add in one document: a shared list used in a few dozen places
+# is far below it; nested aliases (an "alias bomb") would grow exponentially.
+MAX_ALIAS_VALUES = 10_000
+
+
+def _events(text: str) -> list[yaml.Event]:
+    """The parser's events, refusing nesting deeper than MAX_DEPTH before anything
+    recursive (the composer) sees them. The parser itself keeps an explicit stack."""
+    parser = yaml.SafeLoader(text)
+    events: list[yaml.Event] = []
+    depth = 0
     try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
+        while parser.check_event():
+            event = parser.get_event()
+            if isinstance(event, yaml.CollectionStartEvent):
+                depth += 1
+                if depth > MAX_DEPTH:
+                    mark = event.start_mark
+                    raise YamlSyntaxError(f"nested more than {MAX_DEPTH} levels deep; a "
+                                          "matrix needs far fewer (an unclosed '[' or '{'?)",
+                                          Mark(mark.line + 1, mark.column + 1))
+            elif isinstance(event, yaml.CollectionEndEvent):
+                depth -= 1
+            events.append(event)
+    finally:
+        parser.dispose()
+    return events
+
+
+class _Replay(Composer, SafeConstructor, Resolver):
+    """Composes nodes from checked events. An alias becomes a node of its own, marked
+    where the alias is written and sharing the anchored node's value, so later errors
+    (recursion, expansion) point at the alias."""
+
+    def __init__(self, events: list[yaml.Event]) -> None:
+        Composer.__init__(self)
+        SafeConstructor.__init__(self)
+        Resolver.__init__(self)
+        self._events, self._next = events, 0
+
+    def check_event(self, *choices: type) -> bool:
+        if self._next >= len(self._events):
+            return False
+        return not choices or isinstance(self._events[self._next], choices)
+
+    def peek_event(self) -> yaml.Event:
+        return self._events[self._next]
+
+    def get_event(self) -> yaml.Event:
+        self._next += 1
+        return self._events[self._next - 1]
+
+    def compose_node(self, parent: yaml.Node | None, index: Any) -> yaml.Node:
+        if not self.check_event(yaml.AliasEvent):
+            return super().compose_node(parent, index)
+        event = self.peek_event()
+        target = super().compose_node(parent, index)  # raises on an undefined alias
+        alias = type(target)(target.tag, target.value, event.start_mark, event.end_mark)
+        alias.alias_of = event.anchor  # type: ignore[attr-defined]
+        return alias
+
+
+def _compose(text: str) -> yaml.Node | None:
+    try:
+        return _Replay(_events(text)).get_single_node()
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         pos = Mark(mark.line + 1, mark.column + 1) if mark else Mark(1, 1)
         raise YamlSyntaxError(f"malformed YAML: {exc.problem or exc}", pos) from None
     except yaml.YAMLError as exc:
         raise YamlSyntaxError(f"malformed YAML: {exc}", Mark(1, 1)) from None
+
+
+def load_located(text: str) -> Located:
+    """Parse one YAML document. Raise YamlSyntaxError on malformed input, duplicate keys,
+    nesting deeper than MAX_DEPTH, recursive aliases or aliases expanding to more than
+    MAX_ALIAS_VALUES values; each error carries the line concerned."""
+    root = _compose(text)
     marks: dict[Path, Mark] = {}
     key_marks: dict[Path, Mark] = {}
     if root is None:
         return Located(None, {(): Mark(1, 1)}, key_marks)
-    constructor = yaml.SafeLoader("")
+    constructor = _Replay([])
+    aliases: list[yaml.Node] = []  # the aliases being expanded, outermost first
+    open_values: set[int] = set()  # the collections being built (their shared value lists)
+    expanded = 0
 
     def construct(node: yaml.Node) -> Any:
         try:
@@ -76,25 +153,60 @@ def load_located(text: str) -> Located:
             raise YamlSyntaxError(f"malformed YAML: {getattr(exc, 'problem', None) or exc}",
                                   _mark(node)) from None
 
-    def build(node: yaml.Node, path: Path) -> Any:
+    def build(node: yaml.Node, path: Path, depth: int) -> Any:
+        nonlocal expanded
+        alias = getattr(node, "alias_of", None)
+        if alias is not None:
+            aliases.append(node)
+        if aliases:
+            expanded += 1
+            if expanded > MAX_ALIAS_VALUES:
+                raise YamlSyntaxError(
+                    f"aliases expand to more than {MAX_ALIAS_VALUES:,} values here "
+                    f"(*{aliases[0].alias_of} holds aliases of aliases); write the values "
+                    "out", _mark(aliases[0]))
         marks[path] = _mark(node)
-        if isinstance(node, yaml.MappingNode):
-            out: dict[Any, Any] = {}
-            for key_node, value_node in node.value:
-                key = construct(key_node)
-                if isinstance(key, list | dict):
-                    raise YamlSyntaxError("a mapping key must be a plain value", _mark(key_node))
-                key = key if isinstance(key, str) else str(key)
-                if key in out:
-                    raise YamlSyntaxError(f"duplicate key {key!r}", _mark(key_node))
-                key_marks[(*path, key)] = _mark(key_node)
-                out[key] = build(value_node, (*path, key))
-            return out
-        if isinstance(node, yaml.SequenceNode):
-            return [build(child, (*path, i)) for i, child in enumerate(node.value)]
-        return construct(node)
+        if isinstance(node, yaml.CollectionNode):
+            if id(node.value) in open_values:
+                raise YamlSyntaxError(f"alias *{alias} refers to a value that contains it; "
+                                      "a matrix value cannot contain itself", _mark(node))
+            if depth > MAX_DEPTH:  # aliases can nest what the text nests shallowly
+                raise YamlSyntaxError(f"nested more than {MAX_DEPTH} levels deep once "
+                                      f"aliases are expanded (*{aliases[0].alias_of})",
+                                      _mark(aliases[0] if aliases else node))
+            open_values.add(id(node.value))
+            try:
+                out = build_collection(node, path, depth)
+            finally:
+                open_values.discard(id(node.value))
+        else:
+            out = construct(node)
+        if alias is not None:
+            aliases.pop()
+        return out
 
-    return Located(build(root, ()), marks, key_marks)
+    def build_collection(node: yaml.CollectionNode, path: Path, depth: int) -> Any:
+        if isinstance(node, yaml.SequenceNode):
+            return [build(child, (*path, i), depth + 1) for i, child in enumerate(node.value)]
+        out: dict[Any, Any] = {}
+        for key_node, value_node in node.value:
+            if not isinstance(key_node, yaml.ScalarNode):
+                raise YamlSyntaxError("a mapping key must be a plain value", _mark(key_node))
+            key = construct(key_node)
+            key = key if isinstance(key, str) else str(key)
+            if key in out:
+                raise YamlSyntaxError(f"duplicate key {key!r}", _mark(key_node))
+            key_marks[(*path, key)] = _mark(key_node)
+            out[key] = build(value_node, (*path, key), depth + 1)
+        return out
+
+    return Located(build(root, (), 1), marks, key_marks)
+
+
+def load_yaml(text: str) -> Any:
+    """Plain data from YAML text typed or opened by a person, with the same limits as
+    ``load_located``. Raise YamlSyntaxError (a ValueError) with the line concerned."""
+    return load_located(text).data
 
 
 def format_path(path: Path) -> str:
