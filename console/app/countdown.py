@@ -1,11 +1,14 @@
 """Countdown text for SLA clocks, shared by the queue and the wall screen.
 
 Business clocks count open calendar time ("1h 05m business"); paused clocks show the
-frozen time left; breached clocks show how long ago they breached.
+frozen time left; breached clocks show how long ago they breached. Seconds round up,
+as on any countdown: a clock reads "1s" in its last second and "-1s" in the first
+second after its deadline, never "0s" or "-0s".
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -13,12 +16,22 @@ from console.domain.calendar import BusinessCalendar
 from console.domain.durations import humanize
 from console.domain.projection import ClockView
 
+from .rows import QueueRow, clock_label
+
+#: The SLA pill's words for the states that name no clock.
+STATE_WORDS = {"ok": "OK", "paused": "PAUSED", "met": "MET", "none": ""}
+
 
 @dataclass(frozen=True, slots=True)
 class Countdown:
     text: str
     state: str            # ok | pre_breach | breached | paused | met
     seconds_left: float   # negative once breached; for sorting and big displays
+
+
+def span(seconds: float) -> str:
+    """``|seconds|`` as a countdown reads it: rounded up to whole seconds, at least 1 s."""
+    return humanize(timedelta(seconds=max(1, math.ceil(abs(seconds)))))
 
 
 def countdown(clock: ClockView | None, now: datetime,
@@ -30,7 +43,8 @@ def countdown(clock: ClockView | None, now: datetime,
         return Countdown("met", state, float("inf"))
     if clock.stopped_at is not None:  # stopped after its due time
         late = clock.stopped_at - clock.due if clock.due else timedelta(0)
-        return Countdown(f"missed by {humanize(late)}", "breached", -late.total_seconds())
+        return Countdown(f"missed by {span(late.total_seconds())}", "breached",
+                         -late.total_seconds())
     suffix = " business" if clock.business else ""
     if clock.due is None:  # paused before its deadline
         left = timedelta(seconds=clock.remaining_when_paused or 0)
@@ -39,7 +53,23 @@ def countdown(clock: ClockView | None, now: datetime,
     calendar = calendars.get(clock.calendar)
     if now >= clock.due:
         over = calendar.between(clock.due, now) if calendar and clock.business else now - clock.due
-        return Countdown(f"-{humanize(over)}{suffix}", "breached", -over.total_seconds())
+        return Countdown(f"-{span(over.total_seconds())}{suffix}", "breached",
+                         -over.total_seconds())
     left = calendar.between(now, clock.due) if calendar and clock.business else clock.due - now
     prefix = "paused, " if state == "paused" else ""
-    return Countdown(f"{prefix}{humanize(left)}{suffix}", state, left.total_seconds())
+    return Countdown(f"{prefix}{span(left.total_seconds())}{suffix}", state,
+                     left.total_seconds())
+
+
+def sla_label(row: QueueRow, now: datetime,
+              calendars: dict[str, BusinessCalendar]) -> tuple[str, str]:
+    """(state, text) of a row's SLA pill. Breached and pre-breach name the clock behind
+    them, whichever of the five it is: ``CONFIRMATION BREACHED``, ``RESPONSE 2m 00s``."""
+    state = row.sla_state(now)
+    clock = row.sla_clock(now) if state in ("breached", "pre_breach") else None
+    if clock is None:
+        return state, STATE_WORDS.get(state, state.upper())
+    name = clock_label(clock.name, short=True).upper()
+    if state == "breached":
+        return state, f"{name} BREACHED"
+    return state, f"{name} {span(countdown(clock, now, calendars).seconds_left)}"

@@ -9,7 +9,19 @@ from typing import Any
 
 from console.domain.projection import ClockView
 
-QUEUE_CLOCKS = ("response", "update", "resolution")
+QUEUE_CLOCKS = ("response", "update", "resolution")  # the queue's countdown columns
+#: How people call the five clocks; the short form fits the queue's SLA pill.
+CLOCK_LABELS = {"response": "response", "update": "update", "resolution": "resolution",
+                "initial_severity": "initial severity", "confirmation": "confirmation"}
+_SHORT_LABELS = {"initial_severity": "severity"}
+_STATE_ORDER = ("breached", "pre_breach", "ok", "paused")
+
+
+def clock_label(name: str, short: bool = False) -> str:
+    """``initial_severity`` -> ``initial severity`` (``severity`` when ``short``)."""
+    if short and name in _SHORT_LABELS:
+        return _SHORT_LABELS[name]
+    return CLOCK_LABELS.get(name, name.replace("_", " "))
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,10 +57,24 @@ class QueueRow:
     def sla_state(self, now: datetime) -> str:
         """The worst state among the ticket's clocks: breached > pre_breach > ok."""
         states = {c.state(now) for c in self.clocks}
-        for state in ("breached", "pre_breach", "ok", "paused"):
+        for state in _STATE_ORDER:
             if state in states:
                 return state
         return "met"
+
+    def sla_clock(self, now: datetime) -> ClockView | None:
+        """The clock behind sla_state(), of all five: among those in the worst state, a
+        running one before one stopped late (which needs no action any more), then
+        the one due first."""
+        by_state: dict[str, list[ClockView]] = {}
+        for c in self.clocks:
+            by_state.setdefault(c.state(now), []).append(c)
+        for state in _STATE_ORDER:
+            found = by_state.get(state)
+            if found:
+                return min(found, key=lambda c: (c.stopped_at is not None,
+                                                 c.due is None, c.due or now))
+        return None
 
     def sort_key(self) -> tuple[int, str, str]:
         """Absolute order: open tickets by next due time; it changes only with events."""
