@@ -40,6 +40,14 @@ from .theme import SLA_LABELS, severity_color, text_on
 CLOCK_NAMES = {"response": "Response", "update": "Update", "resolution": "Resolution",
                "initial_severity": "Initial severity", "confirmation": "Confirmation"}
 SEVERITY_KINDS = ("severity", "severity_set", "severity_confirmed", "severity_changed")
+SOURCE_TEXT = {"suggested": "suggested by the matrix", "support": "set by Support",
+               "engineering": "set by Engineering", "trigger": "raised by a trigger",
+               "intake": "set at intake"}
+
+
+def severity_source_text(source: str) -> str:
+    """Who set the severity, in words: ``suggested`` -> "suggested by the matrix"."""
+    return SOURCE_TEXT.get(source, f"set by {source}" if source else "not set yet")
 
 
 def _text(value: Any) -> str:
@@ -140,6 +148,7 @@ class DetailsPanel(QWidget):
         self.empty.setStyleSheet("color: #6b7780; padding: 24px;")
 
         self.ticket = QLabel(objectName="detailsTicket")
+        self.ticket.setWordWrap(True)
         self.ticket.setStyleSheet("color: #57606a;")
         self.title = QLabel(objectName="detailsTitle")
         self.title.setWordWrap(True)
@@ -157,7 +166,7 @@ class DetailsPanel(QWidget):
 
         self.clocks = QGroupBox("SLA clocks")
         self.clock_grid = QGridLayout(self.clocks)
-        self.clock_grid.setColumnStretch(1, 1)
+        self.clock_grid.setColumnStretch(0, 1)
         self.handoff = QGroupBox("Latest handoff")
         self.handoff_text = QLabel(objectName="detailsHandoff")
         self.handoff_text.setWordWrap(True)
@@ -187,12 +196,20 @@ class DetailsPanel(QWidget):
         self.body.setWidget(body)
         self.body.setWidgetResizable(True)
         self.body.setFrameShape(QFrame.Shape.NoFrame)
-        self.body.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        # texts wrap to the panel's width; a scroll bar is the last resort, never a cut
+        self.body.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded)
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
         outer.addWidget(self.empty)
         outer.addWidget(self.body)
         self.show_row(None, datetime.now().astimezone())
+
+    def set_matrix(self, matrix: Matrix, now: datetime) -> None:
+        """Follow a newly published version: severity names and colours, calendars."""
+        self.matrix = matrix
+        self.calendars = build_calendars(matrix)
+        if self.row is not None:
+            self.show_row(self.row, now)
 
     @property
     def ticket_id(self) -> str | None:
@@ -234,7 +251,8 @@ class DetailsPanel(QWidget):
         except KeyError:
             name = ""
         state = "confirmed" if row.confirmed else UNCONFIRMED_TIP
-        return f"<b>{html.escape(name)}</b> · set by {row.severity_source} · {state}"
+        source = severity_source_text(row.severity_source)
+        return f"<b>{html.escape(name)}</b> · {source} · {state}"
 
     def _build_clocks(self, row: QueueRow, now: datetime) -> None:
         while self.clock_grid.count():
@@ -244,19 +262,24 @@ class DetailsPanel(QWidget):
         self._clock_labels.clear()
         ordered = sorted(row.clocks, key=lambda c: list(CLOCK_NAMES).index(c.name)
                          if c.name in CLOCK_NAMES else 99)
+        # two lines a clock, so the panel stays narrow: name and state pill, then the
+        # countdown and the due time (which wraps)
         for i, clock in enumerate(ordered):
             name = QLabel(f"<b>{CLOCK_NAMES.get(clock.name, clock.name)}</b>")
             due = QLabel(self._due_text(clock.due, clock.stopped_at))
+            due.setWordWrap(True)
+            due.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
             due.setStyleSheet("color: #57606a;")
             due.setToolTip(f"{clock.calendar} calendar, target {clock.target_seconds // 60} min")
             state, left = QLabel(objectName=f"clockState_{clock.name}"), QLabel()
+            left.setWordWrap(True)  # "paused, 1h 00m left" is long in a 12 pt bold font
             left.setStyleSheet("font-size: 12pt; font-weight: bold;")
             state.setAlignment(Qt.AlignmentFlag.AlignCenter)
-            state.setMinimumWidth(104)
+            state.setMinimumWidth(state.fontMetrics().horizontalAdvance("x") * 14)
             self.clock_grid.addWidget(name, 2 * i, 0)
-            self.clock_grid.addWidget(left, 2 * i, 1)
-            self.clock_grid.addWidget(state, 2 * i, 2)
-            self.clock_grid.addWidget(due, 2 * i + 1, 0, 1, 3)
+            self.clock_grid.addWidget(state, 2 * i, 1, Qt.AlignmentFlag.AlignRight)
+            self.clock_grid.addWidget(left, 2 * i + 1, 0)
+            self.clock_grid.addWidget(due, 2 * i + 1, 1)
             self._clock_labels[clock.name] = (state, left)
         if not ordered:
             self.clock_grid.addWidget(QLabel("No SLA clocks."), 0, 0)
