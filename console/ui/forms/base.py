@@ -259,8 +259,9 @@ class FormDialog(QDialog):
             self.restore(draft.payload)
         finally:
             self._restoring = False
-        self.banner.show_message("info", f"Restored your draft from {_hhmm(draft)}: "
-                                         "nothing you typed was lost.")
+        # the draft's own time: what was typed after it (say, in the last fraction of a
+        # second before a crash) is not in it, so promise nothing more
+        self.banner.show_message("info", f"Restored your draft from {_hhmm(draft)}.")
         self.draft_state.setText(f"Draft saved {_hhmm(draft)}")
         self.after_restore()
 

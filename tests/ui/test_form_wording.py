@@ -1,0 +1,44 @@
+"""What the forms say about drafts is true: a restored draft names its time and makes
+no promise the autosave cannot keep."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from service_fakes import FakeScheduler, on_worker
+
+from console.app.service import ConsoleService
+from console.store.local import NewEvent
+from console.ui.forms import HandoffDialog
+
+
+@pytest.fixture
+def service(tmp_path, matrix, qtbot):  # type: ignore[no-untyped-def]
+    svc = ConsoleService(tmp_path / "data", matrix, sync=False,
+                         scheduler_factory=FakeScheduler, user="ana")
+    with qtbot.waitSignal(svc.ready, timeout=10000):
+        svc.start()
+    yield svc
+    svc.stop()
+
+
+def test_a_restored_draft_says_when_it_was_saved_and_promises_nothing_more(
+        service, matrix, qtbot):
+    event = NewEvent("INC-1", "opened", {"title": "Checkout returns 502", "account": "Globex",
+                                         "account_tier": "enterprise", "category": "bug"}, "ana")
+    on_worker(service, qtbot, lambda: service.store.append_many([event]))
+    row = on_worker(service, qtbot, lambda: service._rows_for(["INC-1"]))[0]
+    first = HandoffDialog(service, matrix, row)
+    qtbot.addWidget(first)
+    first.show()
+    first.fields["summary"].set_value("Half-written summary")
+    qtbot.waitUntil(lambda: not first.autosaver.pending, timeout=5000)
+    first.reject()
+    second = HandoffDialog(service, matrix, row)
+    qtbot.addWidget(second)
+    second.show()
+    qtbot.waitUntil(lambda: second.banner.isVisible(), timeout=5000)
+    text = second.banner.text.text()
+    assert re.fullmatch(r"Restored your draft from \d\d:\d\d:\d\d\.", text), text
+    assert "lost" not in text
