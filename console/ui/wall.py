@@ -2,9 +2,11 @@
 
 One 1 Hz timer drives it and only updates texts and repaints: the ticket rows are
 painted by one board widget, never created per row or per tick, so the screen can
-run for days without growing. The ranking (most urgent running clock first) is
-recomputed when rows arrive and every RERANK_SECONDS, not every second. Styling
-lives in resources/styles/wall.qss, filled with the theme colours and the scale.
+run for days without growing. What to show and in what order is the pure
+console.app.wall_ranking's answer to "what must someone act on in the next minutes?",
+recomputed when rows arrive and every RERANK_SECONDS, not every second: rows due
+within a paging cycle are pinned above the pages, and the tail is a one-line summary.
+Styling lives in resources/styles/wall.qss, filled with the theme colours and the scale.
 """
 
 from __future__ import annotations
@@ -20,11 +22,11 @@ from PySide6.QtGui import QColor, QFont, QFontMetrics, QGuiApplication, QKeyEven
 from PySide6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from console.app.countdown import Countdown, countdown
-from console.app.rows import QUEUE_CLOCKS, QueueRow
-from console.domain.durations import humanize
+from console.app.countdown import span as countdown_span  # the tiles' layout uses "span"
+from console.app.rows import QueueRow, clock_label
+from console.app.wall_ranking import WallEntry, WallPlan, plan_wall
 from console.domain.engine import build_calendars
 from console.domain.matrix import Matrix
-from console.domain.projection import ClockView
 from console.paths import resources_dir
 
 from . import theme
@@ -34,7 +36,12 @@ log = logging.getLogger(__name__)
 
 TITLE = "Escalation Console — Live queue"
 PAGE_SECONDS = 8
-RERANK_SECONDS = 30  # besides every data change; orders drift only across calendars
+MAX_PAGES = 3  # one cycle of 24 s; what does not fit is summarised, not paged through
+RERANK_SECONDS = 30  # besides every data change
+# A deadline this close is pinned above the pages: a full cycle, plus the wait for the
+# next ranking, so it is on screen before it breaches whichever page is up.
+PIN_WITHIN = timedelta(seconds=MAX_PAGES * PAGE_SECONDS + RERANK_SECONDS)
+PIN_COLOR = "#ffb300"
 STALE_AFTER = timedelta(seconds=10)
 BREACH_RED = "#ff5252"
 LABEL_COLORS = {"breached": BREACH_RED, "pre_breach": "#ffb300"}
@@ -68,9 +75,6 @@ def short_duration(delta: timedelta) -> str:
     return f"{seconds // 3600} h {seconds % 3600 // 60:02d} min"
 
 
-AT_RISK_HORIZON = timedelta(hours=2)  # the wall pages through what breaches sooner
-
-
 def _breach_instant(row: QueueRow) -> datetime:
     """When the row starts counting as breached (as sla_state does), for bisection."""
     dues = []
@@ -97,10 +101,10 @@ def _repolish(widget: QWidget, name: str, value: Any) -> None:
 
 
 def big_text(cd: Countdown) -> str:
-    """The countdown as the wall shows it: ``1h 05m``, ``−12m 30s``."""
+    """The countdown as the wall shows it: ``1h 05m``, ``−12m 30s`` (never ``−0s``)."""
     if cd.state == "met" or cd.seconds_left == float("inf"):
         return "met" if cd.state == "met" else "—"
-    text = humanize(timedelta(seconds=abs(cd.seconds_left)))
+    text = countdown_span(cd.seconds_left)
     return f"−{text}" if cd.state == "breached" else text
 
 
@@ -139,22 +143,28 @@ class _Tile(QFrame):
 
 
 class _Board(QWidget):
-    """Paints the current page of tickets; holds no widget per row."""
+    """Paints the pinned rows, the current page and the summary line; holds no widget
+    per row."""
 
     def __init__(self, wall: WallScreen) -> None:
         super().__init__(wall)
         self.wall, self.scale = wall, 1.0
-        self.entries: list[tuple[QueueRow, str, Countdown]] = []  # row, clock name, countdown
+        # row, clock name, countdown, pinned above the pages
+        self.entries: list[tuple[QueueRow, str, Countdown, bool]] = []
+        self.summary = ""  # what is not on screen, e.g. "+41 breached P3/P4"
 
     def _height(self) -> int:  # before the first layout, assume a 1080p board
         return self.height() if self.height() > 50 else int(620 * self.scale)
 
+    def _footer(self) -> float:
+        return 40 * self.scale
+
     def capacity(self) -> int:
-        return max(1, self._height() // int(92 * self.scale))
+        return max(1, int(self._height() - self._footer()) // int(92 * self.scale))
 
     def row_height(self) -> float:
-        """Rows share the board's height, so a full page fills it exactly."""
-        return min(self._height() / self.capacity(), 120 * self.scale)
+        """Rows share the board's height above the summary line, so a full page fills it."""
+        return min((self._height() - self._footer()) / self.capacity(), 120 * self.scale)
 
     def paintEvent(self, event: Any) -> None:
         p = QPainter(self)
@@ -177,9 +187,16 @@ class _Board(QWidget):
 
         if not self.entries:
             text(QRectF(self.rect()), mid, WALL_MUTED, "No open tickets")
-        for i, (row, clock_name, cd) in enumerate(self.entries):
+        if self.summary:  # the tail, counted instead of paged through
+            text(QRectF(0, self.height() - self._footer(), width, self._footer()),
+                 _px(base, 28 * s, bold=True), WALL_MUTED, f"Not on screen: {self.summary}",
+                 Qt.AlignmentFlag.AlignRight | left_v)
+        for i, (row, clock_name, cd, pinned) in enumerate(self.entries):
             state = cd.state if cd.state in SLA_COLORS else "none"
             band = QRectF(0, i * h + 4 * s, width, h - 8 * s)
+            if pinned:  # due within a paging cycle: outlined, on every page
+                box(band, PIN_COLOR)
+                band = band.adjusted(4 * s, 4 * s, -4 * s, -4 * s)
             box(band, "#3b0a0a" if state == "breached" else ("#161b22", "#11161d")[i % 2])
             if state == "breached":  # a bar down the left edge as well as the red band
                 box(QRectF(0, band.top(), 12 * s, band.height()), SLA_COLORS[state][1], 4)
@@ -191,11 +208,14 @@ class _Board(QWidget):
             pill = QRectF(width - 380 * s, band.top() + 30 * s, 360 * s, band.height() - 36 * s)
             box(pill, SLA_COLORS[state][1])
             text(pill, huge, SLA_COLORS[state][2], big_text(cd))
-            label = clock_name.upper()
+            label = clock_label(clock_name).upper()
             if state in ("breached", "pre_breach", "paused"):
                 label += f" · {SLA_LABELS[state]}"
-            text(QRectF(pill.left(), band.top(), pill.width(), 30 * s), small,
-                 LABEL_COLORS.get(state, WALL_MUTED), label)
+            if pinned:
+                label = f"DUE NEXT · {label}"
+            text(QRectF(pill.left() - 200 * s, band.top(), pill.width() + 200 * s, 30 * s),
+                 small, PIN_COLOR if pinned else LABEL_COLORS.get(state, WALL_MUTED), label,
+                 Qt.AlignmentFlag.AlignRight | left_v)
             # ticket id and title, team and owner below
             left = badge.right() + 26 * s
             text_w = pill.left() - left - 24 * s
@@ -227,9 +247,8 @@ class WallScreen(QWidget):
         self._rows: dict[str, QueueRow] = {}
         self._breach_at: dict[str, list[datetime]] = {}  # severity -> sorted breach instants
         self._open: dict[str, int] = {}
-        self._ranked: list[tuple[QueueRow, str]] = []  # row, its most urgent clock's name
+        self._plan = WallPlan((), ((),), "", 0, 0)
         self._severity_rank = {sev.id: sev.rank for sev in matrix.severities}
-        self._total_open = self._at_risk = 0
         self._dirty, self._page = True, 0
         self._page_started: datetime | None = None
         self._ranked_at: datetime | None = None
@@ -364,38 +383,9 @@ class WallScreen(QWidget):
         self._dirty = True
 
     def _rank(self, now: datetime) -> None:
-        ranked = []
-        for r in self._rows.values():
-            # Within one calendar the earliest due clock has the least time left, so
-            # only those (or the paused clocks, if none runs) need a countdown.
-            earliest: dict[tuple[bool, str], ClockView] = {}
-            paused = []
-            for c in r.clocks:
-                if c.stopped_at is not None or c.name not in QUEUE_CLOCKS:
-                    continue
-                if c.due is None or c.state(now) == "paused":
-                    paused.append(c)
-                    continue
-                first = earliest.setdefault((c.business, c.calendar), c)
-                if c.due < first.due:  # type: ignore[operator]
-                    earliest[(c.business, c.calendar)] = c
-            group = 0 if earliest else 1 if paused else 2
-            keys = [(countdown(c, now, self._calendars).seconds_left, c.name)
-                    for c in (earliest.values() if earliest else paused)]
-            left, name = min(keys, default=(float("inf"), ""))
-            # Breached tickets lead, the most severe first (a P1 a minute over matters
-            # more than a P4 two hours over); then by time left.
-            rank = self._severity_rank.get(r.severity, 99) if left < 0 else 0
-            ranked.append(((group, left >= 0, rank, left, r.id), r, name))
-        ranked.sort(key=lambda item: item[0])
-        self._total_open = len(ranked)
-        # Page through the tickets at risk (breached, or due within the horizon), not
-        # the whole queue; a quiet queue still fills one page with the next due.
-        at_risk = [item for item in ranked
-                   if item[0][0] == 0 and item[0][3] <= AT_RISK_HORIZON.total_seconds()]
-        shown = at_risk if len(at_risk) >= self.rows_per_page else ranked[:self.rows_per_page]
-        self._ranked = [(r, name) for _, r, name in shown]
-        self._at_risk = len(at_risk)
+        self._plan = plan_wall(self._rows.values(), now, ranks=self._severity_rank,
+                               rows_per_page=self.rows_per_page, max_pages=MAX_PAGES,
+                               pin_within=PIN_WITHIN)
         self._dirty, self._ranked_at = False, now
 
     # -- the 1 Hz tick ------------------------------------------------------------------
@@ -405,7 +395,7 @@ class WallScreen(QWidget):
 
     @property
     def page_count(self) -> int:
-        return max(1, -(-len(self._ranked) // self.rows_per_page))
+        return len(self._plan.pages)
 
     @property
     def page(self) -> int:
@@ -421,15 +411,17 @@ class WallScreen(QWidget):
             self._rank(now)
         if advance:
             self._page, self._page_started = (self._page + 1) % self.page_count, now
-        per_page, pages = self.rows_per_page, self.page_count
+        plan, pages = self._plan, self.page_count
         self._page = min(self._page, pages - 1)
-        start = self._page * per_page
-        self.board.entries = [(r, name, countdown(r.clock(name), now, self._calendars))
-                              for r, name in self._ranked[start:start + per_page]]
+        self.board.entries = [self._show(e, now) for e in (*plan.pinned, *plan.pages[self._page])]
+        self.board.summary = plan.summary
         self.board.update()
         self._set(self.page_label, f"page {self._page + 1}/{pages}" if pages > 1 else "")
-        self._set(self.list_title, f"Closest to breach · {self._at_risk} at risk of "
-                                   f"{self._total_open} open")
+        self._set(self.list_title, f"Act on these first · {plan.at_risk} at risk of "
+                                   f"{plan.total_open} open")
+
+    def _show(self, e: WallEntry, now: datetime) -> tuple[QueueRow, str, Countdown, bool]:
+        return e.row, e.clock, countdown(e.row.clock(e.clock), now, self._calendars), e.pinned
 
     def tick(self, now: datetime | None = None) -> None:
         now = now or self._clock()
@@ -466,10 +458,19 @@ class WallScreen(QWidget):
     # -- for tests and diagnostics ------------------------------------------------------
     def visible_rows(self) -> list[tuple[str, str, str]]:
         """(ticket, clock, countdown text) of the rows on the current page."""
-        return [(r.id, name, cd.text) for r, name, cd in self.board.entries]
+        return [(r.id, name, cd.text) for r, name, cd, _ in self.board.entries]
+
+    def pinned_ids(self) -> list[str]:
+        """The rows pinned above the pages (on every page)."""
+        return [e.row.id for e in self._plan.pinned]
 
     def ranked_ids(self) -> list[str]:
-        return [r.id for r, _ in self._ranked]
+        """Every row shown over one paging cycle, pinned ones first, in rank order."""
+        return [e.row.id for e in self._plan.entries()]
+
+    @property
+    def summary_text(self) -> str:
+        return self.board.summary
 
     def tile_counts(self) -> dict[str, tuple[int, int]]:
         return {t.severity: t.values for t in self.tiles}

@@ -17,7 +17,8 @@ from console.app.rows import QueueRow
 from console.domain.projection import ClockView
 from console.paths import default_matrix_path
 from console.store.sync import SyncState
-from console.ui.wall import PAGE_SECONDS, WallScreen, show_on_screen
+from console.app.countdown import Countdown
+from console.ui.wall import MAX_PAGES, PAGE_SECONDS, WallScreen, big_text, show_on_screen
 
 NOW = datetime(2025, 3, 12, 15, 30, tzinfo=UTC)
 
@@ -140,7 +141,7 @@ def test_rows_page_every_few_seconds_when_they_do_not_fit(qtbot, wall, service):
     per_page = wall.rows_per_page
     assert 4 <= per_page < 60
     at_risk = 25  # due within the two-hour horizon: 0, 5, ..., 120 minutes
-    pages = -(-at_risk // per_page)
+    pages = min(-(-at_risk // per_page), MAX_PAGES)
     assert wall.page_count == pages > 1
     assert wall.page == 0
     assert [t for t, _, _ in wall.visible_rows()] == [f"INC-{i:03d}" for i in range(per_page)]
@@ -162,7 +163,69 @@ def test_a_breached_p1_leads_over_a_longer_breached_p4(wall, service):
     service.rowsReset.emit([due_row("old-p4", -120, "P4"), due_row("new-p1", -1, "P1"),
                             due_row("mid-p2", -30, "P2"), due_row("soon-p4", 5, "P4")])
     wall.tick(NOW)
-    assert wall.ranked_ids()[:4] == ["new-p1", "mid-p2", "old-p4", "soon-p4"]
+    # a P4 that can still be saved comes before one that breached two hours ago
+    assert wall.ranked_ids()[:4] == ["new-p1", "mid-p2", "soon-p4", "old-p4"]
+
+
+def _show_at_1080p(qtbot, wall: WallScreen) -> None:
+    wall.show()
+    qtbot.waitExposed(wall)
+    assert (wall.width(), wall.height()) == (1920, 1080)
+
+
+def old_breaches(count: int = 40) -> list[QueueRow]:
+    """P3 and P4 tickets breached hours ago, as a long-running queue collects them."""
+    return [due_row(f"INC-{9000 + i}", -60 * (i + 1), ("P3", "P4")[i % 2])
+            for i in range(count)]
+
+
+def test_a_p1_due_in_a_minute_is_on_the_first_page_over_forty_breached_p3_and_p4(
+        qtbot, wall, service):
+    _show_at_1080p(qtbot, wall)
+    p1 = row("INC-10190", "P1", clock("response", 1, pre_minutes=5),
+             title="Total outage of checkout")
+    service.rowsReset.emit([*old_breaches(), p1])
+    wall.tick(NOW)
+
+    assert wall.page == 0
+    shown = wall.visible_rows()
+    assert shown[0] == ("INC-10190", "response", "1m 00s")
+    assert len(shown) == wall.rows_per_page >= 5
+    # the tail is counted, not paged through
+    assert wall.page_count == 1
+    assert wall.summary_text == f"+{41 - len(shown)} breached P3/P4"
+    assert "41 at risk of 41 open" in wall.list_title.text()
+
+
+def test_a_deadline_within_a_paging_cycle_is_on_every_page(qtbot, wall, service):
+    _show_at_1080p(qtbot, wall)
+    breached_p1s = [due_row(f"INC-{100 + i}", -i - 1, "P1") for i in range(40)]
+    soon_p3 = row("INC-2612", "P3", clock("update", 0.5))   # due in 30 s
+    service.rowsReset.emit([*breached_p1s, soon_p3])
+    wall.tick(NOW)
+
+    assert wall.pinned_ids() == ["INC-2612"]
+    assert wall.page_count == MAX_PAGES
+    cycle = wall.page_count * PAGE_SECONDS
+    for second in range(0, cycle, PAGE_SECONDS):
+        wall.tick(NOW + timedelta(seconds=second))
+        assert wall.visible_rows()[0][0] == "INC-2612", f"page {wall.page + 1}"
+    assert wall.page == MAX_PAGES - 1  # it did page through
+
+
+def test_the_wall_ranks_a_confirmation_clock_about_to_breach(wall, service):
+    quiet = row("INC-10198", "P1", clock("response", -600, stopped_in=-610),
+                clock("update", 55), clock("resolution", 468),
+                clock("confirmation", 4, pre_minutes=5))
+    service.rowsReset.emit([*[due_row(f"OK-{i}", 300 + i) for i in range(20)], quiet])
+    wall.tick(NOW)
+    assert wall.visible_rows()[0] == ("INC-10198", "confirmation", "4m 00s")
+
+
+def test_a_clock_that_just_breached_reads_minus_one_second_on_the_wall():
+    assert big_text(Countdown("-1s", "breached", -0.0)) == "−1s"
+    assert big_text(Countdown("-1s", "breached", -0.4)) == "−1s"
+    assert big_text(Countdown("1s", "pre_breach", 0.3)) == "1s"
 
 
 def test_only_tickets_at_risk_are_paged_through(wall, service):
