@@ -31,7 +31,7 @@ from console.app.import_values import (
     resolve_timezone,  # noqa: F401 - the command line finds it here
 )
 from console.app.progress import Progress
-from console.app.simulate import parse_event
+from console.app.simulate import load_json_line, parse_event
 from console.domain.matrix import Matrix
 from console.store.local import LocalStore, NewEvent
 
@@ -302,7 +302,9 @@ def plan_jsonl(text: str, name: str, matrix: Matrix, *, tz: tzinfo | None = None
                ) -> Plan:
     """Parse and check the ``simulate`` input format (docs/simulate.md)."""
     plan = Plan()
-    lines = text.splitlines()
+    # physical lines, as editors number them: a JSON string may hold U+2028 and the like,
+    # which splitlines() would also break on
+    lines = text.split("\n")
     bar = progress(len(lines)) if progress else None
     planned: list[tuple[datetime, int, NewEvent]] = []
     for number, line in enumerate(lines, start=1):
@@ -312,15 +314,11 @@ def plan_jsonl(text: str, name: str, matrix: Matrix, *, tz: tzinfo | None = None
             continue
         plan.rows += 1
         try:
-            obj = json.loads(line)
+            obj = load_json_line(line)
             if tz is not None and isinstance(obj, dict) and isinstance(obj.get("at"), str):
                 obj["at"] = parse_time(obj["at"], tz).isoformat()
             event = parse_event(obj, matrix)
             check_ticket_id(event.ticket)
-        except json.JSONDecodeError as exc:
-            plan.bad.append(BadRow(number, "", f"not valid JSON: {exc.msg} at column "
-                                               f"{exc.colno}"))
-            continue
         except ValueError as exc:
             plan.bad.append(BadRow(number, "", str(exc)))
             continue

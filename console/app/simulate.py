@@ -6,6 +6,7 @@ Output is what the engine fires, one JSON object a line, in time order.
 
 from __future__ import annotations
 
+import io
 import json
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -15,6 +16,7 @@ from typing import Any
 from console.domain.engine import Engine
 from console.domain.fires import Fire
 from console.domain.matrix import Matrix
+from console.domain.matrix.yamlpos import format_path
 from console.domain.scoring import SentimentScorer
 from console.domain.tickets import WORKAROUNDS, TicketEvent
 
@@ -88,17 +90,104 @@ def parse_event(obj: Any, matrix: Matrix) -> TicketEvent:
     return TicketEvent(at, str(ticket), kind, data, author)
 
 
-def read_events(lines: Iterable[str], matrix: Matrix, strict: bool = False,
-                on_bad: Callable[[BadLine], None] | None = None) -> list[TicketEvent]:
-    """Parse JSONL; bad lines go to ``on_bad``. In strict mode the first bad line stops."""
-    events: list[TicketEvent] = []
-    for number, line in enumerate(lines, start=1):
-        if not line.strip() or line.lstrip().startswith("#"):
-            continue
+MAX_JSON_DEPTH = 32  # an event is a flat object; the cap keeps json.loads from recursing
+
+
+def _too_deep_at(line: str) -> int | None:
+    """The 1-based column where ``line`` nests deeper than MAX_JSON_DEPTH, if it does
+    (brackets inside strings do not count)."""
+    if line.count("[") + line.count("{") <= MAX_JSON_DEPTH:
+        return None
+    depth, in_string, escaped = 0, False, False
+    for column, ch in enumerate(line, start=1):
+        if in_string:
+            if escaped:
+                escaped = False
+            elif ch == "\\":
+                escaped = True
+            elif ch == '"':
+                in_string = False
+        elif ch == '"':
+            in_string = True
+        elif ch in "[{":
+            depth += 1
+            if depth > MAX_JSON_DEPTH:
+                return column
+        elif ch in "]}":
+            depth -= 1
+    return None
+
+
+def _check_text(value: Any, path: tuple[str | int, ...]) -> None:
+    """Refuse strings that are not text: lone surrogates (from an escape such as
+    ``\\udcff``; no file encoding can hold them) and NUL characters."""
+    def problem(text: str) -> str | None:
+        if "\x00" in text:
+            return "contains a NUL character (\\u0000)"
+        if not text.isascii():
+            try:
+                text.encode("utf-8")
+            except UnicodeEncodeError as exc:
+                return (f"contains \\u{ord(text[exc.start]):04x}, half of a surrogate pair, "
+                        "which is not text")
+        return None
+
+    if isinstance(value, str):
+        reason = problem(value)
+        if reason:
+            raise ValueError(f"{format_path(path)}: {reason}" if path else reason)
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            _check_text(item, (*path, i))
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            reason = problem(key)
+            if reason:
+                where = f" in {format_path(path)}" if path else ""
+                raise ValueError(f"a key{where} {reason}")
+            _check_text(item, (*path, key))
+
+
+def load_json_line(line: str) -> Any:
+    """One line of JSON, or ValueError with a reason worth printing after ``FILE:LINE:``:
+    bad JSON, nesting deeper than MAX_JSON_DEPTH, or strings that are not text."""
+    column = _too_deep_at(line)
+    if column is not None:
+        raise ValueError(f"nested more than {MAX_JSON_DEPTH} levels deep at column {column}; "
+                         "an event is one flat JSON object")
+    try:
+        value = json.loads(line)
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"not valid JSON: {exc.msg} at column {exc.colno}") from None
+    _check_text(value, ())
+    return value
+
+
+def _decode(raw: str | bytes, first: bool) -> str:
+    if isinstance(raw, bytes):
         try:
-            events.append(parse_event(json.loads(line), matrix))
-        except json.JSONDecodeError as exc:
-            bad = BadLine(number, f"not valid JSON: {exc.msg} at column {exc.colno}")
+            raw = raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise ValueError(f"not UTF-8 text (byte 0x{raw[exc.start]:02x} at column "
+                             f"{exc.start + 1}); save the file as UTF-8") from None
+    return raw.removeprefix("\ufeff") if first else raw
+
+
+def read_events(lines: Iterable[str | bytes], matrix: Matrix, strict: bool = False,
+                on_bad: Callable[[BadLine], None] | None = None) -> list[TicketEvent]:
+    """Parse JSONL; bad lines go to ``on_bad``. In strict mode the first bad line stops.
+    Lines may be bytes: one that is not UTF-8 is a bad line, so one stray byte does not
+    lose the rest of the file. A text file is read through its bytes for the same reason
+    (JSON Lines are UTF-8 whatever the file was opened with)."""
+    if isinstance(lines, io.TextIOWrapper):
+        lines = lines.buffer
+    events: list[TicketEvent] = []
+    for number, raw in enumerate(lines, start=1):
+        try:
+            line = _decode(raw, number == 1)
+            if not line.strip() or line.lstrip().startswith("#"):
+                continue
+            events.append(parse_event(load_json_line(line), matrix))
         except ValueError as exc:
             bad = BadLine(number, str(exc))
         else:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import time
 
 import pytest
+from hostile_inputs import DEEP_YAML, SELF_ALIAS_YAML, alias_bomb
 
 from console.domain.flow import load_records
 from console.domain.matrix import check_matrix_text
@@ -21,17 +22,6 @@ from console.paths import default_matrix_path
 DEFAULT = default_matrix_path().read_text(encoding="utf-8")
 
 
-def alias_bomb(levels: int = 8, width: int = 9) -> str:
-    """Each level holds ``width`` aliases of the one before: width**levels values."""
-    lines = ["schema_version: 1", f"a: &a [{', '.join(['x'] * width)}]"]
-    previous = "a"
-    for n in range(levels):
-        name = chr(ord("b") + n)
-        lines.append(f"{name}: &{name} [{', '.join([f'*{previous}'] * width)}]")
-        previous = name
-    return "\n".join(lines) + "\n"
-
-
 def only_problem(text: str, name: str = "m.yaml") -> str:
     started = time.monotonic()
     matrix, problems = check_matrix_text(text, name)
@@ -42,8 +32,7 @@ def only_problem(text: str, name: str = "m.yaml") -> str:
 
 
 def test_twenty_thousand_brackets_are_refused_on_their_line_before_pyyaml_recurses():
-    text = "schema_version: 1\nname: " + "[" * 20_000 + "]" * 20_000 + "\n"
-    message = only_problem(text)
+    message = only_problem(DEEP_YAML)
     column = len("name: ") + MAX_DEPTH  # the bracket one level too deep (the mapping is one)
     assert message.startswith(f"m.yaml:2:{column}: ")
     assert f"nested more than {MAX_DEPTH} levels deep" in message
@@ -66,8 +55,8 @@ def test_nesting_up_to_the_limit_is_plain_data():
 
 
 def test_a_self_referential_alias_names_its_line():
-    message = only_problem("schema_version: 1\nname: x\ndefault: &self [*self]\n")
-    assert message.startswith("m.yaml:3:17: ")
+    message = only_problem(SELF_ALIAS_YAML)
+    assert message.startswith("m.yaml:2:17: ")
     assert "alias *self refers to a value that contains it" in message
 
 
@@ -78,7 +67,7 @@ def test_an_alias_inside_a_mapping_that_it_names_is_refused():
 
 
 def test_an_alias_bomb_is_refused_on_the_line_of_the_alias_within_a_second():
-    bomb = alias_bomb()  # 9**8 values, 2.3 GB if expanded
+    bomb = alias_bomb()
     started = time.monotonic()
     message = only_problem(bomb)
     assert time.monotonic() - started < 1
