@@ -54,6 +54,11 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _run_gui(args: argparse.Namespace, qt_args: list[str]) -> int:
+    from console.display import gui_start_problem
+
+    if problem := gui_start_problem(qt_args=qt_args):  # before Qt aborts with a worse one
+        print(f"escalation-console: {problem}", file=sys.stderr)
+        return 1
     from console.ui.app import GuiOptions, run_gui
 
     options = GuiOptions(data_dir=args.data_dir, wall=args.wall, screen=args.screen,
