@@ -140,7 +140,7 @@ def build_window(clock: BenchClock, data_dir: Path, settings_path: Path, width: 
                              scheduler_factory=_NoWake, user=BENCH_USER)
     service.store.open()
     settings = QSettings(str(settings_path), QSettings.Format.IniFormat)
-    window = MainWindow(service, matrix, settings)
+    window = MainWindow(service, settings)
     window.timer.stop()  # the benchmark drives the tick itself
     window.resize(width, height)
     return window, service

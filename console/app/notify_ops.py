@@ -110,9 +110,13 @@ def build_runner(store: LocalStore, *, config: dict[str, Any] | None = None,
     def infos(ids: Any) -> dict[str, TicketInfo]:
         return {k: TicketInfo.from_row(v) for k, v in feed.tickets(ids).items()}
 
-    return NotifyRunner(feed, outbox, dispatcher, lambda: store.matrix, infos, clock=clock,
-                        sentiment=sentiment, oncall_dir=store.data_dir,
-                        poll_interval=poll_interval)
+    runner = NotifyRunner(feed, outbox, dispatcher, store.matrix, infos, clock=clock,
+                          sentiment=sentiment, oncall_dir=store.data_dir,
+                          poll_interval=poll_interval)
+    # a new version reaches the runner by the store's event, the one the GUI's
+    # matrixChanged comes from, the moment it commits (local publish or pull)
+    store.follow_matrix(runner.set_matrix)
+    return runner
 
 
 class NotificationHandle(QObject):
@@ -126,10 +130,12 @@ class NotificationHandle(QObject):
         self.runner: NotifyRunner | None = None
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        self._store: LocalStore | None = None
 
     def start(self, store: LocalStore, **kwargs: Any) -> None:
         if self._thread is not None:
             return
+        self._store = store
 
         def main() -> None:
             try:
@@ -168,6 +174,8 @@ class NotificationHandle(QObject):
         if self._thread is not None:
             self._thread.join(timeout=10)
             self._thread = None
+        if self.runner is not None and self._store is not None:
+            self._store.unfollow_matrix(self.runner.set_matrix)
         claims = self.runner.dispatcher.claims if self.runner is not None else None
         if isinstance(claims, SharedClaims):
             claims.close()

@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject, Signal, Slot
 
 from console.domain.matrix import Matrix
 from console.store.local import LocalStore
@@ -37,12 +37,18 @@ LOCAL_ONLY = SyncState(status="not_configured", offline_since=None, pending=0,
 
 
 class ConsoleService(QObject):
+    """The app layer the views talk to. Shared state (the matrix in force, the sync
+    state) lives here and is announced by a signal on the GUI thread; views follow
+    the signal and keep no copy of their own from start-up."""
+
+    matrixChanged = Signal(object)      # Matrix: the version now in force
     rowsReset = Signal(list)            # every QueueRow (first load, matrix change)
     rowsChanged = Signal(list, list)    # changed QueueRows, removed ticket ids
     syncStateChanged = Signal(object)   # SyncState
     historyLoaded = Signal(str, list)   # ticket id, [StoredEvent]
     failed = Signal(str)                # a sentence for the user
     ready = Signal()
+    _matrixSeen = Signal(object)        # from the committing thread; queued to the GUI
 
     def __init__(self, data_dir: str | Path, default_matrix: Matrix, *,
                  clock: Callable[[], datetime] = utc_now, sync: bool = True,
@@ -56,6 +62,10 @@ class ConsoleService(QObject):
         self.user = user
         self.worker = DbWorker(self)
         self.store = LocalStore(data_dir, default_matrix, clock=clock)
+        # until the store is open: the bundled file (it only seeds an empty store)
+        self._matrix = default_matrix
+        self._matrixSeen.connect(self._set_matrix)
+        self.store.follow_matrix(self._matrixSeen.emit)
         self.alerts = AlertService(self.store, self.worker, clock, scheduler_factory, self)
         self.sync_state: SyncState = LOCAL_ONLY
         self._sync_enabled = sync
@@ -65,6 +75,23 @@ class ConsoleService(QObject):
         self.rowsReset.connect(lambda rows: self.alerts.update(rows))
         self.rowsChanged.connect(lambda rows, removed: self.alerts.update(rows, removed))
         self.syncStateChanged.connect(self._remember_sync_state)
+
+    # -- the matrix in force ---------------------------------------------------------
+    @property
+    def matrix(self) -> Matrix:
+        """The published version in force (the store's active one). Read it on the GUI
+        thread; follow ``matrixChanged`` rather than keeping a copy."""
+        return self._matrix
+
+    @Slot(object)
+    def _set_matrix(self, matrix: Matrix) -> None:
+        # the store announces each change once, in commit order, on the thread that
+        # made it (worker: open or publish; sync thread: a pull); this slot runs queued
+        # on the GUI thread, before the rows recomputed for that version arrive
+        if matrix is self._matrix:
+            return
+        self._matrix = matrix
+        self.matrixChanged.emit(matrix)
 
     # -- start and stop ---------------------------------------------------------------
     def start(self) -> None:

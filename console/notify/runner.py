@@ -65,8 +65,12 @@ class TurnReport:
 
 
 class NotifyRunner:
+    """``matrix`` is the version in force at start; a newly published one arrives
+    through set_matrix(), which the store's matrix event calls (LocalStore.follow_matrix,
+    the same event the GUI's matrixChanged comes from): the runner never polls for it."""
+
     def __init__(self, feed: Feed, outbox: RunnerOutbox, dispatcher: Dispatcher,
-                 matrix: Callable[[], Matrix],
+                 matrix: Matrix,
                  ticket_info: Callable[[Sequence[str]], dict[str, TicketInfo]], *,
                  clock: Callable[[], datetime] = utc_now, sentiment: Any = None,
                  oncall_dir: Path | None = None, history_grace: float = 60.0,
@@ -74,7 +78,9 @@ class NotifyRunner:
         self.feed = feed
         self.outbox = outbox
         self.dispatcher = dispatcher
-        self.matrix_source = matrix
+        self._matrix = matrix
+        self._next_matrix: Matrix | None = None  # handed over by set_matrix(), any thread
+        self._matrix_lock = threading.Lock()
         self.ticket_info = ticket_info
         self.clock = clock
         self.sentiment = sentiment
@@ -94,7 +100,9 @@ class NotifyRunner:
     # -- start ------------------------------------------------------------------------------
     def start(self, now: datetime) -> TurnReport:
         """Replay every stored event; enqueue what fell due since the last checkpoint."""
-        matrix = self.matrix_source()
+        with self._matrix_lock:
+            matrix = self._matrix = self._next_matrix or self._matrix
+            self._next_matrix = None
         self.engine = Engine(matrix, sentiment=self.sentiment)
         self.planner = Planner(matrix, OnCall(matrix, self.oncall_dir), self._info)
         recovered = self.outbox.recover()
@@ -116,6 +124,7 @@ class NotifyRunner:
         """New events and due timers into the outbox (no sending)."""
         if self.engine is None:
             return self.start(now)
+        self._follow_matrix()
         events, self.cursor = self.feed.since(self.cursor)
         report = TurnReport(events=len(events))
         fires = self._apply(events, None)
@@ -146,6 +155,32 @@ class NotifyRunner:
         if stop is not None and stop[0] >= fired_at:
             return f"{stop[1]} at {stop[0].isoformat()} before it went out"
         return None
+
+    # -- the matrix in force ----------------------------------------------------------------
+    @property
+    def matrix(self) -> Matrix:
+        """The version the engine and the planner run on."""
+        return self._matrix
+
+    def set_matrix(self, matrix: Matrix) -> None:
+        """A new version is in force (from any thread): the next turn, which this
+        wakes at once, switches the engine and the planner to it."""
+        with self._matrix_lock:
+            if matrix is self._matrix:
+                self._next_matrix = None
+                return
+            self._next_matrix = matrix
+        self.wake()
+
+    def _follow_matrix(self) -> None:
+        assert self.engine is not None and self.planner is not None
+        with self._matrix_lock:
+            matrix, self._next_matrix = self._next_matrix, None
+        if matrix is None or matrix is self._matrix:
+            return
+        self._matrix = matrix
+        self.engine.set_matrix(matrix)
+        self.planner.set_matrix(matrix, OnCall(matrix, self.oncall_dir))
 
     # -- the live loop ----------------------------------------------------------------------
     def wake(self) -> None:
@@ -211,13 +246,7 @@ class NotifyRunner:
         fires: list[Fire] = []
         follow: list[tuple[str, str, datetime]] = []
         for e in events:
-            if e.kind == "matrix_published":
-                matrix = self.matrix_source()
-                if matrix != self.engine.matrix:
-                    self.engine.set_matrix(matrix)
-                    self.planner.set_matrix(matrix, OnCall(matrix, self.oncall_dir))
-                continue
-            if e.ticket.startswith("_"):
+            if e.ticket.startswith("_"):  # the matrix stream: set_matrix() brings it
                 continue
             fires.extend(self.engine.apply(e.to_domain()))
             if e.kind in STOP_KINDS:

@@ -185,16 +185,16 @@ class LocalStore:
         bundled default while the store holds none (it only seeds an empty store)."""
         return self.projector.matrix
 
-    def follow_matrix(self, listener: Callable[[Matrix], None]) -> Matrix:
-        """Call ``listener(matrix)`` whenever the matrix in force changes: at open (the
-        store's version replaces the default), after a local publish, after a pull. It
-        runs on the thread that committed the change, inside the store's write lock, so
-        calls arrive in commit order; it must only hand the matrix on (emit a signal, set
-        a flag), never touch the store. Returns the matrix in force now: registering and
-        reading happen under the same lock, so no change falls between the two."""
+    def follow_matrix(self, listener: Callable[[Matrix], None]) -> None:
+        """Call ``listener(matrix)`` with the matrix in force now, then whenever it
+        changes: at open (the store's version replaces the default), after a local
+        publish, after a pull. It runs on the thread that committed the change, inside
+        the store's write lock, so calls arrive in commit order and none falls between
+        registering and the first call; it must only hand the matrix on (emit a signal,
+        set a flag), never touch the store."""
         with self._write_guard:
             self._matrix_listeners.append(listener)
-            return self.projector.matrix
+            listener(self.projector.matrix)
 
     def unfollow_matrix(self, listener: Callable[[Matrix], None]) -> None:
         with self._write_guard:

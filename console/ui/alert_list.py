@@ -3,8 +3,11 @@
 It is always there, whatever the desktop does with notifications. Entries carry the
 time, the headline with a severity badge, a LATE mark for alerts that fell due while
 the console was closed, and Acknowledge / Open ticket (buttons under the list, the
-context menu, or a double-click to open). Acknowledged entries turn grey. The list
-keeps the last MAX_ENTRIES alerts. An optional sound plays on breaches.
+context menu, or a double-click to open). A summary (the tickets that needed action
+when the console first started) is one entry; it is updated in place while it grows,
+and Open shows its most urgent ticket. Acknowledged entries turn grey. Unacknowledged
+ones come back after a restart (the app layer keeps them). The list keeps the last
+MAX_ENTRIES alerts. An optional sound plays on breaches.
 """
 
 from __future__ import annotations
@@ -27,7 +30,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from console.app.alerts import AlertNotice
+from console.app.alerts import AlertBatch, AlertEntry, AlertSummary
 from console.domain.matrix import Matrix
 from console.paths import resources_dir
 
@@ -95,28 +98,50 @@ class AlertList(QWidget):
         layout.addLayout(buttons)
         self._update_buttons()
 
+    def set_matrix(self, matrix: Matrix) -> None:
+        """Follow a newly published version: new alerts take its severity colours."""
+        self.matrix = matrix
+        self._badges.clear()
+
     # -- adding -------------------------------------------------------------------------
-    def add(self, notice: AlertNotice, at: datetime | None = None) -> None:
-        """Add one alert at the top (``at`` is when it arrived, local time; default now)."""
-        alert = notice.alert
+    def add(self, entry: AlertEntry, at: datetime | None = None, *, sound: bool = True
+            ) -> None:
+        """Add one alert or summary at the top (``at`` is when it arrived, local time;
+        default now). An entry whose key is listed already is replaced."""
         at = (at or datetime.now()).astimezone()
-        item = QListWidgetItem(self._badge(alert.severity), "")
-        item.setData(DATA, {"ticket": alert.ticket, "key": alert.key, "late": notice.late,
-                            "breach": alert.threshold == "breach", "acknowledged": False,
-                            "headline": notice.headline, "title": notice.title,
-                            "time": f"{at:%H:%M:%S}"})
-        item.setToolTip(f"{notice.headline}\n{notice.title}".strip())
+        summary = isinstance(entry, AlertSummary)
+        self._take(entry.key)
+        item = QListWidgetItem(self._badge(entry.severity), "")
+        title = entry.detail if isinstance(entry, AlertSummary) else entry.title
+        item.setData(DATA, {"ticket": entry.ticket, "key": entry.key, "late": entry.late,
+                            "breach": entry.breach, "acknowledged": False,
+                            "headline": entry.headline, "title": title,
+                            "summary": summary, "time": f"{at:%H:%M:%S}"})
+        item.setToolTip(f"{entry.headline}\n{title}".strip())
         self._render(item)
         self.list.insertItem(0, item)
         while self.list.count() > MAX_ENTRIES:
             self.list.takeItem(self.list.count() - 1)  # the oldest; Python frees the item
         self._update_count()
-        if alert.threshold == "breach" and self.sound_box.isChecked():
+        if sound and entry.breach and self.sound_box.isChecked():
             self._play()
 
-    def add_notices(self, notices: list[AlertNotice]) -> None:
+    def add_batch(self, batch: AlertBatch) -> None:
+        """Add what one check raised, or what was still unacknowledged at start (at the
+        times it was raised, and silently)."""
+        times = batch.raised_at or (None,) * len(batch.panel)
+        for entry, at in zip(batch.panel, times, strict=True):
+            self.add(entry, at, sound=not batch.restored)
+
+    def add_notices(self, notices: list[AlertEntry]) -> None:
         for notice in notices:
             self.add(notice)
+
+    def _take(self, key: str) -> None:
+        for i in range(self.list.count()):
+            if self.list.item(i).data(DATA)["key"] == key:
+                self.list.takeItem(i)
+                return
 
     def _render(self, item: QListWidgetItem) -> None:
         d = item.data(DATA)
@@ -160,10 +185,15 @@ class AlertList(QWidget):
     # -- acting -------------------------------------------------------------------------
     def mark_acknowledged(self, key: str) -> None:
         """Grey out the entries of one alert (acknowledged here or on another console)."""
+        self.mark_all_acknowledged([key])
+
+    def mark_all_acknowledged(self, keys: list[str]) -> None:
+        """Grey out the entries of these alerts."""
+        done = set(keys)
         for i in range(self.list.count()):
             item = self.list.item(i)
             d = item.data(DATA)
-            if d["key"] == key and not d["acknowledged"]:
+            if d["key"] in done and not d["acknowledged"]:
                 d["acknowledged"] = True
                 item.setData(DATA, d)
                 self._render(item)
@@ -176,7 +206,8 @@ class AlertList(QWidget):
             return
         d = item.data(DATA)
         if not d["acknowledged"]:
-            self.acknowledgeRequested.emit(d["ticket"], d["key"])
+            # a summary is seen, not a ticket taken: no ticket to acknowledge
+            self.acknowledgeRequested.emit("" if d.get("summary") else d["ticket"], d["key"])
             self.mark_acknowledged(d["key"])
 
     def open_selected(self) -> None:
@@ -209,7 +240,8 @@ class AlertList(QWidget):
 
     # -- for tests and the main window ----------------------------------------------------
     def entries(self) -> list[dict[str, Any]]:
-        """Newest first: ticket, key, late, breach, acknowledged, headline, title, time, text."""
+        """Newest first: ticket, key, late, breach, acknowledged, headline, title, summary,
+        time, text."""
         out = []
         for i in range(self.list.count()):
             item = self.list.item(i)

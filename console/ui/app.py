@@ -90,6 +90,8 @@ def build(options: GuiOptions):  # type: ignore[no-untyped-def]
     from .notifier import DesktopNotifier
     from .wall import WallScreen, show_on_screen
 
+    # the bundled file only seeds an empty store: the views follow service.matrix, the
+    # store's active published version, and its matrixChanged signal
     matrix = load_matrix_file(default_matrix_path())
     data_dir = resolve_data_dir(options.data_dir)
     prepare = None
@@ -107,10 +109,11 @@ def build(options: GuiOptions):  # type: ignore[no-untyped-def]
     user = os.environ.get("USER") or os.environ.get("USERNAME") or "me"
     service = ConsoleService(data_dir, matrix, sync=options.sync and not options.demo,
                              user=user, prepare=prepare)
-    window = MainWindow(service, matrix)
+    window = MainWindow(service)
     title = "Escalation Console" + (" — demo" if options.demo else "")
     window.setWindowTitle(title)
-    alerts = AlertList(window, matrix=matrix)
+    alerts = AlertList(window, matrix=service.matrix)
+    service.matrixChanged.connect(alerts.set_matrix)
     alert_dock = window.add_dock(alerts, "Alerts", Qt.DockWidgetArea.BottomDockWidgetArea)
     first_run = window.settings.value(K_STATE) is None
     if first_run:  # a short alert strip; the queue gets the height
@@ -133,7 +136,7 @@ def build(options: GuiOptions):  # type: ignore[no-untyped-def]
                                                      window.raise_(), window.activateWindow()))
 
     def open_wall() -> None:
-        wall = WallScreen(service, matrix, parent=None)
+        wall = WallScreen(service, service.matrix, parent=None)
         wall.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         wall.set_rows(list(window.current_rows()))
         show_on_screen(wall, options.screen or 0)
@@ -151,7 +154,7 @@ def build(options: GuiOptions):  # type: ignore[no-untyped-def]
 
     service.failed.connect(on_failure)
     # menus in the order people reach for them: Ticket, Matrix, Notifications
-    _wire_forms(window, service, matrix)
+    _wire_forms(window, service)
     _wire_matrix(window, service, options)
     _wire_notifications(window, service, on_failure)
     if options.wall:
@@ -181,7 +184,7 @@ def _wire_matrix(window, service, options: GuiOptions) -> None:  # type: ignore[
     def open_chart() -> None:
         from .flowchart import open_flowchart
 
-        chart = open_flowchart(service, service.store.matrix, role(), parent=None)
+        chart = open_flowchart(service, service.matrix, role(), parent=None)
         window._flowchart = chart
 
     menu = window.menuBar().addMenu("&Matrix")
@@ -190,8 +193,9 @@ def _wire_matrix(window, service, options: GuiOptions) -> None:  # type: ignore[
     action.triggered.connect(open_chart)
 
 
-def _wire_forms(window, service, matrix) -> None:  # type: ignore[no-untyped-def]
-    """The agents' forms, as a Ticket menu with shortcuts (see docs/forms.md)."""
+def _wire_forms(window, service) -> None:  # type: ignore[no-untyped-def]
+    """The agents' forms, as a Ticket menu with shortcuts (see docs/forms.md). Each
+    opens on the matrix in force (service.matrix) and follows matrixChanged."""
     from PySide6.QtGui import QKeySequence
 
     from . import forms
@@ -212,19 +216,19 @@ def _wire_forms(window, service, matrix) -> None:  # type: ignore[no-untyped-def
         fn(row)
 
     def new_ticket() -> None:
-        dialog = forms.open_intake(service, matrix, window)
+        dialog = forms.open_intake(service, service.matrix, window)
         dialog.submitted.connect(window.show_ticket)
 
     act("&New ticket…", "Ctrl+N", new_ticket)
     menu.addSeparator()
     act("Set &initial severity…", "Ctrl+Shift+I", lambda: with_row(
-        lambda r: forms.open_severity(service, matrix, r, "support", window)))
+        lambda r: forms.open_severity(service, service.matrix, r, "support", window)))
     act("&Confirm severity…", "Ctrl+Shift+C", lambda: with_row(
-        lambda r: forms.open_severity(service, matrix, r, "engineering", window)))
+        lambda r: forms.open_severity(service, service.matrix, r, "engineering", window)))
     act("&Hand off…", "Ctrl+Shift+H", lambda: with_row(
-        lambda r: forms.open_handoff(service, matrix, r, window)))
+        lambda r: forms.open_handoff(service, service.matrix, r, window)))
     act("&Decision authority…", "Ctrl+Shift+A", lambda: with_row(
-        lambda r: forms.open_approval(service, matrix, r, window)))
+        lambda r: forms.open_approval(service, service.matrix, r, window)))
 
 
 def _wire_notifications(window, service, on_failure) -> None:  # type: ignore[no-untyped-def]
@@ -241,7 +245,7 @@ def _wire_notifications(window, service, on_failure) -> None:  # type: ignore[no
         lambda m: window.statusBar().showMessage(desktop_text(m)[0], 15000))
 
     def open_channels() -> None:
-        dialog = ChannelsDialog(service.store.data_dir, service.store.matrix, parent=window)
+        dialog = ChannelsDialog(service.store.data_dir, service.matrix, parent=window)
         dialog.saved.connect(notifications.reload)
         dialog.secretsChanged.connect(notifications.reload)
         dialog.open()

@@ -29,6 +29,7 @@ from console.domain.matrix import Matrix
 from console.store.sync import SyncState
 
 from .details import DetailsPanel
+from .filter_bar import FilterBar
 from .queue_delegates import (
     CountdownDelegate,
     SeverityBadgeDelegate,
@@ -36,7 +37,7 @@ from .queue_delegates import (
     TextDelegate,
     stale_clock_cells,
 )
-from .queue_filters import FilterBar, QueueFilter, QueueFilterProxy
+from .queue_filters import QueueFilter, QueueFilterProxy
 from .queue_model import CLOCK_COLUMNS, HEADERS, ROW_ROLE, Column, QueueModel
 
 WINDOW_TITLE = "Escalation Console"
@@ -45,9 +46,10 @@ BASE_POINT_SIZE = 10
 TABLE_POINT_SIZE = 11
 DETAILS_WIDTH = 380
 COLUMN_WIDTHS = {  # the Title column stretches into whatever is left
-    Column.ID: 92, Column.SEVERITY: 80, Column.TITLE: 300, Column.ACCOUNT: 180,
-    Column.TEAM: 215, Column.OWNER: 84, Column.STATUS: 90, Column.RESPONSE: 122,
-    Column.UPDATE: 122, Column.RESOLUTION: 122, Column.SLA: 136,
+    # ID fits a new id (INC-260302-7QK4); SLA fits "CONFIRMATION BREACHED"
+    Column.ID: 150, Column.SEVERITY: 80, Column.TITLE: 300, Column.ACCOUNT: 160,
+    Column.TEAM: 210, Column.OWNER: 76, Column.STATUS: 90, Column.RESPONSE: 112,
+    Column.UPDATE: 112, Column.RESOLUTION: 112, Column.SLA: 220,
 }
 _PILL = "padding: 2px 10px; border-radius: 4px;"
 SYNC_STYLES = {
@@ -71,15 +73,17 @@ class QueueView(QTableView):
 
 
 class MainWindow(QMainWindow):
-    """The live queue. ``settings`` defaults to QSettings("EscalationConsole", "console")."""
+    """The live queue. ``settings`` defaults to QSettings("EscalationConsole", "console").
+
+    The matrix is the service's: the window and its parts follow ``matrixChanged``."""
 
     wallRequested = Signal()
 
-    def __init__(self, service: ConsoleService, matrix: Matrix,
-                 settings: QSettings | None = None, parent: QWidget | None = None) -> None:
+    def __init__(self, service: ConsoleService, settings: QSettings | None = None,
+                 parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.service = service
-        self.matrix = matrix
+        matrix = service.matrix
         self.settings = settings if settings is not None else QSettings(
             "EscalationConsole", "console")
         self.setWindowTitle(WINDOW_TITLE)
@@ -113,6 +117,7 @@ class MainWindow(QMainWindow):
         service.rowsChanged.connect(self.apply_changes)
         service.syncStateChanged.connect(self.set_sync_state)
         service.historyLoaded.connect(self.details.set_history)
+        service.matrixChanged.connect(self.set_matrix)
 
         self.timer = QTimer(self)
         self.timer.setInterval(1000)
@@ -153,7 +158,7 @@ class MainWindow(QMainWindow):
         header.setSectionResizeMode(Column.TITLE, QHeaderView.ResizeMode.Stretch)
         header.setMinimumSectionSize(48)
         view.setSortingEnabled(True)
-        self._delegates = [TextDelegate(view), SeverityBadgeDelegate(self.matrix, view),
+        self._delegates = [TextDelegate(view), SeverityBadgeDelegate(self.service.matrix, view),
                            SlaPillDelegate(view), CountdownDelegate(view)]
         view.setItemDelegate(self._delegates[0])
         view.setItemDelegateForColumn(Column.SEVERITY, self._delegates[1])
@@ -235,6 +240,16 @@ class MainWindow(QMainWindow):
             self.details.show_row(self.model.get(selected), self.model.now)
             self.service.load_history(selected)
         self._update_counts()
+
+    def set_matrix(self, matrix: Matrix) -> None:
+        """A new version is in force: team names, severity names, ranks and colours,
+        calendars and the filter choices follow at once, in place. The rows recomputed
+        for it (new due times) arrive next through rowsReset."""
+        self.model.set_matrix(matrix)
+        self._delegates[1].set_matrix(matrix)
+        self.filters.set_matrix(matrix)
+        self.details.set_matrix(matrix, self.model.now)
+        self.view.viewport().update()
 
     def set_sync_state(self, state: SyncState) -> None:
         self.sync_label.setText(f"Sync: {state.describe()}")

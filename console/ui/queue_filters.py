@@ -7,7 +7,8 @@ of its rows on every insert, removal or move (about half a millisecond per row o
 
 A header sort snapshots each row's sort value; a row that changes keeps its place
 (the queue never re-sorts under the commander's eyes) while new rows are placed by
-their value. A change that moves a ticket in or out of the filter shows at once.
+their value. A change that moves a ticket in or out of the filter shows at once. The filter bar
+that edits a QueueFilter is in filter_bar.py.
 """
 
 from __future__ import annotations
@@ -18,26 +19,13 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
-from PySide6.QtCore import (
-    QAbstractProxyModel,
-    QModelIndex,
-    QObject,
-    QPersistentModelIndex,
-    QSize,
-    Qt,
-    Signal,
-)
-from PySide6.QtGui import QAction, QColor
-from PySide6.QtWidgets import QLabel, QLineEdit, QMenu, QToolBar, QToolButton, QWidget
+from PySide6.QtCore import QAbstractProxyModel, QModelIndex, QObject, QPersistentModelIndex, Qt
 
 from console.app.rows import QueueRow
-from console.domain.matrix import Matrix
 
-from .queue_model import COLUMN_COUNT, FLAGS, NO_FLAGS, STATUS_LABELS, QueueModel, splice
-from .theme import severity_color, text_on
+from .queue_model import COLUMN_COUNT, FLAGS, NO_FLAGS, QueueModel, splice
 
 Index = QModelIndex | QPersistentModelIndex
-NEUTRAL = "#57606a"
 _ROOT = QModelIndex()
 _ASCENDING = Qt.SortOrder.AscendingOrder
 _RESYNC_ALL = 0.25  # share of changed rows above which a resync rebuilds everything
@@ -434,137 +422,3 @@ class QueueFilterProxy(QAbstractProxyModel):
             return QModelIndex()
         row = self.row_of(self._model.ticket_at(source_index.row()))
         return QModelIndex() if row < 0 else self.index(row, source_index.column())
-
-
-class FilterBar(QToolBar):
-    """Severity chips, tier/team/status menus, "Mine" and the search field."""
-
-    filterChanged = Signal(object)  # QueueFilter
-
-    def __init__(self, matrix: Matrix, user: str, parent: QWidget | None = None) -> None:
-        super().__init__("Filters", parent)
-        self.setObjectName("filterBar")
-        self.setMovable(False)
-        self.setIconSize(QSize(16, 16))
-        self._filter = QueueFilter()
-        self.addWidget(_label("Severity"))
-        self.severity_buttons: dict[str, QToolButton] = {}
-        for sev in matrix.severities:
-            button = QToolButton(self, text=sev.id, checkable=True)
-            button.setObjectName(f"severity_{sev.id}")
-            button.setToolTip(f"{sev.id} {sev.name}: show only the checked severities")
-            button.setStyleSheet(_chip_style(severity_color(matrix, sev.id)))
-            button.toggled.connect(self._changed)
-            self.addWidget(button)
-            self.severity_buttons[sev.id] = button
-        self.addSeparator()
-        self.tier_menu = self._menu("Tier", [(t.id, f"{t.id} · {t.name}")
-                                             for t in matrix.tiers_by_level()])
-        self.team_menu = self._menu("Team", [(t.id, f"{t.tier} · {t.name}")
-                                             for t in sorted(matrix.teams, key=lambda t: t.tier)])
-        self.status_menu = self._menu("Status", list(STATUS_LABELS.items()))
-        self.mine = QToolButton(self, text="Mine", checkable=True)
-        self.mine.setObjectName("mineFilter")
-        self.mine.setToolTip(f"Only tickets owned by {user}" if user else "No user is signed in")
-        self.mine.setEnabled(bool(user))
-        self.mine.setStyleSheet(_chip_style(QColor(NEUTRAL)))
-        self.mine.toggled.connect(self._changed)
-        self.addWidget(self.mine)
-        self.addSeparator()
-        self.search = QLineEdit(self, placeholderText="Search id, title, account, owner (Ctrl+F)")
-        self.search.setObjectName("searchField")
-        self.search.setClearButtonEnabled(True)
-        self.search.setMinimumWidth(320)
-        self.search.setMaximumWidth(520)
-        self.search.textChanged.connect(self._changed)
-        self.addWidget(self.search)
-        self.reset_action = QAction("Reset filters", self)
-        self.reset_action.setToolTip("Show every ticket again")
-        self.reset_action.triggered.connect(self.reset)
-        self.addAction(self.reset_action)
-        self._changed()
-
-    def _menu(self, title: str, items: list[tuple[str, str]]) -> QToolButton:
-        button = QToolButton(self, text=title)
-        button.setObjectName(f"{title.lower()}Filter")
-        button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
-        button.setStyleSheet(_chip_style(QColor(NEUTRAL), menu=True))
-        menu = QMenu(button)
-        for key, text in items:
-            action = menu.addAction(text)
-            action.setCheckable(True)
-            action.setData(key)
-            action.toggled.connect(self._changed)
-        button.setMenu(menu)
-        self.addWidget(button)
-        return button
-
-    @property
-    def filter(self) -> QueueFilter:
-        return self._filter
-
-    def set_filter(self, new: QueueFilter) -> None:
-        """Show ``new`` in the controls and announce it."""
-        controls = [*self.severity_buttons.values(), self.mine, self.search,
-                    *(a for b in self._menus() for a in b.menu().actions())]
-        for widget in controls:
-            widget.blockSignals(True)
-        try:
-            for sev, button in self.severity_buttons.items():
-                button.setChecked(sev in new.severities)
-            for button, chosen in zip(self._menus(), (new.tiers, new.teams, new.statuses),
-                                      strict=True):
-                for action in button.menu().actions():
-                    action.setChecked(action.data() in chosen)
-            self.mine.setChecked(new.mine and self.mine.isEnabled())
-            if self.search.text() != new.text:
-                self.search.setText(new.text)
-        finally:
-            for widget in controls:
-                widget.blockSignals(False)
-        self._changed()
-
-    def reset(self) -> None:
-        self.set_filter(QueueFilter())
-
-    def _menus(self) -> tuple[QToolButton, QToolButton, QToolButton]:
-        return self.tier_menu, self.team_menu, self.status_menu
-
-    def _changed(self, *_: Any) -> None:
-        def chosen(button: QToolButton) -> frozenset[str]:
-            return frozenset(a.data() for a in button.menu().actions() if a.isChecked())
-
-        for button in self._menus():
-            count = len(chosen(button))
-            base = button.objectName().removesuffix("Filter").capitalize()
-            text = f"{base} ({count})" if count else base
-            if button.text() != text:
-                button.setText(text)
-                button.setStyleSheet(_chip_style(QColor(NEUTRAL), menu=True, active=bool(count)))
-        new = QueueFilter(
-            severities=frozenset(s for s, b in self.severity_buttons.items() if b.isChecked()),
-            tiers=chosen(self.tier_menu), teams=chosen(self.team_menu),
-            statuses=chosen(self.status_menu), mine=self.mine.isChecked(),
-            text=self.search.text())
-        self.reset_action.setEnabled(new.active)
-        self._filter = new
-        self.filterChanged.emit(new)
-
-
-def _label(text: str) -> QLabel:
-    label = QLabel(f"  {text} ")
-    label.setStyleSheet("color: #57606a; font-weight: 600;")
-    return label
-
-
-def _chip_style(color: QColor, menu: bool = False, active: bool = False) -> str:
-    pad = "3px 20px 3px 10px" if menu else "3px 12px"  # room for the menu arrow
-    fg, bg = (text_on(color).name(), color.name()) if active else (
-        color.darker(140).name(), "#ffffff")
-    return (f"QToolButton {{ border: 2px solid {color.name()}; border-radius: 6px;"
-            f" padding: {pad}; margin: 0 2px; font-weight: bold;"
-            f" color: {fg}; background: {bg}; }}"
-            " QToolButton::menu-indicator { subcontrol-origin: padding;"
-            " subcontrol-position: center right; right: 5px; }"
-            f" QToolButton:checked {{ background: {color.name()};"
-            f" color: {text_on(color).name()}; }}")

@@ -226,7 +226,7 @@ class _Board(QWidget):
                                                  int(max(text_w - id_w, 0)))
             text(line1.adjusted(id_w, 0, 0, 0), mid, WALL_TEXT, title, left_v)
             text(QRectF(left, line1.bottom(), text_w, 40 * s), _px(base, 26 * s), WALL_MUTED,
-                 f"{row.team} · {row.owner or 'unassigned'}", left_v)
+                 f"{self.wall.team_name(row.team)} · {row.owner or 'unassigned'}", left_v)
 
 
 class WallScreen(QWidget):
@@ -259,6 +259,7 @@ class WallScreen(QWidget):
             service.rowsReset.connect(self.set_rows)
             service.rowsChanged.connect(self.apply_changes)
             service.syncStateChanged.connect(self.set_sync_state)
+            service.matrixChanged.connect(self.set_matrix)
         self.timer = QTimer(self, interval=1000, timeout=self.tick)
         self._rescale()
         self.tick()
@@ -368,6 +369,26 @@ class WallScreen(QWidget):
             else:
                 self._rows.pop(r.id, None)
         self._reindex()
+
+    def set_matrix(self, matrix: Matrix) -> None:
+        """Follow a newly published version: severity tiles, colours, ranks, calendars
+        and team names change in place."""
+        self.matrix = matrix
+        self._calendars = build_calendars(matrix)
+        self._severity_rank = {sev.id: sev.rank for sev in matrix.severities}
+        for tile in self.tiles:
+            self.tile_row.removeWidget(tile)
+            tile.deleteLater()
+        self.tiles = [_Tile(s.id, s.name, self) for s in matrix.severities]
+        for tile in self.tiles:
+            self.tile_row.addWidget(tile, 1)
+        self._dirty = True
+        self._rescale()
+        self.tick()
+
+    def team_name(self, team_id: str) -> str:
+        """A team's name in the matrix in force (its id if the matrix has no such team)."""
+        return next((t.name for t in self.matrix.teams if t.id == team_id), team_id)
 
     def set_sync_state(self, state: Any) -> None:
         self._sync = state

@@ -52,7 +52,7 @@ def settings(tmp_path) -> QSettings:
 
 @pytest.fixture
 def window(service, matrix, settings, mixed_rows, qtbot) -> MainWindow:
-    win = MainWindow(service, matrix, settings)
+    win = MainWindow(service, settings)
     qtbot.addWidget(win)
     service.rowsReset.emit(mixed_rows)
     return win
@@ -285,7 +285,7 @@ def test_the_lean_painters_draw_what_the_style_draws(window, qtbot, monkeypatch)
 
 def test_window_filters_and_columns_survive_a_restart_through_qsettings(
         service, matrix, settings, mixed_rows, qtbot):
-    first = MainWindow(service, matrix, settings)
+    first = MainWindow(service, settings)
     qtbot.addWidget(first)
     first.resize(700, 500)  # the offscreen screen is 800x800
     first.filters.severity_buttons["P1"].click()
@@ -294,7 +294,7 @@ def test_window_filters_and_columns_survive_a_restart_through_qsettings(
     first.view.horizontalHeader().resizeSection(Column.ACCOUNT, 321)
     first.close()
 
-    second = MainWindow(service, matrix, settings)
+    second = MainWindow(service, settings)
     qtbot.addWidget(second)
     service.rowsReset.emit(mixed_rows)
     assert (second.size().width(), second.size().height()) == (700, 500)

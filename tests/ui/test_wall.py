@@ -27,6 +27,7 @@ class FakeService(QObject):
     rowsReset = Signal(list)
     rowsChanged = Signal(list, list)
     syncStateChanged = Signal(object)
+    matrixChanged = Signal(object)
 
     def __init__(self) -> None:
         super().__init__()

@@ -109,6 +109,7 @@ class FormDialog(QDialog):
         self.setSizeGripEnabled(True)
         self.service = service
         self.matrix = matrix
+        service.matrixChanged.connect(self.set_matrix)  # a publish while the form is open
         self.form_name = form
         self.ticket_id = ticket
         self.submit_id = new_submit_id()
@@ -302,6 +303,26 @@ class FormDialog(QDialog):
         self.on_fields_changed()
         if self._tried:
             self.show_errors(self.errors())
+
+    def set_matrix(self, matrix: Matrix) -> None:
+        """A new matrix version is in force: the form's lists, template and checks
+        follow it. What the agent typed stays, and is not counted as typing."""
+        if matrix is self.matrix or self._closed:
+            return
+        self.matrix = matrix
+        self._restoring = True
+        try:
+            self.on_matrix_changed()
+            self.on_fields_changed()
+        finally:
+            self._restoring = False
+        if self._tried:
+            self.show_errors(self.errors())
+        self.banner.show_message("info", "A new matrix version was published: this form "
+                                         "now uses it.")
+
+    def on_matrix_changed(self) -> None:
+        """Hook: refill what comes from the matrix (teams, severities, the template)."""
 
     def on_fields_changed(self) -> None:
         """Hook: live updates (the severity suggestion, the authority verdict)."""

@@ -42,7 +42,7 @@ from console.domain.matrix import Matrix
 from console.domain.matrix.format import HANDOFF_FIELDS
 
 from .base import FormDialog
-from .widgets import AttachmentList, Checklist, chain_tab_order, combo, text_area
+from .widgets import AttachmentList, Checklist, chain_tab_order, combo, refill, text_area
 
 LABELS = {  # with keyboard mnemonics (Alt+letter)
     "summary": "Issue &summary", "details": "Ticket &details", "customer": "&Customer and account",
@@ -102,9 +102,7 @@ class HandoffDialog(FormDialog):
                                  max_lines=4),
         }
         for name in HANDOFF_FIELDS:
-            hint = self.template.prompts.get(name) or (
-                "" if name in ("target", "mode", "urgency", "context") else FIELD_HELP[name])
-            self.add_field(name, LABELS[name], make[name], hint=hint[:1].upper() + hint[1:],
+            self.add_field(name, LABELS[name], make[name], hint=self._hint(name),
                            required=name in self.required)
         self.checklist = Checklist(self.template.checklist)
         checklist_field = self.add_field("checklist", LABELS["checklist"], self.checklist,
@@ -137,11 +135,9 @@ class HandoffDialog(FormDialog):
 
     def _build(self) -> None:
         f = self.fields
-        head = QLabel(objectName="handoffHeader")
+        self.header = head = QLabel(objectName="handoffHeader")
         head.setWordWrap(True)
-        head.setText(f"<b>{self.row.id}</b> · {self.row.severity} · now with "
-                     f"{self._team_name(self.row.team)} ({self.row.tier}) · "
-                     f"<b>{self.template.category}</b> template: fields marked * are required.")
+        self._show_header()
         move = QGridLayout()
         top = Qt.AlignmentFlag.AlignTop
         move.addWidget(f["target"], 0, 0, top)
@@ -186,6 +182,28 @@ class HandoffDialog(FormDialog):
         chain_tab_order(widgets)
         f["summary"].widget.setFocus()
         self.preferred_chars = 160
+
+    def _hint(self, name: str) -> str:
+        hint = self.template.prompts.get(name) or (
+            "" if name in ("target", "mode", "urgency", "context") else FIELD_HELP[name])
+        return hint[:1].upper() + hint[1:]
+
+    def _show_header(self) -> None:
+        self.header.setText(
+            f"<b>{self.row.id}</b> · {self.row.severity} · now with "
+            f"{self._team_name(self.row.team)} ({self.row.tier}) · "
+            f"<b>{self.template.category}</b> template: fields marked * are required.")
+
+    def on_matrix_changed(self) -> None:
+        """The published version's teams, template prompts and required fields."""
+        refill(self.fields["target"].widget, team_items(self.matrix, self.row.team))
+        self.template = self.matrix.handoff_template(self.row.category)
+        self.required = set(required_fields(self.template))
+        for name in HANDOFF_FIELDS:
+            self.fields[name].set_required(name in self.required)
+            self.fields[name].set_hint(self._hint(name))
+        self._show_header()
+        self._update_move()
 
     def _team_name(self, team_id: str) -> str:
         try:

@@ -42,7 +42,7 @@ from console.domain.scoring import Score, score
 
 from ..theme import severity_color, text_on
 from .base import FormDialog
-from .widgets import chain_tab_order, combo, minutes, text_area
+from .widgets import chain_tab_order, combo, minutes, refill, text_area
 
 PCT_PRESETS = ("0", "1", "5", "10", "25", "50", "75", "100")
 YES_NO = [("No", False), ("Yes", True)]
@@ -180,6 +180,11 @@ class IntakeDialog(FormDialog):
     def decision(self) -> SeverityDecision:
         return SeverityDecision("support", self.chosen_severity(), self.suggestion.severity,
                                 self.reason_edit.toPlainText(), None, self.suggestion.reasons)
+
+    def on_matrix_changed(self) -> None:
+        refill(self.severity_box, severity_items(self.matrix))
+        refill(self.tier_box, [(t, t) for t in account_tiers(self.matrix)])
+        refill(self.category_box, [(c.replace("_", " "), c) for c in categories(self.matrix)])
 
     def on_fields_changed(self) -> None:
         values = self.values()

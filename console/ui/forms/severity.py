@@ -23,7 +23,7 @@ from console.domain.matrix import Matrix
 from ..theme import SLA_LABELS, severity_color, text_on
 from .base import FormDialog
 from .intake import severity_items
-from .widgets import chain_tab_order, combo, minutes, text_area
+from .widgets import chain_tab_order, combo, minutes, refill, text_area
 
 CLOCK_TITLES = {"initial_severity": "Initial severity (Support)",
                 "confirmation": "Confirmation (Engineering)"}
@@ -142,6 +142,11 @@ class ConfirmSeverityDialog(FormDialog):
                                 self.reason_edit.toPlainText(),
                                 self.initial if self.stage == "engineering" else None,
                                 self.suggestion_reasons)
+
+    def on_matrix_changed(self) -> None:
+        refill(self.severity_box, severity_items(self.matrix))
+        self.calendars = build_calendars(self.matrix)
+        self.tick()
 
     def on_fields_changed(self) -> None:
         d = self.decision()

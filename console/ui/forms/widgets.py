@@ -91,6 +91,20 @@ def combo(items: list[tuple[str, Any]], placeholder: str = "", editable: bool = 
     return box
 
 
+def refill(box: QComboBox, items: list[tuple[str, Any]]) -> None:
+    """Offer new (label, data) items, keeping the chosen value if it is still offered;
+    quietly (no change signals: nobody typed anything)."""
+    value = value_of(box)
+    box.blockSignals(True)
+    try:
+        box.clear()
+        for label, data in items:
+            box.addItem(label, data)
+        set_value(box, value)
+    finally:
+        box.blockSignals(False)
+
+
 def value_of(widget: QWidget) -> Any:
     if hasattr(widget, "form_value"):  # composite inputs (attachments, checklists)
         return widget.form_value()
