@@ -10,7 +10,9 @@ highlight behind, its highlighted-text colour in front. The focused cell and mod
 other than the queue's go through QStyledItemDelegate as before.
 
 Breached must read from across the room: a strong red pill with bold white text, and a
-breached countdown stays white on red even in the selected row.
+breached countdown stays white on red even in the selected row. The pill names the
+clock behind its state, of all five ("CONFIRMATION BREACHED", "RESPONSE 2m 00s"): the
+severity clocks have no column of their own.
 
 CountdownDelegate and SlaPillDelegate remember what each cell last showed;
 stale_clock_cells() lists the visible ones whose text or state has changed since, so
@@ -85,6 +87,8 @@ PILL_STYLE = {  # state -> (fill, text, outline)
     "met": (SLA_COLORS["met"][0], "#6b7780", "#cfd8dc"),
 }
 PAUSED_PREFIX = "paused, "  # the icon says "paused"; the text says how long is left
+PILL_PADDING = 24     # the pill's inset in its cell plus room inside its rounded ends
+PILL_MIN_SCALE = 0.85  # a long label shrinks this far to fit before it is elided
 
 _SELECTED = QStyle.StateFlag.State_Selected.value
 _FOCUS = QStyle.StateFlag.State_HasFocus.value
@@ -347,30 +351,41 @@ class ClockCellDelegate(LeanDelegate):
 
 
 class SlaPillDelegate(ClockCellDelegate, PixmapDelegate):
-    """The SLA column as a pill: BREACHED in strong red, PAUSED in italic grey-blue."""
+    """The SLA column as a pill naming its clock: CONFIRMATION BREACHED in strong red,
+    RESPONSE 2m 00s in amber, PAUSED in italic grey-blue."""
 
-    def showing(self, model: QueueModel, row: QueueRow, column: int) -> str:
-        return model.sla_state(row)
+    def showing(self, model: QueueModel, row: QueueRow, column: int) -> tuple[str, str]:
+        return model.sla_state(row), model.sla_label(row)
 
     def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: Index) -> None:
         rows = self.lookup(index)
         if rows is None:
             state = index.data(STATE_ROLE)
+            label = index.data() or SLA_LABELS.get(state, "")
         else:
             row = rows[0](index.row())
-            state = rows[1].sla_state(row)
-            self.shown[(row.id, index.column())] = state
+            state, label = self.showing(rows[1], row, index.column())
+            self.shown[(row.id, index.column())] = (state, label)
         if state not in PILL_STYLE:
             super().paint(painter, option, index)
             return
-        self.blit(painter, option, state, lambda p, rect, look: _pill(p, rect, look, state))
+        self.blit(painter, option, (state, label),
+                  lambda p, rect, look: _pill(p, rect, look, state, label))
 
 
-def _pill(painter: QPainter, cell: QRectF, look: Look, state: str) -> None:
+def _pill(painter: QPainter, cell: QRectF, look: Look, state: str, label: str) -> None:
     fill, fg, outline = (QColor(c) for c in PILL_STYLE[state])
-    label = SLA_LABELS.get(state, state)
     font = look.fonts.get(state, look.font)
     rect = cell.adjusted(6, 3, -6, -3)
+    room = rect.width() - (PILL_PADDING - 12)
+    width = QFontMetricsF(font).horizontalAdvance(label)
+    if width > room:  # shrink a long label a little, then elide (the tooltip has it all)
+        font, scale = QFont(font), max(room / width, PILL_MIN_SCALE)
+        if font.pointSizeF() > 0:
+            font.setPointSizeF(font.pointSizeF() * scale)
+        else:
+            font.setPixelSize(max(int(font.pixelSize() * scale), 1))
+        label = QFontMetricsF(font).elidedText(label, _ELIDE, room)
     painter.setPen(QPen(outline, 1))
     painter.setBrush(fill)
     painter.drawRoundedRect(rect, rect.height() / 2, rect.height() / 2)

@@ -21,7 +21,7 @@ from typing import Any
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt
 from PySide6.QtGui import QColor, QFont
 
-from console.app.countdown import Countdown, countdown
+from console.app.countdown import Countdown, countdown, sla_label
 from console.app.rows import QueueRow
 from console.domain.engine import build_calendars
 from console.domain.matrix import Matrix
@@ -339,6 +339,10 @@ class QueueModel(QAbstractTableModel):
             self._countdowns[key] = found
         return found
 
+    def sla_label(self, row: QueueRow) -> str:
+        """The SLA pill's text at ``now``, naming the clock behind the row's state."""
+        return sla_label(row, self.now, self.calendars)[1]
+
     def sla_state(self, row: QueueRow) -> str:
         """The row's worst clock state at ``now``, cached until the next tick."""
         found = self._sla.get(row.id)
@@ -388,7 +392,7 @@ class QueueModel(QAbstractTableModel):
             if column < _FIRST_CLOCK:
                 return self.texts(row)[column]
             if column == _SLA:
-                return SLA_LABELS.get(self.sla_state(row), "")
+                return self.sla_label(row)
             return self.countdown(row, CLOCK_NAMES[column]).text
         if role == ROW_ROLE:
             return row
@@ -429,15 +433,17 @@ class QueueModel(QAbstractTableModel):
             if row.confirmed:
                 return f"{row.severity} {name} (set by {row.severity_source})"
             return f"{row.severity} {name}: {UNCONFIRMED_TIP}"
-        if column in (Column.TITLE, Column.ACCOUNT, Column.TEAM):
+        if column in (Column.ID, Column.TITLE, Column.ACCOUNT, Column.TEAM, Column.OWNER):
             return self.texts(row)[column]  # the view elides long text
         if column == Column.STATUS:
             return STATUS_LABELS.get(row.status, row.status)
         if column == _SLA:
-            return self._sla_tooltip(row)
+            return f"{self.sla_label(row)}\n{self._sla_tooltip(row)}"  # the pill may elide
         if column in CLOCK_NAMES:
             name = CLOCK_NAMES[column]
-            return clock_tooltip(row, name, self.countdown(row, name))
+            cd = self.countdown(row, name)
+            tip = clock_tooltip(row, name, cd)
+            return f"{cd.text}\n{tip}" if cd.text and tip else tip  # the cell may elide
         return None
 
     def _severity_name(self, severity: str) -> str:

@@ -265,7 +265,8 @@ def test_after_a_minute_of_ticks_the_screen_shows_what_a_full_repaint_would(
         fake_clock.now = NOW + timedelta(seconds=second)
         window.tick()
         QApplication.processEvents()
-    assert window.model.index(window.model.row_of("INC-8"), Column.SLA).data() == "BREACHED"
+    assert window.model.index(window.model.row_of("INC-8"), Column.SLA).data() == (
+        "RESPONSE BREACHED")
     assert _viewport_image(window, on_screen=True) == _viewport_image(window, on_screen=False)
 
 

@@ -5,13 +5,17 @@ from __future__ import annotations
 import random
 from dataclasses import replace
 from datetime import UTC, datetime
+from functools import partial
 
 import pytest
 from PySide6.QtCore import QPersistentModelIndex, Qt
-from PySide6.QtGui import QColor
+from PySide6.QtGui import QColor, QFont, QFontMetrics
 
+from console.app.rows import QueueRow
 from console.store.records import StoredEvent
 from console.ui.details import timeline_lines
+from console.ui.main_window import COLUMN_WIDTHS, TABLE_POINT_SIZE
+from console.ui.queue_delegates import PILL_MIN_SCALE, PILL_PADDING, SlaPillDelegate
 from console.ui.queue_filters import QueueFilter, QueueFilterProxy
 from console.ui.queue_model import (
     LAYOUT_BATCH,
@@ -149,7 +153,7 @@ def test_a_paused_clock_shows_its_frozen_time_left_in_grey_blue_italics(model):
 
 def test_a_breached_clock_counts_up_in_bold_white_on_red(model):
     assert cell(model, "INC-2", Column.RESPONSE) == "-5m 00s"
-    assert cell(model, "INC-2", Column.SLA) == "BREACHED"
+    assert cell(model, "INC-2", Column.SLA) == "RESPONSE BREACHED"
     for column in (Column.RESPONSE, Column.SLA):
         background = cell(model, "INC-2", column, Qt.ItemDataRole.BackgroundRole)
         assert background == QColor(SLA_COLORS["breached"][0])
@@ -161,6 +165,58 @@ def test_a_clock_tooltip_gives_the_local_due_time_and_the_reason(model):
     tip = cell(model, "INC-1", Column.RESPONSE, Qt.ItemDataRole.ToolTipRole)
     local = (NOW + minutes(45)).astimezone().strftime("%H:%M")
     assert local in tip and "running" in tip and "24x7" in tip
+
+
+def _hidden_breach() -> QueueRow:
+    """Response met, update and resolution running fine; confirmation breached."""
+    return row("INC-10198", 55, severity="P1", confirmed=False, clocks=(
+        clock("response", NOW - minutes(50), stopped=NOW - minutes(55)),
+        clock("update", NOW + minutes(55), pre=NOW + minutes(40)),
+        clock("resolution", NOW + minutes(468), pre=NOW + minutes(453)),
+        clock("confirmation", NOW - minutes(3), pre=NOW - minutes(8))))
+
+
+def test_the_sla_column_names_the_clock_behind_a_breach_the_cells_do_not_show(model):
+    model.upsert([_hidden_breach()])
+    texts = [cell(model, "INC-10198", c) for c in (Column.RESPONSE, Column.UPDATE,
+                                                  Column.RESOLUTION)]
+    assert texts == ["met", "55m 00s", "7h 48m"]
+    assert cell(model, "INC-10198", Column.SLA) == "CONFIRMATION BREACHED"
+    assert cell(model, "INC-10198", Column.SLA, STATE_ROLE) == "breached"
+    assert "confirmation" in cell(model, "INC-10198", Column.SLA, Qt.ItemDataRole.ToolTipRole)
+
+
+def test_the_sla_column_counts_down_the_clock_inside_its_warning(model):
+    model.upsert([row("INC-7", 2, clocks=(
+        clock("response", NOW + minutes(2), pre=NOW - minutes(3)),))])
+    assert cell(model, "INC-7", Column.SLA) == "RESPONSE 2m 00s"
+    delegate = SlaPillDelegate()
+    assert delegate.showing(model, model.get("INC-7"), int(Column.SLA)) == (
+        "pre_breach", "RESPONSE 2m 00s")
+
+
+def test_cells_that_can_be_cut_short_carry_their_full_text_as_a_tooltip(model):
+    missed = clock("response", NOW - minutes(90), stopped=NOW - minutes(25))
+    model.upsert([row("INC-260302-7QK4", 30, owner="anastasia.oconnor", clocks=(missed,))])
+    tip = partial(cell, model, "INC-260302-7QK4", role=Qt.ItemDataRole.ToolTipRole)
+    assert tip(Column.ID) == "INC-260302-7QK4"
+    assert tip(Column.OWNER) == "anastasia.oconnor"
+    assert cell(model, "INC-260302-7QK4", Column.RESPONSE) == "missed by 1h 05m"
+    assert tip(Column.RESPONSE).startswith("missed by 1h 05m\n")
+    assert tip(Column.SLA).startswith("RESPONSE BREACHED\n")
+
+
+def test_the_queue_columns_fit_a_new_ticket_id_and_the_widest_sla_pill(qtbot):
+    font = QFont()
+    font.setPointSize(TABLE_POINT_SIZE)
+    bold = QFont(font)
+    bold.setBold(True)
+    margins = 12  # the style's text margins on both sides
+    assert QFontMetrics(font).horizontalAdvance("INC-260302-7QK4") + margins <= (
+        COLUMN_WIDTHS[Column.ID])
+    # the pill may shrink its text a little, never below PILL_MIN_SCALE, to fit
+    widest = QFontMetrics(bold).horizontalAdvance("CONFIRMATION BREACHED") * PILL_MIN_SCALE
+    assert widest + PILL_PADDING <= COLUMN_WIDTHS[Column.SLA]
 
 
 def test_an_unconfirmed_severity_is_marked_and_explained(model):
