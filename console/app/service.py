@@ -168,7 +168,10 @@ class ConsoleService(QObject):
             self._syncer.wake()
 
     def acknowledge(self, ticket: str, what: str = "") -> None:
+        """Tell everyone this ticket is taken; ``what`` names the alert (its key), and
+        an empty one acknowledges all of the ticket's alerts on this console."""
         self.append(ticket, "acknowledged", {"by": self.user, "alert": what})
+        self.alerts.acknowledge(ticket, what)
 
     def load_history(self, ticket: str) -> None:
         self.worker.submit(lambda: self.store.history(ticket),
@@ -177,6 +180,7 @@ class ConsoleService(QObject):
     # -- from the sync thread -------------------------------------------------------------
     def _pulled(self, events: list[StoredEvent]) -> None:
         tickets = sorted({e.ticket for e in events})
+        self.alerts.pulled(events)  # acknowledged on another console: done here too
         if any(e.kind == "matrix_published" for e in events):
             self.worker.submit(lambda: [QueueRow.from_record(r) for r in self.store.tickets()],
                                self.rowsReset.emit, self._fail)

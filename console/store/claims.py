@@ -1,12 +1,46 @@
-"""Local claims and facts: what this console already alerted, and small meta values."""
+"""Local claims and facts: what this console already alerted, the alerts still waiting
+for an acknowledgement, and small meta values."""
 
 from __future__ import annotations
 
-from sqlalchemy import select
+import json
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+from sqlalchemy import delete, literal_column, select, update
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
 
 from .local import LocalStore
-from .models import MetaRow, NotificationClaimRow
+from .models import ConsoleAlertRow, MetaRow, NotificationClaimRow
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True, slots=True)
+class StoredAlert:
+    """An alert (or a summary) as the console keeps it until acknowledged."""
+
+    key: str
+    kind: str  # alert | summary
+    ticket: str = ""
+    payload: dict[str, Any] = field(default_factory=dict)
+    raised_at: str = ""
+    acknowledged_at: str | None = None
+
+
+def _claim(s: Session, store: LocalStore, keys: list[str], at_iso: str) -> set[str]:
+    if not keys:
+        return set()
+    have = set(s.scalars(select(NotificationClaimRow.key)
+                         .where(NotificationClaimRow.key.in_(keys))))
+    fresh = [k for k in dict.fromkeys(keys) if k not in have]
+    if fresh:
+        s.execute(sqlite_insert(NotificationClaimRow).on_conflict_do_nothing(),
+                  [{"key": k, "device": store.device, "claimed_at": at_iso,
+                    "status": "shown"} for k in fresh])
+    return set(fresh)
 
 
 def claim_locally(store: LocalStore, keys: list[str], at_iso: str) -> set[str]:
@@ -15,14 +49,88 @@ def claim_locally(store: LocalStore, keys: list[str], at_iso: str) -> set[str]:
     if not keys:
         return set()
     with store._write() as s:
-        have = set(s.scalars(select(NotificationClaimRow.key)
-                             .where(NotificationClaimRow.key.in_(keys))))
-        fresh = [k for k in dict.fromkeys(keys) if k not in have]
-        if fresh:
-            s.execute(sqlite_insert(NotificationClaimRow).on_conflict_do_nothing(),
-                      [{"key": k, "device": store.device, "claimed_at": at_iso,
-                        "status": "shown"} for k in fresh])
-        return set(fresh)
+        return _claim(s, store, keys, at_iso)
+
+
+def _stored(row: ConsoleAlertRow) -> StoredAlert:
+    return StoredAlert(row.key, row.kind, row.ticket, json.loads(row.payload), row.raised_at,
+                       row.acknowledged_at)
+
+
+def _save(s: Session, alerts: Iterable[StoredAlert]) -> None:
+    rows = [{"key": a.key, "kind": a.kind, "ticket": a.ticket,
+             "payload": json.dumps(a.payload, sort_keys=True), "raised_at": a.raised_at,
+             "acknowledged_at": a.acknowledged_at} for a in alerts]
+    if rows:
+        stmt = sqlite_insert(ConsoleAlertRow)
+        s.execute(stmt.on_conflict_do_update(
+            index_elements=[ConsoleAlertRow.key],
+            set_={"payload": stmt.excluded.payload, "raised_at": stmt.excluded.raised_at}),
+            rows)
+
+
+def raise_alerts(store: LocalStore, keys: list[str], at_iso: str,
+                 build: Callable[[set[str], StoredAlert | None], tuple[list[StoredAlert], T]],
+                 *, summary_prefix: str = "summary|backlog|",
+                 meta: dict[str, str] | None = None) -> T:
+    """Claim ``keys`` and keep the alerts they raise, in one transaction.
+
+    ``build(fresh_keys, open_summary)`` gets the keys claimed now and the newest
+    unacknowledged summary whose key starts with ``summary_prefix`` (so a summary can
+    grow instead of a second one appearing); it returns the alerts to keep (new or
+    updated) and a result, which is returned. ``meta`` values (the checkpoint) are set
+    in the same transaction: a crash never leaves an alert claimed but not kept."""
+    with store._write() as s:
+        fresh = _claim(s, store, keys, at_iso)
+        row = s.scalars(select(ConsoleAlertRow)
+                        .where(ConsoleAlertRow.key.startswith(summary_prefix, autoescape=True),
+                               ConsoleAlertRow.acknowledged_at.is_(None))
+                        .order_by(ConsoleAlertRow.raised_at.desc())).first()
+        keep, result = build(fresh, None if row is None else _stored(row))
+        _save(s, keep)
+        for key, value in (meta or {}).items():
+            s.merge(MetaRow(key=key, value=value))
+        return result
+
+
+def unacknowledged_alerts(store: LocalStore, limit: int = 500) -> list[StoredAlert]:
+    """The alerts still waiting for an acknowledgement, oldest first (at most ``limit``,
+    the newest ones)."""
+    with store._read() as s:
+        rows = list(s.scalars(select(ConsoleAlertRow)
+                              .where(ConsoleAlertRow.acknowledged_at.is_(None))
+                              .order_by(ConsoleAlertRow.raised_at.desc(),
+                                        literal_column("rowid").desc())  # insertion order
+                              .limit(limit)))
+        return [_stored(r) for r in reversed(rows)]
+
+
+def acknowledge_alerts(store: LocalStore, acks: Iterable[tuple[str, str]], at_iso: str
+                       ) -> list[str]:
+    """Mark alerts acknowledged; each ack is (ticket, key), and an empty key stands for
+    every alert of that ticket. Returns the keys that were waiting and are now done."""
+    done: list[str] = []
+    with store._write() as s:
+        for ticket, key in acks:
+            where = (ConsoleAlertRow.key == key if key else
+                     (ConsoleAlertRow.ticket == ticket) & (ConsoleAlertRow.ticket != ""))
+            keys = list(s.scalars(select(ConsoleAlertRow.key).where(
+                where, ConsoleAlertRow.acknowledged_at.is_(None))))
+            if keys:
+                s.execute(update(ConsoleAlertRow).where(ConsoleAlertRow.key.in_(keys))
+                          .values(acknowledged_at=at_iso))
+                done.extend(keys)
+    return done
+
+
+def forget_acknowledged(store: LocalStore, before_iso: str) -> int:
+    """Drop alerts acknowledged before ``before_iso`` (their claims stay, so they never
+    come back); returns how many went."""
+    with store._write() as s:
+        result = s.execute(delete(ConsoleAlertRow).where(
+            ConsoleAlertRow.acknowledged_at.is_not(None),
+            ConsoleAlertRow.acknowledged_at < before_iso))
+        return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 
 def get_meta(store: LocalStore, key: str) -> str | None:
@@ -34,3 +142,4 @@ def get_meta(store: LocalStore, key: str) -> str | None:
 def set_meta(store: LocalStore, key: str, value: str) -> None:
     with store._write() as s:
         s.merge(MetaRow(key=key, value=value))
+

@@ -149,3 +149,17 @@ class DeliveryRow(Base):
     created_at: Mapped[str] = mapped_column(String(40))
     sent_at: Mapped[str | None] = mapped_column(String(40))
     external_id: Mapped[str] = mapped_column(String(200), default="")
+
+
+class ConsoleAlertRow(Base):
+    """An alert this console raised (or a summary of several), kept until acknowledged
+    so the Alerts panel shows it again after a restart. Local to each console."""
+
+    __tablename__ = "console_alerts"
+
+    key: Mapped[str] = mapped_column(String(300), primary_key=True)
+    ticket: Mapped[str] = mapped_column(String(80), default="")  # "" for a summary
+    kind: Mapped[str] = mapped_column(String(20))  # alert | summary
+    payload: Mapped[str] = mapped_column(Text, default="{}")  # JSON to rebuild the entry
+    raised_at: Mapped[str] = mapped_column(String(40), index=True)
+    acknowledged_at: Mapped[str | None] = mapped_column(String(40), index=True)

@@ -86,6 +86,7 @@ def build(options: GuiOptions):  # type: ignore[no-untyped-def]
     from console.paths import default_matrix_path
 
     from .alert_list import AlertList
+    from .alert_wiring import wire_alerts
     from .main_window import K_GEOMETRY, K_STATE, MainWindow
     from .notifier import DesktopNotifier
     from .wall import WallScreen, show_on_screen
@@ -119,21 +120,8 @@ def build(options: GuiOptions):  # type: ignore[no-untyped-def]
     if first_run:  # a short alert strip; the queue gets the height
         window.resizeDocks([alert_dock], [170], Qt.Orientation.Vertical)
     notifier = DesktopNotifier(window)
-
-    def on_alerts(notices: list) -> None:
-        for notice in notices:
-            alerts.add(notice)
-            notifier.notify(notice)
-
-    service.alerts.alertsFired.connect(on_alerts)
-    def acknowledge(ticket: str, key: str) -> None:
-        service.acknowledge(ticket, key)
-        alerts.mark_acknowledged(key)
-
-    for source in (alerts, notifier):
-        source.acknowledgeRequested.connect(acknowledge)
-        source.openRequested.connect(lambda ticket: (window.show_ticket(ticket),
-                                                     window.raise_(), window.activateWindow()))
+    wire_alerts(service, alerts, notifier, lambda ticket: (
+        window.show_ticket(ticket), window.raise_(), window.activateWindow()))
 
     def open_wall() -> None:
         wall = WallScreen(service, service.matrix, parent=None)

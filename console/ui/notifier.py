@@ -17,6 +17,15 @@ call. What works in PySide6 6.12:
 
 ActionInvoked and NotificationClosed come back as D-Bus signals; notification ids
 map to the ticket and alert key, and the Qt signals below carry them to the app.
+
+No flood: servers cap how many notifications they hold (GNOME's notification-daemon
+refuses the 21st with ``MaxNotificationsExceeded``, replacements included, and never
+expires critical ones). So the notifier keeps at most ``max_on_screen`` of its own:
+an entry already on screen is updated in place (``replaces_id``); past the cap the
+oldest is folded with the newcomers into one "N more alerts" notification, itself
+updated in place; an acknowledged alert's notification is closed
+(``CloseNotification``). If the server is full anyway (other applications), the
+oldest of ours makes room. The Alerts panel always lists everything.
 """
 
 from __future__ import annotations
@@ -24,6 +33,8 @@ from __future__ import annotations
 import html
 import logging
 from collections import OrderedDict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 from typing import Any
 
 from PySide6.QtCore import Q_ARG, Q_RETURN_ARG, SLOT, QMetaObject, QObject, Qt, Signal, Slot
@@ -31,7 +42,8 @@ from PySide6.QtDBus import QDBusArgument, QDBusConnection, QDBusInterface, QDBus
 from PySide6.QtGui import QGuiApplication, QIcon
 from PySide6.QtWidgets import QSystemTrayIcon
 
-from console.app.alerts import AlertNotice
+from console.app.alerts import AlertBatch, AlertEntry, AlertNotice, AlertSummary
+from console.domain.alerts import Attention, by_severity
 from console.paths import resources_dir
 
 log = logging.getLogger(__name__)
@@ -44,25 +56,75 @@ INTERFACE = "org.freedesktop.Notifications"
 CONNECTION_NAME = "escalation-console-notifier"
 PROTOTYPE_PATH = "/EscalationConsole/NotificationsPrototype"
 NOTIFY_SIGNATURE = "Notify(QString,uint,QString,QString,QString,QStringList,QVariantMap,int)"
+CLOSE_SIGNATURE = "CloseNotification(uint)"
 ACTIONS = ["ack", "Acknowledge", "open", "Open ticket"]
+SUMMARY_ACTIONS = ["open", "Open most urgent"]
 URGENCY = {"pre_breach": 1, "breach": 2}
+MAX_ON_SCREEN = 4  # of ours at once; notification-daemon holds 20 from everyone
 MAX_TRACKED = 256  # notification ids remembered for their actions
+OVERFLOW_KEY = "summary|overflow"
+FULL_ERROR = "org.freedesktop.Notifications.MaxNotificationsExceeded"
 
 
 def icon_path() -> str:
     return str(resources_dir() / "icons" / "escalation-console.svg")
 
 
-def summary_and_body(notice: AlertNotice) -> tuple[str, str]:
-    alert = notice.alert
+def summary_and_body(entry: AlertEntry) -> tuple[str, str]:
+    """The notification's summary line and body text for an alert or a summary."""
+    if isinstance(entry, AlertSummary):
+        lines = [entry.detail]
+        if entry.kind == "backlog":
+            lines.append("Deadlines that passed before this console first started.")
+        elif entry.kind == "overflow":
+            lines.append("See the Alerts panel.")
+        return entry.headline, "\n".join(lines)
+    alert = entry.alert
     what = "BREACHED" if alert.threshold == "breach" else "about to breach"
     summary = f"{alert.severity} {alert.ticket}: {alert.clock} {what}"
     due = alert.due.astimezone()
-    lines = [notice.title] if notice.title else []
+    lines = [entry.title] if entry.title else []
     lines.append(f"{alert.clock.capitalize()} due {due:%H:%M}")
-    if notice.late:
+    if entry.late:
         lines.append("Fell due while the console was closed.")
     return summary, "\n".join(lines)
+
+
+def keys_of(entry: AlertEntry) -> frozenset[str]:
+    """The alert keys a notification stands for: acknowledging all of them closes it."""
+    if isinstance(entry, AlertSummary) and entry.keys:
+        return entry.keys
+    return frozenset([entry.key])
+
+
+def overflow_summary(entries: list[AlertEntry]) -> AlertSummary:
+    """``5 more alerts: 2 P1, 3 P2`` standing for entries that did not get their own."""
+    items: list[Attention] = []
+    severities: list[str] = []
+    keys: set[str] = set()
+    for e in entries:
+        keys |= keys_of(e)
+        if isinstance(e, AlertSummary):
+            items.extend(e.items)
+            severities.extend(i.severity for i in e.items)
+        else:
+            a = e.alert
+            items.append(Attention(a.ticket, a.severity, "breached" if e.breach
+                                   else "pre_breach", a.clock, a.due, e.title))
+            severities.append(a.severity)
+    unique = {i.ticket: i for i in sorted(items, key=lambda i: i.rank, reverse=True)}
+    ranked = tuple(sorted(unique.values(), key=lambda i: (i.rank, i.ticket)))
+    n = len(severities)
+    headline = f"{n} more {'alert' if n == 1 else 'alerts'}: {by_severity(severities)}"
+    return AlertSummary(OVERFLOW_KEY, "overflow", headline, ranked, frozenset(keys))
+
+
+@dataclass(slots=True)
+class _Shown:
+    """One of our notifications on screen."""
+
+    entry: AlertEntry
+    keys: set[str] = field(default_factory=set)
 
 
 class _NotificationsPrototype(QObject):
@@ -72,6 +134,10 @@ class _NotificationsPrototype(QObject):
     def Notify(self, *args: Any) -> int:
         return 0
 
+    @Slot("uint")
+    def CloseNotification(self, *args: Any) -> None:
+        pass
+
 
 class DesktopNotifier(QObject):
     """Raises desktop notifications for alerts; ``backend`` says how."""
@@ -80,9 +146,13 @@ class DesktopNotifier(QObject):
     openRequested = Signal(str)              # ticket
 
     def __init__(self, parent: QObject | None = None, *, bus: QDBusConnection | None = None,
-                 tray: QSystemTrayIcon | None = None, timeout_ms: int = 2000) -> None:
+                 tray: QSystemTrayIcon | None = None, timeout_ms: int = 2000,
+                 max_on_screen: int = MAX_ON_SCREEN) -> None:
         super().__init__(parent)
-        self._ids: OrderedDict[int, tuple[str, str]] = OrderedDict()
+        self.max_on_screen = max(2, max_on_screen)  # room for one alert and the overflow
+        self._shown: OrderedDict[int, _Shown] = OrderedDict()  # ours on screen, oldest first
+        self._by_key: dict[str, int] = {}
+        self._overflow: list[AlertEntry] = []  # entries folded into "N more alerts"
         self._interface: QDBusInterface | None = None
         self._bus: QDBusConnection | None = None
         self._tray = tray
@@ -180,68 +250,154 @@ class DesktopNotifier(QObject):
         return True
 
     # -- notifying ----------------------------------------------------------------------
-    def notify(self, notice: AlertNotice) -> None:
-        """Show one alert on the desktop; never raises."""
-        summary, body = summary_and_body(notice)
+    def show(self, batch: AlertBatch) -> None:
+        """Put a check's desktop entries on screen (restored ones stay in the panel)."""
+        for entry in batch.desktop:
+            self.notify(entry)
+
+    def notify(self, entry: AlertEntry) -> None:
+        """Show one alert or summary on the desktop; never raises."""
         try:
             if self._backend == "dbus":
-                nid = self._notify_dbus(notice, summary, body)
-                if nid:
-                    self._remember(nid, notice)
+                if self._notify_capped(entry):
                     return
                 if not self._setup_tray():
                     return
             if self._tray is not None:
-                critical = notice.alert.threshold == "breach"
-                kind = (QSystemTrayIcon.MessageIcon.Critical if critical
+                summary, body = summary_and_body(entry)
+                kind = (QSystemTrayIcon.MessageIcon.Critical if entry.breach
                         else QSystemTrayIcon.MessageIcon.Warning)
-                self._tray.showMessage(summary, body, kind, 0 if critical else 15000)
-                self._tray_ticket = notice.alert.ticket
+                # the tray shows one message at a time: a new one replaces the last
+                self._tray.showMessage(summary, body, kind, 0 if entry.breach else 15000)
+                self._tray_ticket = entry.ticket
         except Exception:  # a notification must never take the console down
-            log.exception("desktop notification failed for %s", notice.alert.key)
+            log.exception("desktop notification failed for %s", entry.key)
 
-    def _notify_dbus(self, notice: AlertNotice, summary: str, body: str) -> int:
+    @property
+    def on_screen(self) -> list[AlertEntry]:
+        """Our notifications on screen, oldest first."""
+        return [shown.entry for shown in self._shown.values()]
+
+    def _notify_capped(self, entry: AlertEntry) -> bool:
+        nid = self._by_key.get(entry.key)
+        if nid is not None:  # already on screen: update it in place
+            return self._send(entry, replaces=nid)
+        if len(self._shown) >= self.max_on_screen:
+            return self._fold(entry)
+        return self._send(entry)
+
+    def _fold(self, entry: AlertEntry) -> bool:
+        """Past the cap: the newcomer (and, to make room, our oldest) go into the one
+        "N more alerts" notification."""
+        overflow = self._by_key.get(OVERFLOW_KEY)
+        if overflow is None:
+            oldest_nid, oldest = next(iter(self._shown.items()))
+            self._close(oldest_nid)
+            self._overflow = [oldest.entry]
+        self._overflow.append(entry)
+        return self._send(overflow_summary(self._overflow), replaces=overflow or 0)
+
+    def _send(self, entry: AlertEntry, replaces: int = 0) -> bool:
+        summary, body = summary_and_body(entry)
+        nid, error = self._notify_dbus(entry, summary, body, replaces)
+        if not nid and error == FULL_ERROR:
+            # the server is full (other applications' too): our oldest makes room
+            victim = next((n for n in self._shown if n != replaces), None)
+            if victim is not None:
+                self._close(victim)
+                nid, error = self._notify_dbus(entry, summary, body, replaces)
+        if not nid and replaces and error and error != FULL_ERROR:
+            self._forget(replaces)  # it was closed meanwhile: show it afresh
+            return self._notify_capped(entry)
+        if not nid:
+            return False
+        self._remember(nid, entry)
+        return True
+
+    def _notify_dbus(self, entry: AlertEntry, summary: str, body: str, replaces: int = 0
+                     ) -> tuple[int, str]:
+        """Notify over D-Bus; returns (id, "") or (0, the D-Bus error name)."""
         interface = self._interface
         if interface is None:
-            return 0
-        hints = {"urgency": self._urgency.get(notice.alert.threshold, self._urgency["breach"]),
-                 "desktop-entry": DESKTOP_ENTRY,
-                 "category": f"x-escalation-console.{notice.alert.threshold}"}
+            return 0, ""
+        threshold = "breach" if entry.breach else "pre_breach"
+        kind = threshold if isinstance(entry, AlertNotice) else f"summary.{entry.kind}"
+        hints = {"urgency": self._urgency[threshold], "desktop-entry": DESKTOP_ENTRY,
+                 "category": f"x-escalation-console.{kind}"}
+        actions = ACTIONS if isinstance(entry, AlertNotice) else SUMMARY_ACTIONS
         nid = QMetaObject.invokeMethod(
             interface, "Notify", Qt.ConnectionType.DirectConnection, Q_RETURN_ARG("uint"),
-            Q_ARG(str, APP_NAME), Q_ARG("uint", 0), Q_ARG(str, icon_path()),
+            Q_ARG(str, APP_NAME), Q_ARG("uint", replaces), Q_ARG(str, icon_path()),
             Q_ARG(str, summary), Q_ARG(str, html.escape(body, quote=False)),
-            Q_ARG("QStringList", ACTIONS), Q_ARG("QVariantMap", hints), Q_ARG(int, -1))
+            Q_ARG("QStringList", actions), Q_ARG("QVariantMap", hints), Q_ARG(int, -1))
         error = interface.lastError()
         if not nid and error.isValid():
             log.warning("D-Bus Notify failed: %s %s", error.name(), error.message())
-        return int(nid or 0)
+            return 0, error.name()
+        return int(nid or 0), ""
 
-    def _remember(self, nid: int, notice: AlertNotice) -> None:
+    def _remember(self, nid: int, entry: AlertEntry) -> None:
         self.last_id = nid
-        self._ids[nid] = (notice.alert.ticket, notice.alert.key)
-        self._ids.move_to_end(nid)
-        while len(self._ids) > MAX_TRACKED:
-            self._ids.popitem(last=False)
+        old = self._shown.pop(nid, None)
+        if old is not None and self._by_key.get(old.entry.key) == nid:
+            del self._by_key[old.entry.key]
+        self._shown[nid] = _Shown(entry, set(keys_of(entry)))
+        self._by_key[entry.key] = nid
+        while len(self._shown) > MAX_TRACKED:  # only if the server never says "closed"
+            self._forget(next(iter(self._shown)))
+
+    def _forget(self, nid: int) -> None:
+        shown = self._shown.pop(nid, None)
+        if shown is not None and self._by_key.get(shown.entry.key) == nid:
+            del self._by_key[shown.entry.key]
+            if shown.entry.key == OVERFLOW_KEY:
+                self._overflow = []
 
     def ticket_for(self, nid: int) -> tuple[str, str] | None:
-        return self._ids.get(nid)
+        shown = self._shown.get(nid)
+        return None if shown is None else (shown.entry.ticket, shown.entry.key)
+
+    # -- closing --------------------------------------------------------------------------
+    def close_acknowledged(self, keys: Iterable[str]) -> None:
+        """Close our notifications whose alerts are all acknowledged now."""
+        done = set(keys)
+        for nid, shown in list(self._shown.items()):
+            shown.keys -= done
+            if not shown.keys:
+                self._close(nid)
+        if self._overflow:
+            left = [e for e in self._overflow if keys_of(e) - done]
+            overflow = self._by_key.get(OVERFLOW_KEY)
+            if left and overflow is not None and len(left) < len(self._overflow):
+                self._overflow = left  # "N more alerts" counts only what still waits
+                self._send(overflow_summary(left), replaces=overflow)
+            self._overflow = left
+
+    def _close(self, nid: int) -> None:
+        self._forget(nid)
+        if self._interface is None:
+            return
+        try:
+            QMetaObject.invokeMethod(self._interface, "CloseNotification",
+                                     Qt.ConnectionType.DirectConnection, Q_ARG("uint", nid))
+        except Exception:  # e.g. the daemon went away; it is forgotten either way
+            log.exception("closing notification %s failed", nid)
 
     # -- what the user did ----------------------------------------------------------------
     @Slot("uint", str)
     def _on_action(self, nid: int, action: str) -> None:
-        target = self._ids.get(int(nid))
+        target = self.ticket_for(int(nid))
         if target is None:
             return  # another application's notification
         ticket, key = target
-        if action == "ack":
+        if action == "ack" and not key.startswith("summary|"):
             self.acknowledgeRequested.emit(ticket, key)
-        elif action in ("open", "default"):
+        elif action in ("open", "default") and ticket:
             self.openRequested.emit(ticket)
 
     @Slot("uint", "uint")
     def _on_closed(self, nid: int, reason: int) -> None:
-        self._ids.pop(int(nid), None)
+        self._forget(int(nid))
 
     def _on_tray_clicked(self) -> None:
         if self._tray_ticket:
