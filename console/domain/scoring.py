@@ -16,15 +16,29 @@ from .tickets import Intake
 # VADER-style compound score for a text, -1 (negative) to 1 (positive). Injected,
 # because loading a lexicon is I/O and the domain does none.
 SentimentScorer = Callable[[str], float]
+# `words` look at the title and the start of the text: that is where an agent describes
+# the problem (pasted logs follow), and it keeps scoring on every keystroke cheap.
+WORDS_SCAN_CHARS = 4000
 
 
 @dataclass(frozen=True, slots=True)
 class Score:
+    """A suggested severity. ``reasons`` are the matrix's words for the rules that matched
+    (the deciding rule first); ``drivers`` are the facts and the words of the ticket
+    that made them match."""
+
     severity: str
     reasons: tuple[str, ...]
+    drivers: tuple[str, ...] = ()
 
     def explain(self) -> str:
         return f"{self.severity}: {' and '.join(self.reasons)}"
+
+    def because(self) -> str:
+        """``P1 because: category is outage; words: 'down for', 'all EU customers'``."""
+        if not self.drivers:
+            return self.explain()
+        return f"{self.severity} because: {'; '.join(self.drivers)}"
 
 
 @dataclass(slots=True)
@@ -46,6 +60,35 @@ def _listing(values: frozenset[str]) -> str:
 def match(cond: Conditions, facts: Facts, sentiment: SentimentScorer | None = None
           ) -> list[str] | None:
     """The reasons ``cond`` holds for ``facts``, or None when it does not."""
+    found = _match(cond, facts, sentiment)
+    if found is None:
+        return None
+    why, spans = found
+    return [*why, _words_reason(facts.intake, spans)] if spans else why
+
+
+def _haystack(i: Intake) -> str:
+    return f"{i.title}\n{i.text[:WORDS_SCAN_CHARS]}"
+
+
+def _words_reason(intake: Intake, spans: list[tuple[int, int]]) -> str:
+    """``words: 'Checkout down for', 'all EU customers'``: the ticket's own words, in
+    the order written, overlapping finds joined."""
+    hay = _haystack(intake)
+    merged: list[list[int]] = []
+    for start, end in sorted(spans):
+        if merged and start < merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], end)
+        else:
+            merged.append([start, end])
+    quoted = dict.fromkeys(" ".join(hay[a:b].split()) for a, b in merged)
+    return "words: " + ", ".join(f"'{w}'" for w in quoted)
+
+
+def _match(cond: Conditions, facts: Facts, sentiment: SentimentScorer | None = None
+           ) -> tuple[list[str], list[tuple[int, int]]] | None:
+    """(reasons, where ``cond.words`` found words in the title and text), or None when
+    ``cond`` does not hold."""
     i = facts.intake
     why: list[str] = []
     if cond.users_affected_pct is not None:
@@ -77,6 +120,12 @@ def match(cond: Conditions, facts: Facts, sentiment: SentimentScorer | None = No
         if not found:
             return None
         why.append(f"mentions {found[0]!r}")
+    words: list[tuple[int, int]] = []
+    if cond.words:
+        hay = _haystack(i)
+        words = [span for p in cond.words if (span := p.find(hay)) is not None]
+        if not words:
+            return None
     if cond.unresolved_for is not None:
         if facts.elapsed is None or facts.elapsed < cond.unresolved_for:
             return None
@@ -90,7 +139,7 @@ def match(cond: Conditions, facts: Facts, sentiment: SentimentScorer | None = No
         if reason is None:
             return None
         why.append(reason)
-    return why
+    return why, words
 
 
 def _negative(cond: Conditions, facts: Facts, sentiment: SentimentScorer | None) -> str | None:
@@ -110,12 +159,28 @@ def _negative(cond: Conditions, facts: Facts, sentiment: SentimentScorer | None)
 
 
 def score(matrix: Matrix, intake: Intake) -> Score:
-    """Suggest a severity for the intake facts, with reasons; the first match wins."""
+    """Suggest a severity for the intake facts; the first severity with a matching rule
+    wins. Its reasons and drivers come from every rule of that severity that matched, so
+    the agent sees all the words and facts behind it."""
     facts = Facts(intake)
     for sev in matrix.severities:
+        matched = False
+        reasons: list[str] = []
+        drivers: list[str] = []
+        words: list[tuple[int, int]] = []
         for criterion in sev.criteria:
-            reasons = match(criterion.when, facts)
-            if reasons is not None:
-                return Score(sev.id, (criterion.reason,) if criterion.reason else tuple(reasons))
+            found = _match(criterion.when, facts)
+            if found is None:
+                continue
+            matched = True
+            why, seen = found
+            reasons.extend([criterion.reason] if criterion.reason else
+                           [*why, _words_reason(intake, seen)] if seen else why)
+            drivers.extend(why)
+            words.extend(seen)
+        if matched:
+            if words:
+                drivers.append(_words_reason(intake, words))
+            return Score(sev.id, tuple(dict.fromkeys(reasons)), tuple(dict.fromkeys(drivers)))
     fallback = matrix.default_severity or matrix.severities[-1].id
     return Score(fallback, ("no criteria matched; the matrix default",))

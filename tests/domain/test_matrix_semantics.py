@@ -308,7 +308,7 @@ def test_a_narrower_user_range_under_a_higher_severity_is_reported():
     text = patch("- when: {category: [feature_request, ui, cosmetic, question]}",
                  "- when: {users_affected_pct: {gte: 50}, workaround: none}")
     check_one(text, "severities[3].criteria[0]",
-              "contradicts P1 criteria[1]: every ticket it matches is already P1",
+              "contradicts P1 criteria[0]: every ticket it matches is already P1",
               "- when: {users_affected_pct: {gte: 50}", "when")
 
 
@@ -339,11 +339,99 @@ def test_a_rule_with_fewer_keywords_than_a_higher_rule_is_subsumed():
 
 def test_situational_rules_are_never_called_contradicting():
     text = patch("- when: {workaround: full, category: [bug, performance, integration]}",
-                 "- when: {category: [bug], unresolved_for: 2d}")
+                 "- when: {category: [integration], unresolved_for: 2d}")
     text = patch("- when: {category: [feature_request, ui, cosmetic, question]}",
-                 "- when: {category: [bug]}", text)
-    assert [p.path for p in problems_of(text)] == ["severities[3].criteria[0]"]  # P3 [1]
-    assert "P3 criteria[1]" in problems_of(text)[0].message
+                 "- when: {category: [integration]}", text)
+    assert problems_of(text) == []
+
+
+# -- rules that never change the result ------------------------------------------------
+
+# The rule default.yaml once had first under P1: the next one, "over 25% and no
+# workaround", matched every ticket it matched, so "revenue at risk" changed nothing.
+REVENUE_RULE = (
+    "      - when: {users_affected_pct: {gt: 25}, workaround: none, revenue_risk: true}\n"
+    "        reason: over 25% of users affected, no workaround and revenue at risk\n")
+P1_FIRST = "      - when: {users_affected_pct: {gt: 25}, workaround: none}\n"
+
+
+def test_a_rule_that_a_rule_of_its_own_severity_covers_is_reported():
+    text = patch(P1_FIRST, REVENUE_RULE + P1_FIRST)
+    check_one(text, "severities[0].criteria[0]",
+              "never changes the result: P1 criteria[1] already matches every ticket it "
+              "matches", "- when: {users_affected_pct: {gt: 25}, workaround: none, revenue",
+              "when")
+
+
+def test_a_covered_rule_is_reported_wherever_it_stands_in_its_severity():
+    text = insert_after("        reason: revenue at risk and no workaround\n", REVENUE_RULE)
+    check_one(text, "severities[0].criteria[3]",
+              "never changes the result: P1 criteria[0] already matches every ticket it "
+              "matches", "- when: {users_affected_pct: {gt: 25}, workaround: none, revenue",
+              "when")
+
+
+def test_of_two_equal_rules_in_one_severity_the_second_is_reported():
+    text = insert_after("        reason: security or data breach\n",
+                        "      - when: {security_breach: true}\n        reason: breach\n")
+    check_one(text, "severities[0].criteria[2]",
+              "never changes the result: the same conditions as P1 criteria[1]",
+              "- when: {security_breach: true}\n        reason: breach", "when")
+
+
+def test_words_that_a_wider_word_of_the_same_severity_finds_are_reported():
+    text = patch("      - when: {revenue_risk: true}\n",
+                 "      - when: {words: [payments failing today, card payments fail]}\n")
+    check_one(text, "severities[1].criteria[3]",
+              "never changes the result: P2 criteria[4] already matches every ticket it "
+              "matches", "- when: {words: [payments failing today", "when")
+
+
+def test_a_wider_word_under_a_phrase_of_a_higher_severity_is_not_covered():
+    # "is down" (P1) does not find every "down": a P4 rule on "down" still decides some
+    text = patch("      - when: {category: [feature_request, ui, cosmetic, question]}\n",
+                 "      - when: {words: [down, outage of the docs]}\n")
+    assert [str(p) for p in problems_of(text)] == []
+
+
+def test_a_word_under_a_keyword_of_a_higher_severity_is_covered():
+    text = patch("      - when: {category: [feature_request, ui, cosmetic, question]}\n",
+                 "      - when: {words: [checkout* broken]}\n")
+    text = patch("      - when: {revenue_risk: true}\n",
+                 "      - when: {keywords: [checkout]}\n", text)
+    check_one(text, "severities[3].criteria[0]",
+              "contradicts P2 criteria[3]: every ticket it matches is already P2",
+              "- when: {words: [checkout* broken]}", "when")
+
+
+@pytest.mark.parametrize("name", SHIPPED)
+def test_every_rule_of_a_shipped_matrix_can_change_a_result(name):
+    text = (matrices_dir() / name).read_text(encoding="utf-8")
+    assert problems_of(text) == []
+    assert "revenue_risk: true" in text  # and the revenue fact is among them
+
+
+# -- words -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("entry", "shown"), [
+    ("down ...", "'down ...'"), ("... down", "'... down'"), ("all ... ... users", None),
+    ("pay*ment", "'pay*ment'"), ('"*"', "'*'"), ('""', "''"),
+])
+def test_a_malformed_words_entry_is_reported_where_it_is_written(entry, shown):
+    text = patch("typo, cosmetic]", f"typo, {entry}]")
+    problem = only_problem(text)
+    assert problem.path == "severities[3].criteria[1].when.words[7]"
+    assert problem.message == (f"{shown or repr(entry)} is not valid: write words separated "
+                               "by spaces; `*` only at the end of a word (fail*), `...` only "
+                               "between two words (all ... customers)")
+    assert (problem.line, problem.column) == position(text, f"typo, {entry}]", entry)
+
+
+def test_words_must_be_a_list_of_text():
+    text = patch("typo, cosmetic]", "typo, 42]")
+    assert [(p.path, p.message) for p in problems_of(text)] == [
+        ("severities[3].criteria[1].when.words[7]", "expected text, got a number")]
 
 
 # -- the JSON Schema -----------------------------------------------------------------
@@ -485,8 +573,9 @@ def test_the_json_schema_rejects_unknown_keys_at_every_level():
         ("{id: T0, name: Self-service, level: 0}", "{id: T0, level: 0}"),
         ("channel: email, ack_timeout: 30m}", "channel: fax, ack_timeout: 30m}"),
         ("      - prioritize: high\n", "      - {prioritize: high, require_handoff: true}\n"),
+        ("typo, cosmetic]", "typo, cosmetic ...]"),
     ],
-    ids=["colour", "duration", "missing key", "channel", "two actions"],
+    ids=["colour", "duration", "missing key", "channel", "two actions", "words"],
 )
 def test_the_json_schema_and_the_validator_agree_on_structural_mistakes(old, new):
     text = patch(old, new)

@@ -223,7 +223,7 @@ def test_a_missing_required_key_is_reported_at_the_record():
         ("{id: T0, name: Self-service, level: 0}", "{id: T0, name: Self-service, level: 12}",
          "tiers[0].level", "12 is above the maximum 9", "12"),
         ("revenue_risk: true}", "revenue_risk: maybe}",
-         "severities[0].criteria[0].when.revenue_risk", "expected true or false, got text",
+         "severities[1].criteria[3].when.revenue_risk", "expected true or false, got text",
          "maybe"),
         ("{users_affected_pct: {gt: 0, lte: 25}", "{users_affected_pct: {gt: some, lte: 25}",
          "severities[1].criteria[0].when.users_affected_pct.gt",

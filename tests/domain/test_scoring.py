@@ -6,32 +6,75 @@ import re
 
 import pytest
 
-from console.domain.matrix.model import Conditions, NumRange, SentimentRule
-from console.domain.scoring import Facts, Score, match, score
+from console.domain.matrix.model import Conditions, NumRange, SentimentRule, WordPattern
+from console.domain.scoring import WORDS_SCAN_CHARS, Facts, Score, match, score
 from console.domain.tickets import Intake
 
 from ._matrices import default_matrix, default_text, variant
 
-# One intake per criterion of the default matrix, in matrix order.
+# One intake per criterion of the default matrix, in matrix order; each matches only it.
 EVERY_CRITERION = [
-    (dict(users_affected_pct=30, workaround="none", revenue_risk=True),
-     "P1: over 25% of users affected, no workaround and revenue at risk"),
     (dict(users_affected_pct=30, workaround="none"),
      "P1: over 25% of users affected and no workaround"),
     (dict(security_breach=True),
      "P1: security or data breach"),
+    (dict(revenue_risk=True, workaround="none", users_affected_pct=5),
+     "P1: revenue at risk and no workaround"),
+    (dict(category="outage"),
+     "P1: an outage, a security incident or data loss"),
+    (dict(title="Site down for all EU customers"),
+     "P1: the description reads as an outage for everyone, or a breach or data loss"),
     (dict(users_affected_pct=10, workaround="partial"),
      "P2: under 25% of users affected and at most a partial workaround"),
     (dict(users_affected_pct=40, workaround="partial"),
      "P2: over 25% of users affected with only a partial workaround"),
     (dict(account_tier="enterprise", workaround="none"),
      "P2: high-value account without a full workaround"),
-    (dict(workaround="full", category="bug"),
+    (dict(revenue_risk=True),
+     "P2: revenue at risk, a significant business impact"),
+    (dict(title="Payment failing at checkout"),
+     "P2: the description reads as a major feature broken for many users"),
+    (dict(workaround="full", category="integration"),
      "P3: a full workaround is available"),
     (dict(workaround="partial", category="performance"),
      "P3: minor bug or performance problem with low time sensitivity"),
     (dict(category="ui"),
      "P4: cosmetic issue, feature request or general inquiry"),
+    (dict(title="How do I add a second admin?"),
+     "P4: the description reads as a question, a request or a cosmetic issue"),
+]
+
+# Realistic intakes and the severity the article's table gives them. P1: system down for
+# all users, security breach, revenue-critical functions failing. P2: major feature
+# broken for many users, no workaround, significant business impact. P3: partial loss of
+# function, a workaround exists, a single user or small group. P4: cosmetic, questions,
+# feature requests, how-to.
+ARTICLE_TABLE = [
+    ("P1", dict(title="Checkout down for all enterprise customers, payment failing")),
+    ("P1", dict(title="Checkout down for all enterprise customers, payment failing",
+                category="outage", account_tier="enterprise")),
+    ("P1", dict(title="Data loss after last night's migration",
+                text="Projects created since Monday are gone.")),
+    ("P1", dict(title="Admin API keys exposed in a public repo", category="security",
+                account_tier="business", users_affected_pct=1, workaround="full")),
+    ("P1", dict(title="Card payments declined", text="No order has gone through since 9:40.",
+                category="billing", revenue_risk=True, workaround="none",
+                users_affected_pct=8)),
+    ("P1", dict(title="Web app returns 503", text="Nobody can sign in, on any browser.",
+                category="bug", users_affected_pct=100, workaround="none")),
+    ("P2", dict(title="CSV export drops rows beyond 10,000", category="bug",
+                users_affected_pct=15, workaround="none", account_tier="business")),
+    ("P2", dict(title="Coupon codes rejected at checkout", category="billing",
+                revenue_risk=True, workaround="full", users_affected_pct=3)),
+    ("P2", dict(title="Reports time out", text="Many of our users cannot open reports.",
+                category="performance")),
+    ("P3", dict(title="Search is slow for one user", category="performance",
+                users_affected_pct=1, workaround="full", account_tier="starter")),
+    ("P3", dict(title="Scheduled report sent twice", category="bug", workaround="full")),
+    ("P4", dict(title="Typo in the onboarding checklist", category="ui")),
+    ("P4", dict(title="How do we rotate API keys without downtime?")),
+    ("P4", dict(title="Request: dark mode for the agent app", category="feature_request",
+                account_tier="enterprise", workaround="full")),
 ]
 
 
@@ -58,6 +101,38 @@ def test_the_cases_above_cover_every_criterion_of_the_default_matrix():
     assert {s.id for s in default_matrix().severities} == {"P1", "P2", "P3", "P4"}
 
 
+@pytest.mark.parametrize(("severity", "intake"), ARTICLE_TABLE,
+                         ids=[f"{sev} {i['title'][:40]}" for sev, i in ARTICLE_TABLE])
+def test_realistic_intakes_get_the_severity_of_the_articles_table(severity, intake):
+    assert scored(**intake).severity == severity
+
+
+def test_title_and_text_alone_can_raise_the_suggestion():
+    result = scored(title="Checkout down for all enterprise customers, payment failing")
+    assert result.because() == (
+        "P1 because: words: 'Checkout down for', 'all enterprise customers'")
+
+
+def test_the_suggestion_names_every_fact_and_word_of_its_severity():
+    result = scored(title="Checkout down for all enterprise customers, payment failing",
+                    category="outage", users_affected_pct=60, workaround="none")
+    assert result.severity == "P1"
+    assert result.drivers == ("60% of users affected (over 25%)", "no workaround",
+                              "category is outage",
+                              "words: 'Checkout down for', 'all enterprise customers'")
+    assert result.reasons[0] == "over 25% of users affected and no workaround"  # it decided
+    assert "an outage, a security incident or data loss" in result.reasons
+
+
+def test_revenue_at_risk_changes_the_severity():
+    base = dict(title="Card payments declined", category="billing", users_affected_pct=5)
+    assert scored(**base, workaround="full").severity == "P3"
+    assert scored(**base, workaround="full", revenue_risk=True).severity == "P2"
+    assert scored(**base, workaround="none").severity == "P2"
+    assert scored(**base, workaround="none", revenue_risk=True).explain() == (
+        "P1: revenue at risk and no workaround")
+
+
 def test_the_example_from_the_brief_reads_as_written():
     assert (scored(users_affected_pct=60, workaround="none").explain()
             == "P1: over 25% of users affected and no workaround")
@@ -66,7 +141,7 @@ def test_the_example_from_the_brief_reads_as_written():
 def test_a_security_breach_is_p1_whatever_else_is_true():
     result = scored(security_breach=True, users_affected_pct=1, workaround="full",
                     category="ui", account_tier="smb")
-    assert result == Score("P1", ("security or data breach",))
+    assert result == Score("P1", ("security or data breach",), ("security or data breach",))
 
 
 def test_an_enterprise_account_without_a_full_workaround_is_p2():
@@ -147,7 +222,7 @@ def trigger(trigger_id: str, matrix=None) -> Conditions:
 
 
 def test_numeric_and_workaround_conditions_explain_the_values():
-    p1 = default_matrix().severity("P1").criteria[1].when
+    p1 = default_matrix().severity("P1").criteria[0].when
     facts = Facts(Intake(users_affected_pct=30, workaround="none"))
     assert match(p1, facts) == ["30% of users affected (over 25%)", "no workaround"]
 
@@ -274,3 +349,51 @@ def test_sla_conditions_name_the_clock_and_state():
     assert match(cond, facts) == ["severity is P1", "resolution clock pre-breach"]
     assert match(cond, Facts(Intake(), severity="P2", sla=("resolution", "pre_breach"))) is None
     assert match(cond, Facts(Intake(), severity="P1", sla=("response", "pre_breach"))) is None
+
+
+# -- words: whole words in the title and text ------------------------------------------------
+
+
+def words(*patterns: str) -> Conditions:
+    return Conditions(words=tuple(WordPattern.parse(p) for p in patterns))
+
+
+@pytest.mark.parametrize(("pattern", "title", "found"), [
+    ("down", "Site is DOWN since 9:40", "DOWN"),
+    ("down", "Export to CSV: download fails", None),
+    ("down", "Drop-down menu overlaps the Save button", None),
+    ("down", "Slowdown after the release", None),
+    ("fail*", "Payments failed twice", "failed"),
+    ("payment* fail*", "payments: failing since noon", "payments: failing"),
+    ("all ... customers", "down for all customers", "all customers"),
+    ("all ... customers", "down for all of our EU customers", "all of our EU customers"),
+    ("all ... customers", "down for all of our big EU customers", None),  # four words apart
+    ("all ... customers", "Fixed for all. Customers can log in", None),  # a new sentence
+    ("can't log* in", "We can\u2019t log in since the update", "can\u2019t log in"),
+    ("customer", "the customer's data is visible", "customer"),
+])
+def test_words_match_whole_words_in_any_case(pattern, title, found):
+    reasons = match(words(pattern), Facts(Intake(title=title)))
+    assert reasons == (None if found is None else [f"words: '{found}'"])
+
+
+def test_words_are_found_in_the_text_too_and_each_is_named_once_in_order():
+    facts = Facts(Intake(title="Checkout broken", text="Down for all EU customers. It is down."))
+    assert match(words("all ... customers", "down for", "down", "for all"), facts) == [
+        "words: 'Down for all EU customers'"]  # overlapping finds read as one phrase
+    assert match(words("all ... customers", "down"), facts) == [
+        "words: 'Down', 'all EU customers'"]
+
+
+def test_words_and_other_conditions_must_all_hold():
+    cond = Conditions(category=frozenset({"bug"}), words=words("outage").words)
+    assert match(cond, Facts(Intake(title="Outage in EU", category="ui"))) is None
+    assert match(cond, Facts(Intake(title="Outage in EU", category="bug"))) == [
+        "category is bug", "words: 'Outage'"]
+
+
+def test_words_far_into_a_long_text_are_not_looked_at():
+    pasted_log = "x " * WORDS_SCAN_CHARS + "connection is down"
+    assert match(words("is down"), Facts(Intake(title="Sync errors", text=pasted_log))) is None
+    assert match(words("sync"), Facts(Intake(title="Sync errors", text=pasted_log))) == [
+        "words: 'Sync'"]

@@ -15,7 +15,7 @@ import holidays
 from ..calendar import CalendarSpec
 from ..durations import format_duration, parse_duration
 from . import model as m
-from .format import SCHEMA_VERSION, WEEKDAYS
+from .format import SCHEMA_VERSION, WEEKDAYS, WORDS_PATTERN
 from .spec import Problem
 from .yamlpos import Path
 
@@ -147,6 +147,8 @@ class _Builder:
             account_tier=as_set(raw.get("account_tier")),
             category=as_set(raw.get("category")),
             keywords=tuple(k.lower() for k in _listed(raw.get("keywords"))),
+            words=tuple(m.WordPattern.parse(w) for w in _listed(raw.get("words"))
+                        if isinstance(w, str) and re.fullmatch(WORDS_PATTERN, w)),
             severity=as_set(raw.get("severity")),
             tier=as_set(raw.get("tier")),
             unresolved_for=_dur(raw.get("unresolved_for")),
@@ -414,10 +416,11 @@ class _Builder:
                              "chain needs a backup on every step")
 
     def contradictions(self, severities: tuple[m.Severity, ...]) -> None:
-        """A rule of a lower severity that a higher severity's rule always wins over, or the
-        same conditions assigned to two severities, contradict each other."""
+        """A rule that can never change a result: a higher severity's rule always wins over
+        it, or another rule of its own severity matches every ticket it matches."""
         for lo in severities:
             for j, rule in enumerate(lo.criteria):
+                before = len(self.problems)
                 for hi in (s for s in severities if s.rank < lo.rank):
                     for k, other in enumerate(hi.criteria):
                         if _subsumes(other.when, rule.when):
@@ -428,6 +431,25 @@ class _Builder:
                                 + ("the same conditions give two severities" if same else
                                    f"every ticket it matches is already {hi.id}"))
                             break
+                if len(self.problems) == before:
+                    self.shadowed(lo, j, rule)
+
+    def shadowed(self, sev: m.Severity, j: int, rule: m.Criterion) -> None:
+        """Within one severity, a rule that a sibling covers never changes the result (the
+        severity is the same either way): keep the wider rule. Of two equal rules, the
+        second is reported."""
+        for k, other in enumerate(sev.criteria):
+            if k == j or not _subsumes(other.when, rule.when):
+                continue
+            if _subsumes(rule.when, other.when):
+                if k > j:
+                    continue
+                why = f"the same conditions as {sev.id} criteria[{k}]"
+            else:
+                why = f"{sev.id} criteria[{k}] already matches every ticket it matches"
+            self.problem(("severities", sev.rank, "criteria", j),
+                         f"never changes the result: {why}")
+            return
 
 
 def _mapping(value: Any) -> dict[str, Any]:
@@ -466,12 +488,35 @@ def _subsumes(wide: m.Conditions, narrow: m.Conditions) -> bool:
             or not narrow.users_affected_pct.within(wide.users_affected_pct)):
         return False
     # keywords match when any one appears (as text) in the ticket: every narrow keyword
-    # must contain a wide one
-    if wide.keywords and not (narrow.keywords and all(
-            any(w in n for w in wide.keywords) for n in narrow.keywords)):
+    # must contain a wide one, or every narrow word pattern must have a word that does
+    if wide.keywords and not (
+            (narrow.keywords and all(any(w in n for w in wide.keywords)
+                                     for n in narrow.keywords))
+            or (narrow.words and all(any(w in t.rstrip("*") for w in wide.keywords
+                                         for t in p.tokens() if t not in m.GAP_TOKENS)
+                                     for p in narrow.words))):
+        return False
+    if wide.words and not (narrow.words and all(
+            any(_implies(n, w) for w in wide.words) for n in narrow.words)):
         return False
     # time, sentiment and SLA conditions make a rule situational: never call it subsumed
     return not (wide.unresolved_for or wide.sentiment or wide.sla)
+
+
+def _implies(narrow: m.WordPattern, wide: m.WordPattern) -> bool:
+    """Text that ``narrow`` finds also holds ``wide``: ``wide``'s words appear, in a row,
+    among ``narrow``'s, each the same word or, for ``fail*``, a word it begins."""
+    n, w = narrow.tokens(), wide.tokens()
+
+    def same(nt: str, wt: str) -> bool:
+        if wt in m.GAP_TOKENS or nt in m.GAP_TOKENS:
+            return nt == wt
+        if wt.endswith("*"):
+            return nt.startswith(wt[:-1])
+        return nt == wt
+
+    return any(all(same(n[i + k], wt) for k, wt in enumerate(w))
+               for i in range(len(n) - len(w) + 1))
 
 
 def build_matrix(data: Any, known: list[Problem] | None = None

@@ -29,6 +29,12 @@ CHANNELS = ("desktop", "slack", "teams", "email", "pagerduty", "webhook", "queue
 FUNCTIONS = ("support", "customer_success", "engineering", "product", "executive")
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 HOURS_PATTERN = r"\d{1,2}:\d{2}\s*-\s*\d{1,2}:\d{2}"
+# A `words` entry: words separated by spaces; `*` may end a word (any ending follows);
+# `...` (or `…`) between two words stands for up to three other words.
+_WORD = r"[^\s*…]*[^\s*.…][^\s*…]*\*?"
+WORDS_PATTERN = rf"\s*{_WORD}(?:\s+(?:(?:\.\.\.|…)\s+)?{_WORD})*\s*"
+WORDS_HINT = ("write words separated by spaces; `*` only at the end of a word (fail*), "
+              "`...` only between two words (all ... customers)")
 HANDOFF_FIELDS = ("summary", "details", "customer", "history", "steps_tried", "next_steps",
                   "reason", "target", "mode", "urgency", "attachments", "context")
 
@@ -86,6 +92,10 @@ CONDITIONS = Obj({
     "category": _opt(_one_or_many(Str(), "Ticket categories.")),
     "keywords": _opt(ListOf(Str(), min_items=1,
                             description="Any of these words in the title or text.")),
+    "words": _opt(ListOf(Str(pattern=WORDS_PATTERN, hint=WORDS_HINT), min_items=1,
+                         description="Any of these words or phrases in the title or text, "
+                         "as whole words in any case: `fail*` ends in any letters, "
+                         "`all ... customers` allows up to three words in between.")),
     "severity": _opt(_one_or_many(Str(), "Current severity ids.")),
     "tier": _opt(_one_or_many(Str(), "Current tier ids.")),
     "unresolved_for": _opt(Duration("Fires once the ticket has been open this long.")),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -72,6 +73,66 @@ class SlaCondition:
     state: str  # pre_breach | breached
 
 
+# A word is letters and digits, and hyphens inside it: "down" is not found in
+# "drop-down" or "download". Apostrophes and quotes end a word, so "customer" is
+# found in "customer's" and in 'customer'.
+_WORD_CHAR = r"[\w-]"
+_BEFORE, _AFTER = rf"(?<!{_WORD_CHAR})", rf"(?!{_WORD_CHAR})"
+# Between the words of a phrase: spaces and punctuation, but not the end of a sentence.
+_BETWEEN = r"[^\w\-.!?]+"
+GAP_WORDS = 3  # `...` in a phrase stands for up to this many other words
+GAP_TOKENS = ("...", "\u2026")
+_GAP = rf"(?:{_BETWEEN}{_WORD_CHAR}+){{0,{GAP_WORDS}}}{_BETWEEN}"
+
+
+def _word_regex(token: str) -> str:
+    stem = token.removesuffix("*")
+    star = token.endswith("*")
+    body = re.escape(stem) + (f"{_WORD_CHAR}*" if star else "")
+    before = _BEFORE if re.fullmatch(_WORD_CHAR, stem[:1]) else ""
+    after = _AFTER if star or re.fullmatch(_WORD_CHAR, stem[-1:]) else ""
+    return before + body + after
+
+
+def normalize_text(text: str) -> str:
+    """Typographic apostrophes read as plain ones, for patterns and text alike."""
+    return text.replace("\u2019", "'").replace("\u2018", "'")
+
+
+@dataclass(frozen=True, slots=True)
+class WordPattern:
+    """A word or phrase found in a ticket's title and text: whole words only, any case.
+
+    ``fail*`` ends in any letters (fails, failed, failing); ``all ... customers`` allows
+    up to three other words between ``all`` and ``customers``."""
+
+    text: str
+    regex: re.Pattern[str] = field(compare=False, repr=False)
+
+    @classmethod
+    def parse(cls, text: str) -> WordPattern:
+        """Compile a pattern the structural check accepted (format.WORDS_PATTERN)."""
+        words: list[str] = []
+        gap = False
+        for token in normalize_text(text).split():
+            if token in GAP_TOKENS:
+                gap = True
+                continue
+            if words:
+                words.append(_GAP if gap else _BETWEEN)
+            words.append(_word_regex(token))
+            gap = False
+        return cls(text, re.compile("".join(words), re.IGNORECASE))
+
+    def find(self, text: str) -> tuple[int, int] | None:
+        """Where in ``text`` the pattern first matches (start, end); None if absent."""
+        found = self.regex.search(normalize_text(text))
+        return found.span() if found else None
+
+    def tokens(self) -> tuple[str, ...]:
+        return tuple(normalize_text(self.text).lower().split())
+
+
 @dataclass(frozen=True, slots=True)
 class Conditions:
     users_affected_pct: NumRange | None = None
@@ -81,6 +142,7 @@ class Conditions:
     account_tier: frozenset[str] | None = None
     category: frozenset[str] | None = None
     keywords: tuple[str, ...] = ()
+    words: tuple[WordPattern, ...] = ()
     severity: frozenset[str] | None = None
     tier: frozenset[str] | None = None
     unresolved_for: timedelta | None = None
