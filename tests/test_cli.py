@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import subprocess
@@ -187,3 +188,61 @@ def test_an_unknown_double_dash_option_is_a_usage_error():
     result = run("--bogus")
     assert result.returncode == 2
     assert "unrecognized arguments: --bogus" in result.stderr
+
+
+def test_data_dir_works_after_the_sub_command_as_well_as_before(tmp_path):
+    first, second = tmp_path / "first", tmp_path / "second"
+    result = run("import", str(EXAMPLES / "p1-outage.jsonl"), "--data-dir", str(first))
+    assert result.returncode == 0, result.stderr
+    listed = run("tickets", "list", "--json", "--data-dir", str(first))
+    assert [t["id"] for t in json.loads(listed.stdout)["tickets"]] == ["INC-1001"]
+    listed = run("--data-dir", str(first), "tickets", "list", "--json")
+    assert [t["id"] for t in json.loads(listed.stdout)["tickets"]] == ["INC-1001"]
+    # given in both places, the one nearer the action wins
+    listed = run("--data-dir", str(first), "tickets", "list", "--json", "--data-dir", str(second))
+    assert json.loads(listed.stdout)["tickets"] == []
+    listed = run("--data-dir", str(second), "tickets", "--data-dir", str(first), "list", "--json")
+    assert [t["id"] for t in json.loads(listed.stdout)["tickets"]] == ["INC-1001"]
+
+
+def test_every_sub_command_shows_data_dir_and_describes_each_argument_in_its_help():
+    from console.cli import _commands, _parser
+
+    parser = _parser()
+    sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    commands = list(_commands(sub))
+    assert len(commands) == 17  # 8 commands, and the 9 actions of matrix, db, tickets, notify
+    for command in commands:
+        assert "--data-dir DIR" in command.format_help(), command.prog
+        for action in command._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                continue
+            assert action.help, f"{command.prog}: {action.metavar or action.dest} has no help"
+
+
+def test_simulate_warns_when_until_is_earlier_than_every_event():
+    result = run("simulate", str(EXAMPLES / "p1-outage.jsonl"), "--until", "2020-01-01T00:00:00Z")
+    assert result.returncode == 0
+    assert result.stdout == ""
+    assert ("--until 2020-01-01T00:00:00+00:00 is earlier than every event (the first is at "
+            "2026-11-26T09:00:00+00:00); nothing was replayed") in result.stderr
+
+
+def test_an_unexpected_error_is_one_line_with_a_hint_unless_debugging(monkeypatch, capsys):
+    from console.cli import main
+
+    def broken():
+        raise RuntimeError("schema\nexploded")
+
+    monkeypatch.setattr("console.domain.matrix.json_schema", broken)
+    monkeypatch.delenv("ESCALATION_CONSOLE_DEBUG", raising=False)
+    assert main(["matrix", "schema"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1
+    assert err.startswith("escalation-console: unexpected error: RuntimeError: schema exploded")
+    assert "--debug" in err and "ESCALATION_CONSOLE_DEBUG=1" in err
+    with pytest.raises(RuntimeError, match="exploded"):
+        main(["matrix", "schema", "--debug"])
+    monkeypatch.setenv("ESCALATION_CONSOLE_DEBUG", "1")
+    with pytest.raises(RuntimeError, match="exploded"):
+        main(["matrix", "schema"])

@@ -8,13 +8,27 @@ family lives in its own module with a ``register(subparsers)`` function.
 from __future__ import annotations
 
 import argparse
+import contextlib
+import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 from console import __version__
 
 from . import db, importing, matrix, notify, simulate, tickets
-from .common import EXIT_OK
+from .common import (
+    DATA_DIR_HELP,
+    DEBUG_HELP,
+    EXIT_OK,
+    EXIT_USAGE,
+    GuardedOutput,
+    OutputError,
+    add_common_options,
+    fail,
+    positive_int,
+)
+
+DEBUG_ENV = "ESCALATION_CONSOLE_DEBUG"
 
 COMMAND_MODULES = [matrix, simulate, importing, db, tickets, notify]
 
@@ -24,12 +38,12 @@ def _parser() -> argparse.ArgumentParser:
         prog="escalation-console",
         description="Run an escalation matrix that aligns Support, Customer Success and "
                     "Engineering. With no command, opens the desktop console.",
-        epilog="Run 'escalation-console COMMAND --help' for a command's options.",
+        epilog="Run 'escalation-console COMMAND --help' for a command's options. "
+               "--data-dir and --debug work before or after COMMAND.",
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
-    parser.add_argument("--data-dir", metavar="DIR",
-                        help="where the local store and settings live (default: the user "
-                             "data dir; or $ESCALATION_CONSOLE_DATA_DIR)")
+    parser.add_argument("--data-dir", metavar="DIR", help=DATA_DIR_HELP)
+    parser.add_argument("--debug", action="store_true", help=DEBUG_HELP)
     parser.add_argument("--self-test", action="store_true",
                         help="check the installation offscreen (matrix, a temporary store, "
                              "the queue) and exit 0 if it works")
@@ -40,7 +54,7 @@ def _parser() -> argparse.ArgumentParser:
                      help="monitor for the wall screen (0 = primary)")
     gui.add_argument("--demo", action="store_true",
                      help="open a separate demo store seeded with a realistic queue")
-    gui.add_argument("--tickets", type=int, default=200, metavar="N",
+    gui.add_argument("--tickets", type=positive_int, default=200, metavar="N",
                      help="size of the demo queue (default 200)")
     gui.add_argument("--role", metavar="ROLE",
                      help="your matrix role this session (e.g. lead: edit and publish the "
@@ -50,7 +64,19 @@ def _parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for module in COMMAND_MODULES:
         module.register(sub)
+    for command in _commands(sub):
+        add_common_options(command)
     return parser
+
+
+def _commands(sub: argparse._SubParsersAction) -> Iterator[argparse.ArgumentParser]:
+    """Every sub-command parser, groups and their actions alike (``matrix``,
+    ``matrix validate``...)."""
+    for parser in dict.fromkeys(sub.choices.values()):  # aliases map to one parser
+        yield parser
+        for action in parser._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                yield from _commands(action)
 
 
 def _run_gui(args: argparse.Namespace, qt_args: list[str]) -> int:
@@ -68,9 +94,26 @@ def _run_gui(args: argparse.Namespace, qt_args: list[str]) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point for ``escalation-console`` and ``python -m console``."""
+    """Entry point for ``escalation-console`` and ``python -m console``.
+
+    Every failure a user can cause has its own clear message; anything else is a bug,
+    reported in one line (exit 2) unless --debug or $ESCALATION_CONSOLE_DEBUG asks for
+    the traceback."""
     parser = _parser()
     args, extra = parser.parse_known_args(argv)
+    debug = args.debug or os.environ.get(DEBUG_ENV, "") not in ("", "0")
+    try:
+        return _dispatch(parser, args, extra)
+    except Exception as exc:
+        if debug:
+            raise
+        detail = " ".join(str(exc).split()) or "no details"
+        return fail(f"unexpected error: {type(exc).__name__}: {detail} (re-run with --debug "
+                    f"or {DEBUG_ENV}=1 to see the traceback)", EXIT_USAGE)
+
+
+def _dispatch(parser: argparse.ArgumentParser, args: argparse.Namespace,
+              extra: list[str]) -> int:
     if args.self_test:
         from console.selftest import run
 
@@ -83,12 +126,23 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _run_gui(args, extra)
     if extra:
         parser.error(f"unrecognized arguments: {' '.join(extra)}")
+    stdout = sys.stdout
+    sys.stdout = GuardedOutput(stdout)  # type: ignore[assignment]
     try:
-        return args.func(args)
+        code = args.func(args)
+        sys.stdout.flush()  # a full disk shows here, not as a warning at exit
+        return code
+    except OutputError as exc:
+        return fail(f"cannot write the output: {exc}", EXIT_USAGE)
     except BrokenPipeError:  # e.g. piped into `head`
+        # nothing more can reach the reader; stop Python's own flush at exit failing too
+        with contextlib.suppress(OSError, ValueError):
+            os.dup2(os.open(os.devnull, os.O_WRONLY), stdout.fileno())
         return EXIT_OK
     except KeyboardInterrupt:
         return 130
+    finally:
+        sys.stdout = stdout
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -1,12 +1,21 @@
-"""Shared bits of the command line: exit codes and opening the local store."""
+"""Shared bits of the command line: exit codes, argument types, the options every
+command takes, and opening the local store."""
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
+from collections.abc import Iterator
+from typing import Any
 
 EXIT_OK, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
 EXIT_STORE = 3  # the local store could not be opened or written
+
+DATA_DIR_HELP = ("where the local store and settings live (default: "
+                 "$ESCALATION_CONSOLE_DATA_DIR, else the user data dir)")
+DEBUG_HELP = ("show the full traceback of an unexpected error (or set "
+              "ESCALATION_CONSOLE_DEBUG=1)")
 
 
 def fail(message: str, code: int = EXIT_INVALID) -> int:
@@ -14,8 +23,44 @@ def fail(message: str, code: int = EXIT_INVALID) -> int:
     return code
 
 
+def text(value: str) -> str:
+    """An argparse type for words, names and ids: text, not a file name. Bytes that are
+    not UTF-8 reach Python as lone surrogates, which no database, keyring or terminal
+    accepts; refuse them here, naming the argument, rather than fail deep inside."""
+    if not value:
+        raise argparse.ArgumentTypeError("give a value")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise argparse.ArgumentTypeError("not UTF-8 text") from None
+    return value
+
+
+def positive_int(value: str) -> int:
+    """An argparse type for counts: a whole number of 1 or more."""
+    try:
+        number = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a whole number") from None
+    if number < 1:
+        raise argparse.ArgumentTypeError("give a number of 1 or more")
+    return number
+
+
+def add_common_options(parser: argparse.ArgumentParser) -> None:
+    """--data-dir and --debug on a sub-command, so they work after it as well as before.
+    SUPPRESS keeps a value given before the sub-command when none is given after."""
+    group = parser.add_argument_group("common options")
+    group.add_argument("--data-dir", metavar="DIR", default=argparse.SUPPRESS,
+                       help=DATA_DIR_HELP)
+    group.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
+                       help=DEBUG_HELP)
+
+
 def open_store(args: argparse.Namespace, *, lock: bool = True):  # type: ignore[no-untyped-def]
-    """Open the local store of ``--data-dir`` (or the default) with the default matrix."""
+    """Open the local store of ``--data-dir`` (or the default) with the default matrix.
+    The store comes back open: close it, or use :func:`opened`, never ``with`` (which
+    would open it a second time)."""
     from console.app.datadir import resolve_data_dir
     from console.app.matrices import load_matrix_file
     from console.paths import default_matrix_path
@@ -23,3 +68,43 @@ def open_store(args: argparse.Namespace, *, lock: bool = True):  # type: ignore[
 
     return LocalStore(resolve_data_dir(args.data_dir), load_matrix_file(default_matrix_path()),
                       lock=lock).open()
+
+
+@contextlib.contextmanager
+def opened(store: Any) -> Iterator[Any]:
+    """Close an already open store when the block ends."""
+    try:
+        yield store
+    finally:
+        store.close()
+
+
+class OutputError(Exception):
+    """Standard output could not be written (a full disk, a closed pipe's reader...)."""
+
+
+class GuardedOutput:
+    """Standard output whose write failures raise :class:`OutputError`, so main() can
+    tell them from other OSErrors and say so in one line."""
+
+    def __init__(self, stream: Any) -> None:
+        self._stream = stream
+
+    def write(self, data: str) -> int:
+        try:
+            return self._stream.write(data)
+        except BrokenPipeError:
+            raise
+        except OSError as exc:
+            raise OutputError(exc.strerror or str(exc)) from None
+
+    def flush(self) -> None:
+        try:
+            self._stream.flush()
+        except BrokenPipeError:
+            raise
+        except OSError as exc:
+            raise OutputError(exc.strerror or str(exc)) from None
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._stream, name)

@@ -7,7 +7,10 @@ import contextlib
 import os
 import sys
 
-from .common import EXIT_INVALID, EXIT_OK, EXIT_STORE, fail
+from .common import EXIT_INVALID, EXIT_OK, EXIT_STORE, fail, open_store, text
+
+URL_HELP = ("postgresql://user@host:port/database; a password in it is moved to the OS "
+            "keyring and never stored in settings.json")
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -17,7 +20,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                     "in the OS keyring and the URL (without the password) in settings.json. "
                     "The password comes from the URL, --password-stdin, $PGPASSWORD or a "
                     "prompt, in that order.")
-    connect.add_argument("url", metavar="URL", help="postgresql://user@host:port/database")
+    connect.add_argument("url", metavar="URL", type=text, help=URL_HELP)
     connect.add_argument("--password-stdin", action="store_true",
                          help="read the password from the first line of standard input")
     connect.set_defaults(func=_cmd_connect)
@@ -36,14 +39,37 @@ def register(sub: argparse._SubParsersAction) -> None:
         "upgrade", help="migrate the local store, or a shared database, to the newest schema",
         description="Without URL: upgrade the local store in the data dir. With URL: "
                     "upgrade that PostgreSQL database. Prints the revision before and after.")
-    upgrade.add_argument("url", metavar="URL", nargs="?")
+    upgrade.add_argument("url", metavar="URL", nargs="?", type=text,
+                         help="a shared database, postgresql://user@host:port/database "
+                              "(default: the local store)")
     upgrade.add_argument("--password-stdin", action="store_true",
                          help="read the password from the first line of standard input")
     upgrade.set_defaults(func=_cmd_upgrade)
 
 
+class PasswordError(Exception):
+    """The password on standard input could not be read."""
+
+
 def _stdin_password() -> str:
-    return sys.stdin.readline().rstrip("\r\n")
+    try:
+        line = sys.stdin.readline().rstrip("\r\n")
+        line.encode("utf-8")  # undecodable bytes arrive as lone surrogates
+    except (UnicodeDecodeError, UnicodeEncodeError):
+        raise PasswordError("the password on standard input is not UTF-8 text") from None
+    return line
+
+
+def _explain(exc: Exception, url: str, password: str | None) -> str:
+    """The shared database's error; when the server wants a password and none was
+    given, say how to give one instead of libpq's "fe_sendauth: no password supplied"."""
+    from console.store.server import describe_server, parse_url
+
+    if not password and "no password supplied" in str(exc):
+        user = parse_url(url).username or "this user"
+        return (f"the server {describe_server(url)} wants a password for {user} and none "
+                "was given; pipe it in with --password-stdin, or set PGPASSWORD")
+    return str(exc)
 
 
 def _prompt_password(url: str) -> str | None:
@@ -69,7 +95,7 @@ def _cmd_connect(args: argparse.Namespace) -> int:
 
     try:
         url, password = _url_and_password(args)
-    except SharedDBError as exc:
+    except (SharedDBError, PasswordError) as exc:
         return fail(str(exc), EXIT_INVALID)
     if password is None:
         password = os.environ.get("PGPASSWORD") or _prompt_password(url)
@@ -78,7 +104,7 @@ def _cmd_connect(args: argparse.Namespace) -> int:
         version = db.check()
         db.migrate()
     except SharedDBError as exc:
-        return fail(str(exc), EXIT_INVALID)
+        return fail(_explain(exc, url, password), EXIT_INVALID)
     finally:
         db.close()
     try:
@@ -125,8 +151,6 @@ def _cmd_sync(args: argparse.Namespace) -> int:
     from console.store.errors import StoreError
     from console.store.server import SharedDBError
     from console.store.sync import Syncer
-
-    from .common import open_store
 
     try:
         url = Settings(_data_dir(args)).shared_db_url
@@ -203,6 +227,9 @@ def _cmd_upgrade(args: argparse.Namespace) -> int:
     lock = InstanceLock(data_dir)
     try:
         data_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:  # the same words as every other command's
+        return fail(f"cannot create the data directory {data_dir}: {exc.strerror}", EXIT_STORE)
+    try:
         lock.acquire()
     except StoreError as exc:
         return fail(str(exc), EXIT_STORE)
@@ -226,7 +253,7 @@ def _upgrade_shared(args: argparse.Namespace) -> int:
 
     try:
         url, password = _url_and_password(args)
-    except SharedDBError as exc:
+    except (SharedDBError, PasswordError) as exc:
         return fail(str(exc), EXIT_INVALID)
     if password is None:
         try:
@@ -237,7 +264,7 @@ def _upgrade_shared(args: argparse.Namespace) -> int:
     try:
         before, after = db.migrate()
     except SharedDBError as exc:
-        return fail(str(exc), EXIT_INVALID)
+        return fail(_explain(exc, url, password), EXIT_INVALID)
     finally:
         db.close()
     print(_revisions(f"shared database {describe_server(url)}", before, after))

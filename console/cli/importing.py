@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from .common import EXIT_INVALID, EXIT_OK, EXIT_STORE, EXIT_USAGE, open_store
+from .common import EXIT_INVALID, EXIT_OK, EXIT_STORE, EXIT_USAGE, open_store, text
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -30,7 +30,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                           "Europe/Berlin or +01:00 (default: refuse such times)")
     imp.add_argument("--skip-bad", action="store_true",
                      help="import the good rows, report the bad ones, and exit 0")
-    imp.add_argument("--author", default="import", metavar="NAME",
+    imp.add_argument("--author", default="import", metavar="NAME", type=text,
                      help="author of the imported events (default: import)")
     imp.set_defaults(func=_cmd_import)
 

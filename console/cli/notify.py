@@ -7,7 +7,7 @@ import argparse
 import json
 from datetime import UTC, datetime
 
-from .common import EXIT_INVALID, EXIT_OK, EXIT_STORE, EXIT_USAGE, fail
+from .common import EXIT_INVALID, EXIT_OK, EXIT_STORE, EXIT_USAGE, fail, opened, positive_int, text
 
 CHANNELS = ("slack", "teams", "email", "pagerduty", "webhook")
 
@@ -22,29 +22,34 @@ def register(sub: argparse._SubParsersAction) -> None:
                                        "settings of this console and the secrets in the OS "
                                        "keyring. A PagerDuty test triggers an alert and "
                                        "resolves it at once.")
-    test.add_argument("channel", choices=CHANNELS)
-    test.add_argument("--to", default="", metavar="ADDRESS",
+    test.add_argument("channel", choices=CHANNELS, help="the channel to test")
+    test.add_argument("--to", default="", metavar="ADDRESS", type=_address,
                       help="address: an email address, a Slack channel (its own webhook, "
                            "else the default one), a PagerDuty integration name")
     listing = nsub.add_parser("deliveries", help="list the notification outbox",
                               description="List deliveries, newest first.")
     listing.add_argument("--dead", action="store_true", help="only dead letters")
-    listing.add_argument("--ticket", metavar="ID", help="only this ticket's deliveries")
-    listing.add_argument("--limit", type=int, default=100, metavar="N")
+    listing.add_argument("--ticket", metavar="ID", type=text,
+                         help="only this ticket's deliveries")
+    listing.add_argument("--limit", type=positive_int, default=100, metavar="N",
+                         help="show at most N deliveries, newest first (default: 100)")
     listing.add_argument("--json", action="store_true", help="print JSON")
     retry = nsub.add_parser("retry", help="send a dead letter again",
                             description="Put a dead (or failed) delivery back in the "
                                         "outbox with a fresh retry budget; a running "
                                         "console sends it within seconds.")
-    retry.add_argument("delivery", metavar="ID", help="delivery id (or a unique prefix)")
+    retry.add_argument("delivery", metavar="ID", type=text,
+                       help="delivery id, or a unique prefix of 6 or more characters, as "
+                            "'notify deliveries' shows it")
     ack = nsub.add_parser("pd-ack", help="record a PagerDuty acknowledgement",
                           description="Record that a PagerDuty alert raised by a chain was "
                                       "acknowledged in PagerDuty: appends an 'acknowledged' "
                                       "event to the ticket, which stops its chain on every "
                                       "console. KEY is the alert's dedup_key "
                                       "(ec/TICKET/REF, shown in PagerDuty) or a ticket id.")
-    ack.add_argument("key", metavar="KEY")
-    ack.add_argument("--by", default="pagerduty", metavar="NAME",
+    ack.add_argument("key", metavar="KEY", type=text,
+                     help="the alert's dedup_key (ec/TICKET/REF) or a ticket id")
+    ack.add_argument("--by", default="pagerduty", metavar="NAME", type=text,
                      help="who acknowledged (default: pagerduty)")
     test.set_defaults(func=_cmd_test)
     listing.set_defaults(func=_cmd_list)
@@ -58,26 +63,34 @@ def _data_dir(args: argparse.Namespace):  # type: ignore[no-untyped-def]
     return resolve_data_dir(args.data_dir)
 
 
+def _address(value: str) -> str:
+    """--to may be empty (the channel's default), but must be text."""
+    return text(value) if value else value
+
+
 def _open(args: argparse.Namespace):  # type: ignore[no-untyped-def]
-    """The local store; beside a running console (which holds the lock) it is opened
-    without the lock: SQLite serialises the writes."""
+    """The open local store, closed when the ``with`` block ends; beside a running
+    console (which holds the lock) it is opened without the lock: SQLite serialises
+    the writes."""
     from console.store.errors import StoreLocked
 
     from .common import open_store
 
     try:
-        return open_store(args)
+        store = open_store(args)
     except StoreLocked:
-        return open_store(args, lock=False)
+        store = open_store(args, lock=False)
+    return opened(store)
 
 
 def _cmd_test(args: argparse.Namespace) -> int:
     from console.app.notify_ops import send_test
     from console.app.secrets import SecretsError
+    from console.app.settings import SettingsError
 
     try:
         result = send_test(args.channel, args.to, data_dir=_data_dir(args))
-    except SecretsError as exc:
+    except (SecretsError, SettingsError) as exc:
         return fail(str(exc))
     if result.ok:
         extra = f" ({result.external_id})" if result.external_id else ""

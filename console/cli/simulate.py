@@ -37,7 +37,7 @@ def _cmd_simulate(args: argparse.Namespace) -> int:
             print(problem, file=sys.stderr)
         return EXIT_INVALID
     until = None
-    if args.until:
+    if args.until is not None:
         try:
             until = parse_instant(args.until, "--until")
         except ValueError as exc:
@@ -64,6 +64,12 @@ def _cmd_simulate(args: argparse.Namespace) -> int:
         return EXIT_INVALID
     if bad and args.strict:
         return EXIT_INVALID
+    if not events:
+        reason = f" ({len(bad)} bad line(s) skipped)" if bad else ""
+        print(f"{name}: no events to replay{reason}", file=sys.stderr)
+        return EXIT_INVALID
+    if until is not None:
+        _warn_about_until(until, events)
     sentiment = None
     if not args.no_sentiment:
         from console.app.sentiment import vader_compound
@@ -76,3 +82,16 @@ def _cmd_simulate(args: argparse.Namespace) -> int:
         print(f"{name}: {len(bad)} bad line(s) skipped", file=sys.stderr)
         return EXIT_INVALID
     return EXIT_OK
+
+
+def _warn_about_until(until, events) -> None:  # type: ignore[no-untyped-def]
+    """Say when --until leaves events out: a too-early --until otherwise prints nothing
+    and looks like a matrix that never fires."""
+    after = sum(1 for event in events if event.at > until)
+    if after == len(events):
+        print(f"warning: --until {until.isoformat()} is earlier than every event (the "
+              f"first is at {events[0].at.isoformat()}); nothing was replayed",
+              file=sys.stderr)
+    elif after:
+        print(f"note: {after} event(s) after --until {until.isoformat()} were not replayed",
+              file=sys.stderr)

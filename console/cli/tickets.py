@@ -7,7 +7,7 @@ import json
 from datetime import UTC, datetime
 from typing import Any
 
-from .common import EXIT_INVALID, EXIT_OK, EXIT_STORE, EXIT_USAGE, fail
+from .common import EXIT_INVALID, EXIT_OK, EXIT_STORE, EXIT_USAGE, fail, opened, text
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -19,7 +19,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                                             "due time and state at the current time.")
     show = tsub.add_parser("show", help="one ticket with its full event history",
                            description="Show one ticket, its clocks and every event.")
-    show.add_argument("ticket", metavar="ID")
+    show.add_argument("ticket", metavar="ID", type=text,
+                      help="the ticket's id, as 'tickets list' shows it (e.g. INC-1001)")
     for parser in (show_list, show):
         parser.add_argument("--json", action="store_true", help="print JSON")
         parser.add_argument("--now", metavar="ISO-8601",
@@ -64,7 +65,7 @@ def ticket_json(row: Any, now: datetime, *, full: bool = False) -> dict[str, Any
 def _open(args: argparse.Namespace):  # type: ignore[no-untyped-def]
     from .common import open_store
 
-    return open_store(args, lock=False)  # read-only: works beside a running console
+    return opened(open_store(args, lock=False))  # read-only: works beside a running console
 
 
 def _cmd_list(args: argparse.Namespace) -> int:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import re
 import threading
 from collections.abc import Sequence
 from datetime import datetime
@@ -45,6 +46,11 @@ def parse_url(url: str) -> URL:
     except ArgumentError:
         raise SharedDBError("not a database URL; expected "
                             "postgresql://user@host:port/database") from None
+    except ValueError as exc:  # SQLAlchemy parses the port with int()
+        port = re.fullmatch(r"invalid literal for int\(\) with base 10: ('.*')", str(exc))
+        detail = f"the port {port.group(1)} is not a number" if port else str(exc)
+        raise SharedDBError(f"not a database URL: {detail}; expected "
+                            "postgresql://user@host:port/database") from None
     if parsed.get_backend_name() not in ("postgresql", "postgres"):
         raise SharedDBError(f"not a PostgreSQL URL ({parsed.drivername}://...); expected "
                             "postgresql://user@host:port/database")
@@ -64,15 +70,16 @@ def public_url(url: str) -> str:
     return parsed.render_as_string(hide_password=False)
 
 
-def mask_url(url: str) -> str:
-    """``postgresql://user:***@host:port/db`` for messages."""
+def mask_url(url: str, *, password: bool = True) -> str:
+    """``postgresql://user:***@host:port/db`` for messages (``user@`` when no password
+    is in use, so a message never suggests one was sent)."""
     try:
         parsed = parse_url(url)
     except SharedDBError:
         return "<invalid URL>"
     host = parsed.host or "localhost"
     where = f"{host}:{parsed.port}" if parsed.port else host
-    user = f"{parsed.username}:***@" if parsed.username else ""
+    user = (f"{parsed.username}{':***' if password else ''}@" if parsed.username else "")
     return f"postgresql://{user}{where}/{parsed.database or ''}"
 
 
@@ -110,7 +117,7 @@ class SharedDatabase:
 
     @property
     def masked_url(self) -> str:
-        return mask_url(self.url)
+        return mask_url(self.url, password=bool(self._password))
 
     def _kwargs(self, app: str) -> dict[str, Any]:
         p = self._parsed

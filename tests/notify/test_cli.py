@@ -81,3 +81,27 @@ def test_notify_help_lists_the_actions(capsys):
     out = capsys.readouterr().out
     for action in ("test", "deliveries", "retry", "pd-ack"):
         assert action in out
+
+
+def test_deliveries_retry_and_pd_ack_work_when_no_console_is_running(make_console, capsys):
+    from console.store.deliveries import DeliveryOutbox
+    from console.store.local import LocalStore
+
+    c = make_console(secrets={})  # nothing configured: every delivery dies
+    open_ticket(c.store, "INC-2")
+    c.runner.run_once()
+    c.store.close()  # the console quits: nothing holds the data dir's lock
+    data = str(c.store.data_dir)
+    code, out, err = run(capsys, "--data-dir", data, "notify", "deliveries", "--dead", "--json")
+    assert code == 0, err
+    dead = json.loads(out)
+    assert dead and {d["ticket"] for d in dead} == {"INC-2"}
+    code, out, err = run(capsys, "--data-dir", data, "notify", "retry", dead[0]["id"][:8])
+    assert code == 0 and "queued again" in out, err
+    code, out, err = run(capsys, "--data-dir", data, "notify", "pd-ack", "INC-2")
+    assert code == 0 and "INC-2: acknowledged from PagerDuty" in out, err
+    code, _, err = run(capsys, "--data-dir", data, "notify", "retry", "nope-nope")
+    assert code == 2 and "no delivery 'nope-nope'" in err
+    with LocalStore(data, c.store.matrix) as store:  # and the lock was let go each time
+        assert DeliveryOutbox(store).get(dead[0]["id"]).status == "pending"
+        assert [e.kind for e in store.history("INC-2")][-1] == "acknowledged"

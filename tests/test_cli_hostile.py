@@ -1,0 +1,226 @@
+"""Every sub-command, given hostile arguments, fails with a clear message and never a
+traceback: missing files, directories given as files, unwritable outputs, malformed
+URLs, unknown ids, empty input and bytes that are not UTF-8.
+
+Each case runs the real command in its own subprocess with its own data dir, so the
+cases are independent (parallel-friendly). They run with ESCALATION_CONSOLE_DEBUG=1,
+which turns off main()'s last-resort guard: a crash shows as a traceback and fails
+here, so these tests do not lean on the guard.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLE = str(ROOT / "examples" / "p1-outage.jsonl")
+NOT_UTF8 = os.fsdecode(b"\xff\xfe-\x80")  # as Python receives such bytes in argv
+URL_BAD_PORT = "postgresql://u:p@127.0.0.1:notaport/db"
+
+
+@dataclass(frozen=True)
+class Case:
+    id: str
+    argv: tuple[str, ...]
+    code: int
+    message: str  # must appear in stdout or stderr
+    stdin: bytes = b""
+
+
+def case(id: str, *argv: str, code: int, message: str, stdin: bytes = b"") -> Case:
+    return Case(id, argv, code, message, stdin)
+
+
+# {a} is an arena of hostile files; {d} is this case's own (fresh) data dir.
+CASES = [
+    # matrix
+    case("validate-missing-file", "matrix", "validate", "{a}/missing.yaml",
+         code=1, message="missing.yaml:1:1: no such file"),
+    case("validate-a-directory", "matrix", "validate", "{a}/dir",
+         code=1, message="is a directory"),
+    case("validate-empty-file", "matrix", "validate", "{a}/empty.yaml",
+         code=1, message="must be a mapping"),
+    case("validate-not-utf8-file", "matrix", "validate", "{a}/not-utf8.yaml",
+         code=1, message="not UTF-8 text"),
+    case("schema-into-a-missing-directory", "matrix", "schema", "-o", "{a}/missing/x.json",
+         code=2, message="missing/x.json: cannot write: No such file or directory"),
+    case("schema-onto-a-directory", "matrix", "schema", "-o", "{a}/dir",
+         code=2, message="dir: cannot write: Is a directory"),
+    case("schema-under-a-file", "matrix", "schema", "-o", "{a}/plain.txt/x.json",
+         code=2, message="cannot write: Not a directory"),
+    case("schema-onto-a-full-device", "matrix", "schema", "-o", "/dev/full",
+         code=2, message="/dev/full: cannot write: No space left on device"),
+    case("schema-to-an-empty-name", "matrix", "schema", "-o", "",
+         code=2, message="--output: give a file name"),
+    case("matrix-without-action", "matrix", code=2, message="required: ACTION"),
+    # simulate
+    case("simulate-missing-file", "simulate", "{a}/missing.jsonl",
+         code=2, message="missing.jsonl: cannot read: No such file or directory"),
+    case("simulate-a-directory", "simulate", "{a}/dir",
+         code=2, message="dir: cannot read: Is a directory"),
+    case("simulate-empty-file", "simulate", "{a}/empty.jsonl",
+         code=1, message="empty.jsonl: no events to replay"),
+    case("simulate-empty-stdin", "simulate", "-", code=1, message="<stdin>: no events to replay"),
+    case("simulate-not-utf8-file", "simulate", "{a}/not-utf8.jsonl",
+         code=1, message="not UTF-8 text"),
+    case("simulate-missing-matrix", "simulate", EXAMPLE, "--matrix", "{a}/missing.yaml",
+         code=1, message="missing.yaml:1:1: no such file"),
+    case("simulate-matrix-a-directory", "simulate", EXAMPLE, "--matrix", "{a}/dir",
+         code=1, message="is a directory, not a matrix file"),
+    case("simulate-until-garbage", "simulate", EXAMPLE, "--until", "soon",
+         code=2, message="--until: 'soon' is not an ISO-8601 time"),
+    case("simulate-until-empty", "simulate", EXAMPLE, "--until", "",
+         code=2, message="--until: '' is not an ISO-8601 time"),
+    # import
+    case("import-missing-file", "import", "{a}/missing.jsonl", "--data-dir", "{d}",
+         code=2, message="missing.jsonl: cannot read: No such file or directory"),
+    case("import-a-directory", "--data-dir", "{d}", "import", "{a}/dir.jsonl",
+         code=2, message="dir.jsonl: cannot read: is a directory"),
+    case("import-empty-file", "--data-dir", "{d}", "import", "{a}/empty.csv",
+         code=1, message="empty.csv: the file is empty"),
+    case("import-not-utf8-file", "--data-dir", "{d}", "import", "{a}/not-utf8.jsonl",
+         code=1, message="not UTF-8 text"),
+    case("import-unknown-format", "--data-dir", "{d}", "import", "{a}/plain.txt",
+         code=2, message="cannot tell the format"),
+    case("import-stdin-without-format", "--data-dir", "{d}", "import", "-",
+         code=2, message="reading standard input needs --format"),
+    case("import-empty-stdin", "--data-dir", "{d}", "import", "-", "--format", "jsonl",
+         code=1, message="<stdin>: the file is empty"),
+    case("import-unknown-timezone", "--data-dir", "{d}", "import", EXAMPLE,
+         "--timezone", "Mars/Olympus", code=2, message="unknown time zone 'Mars/Olympus'"),
+    case("import-author-not-utf8", "--data-dir", "{d}", "import", EXAMPLE, "--author", NOT_UTF8,
+         code=2, message="argument --author: not UTF-8 text"),
+    case("import-data-dir-is-a-file", "--data-dir", "{a}/plain.txt", "import", EXAMPLE,
+         code=3, message="cannot create the data directory"),
+    case("import-without-file", "import", code=2, message="required: FILE"),
+    case("import-into-a-damaged-store", "--data-dir", "{a}/damaged", "import", EXAMPLE,
+         code=3, message="is damaged (file is not a database)"),
+    # tickets
+    case("tickets-show-unknown-id", "tickets", "show", "NOPE-1", "--data-dir", "{d}",
+         code=1, message="no ticket 'NOPE-1' in this console's store"),
+    case("tickets-show-id-not-utf8", "tickets", "show", NOT_UTF8, "--data-dir", "{d}",
+         code=2, message="argument ID: not UTF-8 text"),
+    case("tickets-list-now-garbage", "tickets", "list", "--now", "later", "--data-dir", "{d}",
+         code=2, message="--now needs an ISO-8601 instant"),
+    case("tickets-list-data-dir-is-a-file", "tickets", "list", "--data-dir", "{a}/plain.txt",
+         code=3, message="cannot create the data directory"),
+    case("tickets-list-damaged-store", "tickets", "list", "--data-dir", "{a}/damaged",
+         code=3, message="is damaged"),
+    # connect, db upgrade, sync
+    case("connect-not-a-url", "connect", "not a url", "--data-dir", "{d}",
+         code=1, message="not a database URL"),
+    case("connect-empty-url", "connect", "", "--data-dir", "{d}",
+         code=2, message="argument URL: give a value"),
+    case("connect-other-database", "connect", "mysql://u@host/db", "--data-dir", "{d}",
+         code=1, message="not a PostgreSQL URL (mysql://...)"),
+    case("connect-port-not-a-number", "connect", URL_BAD_PORT, "--data-dir", "{d}",
+         code=1, message="not a database URL: the port 'notaport' is not a number"),
+    case("connect-broken-ipv6-host", "connect", "postgresql://u@[::1/db", "--data-dir", "{d}",
+         code=1, message="not a database URL"),
+    case("connect-url-not-utf8", "connect", "postgresql://u@host/" + NOT_UTF8,
+         code=2, message="argument URL: not UTF-8 text"),
+    case("connect-password-stdin-not-utf8", "connect", "postgresql://u@127.0.0.1:1/db",
+         "--password-stdin", "--data-dir", "{d}", stdin=b"\xff\xfe\x80\n",
+         code=1, message="the password on standard input is not UTF-8 text"),
+    case("connect-nothing-listening", "connect", "postgresql://u@127.0.0.1:1/db",
+         "--data-dir", "{d}", code=1, message="connecting to postgresql://u@127.0.0.1:1/db failed"),
+    case("db-upgrade-port-not-a-number", "db", "upgrade", URL_BAD_PORT, "--data-dir", "{d}",
+         code=1, message="the port 'notaport' is not a number"),
+    case("db-upgrade-not-a-url", "--data-dir", "{d}", "db", "upgrade", "nonsense",
+         code=1, message="not a database URL"),
+    case("db-upgrade-data-dir-is-a-file", "db", "upgrade", "--data-dir", "{a}/plain.txt",
+         code=3, message="cannot create the data directory"),
+    case("db-upgrade-damaged-store", "db", "upgrade", "--data-dir", "{a}/damaged",
+         code=3, message="is damaged"),
+    case("sync-without-a-shared-database", "sync", "--once", "--data-dir", "{d}",
+         code=1, message="no shared database is configured"),
+    case("sync-data-dir-is-a-file", "sync", "--once", "--data-dir", "{a}/plain.txt",
+         code=1, message="settings.json"),
+    # notify
+    case("deliveries-limit-not-a-number", "notify", "deliveries", "--limit", "many",
+         code=2, message="argument --limit: 'many' is not a whole number"),
+    case("deliveries-limit-negative", "notify", "deliveries", "--limit", "-5",
+         code=2, message="argument --limit: give a number of 1 or more"),
+    case("deliveries-data-dir-is-a-file", "notify", "deliveries", "--data-dir", "{a}/plain.txt",
+         code=3, message="cannot create the data directory"),
+    case("retry-unknown-id", "notify", "retry", "nope-nope", "--data-dir", "{d}",
+         code=2, message="no delivery 'nope-nope'"),
+    case("retry-empty-id", "notify", "retry", "", "--data-dir", "{d}",
+         code=2, message="argument ID: give a value"),
+    case("pd-ack-unknown-ticket", "notify", "pd-ack", "ec/NOPE-1/0123456789abcdef",
+         "--data-dir", "{d}", code=2, message="no ticket 'NOPE-1' in the local store"),
+    case("pd-ack-by-not-utf8", "notify", "pd-ack", "NOPE-1", "--by", NOT_UTF8,
+         code=2, message="argument --by: not UTF-8 text"),
+    case("test-unknown-channel", "notify", "test", "pigeon", "--data-dir", "{d}",
+         code=2, message="invalid choice: 'pigeon'"),
+    case("test-unconfigured-channel", "notify", "test", "slack", "--data-dir", "{d}",
+         code=1, message="no slack secret in the OS keyring"),
+    case("test-to-not-utf8", "notify", "test", "slack", "--to", NOT_UTF8, "--data-dir", "{d}",
+         code=2, message="argument --to: not UTF-8 text"),
+    case("test-data-dir-is-a-file", "notify", "test", "email", "--data-dir", "{a}/plain.txt",
+         code=1, message="settings.json"),
+    # the top level
+    case("unknown-command", "frobnicate", code=2, message="invalid choice: 'frobnicate'"),
+    case("stray-option", "tickets", "list", "--bogus", code=2,
+         message="unrecognized arguments: --bogus"),
+]
+
+
+@pytest.fixture(scope="module")
+def arena(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Hostile files shared by the cases, which only read them."""
+    a = tmp_path_factory.mktemp("arena")
+    (a / "dir").mkdir()
+    (a / "dir.jsonl").mkdir()
+    (a / "plain.txt").write_text("just text\n")
+    for name in ("empty.yaml", "empty.jsonl", "empty.csv"):
+        (a / name).write_bytes(b"")
+    for name in ("not-utf8.yaml", "not-utf8.jsonl"):
+        (a / name).write_bytes(b"ab\x80cd\n")
+    (a / "damaged").mkdir()
+    (a / "damaged" / "console.sqlite3").write_bytes(b"this is not SQLite\n" * 10)
+    return a
+
+
+def run_console(argv: list[str], stdin: bytes = b"", stdout: int | None = subprocess.PIPE
+                ) -> subprocess.CompletedProcess[bytes]:
+    env = {**os.environ, "ESCALATION_CONSOLE_DEBUG": "1"}
+    env.pop("PGPASSWORD", None)
+    return subprocess.run([sys.executable, "-m", "console", *argv], input=stdin,
+                          stdout=stdout, stderr=subprocess.PIPE, env=env, cwd=ROOT,
+                          timeout=60)
+
+
+def assert_clear_failure(result: subprocess.CompletedProcess[bytes], code: int,
+                         message: str) -> None:
+    out = (result.stdout or b"").decode("utf-8", "replace")
+    err = result.stderr.decode("utf-8", "replace")
+    assert "Traceback" not in err and 'File "' not in err, err
+    assert "unexpected error" not in err, err  # the last-resort guard is not the answer
+    assert result.returncode == code, (result.returncode, out, err)
+    assert message in out + err, (out, err)
+
+
+@pytest.mark.parametrize("hostile", CASES, ids=[c.id for c in CASES])
+def test_hostile_arguments_fail_with_a_clear_message(hostile: Case, arena: Path,
+                                                     tmp_path: Path) -> None:
+    argv = [arg.replace("{a}", str(arena)).replace("{d}", str(tmp_path / "data"))
+            for arg in hostile.argv]
+    assert_clear_failure(run_console(argv, hostile.stdin), hostile.code, hostile.message)
+
+
+@pytest.mark.parametrize("argv", [
+    ["matrix", "schema"],
+    ["simulate", EXAMPLE],
+    ["tickets", "list"],
+], ids=["matrix-schema", "simulate", "tickets-list"])
+def test_a_full_standard_output_is_a_clear_error(argv: list[str], tmp_path: Path) -> None:
+    with open("/dev/full", "wb") as full:
+        result = run_console([*argv, "--data-dir", str(tmp_path)], stdout=full.fileno())
+    assert_clear_failure(result, 2, "cannot write the output: No space left on device")
