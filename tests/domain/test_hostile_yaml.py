@@ -13,6 +13,7 @@ from console.domain.matrix import check_matrix_text
 from console.domain.matrix.yamlpos import (
     MAX_ALIAS_VALUES,
     MAX_DEPTH,
+    Mark,
     YamlSyntaxError,
     load_located,
     load_yaml,
@@ -128,3 +129,22 @@ def test_a_yaml_field_is_parsed_by_the_safe_loader(text, line, words):
         load_yaml(text)
     assert words in str(caught.value)
     assert line is None or caught.value.mark.line == line
+
+
+def test_lines_are_counted_as_editors_count_them_not_at_unicode_separators():
+    # PyYAML breaks lines at U+2028 and U+0085 too; the file shows three lines
+    with pytest.raises(YamlSyntaxError) as caught:
+        load_located('a: 1\nb: "one\u2028two\u0085three"\r\na: 2\n')
+    assert caught.value.mark == Mark(3, 1)
+    assert "duplicate key 'a'" in str(caught.value)
+
+
+def test_a_byte_order_mark_takes_no_column():
+    assert load_located("\ufeffa: [1, {b: 2}]\n").marks[("a", 1)] == Mark(1, 8)
+
+
+def test_a_control_character_is_named_where_it_is():
+    with pytest.raises(YamlSyntaxError) as caught:
+        load_located("a: 1\nb: x\x00y\n")
+    assert caught.value.mark == Mark(2, 5)
+    assert "character U+0000 is not allowed" in str(caught.value)

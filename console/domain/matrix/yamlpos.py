@@ -7,6 +7,8 @@ not I/O; callers read the file.
 
 from __future__ import annotations
 
+import bisect
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -50,8 +52,22 @@ class Located:
         return self.marks.get((), Mark(1, 1))
 
 
-def _mark(node: yaml.Node) -> Mark:
-    return Mark(node.start_mark.line + 1, node.start_mark.column + 1)
+class _Lines:
+    """Line and column (1-based) of a character offset, with lines ending at "\\n" as
+    editors and grep count them: PyYAML's own marks also break lines at U+2028, U+0085
+    and a lone "\\r", which would name lines the file does not show."""
+
+    def __init__(self, text: str) -> None:
+        self._breaks = [m.start() for m in re.finditer("\n", text)]
+        self._bom = text.startswith("\ufeff")  # not a column anyone sees
+
+    def at(self, index: int) -> Mark:
+        line = bisect.bisect_left(self._breaks, index)
+        start = self._breaks[line - 1] + 1 if line else int(self._bom)
+        return Mark(line + 1, max(index - start, 0) + 1)
+
+    def of(self, node: yaml.Node | yaml.Event) -> Mark:
+        return self.at(node.start_mark.index)
 
 
 # A matrix is at most about 8 levels deep; the cap keeps PyYAML's composer and our own
@@ -62,7 +78,7 @@ MAX_DEPTH = 32
 MAX_ALIAS_VALUES = 10_000
 
 
-def _events(text: str) -> list[yaml.Event]:
+def _events(text: str, lines: _Lines) -> list[yaml.Event]:
     """The parser's events, refusing nesting deeper than MAX_DEPTH before anything
     recursive (the composer) sees them. The parser itself keeps an explicit stack."""
     parser = yaml.SafeLoader(text)
@@ -74,10 +90,9 @@ def _events(text: str) -> list[yaml.Event]:
             if isinstance(event, yaml.CollectionStartEvent):
                 depth += 1
                 if depth > MAX_DEPTH:
-                    mark = event.start_mark
                     raise YamlSyntaxError(f"nested more than {MAX_DEPTH} levels deep; a "
                                           "matrix needs far fewer (an unclosed '[' or '{'?)",
-                                          Mark(mark.line + 1, mark.column + 1))
+                                          lines.of(event))
             elif isinstance(event, yaml.CollectionEndEvent):
                 depth -= 1
             events.append(event)
@@ -119,13 +134,16 @@ class _Replay(Composer, SafeConstructor, Resolver):
         return alias
 
 
-def _compose(text: str) -> yaml.Node | None:
+def _compose(text: str, lines: _Lines) -> yaml.Node | None:
     try:
-        return _Replay(_events(text)).get_single_node()
+        return _Replay(_events(text, lines)).get_single_node()
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
-        pos = Mark(mark.line + 1, mark.column + 1) if mark else Mark(1, 1)
+        pos = lines.at(mark.index) if mark else Mark(1, 1)
         raise YamlSyntaxError(f"malformed YAML: {exc.problem or exc}", pos) from None
+    except yaml.reader.ReaderError as exc:  # a control character, a lone surrogate
+        raise YamlSyntaxError(f"malformed YAML: character U+{exc.character:04X} is not "
+                              "allowed in YAML text", lines.at(exc.position)) from None
     except yaml.YAMLError as exc:
         raise YamlSyntaxError(f"malformed YAML: {exc}", Mark(1, 1)) from None
 
@@ -134,7 +152,9 @@ def load_located(text: str) -> Located:
     """Parse one YAML document. Raise YamlSyntaxError on malformed input, duplicate keys,
     nesting deeper than MAX_DEPTH, recursive aliases or aliases expanding to more than
     MAX_ALIAS_VALUES values; each error carries the line concerned."""
-    root = _compose(text)
+    lines = _Lines(text)
+    root = _compose(text, lines)
+    mark = lines.of
     marks: dict[Path, Mark] = {}
     key_marks: dict[Path, Mark] = {}
     if root is None:
@@ -151,7 +171,7 @@ def load_located(text: str) -> Located:
             return node.value
         except yaml.YAMLError as exc:  # e.g. an unknown !tag
             raise YamlSyntaxError(f"malformed YAML: {getattr(exc, 'problem', None) or exc}",
-                                  _mark(node)) from None
+                                  mark(node)) from None
 
     def build(node: yaml.Node, path: Path, depth: int) -> Any:
         nonlocal expanded
@@ -164,16 +184,16 @@ def load_located(text: str) -> Located:
                 raise YamlSyntaxError(
                     f"aliases expand to more than {MAX_ALIAS_VALUES:,} values here "
                     f"(*{aliases[0].alias_of} holds aliases of aliases); write the values "
-                    "out", _mark(aliases[0]))
-        marks[path] = _mark(node)
+                    "out", mark(aliases[0]))
+        marks[path] = mark(node)
         if isinstance(node, yaml.CollectionNode):
             if id(node.value) in open_values:
                 raise YamlSyntaxError(f"alias *{alias} refers to a value that contains it; "
-                                      "a matrix value cannot contain itself", _mark(node))
+                                      "a matrix value cannot contain itself", mark(node))
             if depth > MAX_DEPTH:  # aliases can nest what the text nests shallowly
                 raise YamlSyntaxError(f"nested more than {MAX_DEPTH} levels deep once "
                                       f"aliases are expanded (*{aliases[0].alias_of})",
-                                      _mark(aliases[0] if aliases else node))
+                                      mark(aliases[0] if aliases else node))
             open_values.add(id(node.value))
             try:
                 out = build_collection(node, path, depth)
@@ -191,12 +211,12 @@ def load_located(text: str) -> Located:
         out: dict[Any, Any] = {}
         for key_node, value_node in node.value:
             if not isinstance(key_node, yaml.ScalarNode):
-                raise YamlSyntaxError("a mapping key must be a plain value", _mark(key_node))
+                raise YamlSyntaxError("a mapping key must be a plain value", mark(key_node))
             key = construct(key_node)
             key = key if isinstance(key, str) else str(key)
             if key in out:
-                raise YamlSyntaxError(f"duplicate key {key!r}", _mark(key_node))
-            key_marks[(*path, key)] = _mark(key_node)
+                raise YamlSyntaxError(f"duplicate key {key!r}", mark(key_node))
+            key_marks[(*path, key)] = mark(key_node)
             out[key] = build(value_node, (*path, key), depth + 1)
         return out
 
