@@ -33,7 +33,7 @@ EVERY_CRITERION = [
     (dict(revenue_risk=True),
      "P2: revenue at risk, a significant business impact"),
     (dict(title="Payment failing at checkout"),
-     "P2: the description reads as a major feature broken for many users"),
+     "P2: the description reads as payments failing or a feature broken for many users"),
     (dict(workaround="full", category="integration"),
      "P3: a full workaround is available"),
     (dict(workaround="partial", category="performance"),

@@ -112,8 +112,10 @@ def test_the_suggestion_and_its_reasons_follow_the_fields(service, matrix, qtbot
     assert dialog.badge.text() == "P1"
     assert "over 25% of users affected and no workaround" in dialog.reasons.text()
     pick(dialog.revenue_box, True)
-    assert "no workaround and revenue at risk" in dialog.reasons.text()
+    assert "revenue at risk and no workaround" in dialog.reasons.text()
     dialog.pct_box.setEditText("10")
+    assert dialog.badge.text() == "P1"  # revenue at risk with no workaround
+    pick(dialog.revenue_box, False)
     assert dialog.badge.text() == "P2"
     assert "under 25% of users affected" in dialog.reasons.text()
     assert dialog.severity_box.currentData() == "P2"  # the choice follows the suggestion
@@ -123,6 +125,28 @@ def test_the_suggestion_and_its_reasons_follow_the_fields(service, matrix, qtbot
     pick(dialog.category_box, "bug")
     assert dialog.badge.text() == "P3"
     assert "a full workaround is available" in dialog.reasons.text()
+
+
+def test_the_suggestion_names_the_words_and_facts_behind_it_as_the_agent_types(
+        service, matrix, qtbot):
+    dialog = show(qtbot, IntakeDialog(service, matrix))
+    assert dialog.badge.text() == "P3"
+    assert dialog.drivers.isHidden()  # the matrix default: nothing in the ticket drove it
+    qtbot.keyClicks(dialog.title_edit, "Checkout down for all enterprise customers")
+    assert dialog.badge.text() == "P1"
+    assert not dialog.drivers.isHidden()
+    assert dialog.drivers.text() == (
+        "<b>P1 because:</b> words: 'Checkout down for', 'all enterprise customers'")
+    assert dialog.severity_box.currentData() == "P1"  # the choice follows
+    pick(dialog.category_box, "outage")
+    assert dialog.drivers.text() == (
+        "<b>P1 because:</b> category is outage; "
+        "words: 'Checkout down for', 'all enterprise customers'")
+    dialog.title_edit.clear()
+    qtbot.keyClicks(dialog.title_edit, "How do I export invoices?")
+    pick(dialog.category_box, "question")
+    assert dialog.badge.text() == "P4"
+    assert dialog.drivers.text() == "<b>P4 because:</b> category is question; words: 'How do'"
 
 
 def test_an_override_needs_a_reason_and_is_recorded(service, matrix, qtbot):
@@ -161,7 +185,8 @@ def test_accepting_the_suggestion_records_its_reasons(service, matrix, qtbot):
     severity = kinds(service, qtbot, got.args[0])[1][1]
     assert severity == {"severity": "P2", "by": "support",
                         "reason": "matrix suggestion: under 25% of users affected and at most "
-                                  "a partial workaround"}
+                                  "a partial workaround; the description reads as payments "
+                                  "failing or a feature broken for many users"}
 
 
 def test_the_keyboard_alone_fills_and_submits_the_intake(service, matrix, qtbot):

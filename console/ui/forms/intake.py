@@ -137,6 +137,11 @@ class IntakeDialog(FormDialog):
         self.reasons = QLabel(objectName="suggestionReasons")
         self.reasons.setWordWrap(True)
         self.reasons.setTextFormat(Qt.TextFormat.RichText)
+        # the facts and the agent's own words behind the suggestion, so they can judge it
+        self.drivers = QLabel(objectName="suggestionDrivers")
+        self.drivers.setWordWrap(True)
+        self.drivers.setTextFormat(Qt.TextFormat.RichText)
+        self.drivers.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.provisional = QLabel(objectName="suggestionProvisional")
         self.provisional.setWordWrap(True)
         self.provisional.setStyleSheet("color: #8a5a00;")
@@ -149,6 +154,7 @@ class IntakeDialog(FormDialog):
         panel = QVBoxLayout()
         panel.addWidget(QLabel("<b>Suggested by the matrix</b>"))
         panel.addLayout(head)
+        panel.addWidget(self.drivers)
         panel.addWidget(self.reasons)
         panel.addWidget(self.provisional)
         panel.addSpacing(8)
@@ -199,6 +205,10 @@ class IntakeDialog(FormDialog):
                                     f"{html.escape(sev.issue)}")
         self.reasons.setText("<b>Why:</b><ul style='margin:0 0 0 -20px'>" + "".join(
             f"<li>{html.escape(r)}</li>" for r in self.suggestion.reasons) + "</ul>")
+        self.drivers.setText(f"<b>{html.escape(sev.id)} because:</b> " + "; ".join(
+            html.escape(d, quote=False) for d in self.suggestion.drivers))
+        self.drivers.setToolTip(self.suggestion.because())
+        self.drivers.setVisible(bool(self.suggestion.drivers))
         missing = unknown_facts(values)
         self.provisional.setText(f"Provisional: {', '.join(missing)} not given yet."
                                  if missing else "")
