@@ -11,15 +11,22 @@ def check_matrix_file(path: str | Path) -> tuple[Matrix | None, list[MatrixProbl
     """Validate one file; unreadable files become a problem, never a traceback."""
     name = str(path)
     try:
-        text = Path(path).read_text(encoding="utf-8")
+        data = Path(path).read_bytes()
     except FileNotFoundError:
         return None, [MatrixProblem(name, 1, 1, "", "no such file")]
     except IsADirectoryError:
         return None, [MatrixProblem(name, 1, 1, "", "is a directory, not a matrix file")]
-    except UnicodeDecodeError as exc:
-        return None, [MatrixProblem(name, 1, 1, "", f"not UTF-8 text ({exc.reason})")]
     except OSError as exc:
         return None, [MatrixProblem(name, 1, 1, "", f"cannot read: {exc.strerror}")]
+    try:
+        # no newline translation: a lone "\r" must not add a line the file does not show
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        start = data.rfind(b"\n", 0, exc.start) + 1
+        line = data.count(b"\n", 0, start) + 1
+        column = len(data[start:exc.start].decode("utf-8", "replace")) + 1
+        return None, [MatrixProblem(name, line, column, "", f"not UTF-8 text (byte "
+                                    f"0x{data[exc.start]:02x}); save the file as UTF-8")]
     return check_matrix_text(text, name)
 
 
