@@ -60,7 +60,12 @@ def _stdin_password() -> str:
     return line
 
 
-def _explain(exc: Exception, url: str, password: str | None) -> str:
+GIVE_PASSWORD = "pipe it in with --password-stdin, or set PGPASSWORD"
+KEEP_PASSWORD = ("run 'escalation-console connect URL --password-stdin' to keep one in the "
+                 "OS keyring, or set PGPASSWORD")
+
+
+def _explain(exc: Exception, url: str, password: str | None, how: str = GIVE_PASSWORD) -> str:
     """The shared database's error; when the server wants a password and none was
     given, say how to give one instead of libpq's "fe_sendauth: no password supplied"."""
     from console.store.server import describe_server, parse_url
@@ -68,7 +73,7 @@ def _explain(exc: Exception, url: str, password: str | None) -> str:
     if not password and "no password supplied" in str(exc):
         user = parse_url(url).username or "this user"
         return (f"the server {describe_server(url)} wants a password for {user} and none "
-                "was given; pipe it in with --password-stdin, or set PGPASSWORD")
+                f"was given; {how}")
     return str(exc)
 
 
@@ -175,7 +180,7 @@ def _cmd_sync(args: argparse.Namespace) -> int:
             return EXIT_OK
         return _sync_forever(store, url, password)
     except SharedDBError as exc:
-        return fail(str(exc), EXIT_INVALID)
+        return fail(_explain(exc, url, password, KEEP_PASSWORD), EXIT_INVALID)
     except StoreError as exc:
         return fail(str(exc), EXIT_STORE)
     finally:

@@ -179,3 +179,66 @@ def test_sync_runs_until_sigterm_printing_its_state(pg, tmp_path, matrix):
     assert proc.returncode == 0, err
     assert out.strip().endswith("stopped")
     assert pg.query("SELECT ticket FROM events") == [("T-1",)]
+
+
+@pytest.fixture
+def password_role(pg_server):  # type: ignore[no-untyped-def]
+    """(URL without password, role) of a database whose owner must log in with a
+    password (scram over TCP)."""
+    import uuid
+
+    from benchmarks.pgcluster import PgCluster
+
+    if not isinstance(pg_server, PgCluster):
+        pytest.skip("needs a throwaway cluster whose pg_hba.conf it may change")
+    role, dbname = f"ec_{uuid.uuid4().hex[:10]}", f"p_{uuid.uuid4().hex[:10]}"
+    with pg_server.admin() as conn:
+        conn.execute("SET password_encryption = 'scram-sha-256'")
+        conn.execute(f"CREATE ROLE {role} LOGIN PASSWORD 'Not-Given-1'")
+        conn.execute(f"CREATE DATABASE {dbname} OWNER {role}")
+    pg_server.prepend_hba(f"host all {role} 127.0.0.1/32 scram-sha-256")
+    return f"postgresql://{role}@{pg_server.host}:{pg_server.port}/{dbname}", role
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("command", [["connect"], ["db", "upgrade"]], ids=["connect", "upgrade"])
+def test_no_password_and_no_terminal_says_how_to_give_one(password_role, command, tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    url, role = password_role
+    env = {k: v for k, v in os.environ.items() if k != "PGPASSWORD"}
+    env["XDG_DATA_HOME"] = str(tmp_path / "xdg")  # an empty keyring
+    result = subprocess.run([sys.executable, "-m", "console", "--data-dir",
+                             str(tmp_path / "data"), *command, url],
+                            stdin=subprocess.DEVNULL, capture_output=True, text=True, env=env,
+                            timeout=60)
+    assert result.returncode == 1
+    assert result.stderr.startswith("escalation-console: the server ")
+    assert (f"wants a password for {role} and none was given; pipe it in with "
+            "--password-stdin, or set PGPASSWORD") in result.stderr
+    assert "fe_sendauth" not in result.stderr and "***" not in result.stderr
+
+
+@pytest.mark.postgres
+def test_sync_without_a_kept_password_says_how_to_keep_one(password_role, tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    from console.app.settings import Settings
+
+    url, role = password_role
+    Settings(tmp_path / "data").shared_db_url = url  # connected once, password since lost
+    env = {k: v for k, v in os.environ.items() if k != "PGPASSWORD"}
+    env["XDG_DATA_HOME"] = str(tmp_path / "xdg")  # an empty keyring
+    result = subprocess.run([sys.executable, "-m", "console", "--data-dir",
+                             str(tmp_path / "data"), "sync", "--once"],
+                            stdin=subprocess.DEVNULL, capture_output=True, text=True, env=env,
+                            timeout=60)
+    assert result.returncode == 1
+    assert (f"wants a password for {role} and none was given; run 'escalation-console "
+            "connect URL --password-stdin' to keep one in the OS keyring, or set "
+            "PGPASSWORD") in result.stderr
+    assert "fe_sendauth" not in result.stderr
