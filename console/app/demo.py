@@ -563,6 +563,8 @@ class _Ticket:
             pct = float(rng.randint(1, 25))
             workaround = rng.choice(("none", "partial"))
             revenue = category == "billing" or rng.random() < 0.2
+            # revenue at risk with no workaround at all is a P1 in the matrix
+            revenue = revenue and workaround == "partial"
         elif sev == "P4":
             category = rng.choice(P4_CATEGORIES)
             title = rng.choice(TITLES[category])

@@ -18,6 +18,8 @@ from console.app.demo import (
 )
 from console.app.matrices import load_matrix_file
 from console.app.rows import QueueRow
+from console.domain.scoring import score
+from console.domain.tickets import Intake
 from console.paths import default_matrix_path
 from console.store.bulk import NotNewTickets, bulk_append_new_tickets
 from console.store.local import LocalStore, NewEvent
@@ -46,6 +48,14 @@ def demo(tmp_path_factory, matrix) -> tuple[Path, list[QueueRow]]:  # type: igno
     data_dir = tmp_path_factory.mktemp("demo-base") / "demo"
     assert seed_demo(data_dir, matrix, NOW, user="tester") == 200
     return data_dir, rows_of(data_dir, matrix)
+
+
+def test_every_demo_ticket_gets_the_severity_the_matrix_suggests_for_it(matrix) -> None:  # type: ignore[no-untyped-def]
+    opened = [e.payload for e in demo_events(matrix, NOW) if e.kind == "opened"]
+    suggested = Counter((p["severity"], score(matrix, Intake.from_data(p)).severity)
+                        for p in opened)
+    assert {set_ for set_, _ in suggested} == {"P1", "P2", "P3", "P4"}
+    assert all(set_ == scored for set_, scored in suggested), suggested
 
 
 def test_the_demo_dir_is_named_after_its_size(tmp_path: Path) -> None:
