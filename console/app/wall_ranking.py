@@ -114,6 +114,11 @@ def _severity_list(entries: Iterable[WallEntry], ranks: Mapping[str, int]) -> st
     return "/".join(sorted(found, key=lambda s: (ranks.get(s, 99), s)))
 
 
+def _hours(span: timedelta) -> str:
+    minutes = int(span.total_seconds() // 60)
+    return f"{minutes // 60} h" if minutes % 60 == 0 else f"{minutes} min"
+
+
 def plan_wall(rows: Iterable[QueueRow], now: datetime, *, ranks: Mapping[str, int],
               rows_per_page: int, max_pages: int, pin_within: timedelta,
               urgent: Collection[str] | None = None,
@@ -165,8 +170,10 @@ def plan_wall(rows: Iterable[QueueRow], now: datetime, *, ranks: Mapping[str, in
         hidden = [e for e in lanes[lane] if e.row.id not in shown_ids]
         if hidden:
             severities = _severity_list(hidden, ranks)
+            soon = all(e.left <= at_risk_within.total_seconds() for e in hidden)
             parts.append(f"+{len(hidden)} " + {
-                URGENT: f"{severities} needing action", AT_RISK: "more at risk",
+                URGENT: f"{severities} needing action",
+                AT_RISK: f"due within {_hours(at_risk_within)}" if soon else "more at risk",
                 BREACHED: f"breached {severities}", ON_TRACK: "on track"}[lane])
     return WallPlan(
         pinned=tuple(WallEntry(e.row, e.clock, e.lane, e.left, pinned=True) for e in pinned),

@@ -18,7 +18,15 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from PySide6.QtCore import QRectF, Qt, QTimer, Signal
-from PySide6.QtGui import QColor, QFont, QFontMetrics, QGuiApplication, QKeyEvent, QPainter
+from PySide6.QtGui import (
+    QColor,
+    QFont,
+    QFontMetrics,
+    QGuiApplication,
+    QKeyEvent,
+    QPainter,
+    QPen,
+)
 from PySide6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from console.app.countdown import Countdown, countdown
@@ -166,6 +174,11 @@ class _Board(QWidget):
         """Rows share the board's height above the summary line, so a full page fills it."""
         return min((self._height() - self._footer()) / self.capacity(), 120 * self.scale)
 
+    def resizeEvent(self, event: Any) -> None:
+        super().resizeEvent(event)
+        if self.wall._ranked_at is not None:
+            self.wall.refresh()  # a page holds as many rows as fit: never paint one cut off
+
     def paintEvent(self, event: Any) -> None:
         p = QPainter(self)
         p.setRenderHint(QPainter.RenderHint.Antialiasing)
@@ -194,10 +207,11 @@ class _Board(QWidget):
         for i, (row, clock_name, cd, pinned) in enumerate(self.entries):
             state = cd.state if cd.state in SLA_COLORS else "none"
             band = QRectF(0, i * h + 4 * s, width, h - 8 * s)
-            if pinned:  # due within a paging cycle: outlined, on every page
-                box(band, PIN_COLOR)
-                band = band.adjusted(4 * s, 4 * s, -4 * s, -4 * s)
             box(band, "#3b0a0a" if state == "breached" else ("#161b22", "#11161d")[i % 2])
+            if pinned:  # due within a paging cycle: outlined, on every page
+                p.setPen(QPen(QColor(PIN_COLOR), 4 * s))
+                p.setBrush(Qt.BrushStyle.NoBrush)
+                p.drawRoundedRect(band.adjusted(2 * s, 2 * s, -2 * s, -2 * s), 10 * s, 10 * s)
             if state == "breached":  # a bar down the left edge as well as the red band
                 box(QRectF(0, band.top(), 12 * s, band.height()), SLA_COLORS[state][1], 4)
             color = severity_color(self.wall.matrix, row.severity)
@@ -205,20 +219,23 @@ class _Board(QWidget):
             box(badge, color)
             text(badge, big, text_on(color), row.severity)
             # the countdown pill on the right, its clock and state above it
-            pill = QRectF(width - 380 * s, band.top() + 30 * s, 360 * s, band.height() - 36 * s)
+            pill = QRectF(width - 380 * s, band.top() + 30 * s, 360 * s, band.height() - 34 * s)
             box(pill, SLA_COLORS[state][1])
-            text(pill, huge, SLA_COLORS[state][2], big_text(cd))
+            digits = huge if pill.height() >= 58 * s else _px(base, pill.height(), bold=True)
+            text(pill, digits, SLA_COLORS[state][2], big_text(cd))  # inside its pill
             label = clock_label(clock_name).upper()
-            if state in ("breached", "pre_breach", "paused"):
-                label += f" · {SLA_LABELS[state]}"
             if pinned:
-                label = f"DUE NEXT · {label}"
-            text(QRectF(pill.left() - 200 * s, band.top(), pill.width() + 200 * s, 30 * s),
-                 small, PIN_COLOR if pinned else LABEL_COLORS.get(state, WALL_MUTED), label,
+                label += " · DUE NEXT"
+            elif state in ("breached", "pre_breach", "paused"):
+                label += f" · {SLA_LABELS[state]}"
+            label_w = QFontMetrics(small).horizontalAdvance(label)
+            label_left = min(pill.left(), pill.right() - label_w)
+            text(QRectF(label_left, band.top(), pill.right() - label_left, 30 * s), small,
+                 PIN_COLOR if pinned else LABEL_COLORS.get(state, WALL_MUTED), label,
                  Qt.AlignmentFlag.AlignRight | left_v)
-            # ticket id and title, team and owner below
+            # ticket id and title, team and owner below (clear of the label)
             left = badge.right() + 26 * s
-            text_w = pill.left() - left - 24 * s
+            text_w = label_left - left - 24 * s
             line1 = QRectF(left, band.center().y() - 42 * s, text_w, 46 * s)
             id_w = QFontMetrics(big).horizontalAdvance(row.id) + 24 * s
             text(line1, big, WALL_TEXT, row.id, left_v)
@@ -248,6 +265,7 @@ class WallScreen(QWidget):
         self._breach_at: dict[str, list[datetime]] = {}  # severity -> sorted breach instants
         self._open: dict[str, int] = {}
         self._plan = WallPlan((), ((),), "", 0, 0)
+        self._planned_rows = 0  # the rows per page the plan was made for
         self._severity_rank = {sev.id: sev.rank for sev in matrix.severities}
         self._dirty, self._page = True, 0
         self._page_started: datetime | None = None
@@ -324,6 +342,8 @@ class WallScreen(QWidget):
             tile.layout().setContentsMargins(m - 6, int(10 * s), m - 6, int(10 * s))
         self.board.scale = s
         self.board.update()
+        if self._ranked_at is not None:
+            self.refresh()  # the scale decides how many rows a page holds
 
     def resizeEvent(self, event: Any) -> None:
         super().resizeEvent(event)
@@ -404,8 +424,9 @@ class WallScreen(QWidget):
         self._dirty = True
 
     def _rank(self, now: datetime) -> None:
+        self._planned_rows = self.rows_per_page
         self._plan = plan_wall(self._rows.values(), now, ranks=self._severity_rank,
-                               rows_per_page=self.rows_per_page, max_pages=MAX_PAGES,
+                               rows_per_page=self._planned_rows, max_pages=MAX_PAGES,
                                pin_within=PIN_WITHIN)
         self._dirty, self._ranked_at = False, now
 
@@ -428,8 +449,8 @@ class WallScreen(QWidget):
     def _turn(self, now: datetime, advance: bool) -> None:
         last = self._ranked_at
         if self._dirty or last is None or not last <= now < last + timedelta(
-                seconds=RERANK_SECONDS):
-            self._rank(now)
+                seconds=RERANK_SECONDS) or self._planned_rows != self.rows_per_page:
+            self._rank(now)  # the board's size decides how many rows a page holds
         if advance:
             self._page, self._page_started = (self._page + 1) % self.page_count, now
         plan, pages = self._plan, self.page_count
@@ -443,6 +464,10 @@ class WallScreen(QWidget):
 
     def _show(self, e: WallEntry, now: datetime) -> tuple[QueueRow, str, Countdown, bool]:
         return e.row, e.clock, countdown(e.row.clock(e.clock), now, self._calendars), e.pinned
+
+    def refresh(self) -> None:
+        """Show the current page again now (after a resize), without turning it."""
+        self._turn(self._clock(), advance=False)
 
     def tick(self, now: datetime | None = None) -> None:
         now = now or self._clock()

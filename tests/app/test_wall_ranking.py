@@ -116,6 +116,14 @@ def test_pages_stop_at_the_maximum_and_the_rest_is_counted():
     assert p.summary == "+2 P2 needing action · +5 on track"
 
 
+def test_the_summary_says_due_within_two_hours_only_when_that_is_true():
+    urgent = [row(f"P1-{i}", "P1", clock("response", -i - 1)) for i in range(6)]
+    soon = row("P3-SOON", "P3", clock("response", 90))
+    long_lead = row("P3-LEAD", "P3", clock("resolution", 150, lead=180))  # warned early
+    assert plan([*urgent, soon], max_pages=1).summary == "+1 due within 2 h"
+    assert plan([*urgent, soon, long_lead], max_pages=1).summary == "+2 more at risk"
+
+
 def test_a_quiet_queue_fills_one_page_with_the_next_due():
     rows = [row(f"Q-{i}", "P3", clock("response", 600 - i)) for i in range(8)]
     rows.append(row("WAITING", "P4", clock("resolution", None, paused=True)))
@@ -137,7 +145,7 @@ def test_a_deadline_within_a_paging_cycle_is_pinned_above_every_page():
     assert [len(page) for page in p.pages] == [5, 5, 5]         # the pin takes a row
     # three pages of breached P1s come first; the later P4 waits in the summary until
     # its deadline comes within the cycle, and then it is pinned
-    assert p.summary == "+5 P1 needing action · +1 more at risk"
+    assert p.summary == "+5 P1 needing action · +1 due within 2 h"
     p = plan([*urgent, later], per_page=6, pin_within=54 + 90)
     assert ids(p.pinned) == ["P4-LATER"]
 

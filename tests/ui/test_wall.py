@@ -12,12 +12,12 @@ import pytest
 from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtWidgets import QApplication
 
+from console.app.countdown import Countdown
 from console.app.matrices import load_matrix_file
 from console.app.rows import QueueRow
 from console.domain.projection import ClockView
 from console.paths import default_matrix_path
 from console.store.sync import SyncState
-from console.app.countdown import Countdown
 from console.ui.wall import MAX_PAGES, PAGE_SECONDS, WallScreen, big_text, show_on_screen
 
 NOW = datetime(2025, 3, 12, 15, 30, tzinfo=UTC)
@@ -212,6 +212,21 @@ def test_a_deadline_within_a_paging_cycle_is_on_every_page(qtbot, wall, service)
         wall.tick(NOW + timedelta(seconds=second))
         assert wall.visible_rows()[0][0] == "INC-2612", f"page {wall.page + 1}"
     assert wall.page == MAX_PAGES - 1  # it did page through
+
+
+def test_a_smaller_window_pages_fewer_rows_and_cuts_none_off(qtbot, wall, service):
+    _show_at_1080p(qtbot, wall)
+    service.rowsReset.emit([*old_breaches(), due_row("P1-SOON", 1, "P1")])
+    wall.tick(NOW)
+    tall = wall.rows_per_page
+    wall.showNormal()
+    wall.resize(1280, 600)
+    qtbot.waitUntil(lambda: wall.board.height() < 400, timeout=2000)
+    board = wall.board
+    assert wall.rows_per_page < tall
+    assert len(wall.visible_rows()) == wall.rows_per_page
+    assert wall.rows_per_page * board.row_height() + board._footer() <= board.height()
+    assert wall.visible_rows()[0][0] == "P1-SOON"
 
 
 def test_the_wall_ranks_a_confirmation_clock_about_to_breach(wall, service):
