@@ -150,6 +150,8 @@ class DesktopNotifier(QObject):
                  max_on_screen: int = MAX_ON_SCREEN) -> None:
         super().__init__(parent)
         self.max_on_screen = max(2, max_on_screen)  # room for one alert and the overflow
+        self._cap = self.max_on_screen  # lower while the server is full of others' ones
+        self._tries = 0
         self._shown: OrderedDict[int, _Shown] = OrderedDict()  # ours on screen, oldest first
         self._by_key: dict[str, int] = {}
         self._overflow: list[AlertEntry] = []  # entries folded into "N more alerts"
@@ -259,6 +261,7 @@ class DesktopNotifier(QObject):
         """Show one alert or summary on the desktop; never raises."""
         try:
             if self._backend == "dbus":
+                self._tries = 0
                 if self._notify_capped(entry):
                     return
                 if not self._setup_tray():
@@ -282,7 +285,7 @@ class DesktopNotifier(QObject):
         nid = self._by_key.get(entry.key)
         if nid is not None:  # already on screen: update it in place
             return self._send(entry, replaces=nid)
-        if len(self._shown) >= self.max_on_screen:
+        if len(self._shown) >= self._cap:
             return self._fold(entry)
         return self._send(entry)
 
@@ -300,12 +303,17 @@ class DesktopNotifier(QObject):
     def _send(self, entry: AlertEntry, replaces: int = 0) -> bool:
         summary, body = summary_and_body(entry)
         nid, error = self._notify_dbus(entry, summary, body, replaces)
-        if not nid and error == FULL_ERROR:
-            # the server is full (other applications' too): our oldest makes room
-            victim = next((n for n in self._shown if n != replaces), None)
-            if victim is not None:
-                self._close(victim)
-                nid, error = self._notify_dbus(entry, summary, body, replaces)
+        if not nid and error == FULL_ERROR and self._tries < 3:
+            self._tries += 1
+            if replaces:  # a full server refuses even an update: close, show afresh
+                self._close(replaces)
+                return self._send(entry)
+            if not self._shown:
+                return False
+            # full of other applications' notifications: hold fewer of ours for now
+            self._cap = len(self._shown)
+            log.info("notification server full: keeping %d of ours on screen", self._cap)
+            return self._fold(entry)
         if not nid and replaces and error and error != FULL_ERROR:
             self._forget(replaces)  # it was closed meanwhile: show it afresh
             return self._notify_capped(entry)
@@ -350,8 +358,8 @@ class DesktopNotifier(QObject):
         shown = self._shown.pop(nid, None)
         if shown is not None and self._by_key.get(shown.entry.key) == nid:
             del self._by_key[shown.entry.key]
-            if shown.entry.key == OVERFLOW_KEY:
-                self._overflow = []
+        if not self._shown:
+            self._cap = self.max_on_screen
 
     def ticket_for(self, nid: int) -> tuple[str, str] | None:
         shown = self._shown.get(nid)
@@ -370,6 +378,7 @@ class DesktopNotifier(QObject):
             overflow = self._by_key.get(OVERFLOW_KEY)
             if left and overflow is not None and len(left) < len(self._overflow):
                 self._overflow = left  # "N more alerts" counts only what still waits
+                self._tries = 0
                 self._send(overflow_summary(left), replaces=overflow)
             self._overflow = left
 
@@ -397,6 +406,9 @@ class DesktopNotifier(QObject):
 
     @Slot("uint", "uint")
     def _on_closed(self, nid: int, reason: int) -> None:
+        shown = self._shown.get(int(nid))
+        if shown is not None and shown.entry.key == OVERFLOW_KEY:
+            self._overflow = []  # dismissed or expired: the next overflow starts afresh
         self._forget(int(nid))
 
     def _on_tray_clicked(self) -> None:

@@ -95,6 +95,23 @@ class Desktop:
                               capture_output=True, text=True, timeout=10)
         return done.stdout
 
+    def other_app_notifies(self) -> bool:
+        """Another application shows a critical (never expiring) notification; False
+        when the server refuses it as full."""
+        done = subprocess.run(
+            [need("gdbus"), "call", "--session", "--dest", "org.freedesktop.Notifications",
+             "--object-path", "/org/freedesktop/Notifications", "--method",
+             "org.freedesktop.Notifications.Notify", "--", "other-app", "0", "", "hello",
+             "", "[]", "{'urgency': <byte 2>}", "-1"],
+            env=self.env, capture_output=True, text=True, timeout=10)
+        if "MaxNotificationsExceeded" in done.stderr:
+            return False
+        assert done.returncode == 0, done.stderr
+        return True
+
+    def monitor_text(self) -> str:
+        return self.monitor_log.read_text(errors="replace")
+
 
 @pytest.fixture
 def desktop(tmp_path: Path) -> Iterator[Desktop]:
@@ -133,7 +150,7 @@ def desktop(tmp_path: Path) -> Iterator[Desktop]:
             "org.freedesktop.DBus.NameHasOwner", "string:org.freedesktop.Notifications"),
             15, "notification-daemon on the bus")
         start([monitor, "--address", env["DBUS_SESSION_BUS_ADDRESS"],
-               "interface='org.freedesktop.Notifications'"], "monitor")
+               "interface='org.freedesktop.Notifications'", "type='error'"], "monitor")
         wait_for(lambda: desk.monitor_log.stat().st_size > 0, 10, "dbus-monitor")
         yield desk
     finally:
@@ -212,3 +229,149 @@ def test_a_notification_goes_out_typed_and_its_action_comes_back(desktop):
     assert breach[-1] == "int32 -1"
     assert pre_breach[3] == 'string "P2 INC-8: resolution about to breach"'
     assert "variant byte 1" in pre_breach  # urgency: normal
+
+
+# -- no floods: a cap on screen, updates in place, closing what is acknowledged ----------
+FLOOD = textwrap.dedent("""
+    import sys
+    from datetime import UTC, datetime, timedelta
+    from PySide6.QtWidgets import QApplication
+    from console.app.alerts import AlertNotice
+    from console.domain.alerts import Alert
+    from console.ui.notifier import DesktopNotifier
+
+    app = QApplication([])
+    notifier = DesktopNotifier(max_on_screen=int(sys.argv[1]))
+    print("BACKEND", notifier.backend, flush=True)
+
+    def screen():
+        ids = {key: nid for nid, key in
+               ((n, notifier.ticket_for(n)[1]) for n in notifier._shown)}
+        print("SCREEN", " ".join(f"{k}={ids[k]}" for k in
+                                 (e.key for e in notifier.on_screen)), flush=True)
+        for e in notifier.on_screen:
+            print("HEADLINE", e.headline, flush=True)
+        print("END", flush=True)
+
+    due = datetime.now(UTC) + timedelta(minutes=5)
+    for i in range(int(sys.argv[2])):
+        alert = Alert(f"INC-{i}", "resolution", "breach", due, due, "P1" if i % 3 == 0 else "P2")
+        notifier.notify(AlertNotice(alert, f"Outage {i}", False))
+    screen()
+    for line in sys.stdin:
+        command, *args = line.split()
+        if command == "ack":
+            notifier.close_acknowledged(args)
+            screen()
+        elif command == "quit":
+            break
+""")
+
+
+class Child:
+    """A notifier in its own process on the private bus, driven line by line."""
+
+    def __init__(self, desktop: Desktop, script: str, *args: str) -> None:
+        self.proc = subprocess.Popen(
+            [sys.executable, "-c", script, *args], stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+            env={**desktop.env, "QT_QPA_PLATFORM": "offscreen", "PYTHONPATH": str(REPO)})
+        self.lines: queue.Queue[str] = queue.Queue()
+        threading.Thread(target=lambda: [self.lines.put(x.rstrip("\n"))
+                                         for x in self.proc.stdout], daemon=True).start()
+
+    def line(self) -> str:
+        try:
+            return self.lines.get(timeout=30)
+        except queue.Empty:
+            self.proc.kill()
+            raise AssertionError(f"child said nothing; stderr: {self.proc.stderr.read()}"
+                                 ) from None
+
+    def screen(self) -> tuple[dict[str, int], list[str]]:
+        """Our notifications on screen (key -> id, oldest first) and their headlines."""
+        word, *pairs = self.line().split(" ")
+        assert word == "SCREEN", word
+        on_screen = dict(p.rsplit("=", 1) for p in pairs if p)
+        headlines = []
+        while (line := self.line()) != "END":
+            headlines.append(line.removeprefix("HEADLINE "))
+        return {k: int(v) for k, v in on_screen.items()}, headlines
+
+    def say(self, line: str) -> None:
+        self.proc.stdin.write(line + "\n")
+        self.proc.stdin.flush()
+
+    def finish(self) -> None:
+        if self.proc.poll() is None:
+            self.say("quit")
+            try:
+                self.proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+
+
+def room_for_others(desktop: Desktop, limit: int = 30) -> int:
+    """How many more notifications another application gets before the server refuses."""
+    for n in range(limit):
+        if not desktop.other_app_notifies():
+            return n
+    return limit
+
+
+def full_errors(desktop: Desktop) -> int:
+    return desktop.monitor_text().count("MaxNotificationsExceeded")
+
+
+def test_thirty_breaches_hold_four_places_on_the_server_and_leave_room_for_others(desktop):
+    child = Child(desktop, FLOOD, "4", "30")
+    try:
+        assert child.line() == "BACKEND dbus"
+        on_screen, headlines = child.screen()
+        assert list(on_screen) == ["INC-1|resolution|breach", "INC-2|resolution|breach",
+                                   "INC-3|resolution|breach", "summary|overflow"]
+        # the other 27 (the oldest made room for the overflow) are one notification
+        assert headlines[-1] == "27 more alerts: 9 P1, 18 P2"
+
+        # the server holds 21 (notification-daemon): ours take 4, others get the rest
+        assert room_for_others(desktop) == 17
+        wait_for(lambda: full_errors(desktop) >= 1, 10, "the server refusing the 18th")
+        assert full_errors(desktop) == 1  # that one, never one of ours
+
+        calls = notify_calls(desktop.monitor_text())
+        assert len([c for c in calls if c[0] == 'string "Escalation Console"']) == 30
+        overflow = on_screen["summary|overflow"]
+        replaced = [c[1] for c in calls if c[1] != "uint32 0"]
+        assert replaced == [f"uint32 {overflow}"] * 25  # updated in place, not stacked
+
+        # acknowledging one closes its notification, and the server has room again
+        inc2 = on_screen["INC-2|resolution|breach"]
+        child.say("ack INC-2|resolution|breach")
+        on_screen, _ = child.screen()
+        assert "INC-2|resolution|breach" not in on_screen and len(on_screen) == 3
+        assert desktop.other_app_notifies()
+        # INC-0 made room for the overflow, then INC-2 was acknowledged
+        wait_for(lambda: desktop.monitor_text().count("member=CloseNotification") >= 2, 10,
+                 "CloseNotification on the bus")
+        text = desktop.monitor_text()
+        assert text.count("member=CloseNotification") == 2
+        close = text[text.rindex("member=CloseNotification"):].splitlines()[1]
+        assert close.split() == ["uint32", str(inc2)]
+    finally:
+        child.finish()
+
+
+def test_a_server_full_of_others_notifications_still_shows_ours_in_one(desktop):
+    for _ in range(20):  # leaves one place (notification-daemon holds 21)
+        assert desktop.other_app_notifies()
+    child = Child(desktop, FLOOD, "4", "3")
+    try:
+        assert child.line() == "BACKEND dbus"
+        on_screen, headlines = child.screen()
+        # one place: the first alert, then one "N more" standing for all three
+        assert list(on_screen) == ["summary|overflow"]
+        assert headlines == ["3 more alerts: 1 P1, 2 P2"]
+        assert not desktop.other_app_notifies()  # the server is full, and no more
+    finally:
+        child.finish()

@@ -13,12 +13,12 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtDBus import QDBusConnection
 
-from console.app.alerts import AlertNotice
-from console.domain.alerts import Alert
+from console.app.alerts import AlertBatch, AlertNotice, AlertSummary
+from console.domain.alerts import Alert, attention, backlog_headline
 from console.paths import resources_dir
 from console.ui import alert_list as alert_list_module
 from console.ui.alert_list import MAX_ENTRIES, AlertList
-from console.ui.notifier import DesktopNotifier, summary_and_body
+from console.ui.notifier import DesktopNotifier, overflow_summary, summary_and_body
 
 NOW = datetime(2025, 3, 12, 15, 30, tzinfo=UTC)
 REPO = Path(__file__).resolve().parents[2]
@@ -182,3 +182,58 @@ def test_a_bogus_session_bus_address_falls_back_in_a_fresh_process(tmp_path):
                           text=True, timeout=60)
     assert done.returncode == 0, done.stderr
     assert done.stdout.split()[-1] in ("tray", "none")
+
+
+# -- summaries, restoring, and the cap on screen ------------------------------------------
+def backlog(n: int = 3) -> AlertSummary:
+    items = attention([notice(f"INC-{i}", severity=f"P{i % 2 + 1}").alert
+                       for i in range(n)])
+    return AlertSummary("summary|backlog|x", "backlog", backlog_headline(items), items)
+
+
+def test_a_summary_is_one_entry_updated_in_place_and_opens_the_most_urgent(qtbot, alerts):
+    alerts.add(notice("INC-9", "pre_breach"))
+    alerts.add(backlog(3))
+    alerts.add(notice("INC-10", "pre_breach"))
+    alerts.add(backlog(5))  # it grew: the same entry, now at the top
+    entries = alerts.entries()
+    assert [e["key"] for e in entries] == ["summary|backlog|x", "INC-10|resolution|pre_breach",
+                                           "INC-9|resolution|pre_breach"]
+    top = entries[0]
+    assert top["summary"] and top["headline"].startswith("5 tickets need action")
+    assert "INC-0 (P1 breached)" in top["text"]
+    alerts.list.setCurrentRow(0)
+    with qtbot.waitSignal(alerts.openRequested) as opened:
+        alerts.open_selected()
+    assert opened.args == ["INC-0"]
+    with qtbot.waitSignal(alerts.acknowledgeRequested) as acked:
+        alerts.acknowledge_selected()
+    assert acked.args == ["", "summary|backlog|x"]  # seen here; no ticket is taken
+
+
+def test_restored_alerts_keep_their_time_and_ring_no_bell(alerts, monkeypatch):
+    rang = []
+    monkeypatch.setattr(alerts, "_play", lambda: rang.append(1))
+    alerts.sound_box.setChecked(True)
+    at = NOW - timedelta(hours=5)
+    alerts.add_batch(AlertBatch((notice("INC-1", late=True), backlog()), (), restored=True,
+                                raised_at=(at, at)))
+    assert [e["time"] for e in alerts.entries()] == [f"{at.astimezone():%H:%M:%S}"] * 2
+    assert rang == []
+    alerts.add_batch(AlertBatch((notice("INC-2"),), ()))
+    assert rang == [1]
+    alerts.mark_all_acknowledged(["INC-1|resolution|breach", "summary|backlog|x"])
+    assert alerts.title.text() == "Alerts · 1 to acknowledge"
+
+
+def test_summary_notifications_name_the_count_and_the_tickets():
+    summary, body = summary_and_body(backlog(3))
+    assert summary == "3 tickets need action: 3 breached (2 P1, 1 P2)"
+    assert body.splitlines() == ["INC-0 (P1 breached), INC-2 (P1 breached), "
+                                 "INC-1 (P2 breached)",
+                                 "Deadlines that passed before this console first started."]
+    over = overflow_summary([notice("INC-1"), notice("INC-2", severity="P2"), backlog(2)])
+    assert over.headline == "4 more alerts: 2 P1, 2 P2"
+    assert over.keys == {"INC-1|resolution|breach", "INC-2|resolution|breach",
+                         "summary|backlog|x"}
+    assert summary_and_body(over)[1].endswith("See the Alerts panel.")
