@@ -3,6 +3,7 @@ a renamed team, P2's colour, P3 on a business calendar and a handoff template pr
 
 from __future__ import annotations
 
+import contextlib
 import re
 
 from console.domain.matrix import check_matrix_text
@@ -42,6 +43,7 @@ def variant_yaml() -> str:
 
 # -- seeding a console and reading what its views show ----------------------------------
 P2_TICKET, P3_TICKET = "INC-2", "INC-3"
+P3_RESPONSE_SECONDS = 24 * 3600  # the bundled P3 response target
 
 
 def seed_tickets(store) -> None:  # type: ignore[no-untyped-def]
@@ -84,8 +86,11 @@ def views_showing_variant(window, forms=()) -> dict[str, bool]:  # type: ignore[
     if p2 < 0 or p3 < 0:
         return {"queue has both tickets": False}
     out["queue team name"] = model.index(p2, Column.TEAM).data() == f"T1 · {NEW_TEAM}"
-    out["queue P3 countdown on the business calendar"] = str(
-        model.index(p3, Column.RESPONSE).data()).endswith(" business")
+    # 24 business hours at most (8 a day): counted as wall time it would be days
+    p3_response = model.countdown(model.row_at(p3), "response")
+    out["queue P3 countdown on the business calendar"] = (
+        str(model.index(p3, Column.RESPONSE).data()).endswith(" business")
+        and 0 < p3_response.seconds_left <= P3_RESPONSE_SECONDS)
     view = window.view
     cell = view.visualRect(window.proxy.mapFromSource(model.index(p2, Column.SEVERITY)))
     out["queue P2 badge colour"] = P2_COLOR in painted_colors(view.viewport(), cell)
@@ -98,9 +103,11 @@ def views_showing_variant(window, forms=()) -> dict[str, bool]:  # type: ignore[
     wall = getattr(window, "_wall", None)
     if wall is not None:
         out["wall P2 tile colour"] = f"background: {P2_COLOR}" in wall.styleSheet()
-        out["wall team name"] = wall.team_name(TEAM_ID) == NEW_TEAM
+        # what the board paints under a ticket (before team_name it painted the team id)
+        out["wall team name"] = getattr(wall, "team_name", str)(TEAM_ID) == NEW_TEAM
         out["wall P3 countdown on the business calendar"] = any(
-            t == P3_TICKET and text.endswith(" business") for t, _, text in wall.visible_rows())
+            row.id == P3_TICKET and cd.text.endswith(" business")
+            and 0 < cd.seconds_left <= P3_RESPONSE_SECONDS for row, _, cd, *_ in wall.board.entries)
     for form in forms:
         name = type(form).__name__
         if name == "HandoffDialog":
@@ -113,3 +120,59 @@ def views_showing_variant(window, forms=()) -> dict[str, bool]:  # type: ignore[
             out["intake suggestion colour"] = (form.suggestion.severity == "P2"
                                                and P2_COLOR in form.badge.styleSheet())
     return out
+
+
+# -- the whole app, as app.build wires it ------------------------------------------------
+def start_console(qtbot, data_dir, sync: bool = False):  # type: ignore[no-untyped-def]
+    """The real app on ``data_dir`` (queue window, alerts, notifications, wall screen),
+    once its store is open: (window, service)."""
+    from console.ui.app import GuiOptions, build
+
+    window, service = build(GuiOptions(data_dir=str(data_dir), wall=True, sync=sync))
+    qtbot.waitUntil(lambda: service.ready_once and getattr(window, "_wall", None) is not None,
+                    timeout=10000)
+    return window, service
+
+
+def stop_console(window, service) -> None:  # type: ignore[no-untyped-def]
+    from PySide6.QtWidgets import QApplication
+
+    from console.ui.forms import FormDialog
+
+    window._notifications.stop()
+    window._wall.close()
+    for form in [w for w in QApplication.topLevelWidgets() if isinstance(w, FormDialog)]:
+        form.close()
+    window.close()
+    service.stop()
+
+
+def open_form(window, kind: str, ticket: str | None = None):  # type: ignore[no-untyped-def]
+    """Open the intake ("intake") or handoff ("handoff") form through the Ticket menu, as
+    an agent does; the intake gets impact that the matrix scores as P2."""
+    from PySide6.QtWidgets import QApplication
+
+    from console.ui.forms import HandoffDialog, IntakeDialog
+
+    if ticket is not None:
+        assert window.show_ticket(ticket)
+    cls = HandoffDialog if kind == "handoff" else IntakeDialog
+    trigger(window, "Hand off…" if kind == "handoff" else "New ticket…")
+    form = next(w for w in QApplication.topLevelWidgets() if isinstance(w, cls))
+    if kind == "intake":
+        box = form.workaround_box
+        box.setCurrentIndex(box.findData("partial"))
+        box.activated.emit(box.currentIndex())
+        form.pct_box.setEditText("10")
+    return form
+
+
+def wait_until_views_show_variant(qtbot, window, forms, timeout: int = 5000) -> None:  # type: ignore[no-untyped-def]
+    """Wait (at most ``timeout`` ms) until all 12 view checks hold; else name the views
+    that still show another version."""
+    with contextlib.suppress(qtbot.TimeoutError):
+        qtbot.waitUntil(lambda: all(views_showing_variant(window, forms).values()),
+                        timeout=timeout)
+    shown = views_showing_variant(window, forms)
+    stale = [name for name, ok in shown.items() if not ok]
+    assert len(shown) == 12 and not stale, f"still on another matrix version: {stale}"
