@@ -9,6 +9,7 @@ CI installs the binaries: apt-get install xvfb dbus dbus-x11 notification-daemon
 
 from __future__ import annotations
 
+import json
 import os
 import queue
 import shutil
@@ -375,3 +376,108 @@ def test_a_server_full_of_others_notifications_still_shows_ours_in_one(desktop):
         assert not desktop.other_app_notifies()  # the server is full, and no more
     finally:
         child.finish()
+
+
+# -- the whole path: store, alert service, Alerts panel, notifier, real daemon ------------
+CONSOLE = textwrap.dedent("""
+    import json, sys
+    from datetime import datetime
+    from PySide6.QtWidgets import QApplication
+    from console.app.alerts import AlertService
+    from console.app.matrices import load_matrix_file
+    from console.app.rows import QueueRow
+    from console.app.worker import DbWorker
+    from console.paths import default_matrix_path
+    from console.store.local import LocalStore
+    from console.ui.alert_list import AlertList
+    from console.ui.alert_wiring import wire_alerts
+    from console.ui.notifier import DesktopNotifier
+
+    data_dir, now, opened = sys.argv[1], datetime.fromisoformat(sys.argv[2]), sys.argv[3]
+
+    class NoWake:  # the clock is fixed: one check at start is the whole run
+        def __init__(self, callback): pass
+        def wake_at(self, when): pass
+        def shutdown(self): pass
+
+    app = QApplication([])
+    store = LocalStore(data_dir, load_matrix_file(default_matrix_path()),
+                       clock=lambda: now).open()
+    if opened != "-":  # 12 tickets, 3 of each severity
+        for i in range(12):
+            ticket, severity = f"{sys.argv[4]}-{i:02d}", f"P{i % 4 + 1}"
+            store.append(ticket, "opened", {"title": f"Outage {ticket}", "severity": severity,
+                                            "users_affected_pct": 60, "workaround": "none"},
+                         "alice", at=datetime.fromisoformat(opened))
+    worker = DbWorker()
+    alerts = AlertService(store, worker, lambda: now, NoWake)
+
+    class Service:  # what the wiring needs of ConsoleService
+        def __init__(self): self.alerts = alerts
+        def acknowledge(self, ticket, key): alerts.acknowledge(ticket, key)
+
+    panel, notifier = AlertList(), DesktopNotifier()
+    wire_alerts(Service(), panel, notifier, lambda ticket: None)
+    print("BACKEND", notifier.backend, flush=True)
+    alerts.load_checkpoint()
+    alerts.update([QueueRow.from_record(r) for r in store.tickets()])
+    alerts.start()
+
+    def report(_):
+        print("PANEL", json.dumps([[e["late"], e["summary"], e["headline"]]
+                                   for e in panel.entries()]), flush=True)
+        print("SCREEN", json.dumps([e.headline for e in notifier.on_screen]), flush=True)
+        app.quit()
+
+    worker.submit(lambda: None, report)
+    app.exec()
+    worker.shutdown()
+    store.close()
+""")
+
+
+def run_console(desktop: Desktop, data_dir: Path, now: str, opened: str = "-",
+                prefix: str = "INC") -> tuple[list, list]:
+    """One console run on ``data_dir`` at ``now``: its Alerts panel (newest first) and
+    its notifications on screen."""
+    done = subprocess.run(
+        [sys.executable, "-c", CONSOLE, str(data_dir), now, opened, prefix],
+        env={**desktop.env, "QT_QPA_PLATFORM": "offscreen", "PYTHONPATH": str(REPO)},
+        capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    out = dict(line.split(" ", 1) for line in done.stdout.splitlines())
+    assert out["BACKEND"] == "dbus"
+    return json.loads(out["PANEL"]), json.loads(out["SCREEN"])
+
+
+def our_notify_summaries(desktop: Desktop) -> list[str]:
+    return [c[3] for c in notify_calls(desktop.monitor_text())
+            if c[0] == 'string "Escalation Console"']
+
+
+def test_first_start_catch_up_and_restart_with_the_real_daemon(desktop, tmp_path):
+    data = tmp_path / "console"
+    # a brand-new console whose store holds 12 week-old open tickets (as after a pull)
+    panel, screen = run_console(desktop, data, "2026-11-26T09:00:00+00:00",
+                                opened="2026-11-19T09:00:00+00:00")
+    backlog = "12 tickets need action: 12 breached (3 P1, 3 P2, 3 P3, 3 P4)"
+    assert panel == [[False, True, backlog]]
+    assert screen == [backlog]
+    wait_for(lambda: len(our_notify_summaries(desktop)) >= 1, 10, "the summary on the bus")
+    assert our_notify_summaries(desktop) == [f'string "{backlog}"']
+
+    # a minute later: 12 new tickets; nothing is due yet, the summary is still waiting
+    panel, screen = run_console(desktop, data, "2026-11-26T09:01:00+00:00",
+                                opened="2026-11-26T09:01:00+00:00", prefix="NEW")
+    assert panel == [[False, True, backlog]] and screen == []
+
+    # closed for three hours: each missed alert is listed, the desktop gets one
+    panel, screen = run_console(desktop, data, "2026-11-26T12:01:00+00:00")
+    late = [e for e in panel if not e[1]]
+    assert len(late) >= 12 and all(e[0] for e in late)
+    assert all(e[2].endswith("(while the console was closed)") for e in late)
+    assert panel[-1] == [False, True, backlog]  # restored, still unacknowledged
+    (catch_up,) = screen
+    assert catch_up.startswith(f"{len(late)} alerts while closed: ")
+    wait_for(lambda: len(our_notify_summaries(desktop)) >= 2, 10, "the catch-up on the bus")
+    assert our_notify_summaries(desktop) == [f'string "{backlog}"', f'string "{catch_up}"']
