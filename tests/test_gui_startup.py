@@ -58,3 +58,53 @@ def test_only_the_x11_plugin_needs_the_xcb_libraries():
     assert every.endswith(" ".join(package for _, package in XCB_LIBRARIES))
     assert "neither DISPLAY" in (gui_start_problem({"QT_QPA_PLATFORM": "xcb",
                                                      "WAYLAND_DISPLAY": "w"}, **linux) or "")
+
+
+def test_a_second_console_on_the_same_data_dir_raises_the_first_and_exits_at_once(
+        tmp_path, qtbot):
+    from PySide6.QtNetwork import QLocalSocket
+
+    from console.ui.single_instance import server_name
+
+    data_dir = tmp_path / "d"
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+    command = [sys.executable, "-m", "console", "--data-dir", str(data_dir)]
+    log = tmp_path / "first.err"
+    with log.open("w") as err:
+        first = subprocess.Popen(command, env=env, cwd=ROOT, stdout=subprocess.DEVNULL,
+                                 stderr=err)
+    try:
+        def listening() -> bool:
+            probe = QLocalSocket()
+            probe.connectToServer(server_name(data_dir))
+            up = probe.waitForConnected(200)
+            probe.abort()
+            return up
+
+        qtbot.waitUntil(listening, timeout=60000)
+        second = subprocess.run(command, env=env, cwd=ROOT, capture_output=True, text=True,
+                                timeout=30)
+        assert second.returncode != 0
+        assert "already" in second.stderr and str(data_dir) in second.stderr
+        assert "brought its window to the front" in second.stderr
+        qtbot.waitUntil(lambda: "asked this console to come to the front" in log.read_text(),
+                        timeout=10000)
+        assert first.poll() is None  # the first console runs on
+    finally:
+        first.kill()
+        first.wait(30)
+
+
+def test_a_console_refused_by_a_locked_store_exits_without_waiting_on_a_dialog(tmp_path):
+    from console.app.matrices import load_matrix_file
+    from console.paths import default_matrix_path
+    from console.store.local import LocalStore
+
+    matrix = load_matrix_file(default_matrix_path())
+    data_dir = tmp_path / "d"
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+    with LocalStore(data_dir, matrix):  # a command-line tool holds the lock: no window
+        gui = subprocess.run([sys.executable, "-m", "console", "--data-dir", str(data_dir)],
+                             env=env, cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert gui.returncode == 3
+    assert "is already using" in gui.stderr

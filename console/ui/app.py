@@ -16,6 +16,8 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 from console import __version__
 from console.paths import resources_dir
 
+from .single_instance import EXIT_ALREADY_RUNNING, RaiseServer, ask_to_raise
+
 log = logging.getLogger(__name__)
 STARTUP_PROBE = "ESCALATION_CONSOLE_STARTUP_PROBE"
 
@@ -67,6 +69,8 @@ def run_gui(argv: list[str] | None = None, *, options: GuiOptions | None = None,
     app.setApplicationVersion(__version__)
     app.setDesktopFileName("escalation-console")  # matches the .desktop file (Wayland)
     app.setWindowIcon(QIcon(str(resources_dir() / "icons" / "escalation-console.svg")))
+    if _raised_running_console(gui_data_dir(options)):
+        return EXIT_ALREADY_RUNNING
     window, service = build(options)
     probe = os.environ.get(STARTUP_PROBE)
     if probe:
@@ -78,9 +82,68 @@ def run_gui(argv: list[str] | None = None, *, options: GuiOptions | None = None,
     return code
 
 
+def gui_data_dir(options: GuiOptions) -> Path:
+    """The data directory this GUI session opens (the demo has its own under it)."""
+    from console.app.datadir import resolve_data_dir
+
+    data_dir = resolve_data_dir(options.data_dir)
+    if options.demo:
+        from console.app.demo import demo_data_dir
+
+        data_dir = demo_data_dir(data_dir, options.tickets)
+    return data_dir
+
+
+def _raised_running_console(data_dir: Path) -> bool:
+    """If a console already runs on ``data_dir``, bring it to the front and say so."""
+    if not ask_to_raise(data_dir):
+        return False
+    print(f"escalation-console: another Escalation Console is already open on {data_dir}; "
+          "brought its window to the front", file=sys.stderr)
+    return True
+
+
+def _refuse_second_console(window, data_dir: Path, message: str) -> None:  # type: ignore[no-untyped-def]
+    """The store is locked by another process: raise its window if it is a console,
+    else show the message without blocking (a modal box here once hung for good)."""
+    def leave() -> None:  # from a timer: an exit() before exec() starts would be lost
+        QTimer.singleShot(0, lambda: QApplication.exit(EXIT_ALREADY_RUNNING))
+
+    window.hide()
+    if _raised_running_console(data_dir) or QApplication.platformName() == "offscreen":
+        leave()
+        return
+    box = QMessageBox(QMessageBox.Icon.Critical, "Escalation Console", message)
+    box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+    box.finished.connect(lambda _: leave())
+    QTimer.singleShot(30000, box.close)  # nobody there to read it: leave anyway
+    box.show()
+    window._refusal = box
+
+
+def _listen_for_raise(window, data_dir: Path) -> None:  # type: ignore[no-untyped-def]
+    """Once this console holds the data directory, a second start raises this window."""
+    server = RaiseServer(data_dir, window)
+    if not server.listen():
+        log.warning("cannot listen for a second start on %s: %s", data_dir,
+                    server.server.errorString())
+        return
+
+    def bring_to_front() -> None:
+        print(f"escalation-console: a second start on {data_dir} asked this console to "
+              "come to the front", file=sys.stderr)
+        window.showNormal() if window.isMinimized() else window.show()
+        window.raise_()
+        window.activateWindow()
+        window.statusBar().showMessage("Escalation Console is already open on this data "
+                                       "directory: this is the window to use", 10000)
+
+    server.raiseRequested.connect(bring_to_front)
+    window._raise_server = server
+
+
 def build(options: GuiOptions):  # type: ignore[no-untyped-def]
     """Wire the service, the queue window, alerts and the wall screen."""
-    from console.app.datadir import resolve_data_dir
     from console.app.matrices import load_matrix_file
     from console.app.service import ConsoleService
     from console.paths import default_matrix_path
@@ -94,12 +157,11 @@ def build(options: GuiOptions):  # type: ignore[no-untyped-def]
     # the bundled file only seeds an empty store: the views follow service.matrix, the
     # store's active published version, and its matrixChanged signal
     matrix = load_matrix_file(default_matrix_path())
-    data_dir = resolve_data_dir(options.data_dir)
+    data_dir = gui_data_dir(options)
     prepare = None
     if options.demo:
-        from console.app.demo import demo_data_dir, seed_demo
+        from console.app.demo import seed_demo
 
-        data_dir = demo_data_dir(data_dir, options.tickets)
         target = data_dir
 
         def prepare() -> None:  # runs on the DB worker, before the store opens
@@ -133,7 +195,9 @@ def build(options: GuiOptions):  # type: ignore[no-untyped-def]
     window.wallRequested.connect(open_wall)
 
     def on_failure(message: str) -> None:
-        if "already using" in message or "cannot" in message or "full" in message:
+        if "already using" in message and not service.ready_once:
+            _refuse_second_console(window, data_dir, message)
+        elif "already using" in message or "cannot" in message or "full" in message:
             QMessageBox.critical(window, "Escalation Console", message)
             if not service.ready_once:
                 QApplication.exit(3)
@@ -141,6 +205,7 @@ def build(options: GuiOptions):  # type: ignore[no-untyped-def]
             window.statusBar().showMessage(message, 10000)
 
     service.failed.connect(on_failure)
+    service.ready.connect(lambda: _listen_for_raise(window, data_dir))
     # menus in the order people reach for them: Ticket, Matrix, Notifications
     _wire_forms(window, service)
     _wire_matrix(window, service, options)
