@@ -1,5 +1,6 @@
 """A published version that differs from the bundled matrix where every view shows it:
-a renamed team, P2's colour, P3 on a business calendar and a handoff template prompt."""
+a renamed team, P2's colour and name, P3 on a business calendar, a handoff template
+prompt and a role's name."""
 
 from __future__ import annotations
 
@@ -10,7 +11,8 @@ from console.domain.matrix import check_matrix_text
 from console.paths import default_matrix_path
 
 TEAM_ID, OLD_TEAM, NEW_TEAM = "frontline", "Frontline Support", "Front Desk"
-P2_COLOR = "#6a1b9a"
+P2_COLOR, P2_NAME = "#6a1b9a", "Urgent"
+T1_ROLE = "Desk agent"
 BUSINESS = "berlin-business"
 BUG_DETAILS_PROMPT = "What broke, for whom, and since when"
 CALENDAR = f"""  {BUSINESS}:
@@ -32,6 +34,8 @@ def variant_yaml() -> str:
     text = _once(rf"(\{{id: {TEAM_ID}, name: ){OLD_TEAM},", rf"\g<1>{NEW_TEAM},", text)
     text = _once(r'(- id: P2\n    name: [^\n]+\n    color: )"#[0-9a-fA-F]{6}"',
                  rf'\g<1>"{P2_COLOR}"', text)
+    text = _once(r"(- id: P2\n    name: )High", rf"\g<1>{P2_NAME}", text)
+    text = _once(r"(\{id: t1_agent, name: )T1 agent,", rf"\g<1>{T1_ROLE},", text)
     text = _once(r"(calendars:\n(?:  .*\n|    .*\n)*?)(\n)", rf"\g<1>{CALENDAR}\g<2>", text)
     text = _once(r"(- id: P3\n(?:.*\n)*?    targets: \{calendar: )24x7",
                  rf"\g<1>{BUSINESS}", text)

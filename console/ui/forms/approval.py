@@ -48,7 +48,7 @@ from console.domain.handoff import (
 from console.domain.matrix import Matrix
 
 from .base import FormDialog
-from .widgets import ERROR_COLOR, chain_tab_order, combo, line_height, text_area
+from .widgets import ERROR_COLOR, chain_tab_order, combo, line_height, refill, text_area
 
 VERDICT_STYLES = {
     "allowed": "background: #dafbe1; color: #0f5323; border: 1px solid #4ac26b;",
@@ -170,6 +170,11 @@ class ApprovalDialog(FormDialog):
             return None
         return check_authority(self.matrix, self.action(), self.amount(), self.role(),
                                self.row.severity)
+
+    def on_matrix_changed(self) -> None:
+        refill(self.role_box, [(r.name, r.id) for r in self.matrix.roles])
+        refill(self.action_box, [(a.replace("_", " ").capitalize(), a)
+                                 for a in authority_actions(self.matrix)])
 
     def on_fields_changed(self) -> None:
         unit = action_unit(self.matrix, self.action())
