@@ -188,9 +188,9 @@ def arena(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return a
 
 
-def run_console(argv: list[str], stdin: bytes = b"", stdout: int | None = subprocess.PIPE
-                ) -> subprocess.CompletedProcess[bytes]:
-    env = {**os.environ, "ESCALATION_CONSOLE_DEBUG": "1"}
+def run_console(argv: list[str], stdin: bytes = b"", stdout: int | None = subprocess.PIPE,
+                env: dict[str, str] | None = None) -> subprocess.CompletedProcess[bytes]:
+    env = {**os.environ, "ESCALATION_CONSOLE_DEBUG": "1", **(env or {})}
     env.pop("PGPASSWORD", None)
     return subprocess.run([sys.executable, "-m", "console", *argv], input=stdin,
                           stdout=stdout, stderr=subprocess.PIPE, env=env, cwd=ROOT,
@@ -224,3 +224,17 @@ def test_a_full_standard_output_is_a_clear_error(argv: list[str], tmp_path: Path
     with open("/dev/full", "wb") as full:
         result = run_console([*argv, "--data-dir", str(tmp_path)], stdout=full.fileno())
     assert_clear_failure(result, 2, "cannot write the output: No space left on device")
+
+
+@pytest.mark.parametrize("command", [["matrix", "validate"], ["import"], ["simulate"]],
+                         ids=["validate", "import", "simulate"])
+def test_a_file_name_that_is_not_utf8_is_echoed_as_the_os_gave_it(command, tmp_path):
+    source = (ROOT / "matrices" / "default.yaml") if command[0] == "matrix" else Path(EXAMPLE)
+    name = os.fsdecode(bytes(tmp_path) + b"/caf\xe9" + source.suffix.encode())
+    Path(name).write_bytes(source.read_bytes())
+    env = {"PYTHONIOENCODING": "utf-8"}  # a strict stdout, as under en_US.UTF-8
+    result = run_console(["--data-dir", str(tmp_path / "data"), *command, name], env=env)
+    assert b"Traceback" not in result.stderr, result.stderr.decode(errors="replace")
+    assert result.returncode == 0, result.stderr
+    if command[0] != "simulate":  # simulate prints fires, not its file's name
+        assert b"/caf\xe9" + source.suffix.encode() in result.stdout

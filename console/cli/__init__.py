@@ -21,10 +21,10 @@ from .common import (
     DEBUG_HELP,
     EXIT_OK,
     EXIT_USAGE,
-    GuardedOutput,
     OutputError,
     add_common_options,
     fail,
+    guarded_stdout,
     positive_int,
 )
 
@@ -126,23 +126,20 @@ def _dispatch(parser: argparse.ArgumentParser, args: argparse.Namespace,
         return _run_gui(args, extra)
     if extra:
         parser.error(f"unrecognized arguments: {' '.join(extra)}")
-    stdout = sys.stdout
-    sys.stdout = GuardedOutput(stdout)  # type: ignore[assignment]
-    try:
-        code = args.func(args)
-        sys.stdout.flush()  # a full disk shows here, not as a warning at exit
-        return code
-    except OutputError as exc:
-        return fail(f"cannot write the output: {exc}", EXIT_USAGE)
-    except BrokenPipeError:  # e.g. piped into `head`
-        # nothing more can reach the reader; stop Python's own flush at exit failing too
-        with contextlib.suppress(OSError, ValueError):
-            os.dup2(os.open(os.devnull, os.O_WRONLY), stdout.fileno())
-        return EXIT_OK
-    except KeyboardInterrupt:
-        return 130
-    finally:
-        sys.stdout = stdout
+    with guarded_stdout() as stdout:
+        try:
+            code = args.func(args)
+            sys.stdout.flush()  # a full disk shows here, not as a warning at exit
+            return code
+        except OutputError as exc:
+            return fail(f"cannot write the output: {exc}", EXIT_USAGE)
+        except BrokenPipeError:  # e.g. piped into `head`
+            # nothing more can reach the reader; stop Python's own flush at exit failing
+            with contextlib.suppress(OSError, ValueError):
+                os.dup2(os.open(os.devnull, os.O_WRONLY), stdout.fileno())
+            return EXIT_OK
+        except KeyboardInterrupt:
+            return 130
 
 
 if __name__ == "__main__":  # pragma: no cover

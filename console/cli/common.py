@@ -108,3 +108,23 @@ class GuardedOutput:
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._stream, name)
+
+
+@contextlib.contextmanager
+def guarded_stdout() -> Iterator[Any]:
+    """Standard output as a :class:`GuardedOutput` for the block; yields the real stream.
+    A strict stream (a UTF-8 locale other than C) writes lone surrogates as the bytes
+    they stand for, as Python does under the C locale: file names are echoed as the OS
+    gave them, even when they are not UTF-8."""
+    stream = sys.stdout
+    strict = getattr(stream, "errors", None) == "strict" and hasattr(stream, "reconfigure")
+    if strict:
+        stream.reconfigure(errors="surrogateescape")
+    sys.stdout = GuardedOutput(stream)  # type: ignore[assignment]
+    try:
+        yield stream
+    finally:
+        sys.stdout = stream
+        if strict:
+            with contextlib.suppress(OSError, ValueError):
+                stream.reconfigure(errors="strict")
