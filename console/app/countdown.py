@@ -34,6 +34,17 @@ def span(seconds: float) -> str:
     return humanize(timedelta(seconds=max(1, math.ceil(abs(seconds)))))
 
 
+def short_span(seconds: float) -> str:
+    """A coarser ``|seconds|`` for a pill: ``45s`` under a minute, then whole minutes
+    (rounded down: ``2m`` until three minutes are left), then ``1h 05m``."""
+    seconds = abs(seconds)
+    if seconds < 60:
+        return span(seconds)
+    if seconds < 3600:
+        return f"{int(seconds // 60)}m"
+    return humanize(timedelta(seconds=seconds))
+
+
 def countdown(clock: ClockView | None, now: datetime,
               calendars: dict[str, BusinessCalendar]) -> Countdown:
     if clock is None:
@@ -64,7 +75,7 @@ def countdown(clock: ClockView | None, now: datetime,
 def sla_label(row: QueueRow, now: datetime,
               calendars: dict[str, BusinessCalendar]) -> tuple[str, str]:
     """(state, text) of a row's SLA pill. Breached and pre-breach name the clock behind
-    them, whichever of the five it is: ``CONFIRMATION BREACHED``, ``RESPONSE 2m 00s``."""
+    them, whichever of the five it is: ``CONFIRMATION BREACHED``, ``RESPONSE 2m``."""
     state = row.sla_state(now)
     clock = row.sla_clock(now) if state in ("breached", "pre_breach") else None
     if clock is None:
@@ -72,4 +83,4 @@ def sla_label(row: QueueRow, now: datetime,
     name = clock_label(clock.name, short=True).upper()
     if state == "breached":
         return state, f"{name} BREACHED"
-    return state, f"{name} {span(countdown(clock, now, calendars).seconds_left)}"
+    return state, f"{name} {short_span(countdown(clock, now, calendars).seconds_left)}"

@@ -87,8 +87,9 @@ PILL_STYLE = {  # state -> (fill, text, outline)
     "met": (SLA_COLORS["met"][0], "#6b7780", "#cfd8dc"),
 }
 PAUSED_PREFIX = "paused, "  # the icon says "paused"; the text says how long is left
-PILL_PADDING = 24     # the pill's inset in its cell plus room inside its rounded ends
-PILL_MIN_SCALE = 0.85  # a long label shrinks this far to fit before it is elided
+PILL_INSET = 6          # the pill's margin in its cell, each side
+PILL_ENDS = 8           # room for the text inside the pill's rounded ends, each side
+PILL_MIN_STRETCH = 80   # a long label narrows this far (percent) before it is elided
 
 _SELECTED = QStyle.StateFlag.State_Selected.value
 _FOCUS = QStyle.StateFlag.State_HasFocus.value
@@ -373,19 +374,29 @@ class SlaPillDelegate(ClockCellDelegate, PixmapDelegate):
                   lambda p, rect, look: _pill(p, rect, look, state, label))
 
 
+def pill_room(cell_width: float) -> float:
+    """How wide a pill's text may be in a cell ``cell_width`` wide."""
+    return cell_width - 2 * (PILL_INSET + PILL_ENDS)
+
+
+def fit_label(font: QFont, label: str, room: float) -> tuple[QFont, str]:
+    """``label`` in ``font`` within ``room`` pixels: as is if it fits, else narrowed
+    (letters kept their height, so it reads the same), else elided as a last resort
+    (the cell's tooltip has the whole text)."""
+    if QFontMetricsF(font).horizontalAdvance(label) <= room:
+        return font, label
+    narrow = QFont(font)
+    for stretch in range(95, PILL_MIN_STRETCH - 1, -5):
+        narrow.setStretch(stretch)
+        if QFontMetricsF(narrow).horizontalAdvance(label) <= room:
+            return narrow, label
+    return narrow, QFontMetricsF(narrow).elidedText(label, _ELIDE, room)
+
+
 def _pill(painter: QPainter, cell: QRectF, look: Look, state: str, label: str) -> None:
     fill, fg, outline = (QColor(c) for c in PILL_STYLE[state])
-    font = look.fonts.get(state, look.font)
-    rect = cell.adjusted(6, 3, -6, -3)
-    room = rect.width() - (PILL_PADDING - 12)
-    width = QFontMetricsF(font).horizontalAdvance(label)
-    if width > room:  # shrink a long label a little, then elide (the tooltip has it all)
-        font, scale = QFont(font), max(room / width, PILL_MIN_SCALE)
-        if font.pointSizeF() > 0:
-            font.setPointSizeF(font.pointSizeF() * scale)
-        else:
-            font.setPixelSize(max(int(font.pixelSize() * scale), 1))
-        label = QFontMetricsF(font).elidedText(label, _ELIDE, room)
+    rect = cell.adjusted(PILL_INSET, 3, -PILL_INSET, -3)
+    font, label = fit_label(look.fonts.get(state, look.font), label, pill_room(cell.width()))
     painter.setPen(QPen(outline, 1))
     painter.setBrush(fill)
     painter.drawRoundedRect(rect, rect.height() / 2, rect.height() / 2)

@@ -75,7 +75,10 @@ def test_the_sla_label_names_the_initial_severity_clock_shortly():
 def test_the_sla_label_counts_down_the_clock_inside_its_pre_breach_lead():
     r = row(clock("response", NOW + 2 * MIN, pre=NOW - MIN),
             clock("resolution", NOW + 90 * MIN, pre=NOW + 75 * MIN))
-    assert sla_label(r, NOW, {}) == ("pre_breach", "RESPONSE 2m 00s")
+    assert sla_label(r, NOW, {}) == ("pre_breach", "RESPONSE 2m")
+    assert sla_label(r, NOW + 61 * S, {}) == ("pre_breach", "RESPONSE 59s")
+    long_lead = row(clock("resolution", NOW + 61 * MIN, pre=NOW - MIN))
+    assert sla_label(long_lead, NOW, {}) == ("pre_breach", "RESOLUTION 1h 01m")
 
 
 def test_a_running_breach_is_named_before_a_missed_one():

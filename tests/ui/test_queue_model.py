@@ -9,13 +9,13 @@ from functools import partial
 
 import pytest
 from PySide6.QtCore import QPersistentModelIndex, Qt
-from PySide6.QtGui import QColor, QFont, QFontMetrics
+from PySide6.QtGui import QColor, QFont, QFontMetrics, QFontMetricsF
 
 from console.app.rows import QueueRow
 from console.store.records import StoredEvent
 from console.ui.details import timeline_lines
 from console.ui.main_window import COLUMN_WIDTHS, TABLE_POINT_SIZE
-from console.ui.queue_delegates import PILL_MIN_SCALE, PILL_PADDING, SlaPillDelegate
+from console.ui.queue_delegates import SlaPillDelegate, fit_label, pill_room
 from console.ui.queue_filters import QueueFilter, QueueFilterProxy
 from console.ui.queue_model import (
     LAYOUT_BATCH,
@@ -189,10 +189,10 @@ def test_the_sla_column_names_the_clock_behind_a_breach_the_cells_do_not_show(mo
 def test_the_sla_column_counts_down_the_clock_inside_its_warning(model):
     model.upsert([row("INC-7", 2, clocks=(
         clock("response", NOW + minutes(2), pre=NOW - minutes(3)),))])
-    assert cell(model, "INC-7", Column.SLA) == "RESPONSE 2m 00s"
+    assert cell(model, "INC-7", Column.SLA) == "RESPONSE 2m"
     delegate = SlaPillDelegate()
     assert delegate.showing(model, model.get("INC-7"), int(Column.SLA)) == (
-        "pre_breach", "RESPONSE 2m 00s")
+        "pre_breach", "RESPONSE 2m")
 
 
 def test_cells_that_can_be_cut_short_carry_their_full_text_as_a_tooltip(model):
@@ -214,9 +214,12 @@ def test_the_queue_columns_fit_a_new_ticket_id_and_the_widest_sla_pill(qtbot):
     margins = 12  # the style's text margins on both sides
     assert QFontMetrics(font).horizontalAdvance("INC-260302-7QK4") + margins <= (
         COLUMN_WIDTHS[Column.ID])
-    # the pill may shrink its text a little, never below PILL_MIN_SCALE, to fit
-    widest = QFontMetrics(bold).horizontalAdvance("CONFIRMATION BREACHED") * PILL_MIN_SCALE
-    assert widest + PILL_PADDING <= COLUMN_WIDTHS[Column.SLA]
+    room = pill_room(COLUMN_WIDTHS[Column.SLA])
+    for label in ("CONFIRMATION BREACHED", "RESOLUTION BREACHED", "CONFIRMATION 59m",
+                  "RESOLUTION 23h 59m"):
+        fitted, text = fit_label(bold, label, room)
+        assert text == label, "narrowed a little, never cut"
+        assert QFontMetricsF(fitted).horizontalAdvance(text) <= room
 
 
 def test_an_unconfirmed_severity_is_marked_and_explained(model):
