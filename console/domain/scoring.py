@@ -32,7 +32,7 @@ class Score:
     drivers: tuple[str, ...] = ()
 
     def explain(self) -> str:
-        return f"{self.severity}: {' and '.join(self.reasons)}"
+        return f"{self.severity}: {'; '.join(self.reasons)}"
 
     def because(self) -> str:
         """``P1 because: category is outage; words: 'down for', 'all EU customers'``."""
@@ -174,8 +174,10 @@ def score(matrix: Matrix, intake: Intake) -> Score:
                 continue
             matched = True
             why, seen = found
-            reasons.extend([criterion.reason] if criterion.reason else
-                           [*why, _words_reason(intake, seen)] if seen else why)
+            # a rule without a reason explains itself with its conditions, as one reason
+            own = [*why, _words_reason(intake, seen)] if seen else why
+            if reason := criterion.reason or " and ".join(own):
+                reasons.append(reason)
             drivers.extend(why)
             words.extend(seen)
         if matched:

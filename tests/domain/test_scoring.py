@@ -122,6 +122,8 @@ def test_the_suggestion_names_every_fact_and_word_of_its_severity():
                               "words: 'Checkout down for', 'all enterprise customers'")
     assert result.reasons[0] == "over 25% of users affected and no workaround"  # it decided
     assert "an outage, a security incident or data loss" in result.reasons
+    assert result.explain().startswith(
+        "P1: over 25% of users affected and no workaround; an outage, a security incident")
 
 
 def test_revenue_at_risk_changes_the_severity():
