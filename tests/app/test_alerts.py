@@ -6,12 +6,13 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from console.app.alerts import AlertNotice, AlertService, AlertSummary
+from console.app.alerts import CHECKED_UNTIL, AlertNotice, AlertService, AlertSummary
 from console.app.matrices import load_matrix_file
 from console.app.rows import QueueRow
 from console.app.worker import DbWorker
 from console.domain.alerts import AlertSchedule
 from console.paths import default_matrix_path
+from console.store.claims import set_meta
 from console.store.local import LocalStore
 from console.store.records import StoredEvent
 
@@ -345,5 +346,43 @@ def test_an_acknowledgement_pulled_from_another_console_acknowledges_here(qtbot,
     wait_idle(qtbot, worker)
     assert set(acked) >= {one.key, *(e.key for e in others)}
     assert not any(e.ticket == "INC-03" and e.key in acked for e in raised)
+    worker.shutdown()
+    store.close()
+
+
+def test_a_console_from_before_alerts_since_treats_what_it_had_checked_as_history(
+        qtbot, matrix, tmp_path):
+    clock = FakeClock(T0 + timedelta(days=7))
+
+    def upgraded(store: LocalStore) -> None:
+        set_meta(store, CHECKED_UNTIL, (T0 + timedelta(days=6)).isoformat())
+        twelve_tickets(store, T0)  # pulled now; their deadlines passed long before
+
+    (batch,) = run_once(qtbot, matrix, tmp_path, clock, upgraded)
+    assert [type(e).__name__ for e in batch.panel] == ["AlertSummary"]
+
+
+def test_after_a_summary_is_acknowledged_a_later_pull_starts_a_new_one(qtbot, matrix,
+                                                                       tmp_path):
+    clock = FakeClock(T0 + timedelta(days=7))
+    store = LocalStore(tmp_path, matrix, clock=clock).open()
+    twelve_tickets(store, T0)
+    service, worker, fired = make_service(qtbot, store, clock)
+    service.load_checkpoint()
+    service.update(rows(store))
+    service.start()
+    wait_idle(qtbot, worker)
+    (first,) = fired
+    service.acknowledge("", first.key)
+    wait_idle(qtbot, worker)
+
+    clock.now += timedelta(minutes=1)
+    open_p1(store, "INC-99", T0)
+    service.update(rows(store))
+    service.check()
+    wait_idle(qtbot, worker)
+    second = fired[-1]
+    assert isinstance(second, AlertSummary) and second.key != first.key
+    assert [i.ticket for i in second.items] == ["INC-99"]
     worker.shutdown()
     store.close()
