@@ -5,7 +5,10 @@ from __future__ import annotations
 import re
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from console.domain.matrix.format import WORDS_PATTERN
 from console.domain.matrix.model import Conditions, NumRange, SentimentRule, WordPattern
 from console.domain.scoring import WORDS_SCAN_CHARS, Facts, Score, match, score
 from console.domain.tickets import Intake
@@ -399,3 +402,12 @@ def test_words_far_into_a_long_text_are_not_looked_at():
     assert match(words("is down"), Facts(Intake(title="Sync errors", text=pasted_log))) is None
     assert match(words("sync"), Facts(Intake(title="Sync errors", text=pasted_log))) == [
         "words: 'Sync'"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(entry=st.from_regex(WORDS_PATTERN, fullmatch=True),
+       text=st.text(alphabet=st.sampled_from("ab -.'\u2019*\u2026\n"), max_size=60))
+def test_every_words_entry_the_format_accepts_compiles_and_searches(entry, text):
+    pattern = WordPattern.parse(entry)
+    found = pattern.find(text)
+    assert found is None or 0 <= found[0] <= found[1] <= len(text)
