@@ -72,11 +72,12 @@ def countdown(clock: ClockView | None, now: datetime,
                      left.total_seconds())
 
 
-def sla_label(row: QueueRow, now: datetime,
-              calendars: dict[str, BusinessCalendar]) -> tuple[str, str]:
+def sla_label(row: QueueRow, now: datetime, calendars: dict[str, BusinessCalendar],
+              state: str | None = None) -> tuple[str, str]:
     """(state, text) of a row's SLA pill. Breached and pre-breach name the clock behind
-    them, whichever of the five it is: ``CONFIRMATION BREACHED``, ``RESPONSE 2m``."""
-    state = row.sla_state(now)
+    them, whichever of the five it is: ``CONFIRMATION BREACHED``, ``RESPONSE 2m``.
+    ``state``: the row's sla_state at ``now``, if the caller has it already."""
+    state = state or row.sla_state(now)
     clock = row.sla_clock(now) if state in ("breached", "pre_breach") else None
     if clock is None:
         return state, STATE_WORDS.get(state, state.upper())

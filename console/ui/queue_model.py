@@ -341,7 +341,7 @@ class QueueModel(QAbstractTableModel):
 
     def sla_label(self, row: QueueRow) -> str:
         """The SLA pill's text at ``now``, naming the clock behind the row's state."""
-        return sla_label(row, self.now, self.calendars)[1]
+        return sla_label(row, self.now, self.calendars, self.sla_state(row))[1]
 
     def sla_state(self, row: QueueRow) -> str:
         """The row's worst clock state at ``now``, cached until the next tick."""
