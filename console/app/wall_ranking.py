@@ -23,7 +23,8 @@ as many pages as they need up to ``max_pages``; lanes 3 and 4 only fill the room
 on the last of them, and what does not fit is counted in the summary
 ("+41 breached P3/P4") instead of being paged through. A ticket whose deadline falls
 within ``pin_within`` (a full paging cycle and then some) is pinned above the pages,
-so it is on screen whichever page is up.
+so it is on screen whichever page is up; that holds for its next deadline too, when
+another of its clocks has breached already.
 """
 
 from __future__ import annotations
@@ -94,6 +95,19 @@ def lead_clock(row: QueueRow, now: datetime) -> tuple[ClockView | None, float, b
     return lead, (lead.due - now).total_seconds(), warned
 
 
+def next_deadline(row: QueueRow, now: datetime) -> tuple[ClockView | None, float]:
+    """(clock, wall seconds left) of the row's running clock that falls due next, after
+    ``now``: a ticket breached on one clock can still be about to breach another."""
+    found: ClockView | None = None
+    for c in row.clocks:
+        if c.stopped_at is None and c.due is not None and c.due > now and (
+                found is None or c.due < found.due):  # type: ignore[operator]
+            found = c
+    if found is None or found.due is None:
+        return None, _NEVER
+    return found, (found.due - now).total_seconds()
+
+
 def _entry(row: QueueRow, now: datetime, urgent: Collection[str],
            at_risk_within: float) -> WallEntry:
     clock, left, warned = lead_clock(row, now)
@@ -148,10 +162,16 @@ def plan_wall(rows: Iterable[QueueRow], now: datetime, *, ranks: Mapping[str, in
     at_risk = sum(len(lanes[i]) for i in (URGENT, AT_RISK, BREACHED))
     total_open = at_risk + len(lanes[ON_TRACK])
 
-    # Pin what falls due before its page could come round again; keep one row to page.
+    # Pin what falls due before its page could come round again, showing the clock
+    # about to breach; keep at least one row to page.
     horizon = pin_within.total_seconds()
-    due_soon = sorted((e for e in lanes[URGENT] + lanes[AT_RISK] if 0 < e.left <= horizon),
-                      key=lambda e: (e.left, rank(e), e.row.id))
+    due_soon = []
+    for lane in lanes:
+        for e in lane:
+            clock, left = next_deadline(e.row, now)
+            if clock is not None and left <= horizon:
+                due_soon.append(WallEntry(e.row, clock.name, e.lane, left, pinned=True))
+    due_soon.sort(key=lambda e: (e.left, rank(e), e.row.id))
     pinned = due_soon[:rows_per_page - 1]
     pinned_ids = {e.row.id for e in pinned}
     lanes = [[e for e in lane if e.row.id not in pinned_ids] for lane in lanes]
@@ -176,6 +196,6 @@ def plan_wall(rows: Iterable[QueueRow], now: datetime, *, ranks: Mapping[str, in
                 AT_RISK: f"due within {_hours(at_risk_within)}" if soon else "more at risk",
                 BREACHED: f"breached {severities}", ON_TRACK: "on track"}[lane])
     return WallPlan(
-        pinned=tuple(WallEntry(e.row, e.clock, e.lane, e.left, pinned=True) for e in pinned),
+        pinned=tuple(pinned),
         pages=pages, summary=" · ".join(parts), at_risk=at_risk,
         total_open=total_open)

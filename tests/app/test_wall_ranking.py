@@ -150,6 +150,14 @@ def test_a_deadline_within_a_paging_cycle_is_pinned_above_every_page():
     assert ids(p.pinned) == ["P4-LATER"]
 
 
+def test_a_breached_ticket_about_to_breach_another_clock_is_pinned_with_that_clock():
+    urgent = [row(f"P1-{i:02d}", "P1", clock("response", -i - 1)) for i in range(20)]
+    twice = row("P3-TWICE", "P3", clock("response", -300), clock("update", 0.5))
+    p = plan([*urgent, twice])
+    assert [(e.row.id, e.clock, e.left) for e in p.pinned] == [("P3-TWICE", "update", 30)]
+    assert "P3-TWICE" not in ids(e for page in p.pages for e in page)
+
+
 def test_pins_never_take_the_whole_page():
     soon = [row(f"S-{i}", "P3", clock("response", (i + 1) / 10)) for i in range(8)]
     p = plan(soon, per_page=4)
