@@ -1,5 +1,5 @@
 """A published version that differs from the bundled matrix where every view shows it:
-a renamed team, P2's colour and name, P3 on a business calendar, a handoff template
+a renamed team and a new one, P2's colour and name, P3 on a business calendar, a handoff template
 prompt and a role's name."""
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from console.domain.matrix import check_matrix_text
 from console.paths import default_matrix_path
 
 TEAM_ID, OLD_TEAM, NEW_TEAM = "frontline", "Frontline Support", "Front Desk"
+ADDED_TEAM_ID, ADDED_TEAM = "night-desk", "Night Desk"
 P2_COLOR, P2_NAME = "#6a1b9a", "Urgent"
 T1_ROLE = "Desk agent"
 BUSINESS = "berlin-business"
@@ -31,7 +32,9 @@ def _once(pattern: str, replacement: str, text: str, flags: int = 0) -> str:
 def variant_yaml() -> str:
     """The bundled default matrix with the four changes, as YAML a lead would publish."""
     text = default_matrix_path().read_text(encoding="utf-8")
-    text = _once(rf"(\{{id: {TEAM_ID}, name: ){OLD_TEAM},", rf"\g<1>{NEW_TEAM},", text)
+    text = _once(rf"(\{{id: {TEAM_ID}, name: ){OLD_TEAM},(.*\n)",
+                 rf"\g<1>{NEW_TEAM},\g<2>  - {{id: {ADDED_TEAM_ID}, name: {ADDED_TEAM}, tier: T1, "
+                 "function: support}\n", text)
     text = _once(r'(- id: P2\n    name: [^\n]+\n    color: )"#[0-9a-fA-F]{6}"',
                  rf'\g<1>"{P2_COLOR}"', text)
     text = _once(r"(- id: P2\n    name: )High", rf"\g<1>{P2_NAME}", text)

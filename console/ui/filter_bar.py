@@ -30,6 +30,9 @@ class FilterBar(QToolBar):
         self.setMovable(False)
         self.setIconSize(QSize(16, 16))
         self._filter = QueueFilter()
+        # what was last asked for, with choices the matrix in force may not offer yet (a
+        # saved filter restored before the store's version replaced the bundled file)
+        self._requested = QueueFilter()
         self.addWidget(_label("Severity"))
         self.severity_buttons: dict[str, QToolButton] = {}
         self._severity_actions: list[QAction] = []
@@ -63,10 +66,10 @@ class FilterBar(QToolBar):
     def set_matrix(self, matrix: Matrix) -> None:
         """Offer the severities, tiers and teams of a newly published version (names
         and colours included). Choices that still exist stay chosen; the filter is
-        announced again, so the queue shows what the bar now says."""
-        current = self._filter
+        announced again, so the queue shows what the bar now says. Choices asked for
+        that the previous version did not offer come back when this one does."""
         self._set_choices(matrix)
-        self.set_filter(current)
+        self.set_filter(self._requested)
 
     def _set_choices(self, matrix: Matrix) -> None:
         for action in self._severity_actions:
@@ -129,6 +132,7 @@ class FilterBar(QToolBar):
             for widget in controls:
                 widget.blockSignals(False)
         self._changed()
+        self._requested = new
 
     def reset(self) -> None:
         self.set_filter(QueueFilter())
@@ -153,7 +157,7 @@ class FilterBar(QToolBar):
             statuses=chosen(self.status_menu), mine=self.mine.isChecked(),
             text=self.search.text())
         self.reset_action.setEnabled(new.active)
-        self._filter = new
+        self._filter = self._requested = new
         self.filterChanged.emit(new)
 
 

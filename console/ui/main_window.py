@@ -246,6 +246,7 @@ class MainWindow(QMainWindow):
         calendars and the filter choices follow at once, in place. The rows recomputed
         for it (new due times) arrive next through rowsReset."""
         self.model.set_matrix(matrix)
+        self.proxy.resort()
         self._delegates[1].set_matrix(matrix)
         self.filters.set_matrix(matrix)
         self.details.set_matrix(matrix, self.model.now)

@@ -363,6 +363,12 @@ class QueueFilterProxy(QAbstractProxyModel):
         """Back to the queue's own order (absolute next due time)."""
         self.sort(-1, _ASCENDING)
 
+    def resort(self) -> None:
+        """Sort the header column again: its values changed meaning (a new matrix ranks
+        severities and names teams differently). A no-op in next-due order."""
+        if self._sort_column >= 0:
+            self._relayout(self._rebuild)
+
     # -- rows --------------------------------------------------------------------------------
     def row_at(self, row: int) -> QueueRow:
         """The QueueRow shown in ``row`` (the painters' way in: no Qt round trip)."""

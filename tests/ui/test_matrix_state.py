@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 from matrix_variant import (
+    ADDED_TEAM,
+    ADDED_TEAM_ID,
     NEW_TEAM,
     P2_NAME,
     P2_TICKET,
@@ -23,11 +25,19 @@ from matrix_variant import (
     views_showing_variant,
     wait_until_views_show_variant,
 )
+from PySide6.QtCore import QSettings, Qt
 from PySide6.QtWidgets import QApplication
+from service_fakes import FakeScheduler
 
 from console.app import matrix_ops
+from console.app.service import ConsoleService
+from console.domain.matrix import check_matrix_text
+from console.paths import default_matrix_path
 from console.store.local import LocalStore
 from console.ui.forms import ApprovalDialog, ConfirmSeverityDialog
+from console.ui.main_window import K_FILTERS, MainWindow
+from console.ui.queue_filters import QueueFilter
+from console.ui.queue_model import Column
 
 # the offscreen platform cannot raise windows; the forms and the wall ask it to
 pytestmark = [pytest.mark.gui, pytest.mark.qt_log_ignore("This plugin does not support raise")]
@@ -105,3 +115,54 @@ def test_open_severity_and_approval_forms_offer_the_published_names(
     qtbot.waitUntil(lambda: f"P2 · {P2_NAME}" in offered(severity.severity_box)
                     and T1_ROLE in offered(approval.role_box), timeout=5000)
     assert severity.severity_box.currentData() == "P2"  # the choice survives the refill
+
+
+@pytest.fixture
+def service(tmp_path, matrix, qtbot):  # type: ignore[no-untyped-def]
+    """A console's service (local only) on a store holding the published variant."""
+    seed(tmp_path / "data", matrix, publish=True)
+    svc = ConsoleService(tmp_path / "data", matrix, sync=False,
+                         scheduler_factory=FakeScheduler, user="alice")
+    yield svc
+    svc.stop()
+
+
+def test_a_saved_filter_on_a_team_only_the_active_version_has_survives_a_start(
+        service, tmp_path, qtbot):
+    settings = QSettings(str(tmp_path / "console.ini"), QSettings.Format.IniFormat)
+    settings.setValue(K_FILTERS, QueueFilter(teams=frozenset({ADDED_TEAM_ID})).to_json())
+    window = MainWindow(service, settings)  # built on the bundled file: no such team yet
+    qtbot.addWidget(window)
+    with qtbot.waitSignal(service.ready, timeout=10000):
+        service.start()
+    qtbot.waitUntil(lambda: window.proxy.filter.teams == {ADDED_TEAM_ID}, timeout=5000)
+    chosen = [a.text() for a in window.filters.team_menu.menu().actions() if a.isChecked()]
+    assert chosen == [f"T1 · {ADDED_TEAM}"]
+    assert window.filters.team_menu.text() == "Team (1)"
+
+
+def test_a_header_sort_by_team_follows_the_new_team_names(tmp_path, matrix, mixed_rows, qtbot):
+    service = ConsoleService(tmp_path / "data", matrix, sync=False,
+                             scheduler_factory=FakeScheduler, user="alice")
+    try:
+        with qtbot.waitSignal(service.ready, timeout=10000):
+            service.start()
+        settings = QSettings(str(tmp_path / "console.ini"), QSettings.Format.IniFormat)
+        window = MainWindow(service, settings)
+        qtbot.addWidget(window)
+        service.rowsReset.emit(mixed_rows)
+        window.view.sortByColumn(Column.TEAM, Qt.SortOrder.AscendingOrder)
+
+        def engineering() -> list[str]:  # the two T3 tickets, in the order shown
+            ids = [window.proxy.index(r, 0).data() for r in range(window.proxy.rowCount())]
+            return [t for t in ids if t in ("INC-1", "INC-2")]
+
+        assert engineering() == ["INC-2", "INC-1"]  # Incident Response < Payments Engineering
+        text = default_matrix_path().read_text(encoding="utf-8").replace(
+            "name: Incident Response,", "name: Zulu Response,")
+        renamed, problems = check_matrix_text(text, "renamed")
+        assert renamed is not None, problems
+        service.matrixChanged.emit(renamed)
+        assert engineering() == ["INC-1", "INC-2"]
+    finally:
+        service.stop()
