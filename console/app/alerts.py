@@ -289,19 +289,19 @@ class AlertService(QObject):
         first_run = self._checked_until is None
         started = self._started_at
         since = self._since or (started if first_run else self._checked_until) or started
-        sorted_ = triage(due, now=now, since=since, started=started, late_after=LATE_AFTER)
+        triaged = triage(due, now=now, since=since, started=started, late_after=LATE_AFTER)
         keys = [a.key for a in due]
         stamp = _iso(now)
         titles = {a.ticket: self.titles.get(a.ticket, "") for a in due}
-        shown = sorted(sorted_.live + sorted_.late, key=lambda a: (a.at, a.key))
+        shown = sorted(triaged.live + triaged.late, key=lambda a: (a.at, a.key))
 
         def build(fresh: set[str], open_summary: StoredAlert | None
                   ) -> tuple[list[StoredAlert], tuple[list[AlertNotice], AlertSummary | None]]:
-            notices = [AlertNotice(a, titles[a.ticket], late=a in sorted_.late)
+            notices = [AlertNotice(a, titles[a.ticket], late=a in triaged.late)
                        for a in shown if a.key in fresh]
             keep = [StoredAlert(n.key, "alert", n.ticket, n.to_payload(), stamp)
                     for n in notices]
-            backlog = [a for a in sorted_.backlog if a.key in fresh]
+            backlog = [a for a in triaged.backlog if a.key in fresh]
             summary = None
             if backlog:
                 earlier = (AlertSummary.from_payload(open_summary.key, open_summary.payload)
