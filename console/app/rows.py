@@ -9,7 +9,6 @@ from typing import Any
 
 from console.domain.projection import ClockView
 
-QUEUE_CLOCKS = ("response", "update", "resolution")  # the queue's countdown columns
 #: How people call the five clocks; the short form fits the queue's SLA pill.
 CLOCK_LABELS = {"response": "response", "update": "update", "resolution": "resolution",
                 "initial_severity": "initial severity", "confirmation": "confirmation"}
