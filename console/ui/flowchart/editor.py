@@ -39,7 +39,7 @@ from .adding import new_node_edit
 from .commands import EditCommand, MoveCommand
 from .document import FlowDocument
 from .export import export
-from .panel import PropertyPanel, edit_for
+from .panel import PropertyPanel, edit_for, rekeyed
 from .problems import ProblemList
 from .scene import FlowScene
 from .style import Fonts
@@ -122,6 +122,8 @@ class FlowEditor(QMainWindow):
         except FlowEditError as exc:
             self.say(str(exc))
             return False
+        if command.after == command.before:
+            return True  # nothing changed: no empty step to undo
         self.undo.push(command)
         return True
 
@@ -182,7 +184,11 @@ class FlowEditor(QMainWindow):
         return self.push(lambda _: records, text)
 
     def _panel_edit(self, scope: str, nid: str, path: tuple, value: Any) -> None:
-        self.push(edit_for(scope, nid, path, value), f"Set {'.'.join(map(str, path))}")
+        if not self.push(edit_for(scope, nid, path, value), f"Set {'.'.join(map(str, path))}"):
+            return
+        renamed = rekeyed(scope, nid, path, value)
+        if renamed != nid and renamed in self.scene.nodes:
+            self.scene.select_node(renamed)  # an authority row's id is its action and role
 
     # -- asking (menus and toolbar) -----------------------------------------------------------
     def ask_and_add(self, kind: str) -> None:
@@ -383,8 +389,10 @@ class FlowEditor(QMainWindow):
         self.setWindowTitle(f"Matrix flowchart: {self.records_name()}{mark}{mode}")
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        self.panel.flush()  # what is being typed in a field counts as a change
         if self.editable and not self.undo.isClean() and not self.ask.discard_changes():
             event.ignore()
             return
+        self.panel.blockSignals(True)  # the focus leaving a field no longer edits
         self.scene.clear_scene()
         super().closeEvent(event)

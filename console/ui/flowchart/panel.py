@@ -4,12 +4,13 @@ else reads."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
 import yaml
-from PySide6.QtCore import Signal
+from PySide6.QtCore import QSignalBlocker, Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QFormLayout,
@@ -21,7 +22,14 @@ from PySide6.QtWidgets import (
 )
 
 from console.domain.flow import Records, set_field, set_path, split_node_id
-from console.domain.flow.records import items, mapping, record_for, split_step_key
+from console.domain.flow.records import (
+    authority_key,
+    items,
+    mapping,
+    node_id,
+    record_for,
+    split_step_key,
+)
 from console.domain.matrix.format import CHANNELS, FUNCTIONS
 
 Path = tuple[str | int, ...]
@@ -125,8 +133,23 @@ def parse(text: str, kind: Any) -> Any:
     return text
 
 
+@dataclass(slots=True)
+class _Row:
+    field: Field
+    widget: QWidget
+    shown: str  # the value the row last showed, as text (its bad text stays until it changes)
+
+
 class PropertyPanel(QScrollArea):
-    """Emits ``edited(scope, node id, path, value)``; the editor makes the command."""
+    """Emits ``edited(scope, node id, path, value)``; the editor makes the command.
+
+    Rows are committed from their own signals (``editingFinished``, ``activated``), and
+    Qt is often still moving the focus when those fire: on Tab or a click, to another row.
+    So a commit never deletes a row. Showing a node of the same kind updates the rows in
+    place; a different set of rows goes up in a new page, and the old page is deleted
+    later, from the event loop. Requests to show a node that arrive while a commit runs
+    are coalesced, and the last one is shown once it is done.
+    """
 
     edited = Signal(str, str, tuple, object)
     failed = Signal(str)
@@ -138,8 +161,14 @@ class PropertyPanel(QScrollArea):
         self.setMinimumWidth(340)
         self.nid: str | None = None
         self.records: Records = {}
-        self._widgets: list[tuple[Field, QWidget]] = []
+        self._rows: list[_Row] = []
+        self._busy = False
+        self._wanted: tuple[Records, str | None] | None = None
         self._build()
+
+    @property
+    def _widgets(self) -> list[tuple[Field, QWidget]]:
+        return [(r.field, r.widget) for r in self._rows]
 
     def _build(self) -> None:
         inner = QWidget()
@@ -153,51 +182,125 @@ class PropertyPanel(QScrollArea):
         outer.addStretch(1)
         self.setWidget(inner)
 
+    def _new_page(self) -> None:
+        """Swap in an empty page. The old one may hold the widget whose signal is running
+        (or the one the focus is moving to): it goes quiet now and is deleted later."""
+        old = self.takeWidget()
+        if old is not None:
+            for child in old.findChildren(QWidget):
+                child.blockSignals(True)
+            old.hide()
+            old.deleteLater()
+        self._rows = []
+        self._build()
+
+    # -- showing --------------------------------------------------------------------------
     def show_node(self, records: Records, nid: str | None) -> None:
         """Fill the form for ``nid`` (None: the matrix itself)."""
-        self.records, self.nid = records, nid
-        while self.form.rowCount():
-            self.form.removeRow(0)
-        self._widgets = []
-        kind = split_node_id(nid)[0] if nid else "matrix"
-        try:
-            record = record_for(records, nid) if nid and kind != "up" else records
-        except ValueError:
-            nid, kind, record = None, "matrix", records
-        if kind == "up":
-            self.heading.setText("One tier up: escalation to the next tier above the "
-                                 "ticket's tier. Nothing to edit.")
+        self._wanted = (records, nid)
+        if not self._busy:
+            with self._holding():
+                pass
+
+    @contextmanager
+    def _holding(self) -> Iterator[None]:
+        """Run a commit (or a refresh) with show requests held; then show the last one."""
+        if self._busy:
+            yield
             return
-        self.heading.setText(f"{kind.capitalize()} {split_node_id(nid)[1]}" if nid
-                             else f"Matrix: {records.get('name', '')}")
-        fields = FIELDS.get(kind, []) if nid else MATRIX_FIELDS
+        self._busy = True
+        try:
+            yield
+            while self._wanted is not None:
+                records, nid = self._wanted
+                self._wanted = None
+                if nid != self.nid and self.flush():
+                    continue  # the pending edit made newer records: show those
+                self._show(records, nid)
+        finally:
+            self._busy = False
+
+    def _rows_for(self, records: Records, nid: str | None
+                  ) -> tuple[str, list[tuple[Field, Any]]] | None:
+        """The heading and the (field, value) rows of a node; None if it does not exist."""
+        kind = split_node_id(nid)[0] if nid else "matrix"
+        if kind == "up":
+            return ("One tier up: escalation to the next tier above the ticket's tier. "
+                    "Nothing to edit.", [])
+        try:
+            record = record_for(records, nid) if nid else records
+        except ValueError:
+            return None
+        heading = (f"{kind.capitalize()} {split_node_id(nid)[1]}" if nid
+                   else f"Matrix: {records.get('name', '')}")
         chain = mapping(records, "chains").get(split_step_key(split_node_id(nid)[1])[0]) \
             if kind == "step" else None
-        for f in fields:
-            source = chain if f.scope == "chain" else record
-            self._add_row(f, _get(source, f.path))
+        rows = [(f, _get(chain if f.scope == "chain" else record, f.path))
+                for f in (FIELDS.get(kind, []) if nid else MATRIX_FIELDS)]
         if not nid:
             for cid, calendar in mapping(records, "calendars").items():
                 for part in ("timezone", "hours", "holidays"):
                     f = Field(f"Calendar {cid}: {part}", ("calendars", cid, part),
                               "text" if part == "timezone" else "yaml", "matrix")
-                    self._add_row(f, _get(calendar, (part,)))
+                    rows.append((f, _get(calendar, (part,))))
+        return heading, rows
+
+    def _show(self, records: Records, nid: str | None) -> None:
+        shown = self._rows_for(records, nid)
+        if shown is None:
+            nid, shown = None, self._rows_for(records, None)
+            assert shown is not None
+        heading, rows = shown
+        moved = nid != self.nid
+        self.records, self.nid = records, nid
+        self.heading.setText(heading)
+        if [f for f, _ in rows] == [r.field for r in self._rows]:
+            for row, (_, value) in zip(self._rows, rows, strict=True):
+                self._refresh(row, value, force=moved)
+            return
+        self._new_page()
+        self.heading.setText(heading)
+        for f, value in rows:
+            self._add_row(f, value)
+
+    def _combo_items(self, f: Field, value: Any) -> list[str]:
+        choices = _choices(self.records, f.kind)
+        extra = [str(value)] if value is not None and str(value) not in choices else []
+        return ["", *choices, *extra]  # a dangling reference stays visible
+
+    def _refresh(self, row: _Row, value: Any, force: bool) -> None:
+        """Show a new value in an existing row (its widget is kept, focus and all)."""
+        widget = row.widget
+        if isinstance(widget, QComboBox):
+            wanted = self._combo_items(row.field, value)
+            text = "" if value is None else str(value)
+            with QSignalBlocker(widget):
+                if [widget.itemText(i) for i in range(widget.count())] != wanted:
+                    widget.clear()
+                    widget.addItems(wanted)
+                widget.setCurrentText(text)
+            row.shown = text
+            return
+        assert isinstance(widget, QLineEdit)
+        text = _show(value, row.field.kind)
+        if force or text != row.shown:
+            widget.setText(text)
+            widget.setStyleSheet("")
+            row.shown = text
 
     def _add_row(self, f: Field, value: Any) -> None:
-        choices = _choices(self.records, f.kind)
         widget: QWidget
-        if choices or f.kind in ("teams", "tiers", "roles", "contacts", "chains",
-                                 "calendars", "rotations", "severities"):
+        if _is_choice(f.kind):
             combo = QComboBox()
-            combo.addItems(["", *choices])
-            if value is not None and str(value) not in choices:
-                combo.addItem(str(value))  # a dangling reference stays visible
-            combo.setCurrentText("" if value is None else str(value))
+            combo.addItems(self._combo_items(f, value))
+            shown = "" if value is None else str(value)
+            combo.setCurrentText(shown)
             combo.setEnabled(self.editable)
             combo.activated.connect(lambda _=0, f=f, c=combo: self._commit(f, c.currentText()))
             widget = combo
         else:
-            line = QLineEdit(_show(value, f.kind))
+            shown = _show(value, f.kind)
+            line = QLineEdit(shown)
             line.setReadOnly(not self.editable)
             line.setToolTip("YAML, e.g. [bug, billing] or {below: -0.5}" if f.kind == "yaml"
                             else "")
@@ -205,31 +308,54 @@ class PropertyPanel(QScrollArea):
             widget = line
         widget.setObjectName("field:" + ".".join(str(p) for p in f.path))
         self.form.addRow(f.label, widget)
-        self._widgets.append((f, widget))
+        self._rows.append(_Row(f, widget, shown))
 
     def field(self, label: str) -> QWidget:
         """The widget of a field, by its label (for tests and keyboard users)."""
-        return next(w for f, w in self._widgets if f.label == label)
+        return next(r.widget for r in self._rows if r.field.label == label)
 
-    def _commit_text(self, f: Field, line: QLineEdit) -> None:
+    # -- committing -----------------------------------------------------------------------
+    def pending(self) -> tuple[Field, str] | None:
+        """The field being typed in and its text, not yet committed."""
+        for row in self._rows:
+            if isinstance(row.widget, QLineEdit) and row.widget.isModified():
+                return row.field, row.widget.text()
+        return None
+
+    def flush(self) -> bool:
+        """Commit what is being typed (before the panel moves on, or the window closes);
+        True if that made an edit."""
+        for row in self._rows:
+            if isinstance(row.widget, QLineEdit) and row.widget.isModified():
+                return self._commit_text(row.field, row.widget)
+        return False
+
+    def _commit_text(self, f: Field, line: QLineEdit) -> bool:
         if not self.editable or not line.isModified():
-            return
+            return False
         line.setModified(False)
         try:
             value = parse(line.text(), f.kind)
         except ValueError as exc:
             line.setStyleSheet("border: 2px solid #d50000;")
             self.failed.emit(f"{f.label}: {exc}")
-            return
+            return False
         line.setStyleSheet("")
-        self._commit(f, value)
+        return self._commit(f, value)
 
-    def _commit(self, f: Field, value: Any) -> None:
+    def _commit(self, f: Field, value: Any) -> bool:
         if not self.editable:
-            return
+            return False
         if value == "":
             value = None
-        self.edited.emit(f.scope, self.nid or "", f.path, value)
+        with self._holding():
+            self.edited.emit(f.scope, self.nid or "", f.path, value)
+        return True
+
+
+def _is_choice(kind: Any) -> bool:
+    return isinstance(kind, tuple) or kind in ("teams", "tiers", "roles", "contacts", "chains",
+                                               "calendars", "rotations", "severities")
 
 
 def edit_for(scope: str, nid: str, path: Path, value: Any
@@ -241,3 +367,14 @@ def edit_for(scope: str, nid: str, path: Path, value: Any
         chain = split_step_key(split_node_id(nid)[1])[0]
         return lambda r: set_path(r, ("chains", chain, *path), value)
     return lambda r: set_field(r, nid, path, value)
+
+
+
+def rekeyed(scope: str, nid: str, path: Path, value: Any) -> str:
+    """The node's id after a panel edit: an authority row's id is its action and role."""
+    if scope != "record" or split_node_id(nid)[0] != "authority" or path[0] not in (
+            "action", "role"):
+        return nid
+    action, _, role = split_node_id(nid)[1].partition("/")
+    row = {"action": action, "role": role, str(path[0]): value}
+    return node_id("authority", authority_key(row))
