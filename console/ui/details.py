@@ -7,7 +7,7 @@ latest handoff, and the timeline (history arrives from the service's DB worker).
 from __future__ import annotations
 
 import html
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import Any
 
@@ -56,8 +56,9 @@ def _text(value: Any) -> str:
     return "" if value is None else str(value)
 
 
-def handoff_html(handoff: dict[str, Any]) -> str:
-    """The latest handoff as short rich text: summary, what was tried, next steps."""
+def handoff_html(handoff: dict[str, Any], team_name: Callable[[str], str] = str) -> str:
+    """The latest handoff as short rich text: summary, what was tried, next steps;
+    ``team_name`` turns the target team's id into the name people know it by."""
     parts = []
     for label, keys in (("Summary", ("summary",)),
                         ("Reason", ("reason",)),
@@ -68,6 +69,8 @@ def handoff_html(handoff: dict[str, Any]) -> str:
                         ("Urgency", ("urgency",)),
                         ("By", ("by", "author"))):
         value = next((_text(handoff[k]) for k in keys if handoff.get(k)), "")
+        if value and label == "To":
+            value = team_name(value)
         if value:  # keep the agent's line breaks: steps tried are often one per line
             parts.append(f"<b>{label}:</b> {html.escape(value).replace(chr(10), '<br>')}")
     files = [str(a.get("name", "")) for a in handoff.get("attachments") or []
@@ -166,7 +169,7 @@ class DetailsPanel(QWidget):
 
         self.clocks = QGroupBox("SLA clocks")
         self.clock_grid = QGridLayout(self.clocks)
-        self.clock_grid.setColumnStretch(0, 1)
+        self.clock_grid.setColumnStretch(1, 1)  # the due time gets the room: one line
         self.handoff = QGroupBox("Latest handoff")
         self.handoff_text = QLabel(objectName="detailsHandoff")
         self.handoff_text.setWordWrap(True)
@@ -240,10 +243,16 @@ class DetailsPanel(QWidget):
         handoff = row.detail.get("latest_handoff")
         self.handoff.setVisible(bool(handoff))
         if handoff:
-            self.handoff_text.setText(handoff_html(handoff))
+            self.handoff_text.setText(handoff_html(handoff, self._team_name))
         if changed:
             self.timeline.clear()
             self.timeline.addItem("Loading history…")
+
+    def _team_name(self, team_id: str) -> str:
+        try:
+            return self.matrix.team(team_id).name
+        except (KeyError, StopIteration):
+            return team_id
 
     def _severity_text(self, row: QueueRow) -> str:
         try:

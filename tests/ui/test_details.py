@@ -86,3 +86,11 @@ def test_the_details_panel_says_who_set_the_severity_in_words(matrix, qtbot, sou
     panel.show_row(row("INC-1", severity_source=source), NOW)
     assert text in panel.severity.text()
     assert "set by suggested" not in panel.severity.text()
+
+
+def test_the_latest_handoff_names_the_target_team_as_people_know_it(matrix, qtbot):
+    panel = DetailsPanel(matrix)
+    qtbot.addWidget(panel)
+    panel.show_row(busy_row(), NOW)
+    team = matrix.team("payments-engineering").name
+    assert f"<b>To:</b> {team}" in panel.handoff_text.text()

@@ -42,3 +42,27 @@ def test_a_restored_draft_says_when_it_was_saved_and_promises_nothing_more(
     text = second.banner.text.text()
     assert re.fullmatch(r"Restored your draft from \d\d:\d\d:\d\d\.", text), text
     assert "lost" not in text
+
+
+def test_the_banner_after_a_submit_makes_the_form_grow_instead_of_squeezing_it(
+        service, matrix, qtbot):
+    from console.ui.forms import ConfirmSeverityDialog
+
+    events = [NewEvent("INC-2", "opened", {"title": "Refunds stuck", "account": "Hooli",
+                                           "account_tier": "business", "category": "billing"},
+                       "ana"),
+              NewEvent("INC-2", "severity", {"severity": "P3", "by": "support"}, "ana")]
+    on_worker(service, qtbot, lambda: service.store.append_many(events))
+    row = on_worker(service, qtbot, lambda: service._rows_for(["INC-2"]))[0]
+    dialog = ConfirmSeverityDialog(service, matrix, row, "engineering")
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitExposed(dialog)
+    bar = dialog.scroll.verticalScrollBar()
+    assert bar.maximum() == 0  # it opens at its natural size: nothing to scroll
+    dialog.reason_edit.setPlainText("Checked the logs")
+    with qtbot.waitSignal(dialog.submitted, timeout=5000):
+        dialog.try_submit()
+    assert dialog.banner.isVisible()
+    qtbot.waitUntil(lambda: dialog.height() >= dialog.sizeHint().height(), timeout=5000)
+    assert bar.maximum() == 0

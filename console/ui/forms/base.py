@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
     QLabel,
+    QLineEdit,
     QMessageBox,
     QPushButton,
     QScrollArea,
@@ -40,6 +41,8 @@ SUBMIT_KEYS = ("Ctrl+Return", "Ctrl+Enter")
 
 class Banner(QFrame):
     """A coloured strip with a message and up to two action buttons."""
+
+    appeared = Signal()  # it was hidden and now takes room
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -75,7 +78,9 @@ class Banner(QFrame):
             button.setText(label)
             button.setVisible(bool(label))
             self._actions[i] = action
-        self.show()
+        if self.isHidden():
+            self.show()
+            self.appeared.emit()
 
     def _run(self, i: int) -> None:
         action = self._actions[i]
@@ -132,6 +137,8 @@ class FormDialog(QDialog):
         self.autosaver.failed.connect(lambda m: self.banner.show_message("error", m))
 
         self.banner = Banner(self)
+        # the banner takes room from the fields: grow rather than squeeze them
+        self.banner.appeared.connect(self._grow_soon)
         self.body = QWidget(objectName="formBody")
         self.scroll = FitScrollArea(objectName="formScroll")
         self.scroll.setWidget(self.body)
@@ -343,9 +350,13 @@ class FormDialog(QDialog):
                                        f"need{'s' if count == 1 else ''} attention: "
                                        + ", ".join(names))
         self.error_summary.setVisible(bool(errors))
-        if errors and self.isVisible():  # messages take room: grow once they are laid out
-            QTimer.singleShot(0, lambda: self.fit_to_screen(grow_only=True))
+        if errors:  # messages take room: grow once they are laid out
+            self._grow_soon()
         return errors
+
+    def _grow_soon(self) -> None:
+        if self.isVisible():
+            QTimer.singleShot(0, self.guard(lambda: self.fit_to_screen(grow_only=True)))
 
     def ordered(self) -> list[str]:
         return [n for n in self.order if n in self.fields] + [
@@ -381,6 +392,8 @@ class FormDialog(QDialog):
         self.close_button.setDefault(True)
         self.close_button.setFocus()
         self.draft_state.setText("")
+        for line in self.body.findChildren(QLineEdit):  # read-only now: show their start
+            line.setCursorPosition(0)
         self._sync_seen = self.service.sync_state
         self._sync_pending = result.pending
         self._render_sync()
