@@ -197,9 +197,10 @@ class LocalStore:
             listener(self.projector.matrix)
 
     def unfollow_matrix(self, listener: Callable[[Matrix], None]) -> None:
-        with self._write_guard:
-            if listener in self._matrix_listeners:
-                self._matrix_listeners.remove(listener)
+        """Stop calling ``listener``. Takes no lock (announcements iterate over a copy),
+        so the GUI thread may call it while a long write holds the store."""
+        if listener in self._matrix_listeners:
+            self._matrix_listeners.remove(listener)
 
     def _announce_matrix(self) -> None:
         matrix = self.projector.matrix
