@@ -289,6 +289,8 @@ class FlowEditor(QMainWindow):
             if active is not None:
                 self.baseline = load_records(active.yaml)
                 self.baseline_name = f"published version {active.number}"
+            else:
+                self.baseline_name = "the shipped matrix (no version has been published yet)"
             self.versionsLoaded.emit(versions)
             if then is not None:
                 then()
@@ -303,7 +305,15 @@ class FlowEditor(QMainWindow):
         return lines
 
     def show_diff(self) -> None:
-        self.ask.diff(f"Working copy against {self.baseline_name}", self.diff_lines())
+        """The changes against the published version in force (asked for now: another
+        console may have published since this window opened)."""
+        if self.service is None:
+            self._show_diff()
+        else:
+            self.reload_versions(self._show_diff)
+
+    def _show_diff(self) -> None:
+        self.ask.diff(f"Changes against {self.baseline_name}", self.diff_lines())
 
     def show_history(self) -> None:
         if self.service is None:
@@ -316,7 +326,7 @@ class FlowEditor(QMainWindow):
         return self.replace_records(load_records(version.yaml), f"Open version {version.number}")
 
     def compare_version(self, version: MatrixVersion) -> None:
-        self.ask.diff(f"Working copy against version {version.number}",
+        self.ask.diff(f"Changes against version {version.number}",
                       self.diff_lines(load_records(version.yaml)))
 
     def restore_version(self, version: MatrixVersion) -> None:
@@ -341,13 +351,17 @@ class FlowEditor(QMainWindow):
         """Publish the working copy as a new version (no dialog)."""
         if not self._can_publish() or self.service is None:
             return False
+        index = self.undo.index()  # what is published: clean, unless edited meanwhile
         matrix_ops.publish(self.service, self.yaml_text(), self.records_name(),
-                           self.service.user, comment, self._published,
+                           self.service.user, comment,
+                           lambda version: self._published(version, index),
                            lambda e: self.say(str(e)), role=self.role)
         self.say("Publishing…")
         return True
 
-    def _published(self, version: MatrixVersion) -> None:
+    def _published(self, version: MatrixVersion, index: int | None = None) -> None:
+        if index is not None and index == self.undo.index():
+            self.undo.setClean()  # the working copy is the version in force now
         self.baseline = load_records(version.yaml)
         self.baseline_name = f"published version {version.number}"
         self.say(f"Published version {version.number}: every console picks it up")

@@ -28,6 +28,7 @@ class ScriptedPrompts:
         self.last_comment = ""
         self.shown: list[tuple[str, object]] = []
         self.discard = True
+        self.diff_titles: list[str] = []
 
     def text(self, title, label, default=""):
         return self.texts.pop(0) if self.texts else default
@@ -51,6 +52,7 @@ class ScriptedPrompts:
         return bool(self.comment)
 
     def diff(self, title, lines):
+        self.diff_titles.append(title)
         self.shown.append(("diff", lines))
 
     def history(self, versions, active, can_restore):

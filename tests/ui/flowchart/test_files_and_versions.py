@@ -13,6 +13,8 @@ from console.domain.flow import load_records, set_field, set_target
 from console.domain.matrix import check_matrix_text
 from console.ui.flowchart import open_flowchart
 
+from .conftest import make_editor
+
 
 def test_save_writes_yaml_that_loads_as_the_same_matrix_with_every_position(editor, matrix,
                                                                            tmp_path):
@@ -71,10 +73,11 @@ def test_the_chart_exports_to_png_svg_and_pdf(editor, tmp_path, fmt):
         assert data.startswith(b"%PDF")
 
 
-def test_the_diff_names_changes_in_words(editor):
+def test_the_diff_names_changes_in_words(editor, qtbot):
     editor.push(lambda r: set_target(r, "P2", "response", "45m"), "P2 response")
     editor.push(lambda r: set_field(r, "step:p1-page/0", ("backup",), "vp-engineering"), "b")
     editor.show_diff()
+    qtbot.waitUntil(lambda: bool(editor.ask.diff_titles), timeout=5000)
     kind, lines = editor.ask.shown[-1]
     assert kind == "diff"
     assert lines == ["P2 response 1h → 45m",
@@ -94,6 +97,43 @@ def test_publishing_makes_a_version_with_author_time_and_comment(editor, service
     qtbot.waitUntil(lambda: service.store.matrix.severity("P2").targets.response.seconds
                     == 45 * 60, timeout=5000)
     assert editor.diff_lines() == []  # the working copy is what is published now
+
+
+def test_after_publishing_the_title_drops_its_unsaved_mark(editor, qtbot):
+    editor.push(lambda r: set_target(r, "P2", "response", "45m"), "P2 response")
+    assert editor.windowTitle().endswith(" *")
+    with qtbot.waitSignal(editor.published, timeout=10000):
+        editor.publish_now("P2 to 45m")
+    assert editor.undo.isClean()
+    assert editor.windowTitle() == "Matrix flowchart: Default escalation matrix"
+
+
+def test_an_edit_made_while_publishing_keeps_the_unsaved_mark(editor, qtbot):
+    editor.push(lambda r: set_target(r, "P2", "response", "45m"), "P2 response")
+    with qtbot.waitSignal(editor.published, timeout=10000):
+        editor.publish_now("P2 to 45m")
+        editor.push(lambda r: set_target(r, "P2", "response", "40m"), "P2 again")
+    assert not editor.undo.isClean()  # 40m is not what was published
+    assert editor.windowTitle().endswith(" *")
+
+
+def test_the_diff_names_the_published_version_it_compares_with(editor, service, qtbot,
+                                                               matrix):
+    editor.show_diff()
+    qtbot.waitUntil(lambda: bool(editor.ask.diff_titles), timeout=5000)
+    assert editor.ask.diff_titles[-1] == (
+        "Changes against the shipped matrix (no version has been published yet)")
+    editor.push(lambda r: set_target(r, "P2", "response", "45m"), "P2 response")
+    with qtbot.waitSignal(editor.published, timeout=10000):
+        editor.publish_now("P2 to 45m")
+    # a second window, opened after the publish: diffed at once, before its versions load
+    other = make_editor(qtbot, service, matrix, "lead")
+    other.push(lambda r: set_target(r, "P3", "response", "3h"), "P3 response")
+    other.show_diff()
+    qtbot.waitUntil(lambda: bool(other.ask.diff_titles), timeout=5000)
+    assert other.ask.diff_titles == ["Changes against published version 1"]
+    assert other.ask.shown[-1][1] == ["P2 response 45m → 1h", "P3 response 1d → 3h"]
+    other.undo.setClean()
 
 
 def test_history_lists_versions_and_restores_one_as_a_new_version(editor, service, qtbot):
