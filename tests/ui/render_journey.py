@@ -3,8 +3,8 @@
 A throwaway PostgreSQL, ``escalation-console connect``, the console on a real X
 display: a new ticket through the intake form (synced), then PostgreSQL stops, a
 handoff is submitted offline (pending sync), PostgreSQL comes back and the handoff
-syncs. Saves details.png, intake.png and handoff.png (plus the offline handoff and the
-whole screen for checking)::
+syncs. Saves details.png, intake.png and handoff.png (the forms filled in), and for
+checking the forms after submitting (-synced, -offline) and the whole screen::
 
     DISPLAY=:99 python -m tests.ui.render_journey docs/screenshots
     DISPLAY=:99 QT_SCALE_FACTOR=1.25 python -m tests.ui.render_journey docs/screenshots \\
@@ -29,6 +29,7 @@ def _isolate(home: Path) -> None:
     for variable in ("XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_CACHE_HOME"):
         os.environ[variable] = str(home / variable.lower())
     os.environ["PYTHON_KEYRING_BACKEND"] = "keyrings.alt.file.PlaintextKeyring"
+    os.environ["USER"] = "ana"  # the agent in the pictures
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -97,11 +98,13 @@ def _journey(cluster, data: Path, out: Path, suffix: str) -> int:  # type: ignor
     intake.pct_box.setEditText("60")
     submitted: list[str] = []
     intake.submitted.connect(submitted.append)
+    settle()
+    intake.grab().save(str(out / f"intake{suffix}.png"))
     intake.try_submit()
     wait("the intake to be stored", lambda: bool(submitted))
     wait("the intake to sync", lambda: intake.banner.kind == "ok", 20)
     settle()
-    intake.grab().save(str(out / f"intake{suffix}.png"))
+    intake.grab().save(str(out / f"intake-synced{suffix}.png"))
     intake.close()
     ticket = submitted[0]
     wait("the new ticket in the queue", lambda: window.show_ticket(ticket))
@@ -130,6 +133,8 @@ def _journey(cluster, data: Path, out: Path, suffix: str) -> int:  # type: ignor
         box.setChecked(True)
     handed: list[str] = []
     handoff.submitted.connect(handed.append)
+    settle()
+    handoff.grab().save(str(out / f"handoff{suffix}.png"))
     handoff.try_submit()
     assert not handoff.errors(), handoff.errors()
     wait("the handoff to be stored", lambda: bool(handed))
@@ -140,12 +145,13 @@ def _journey(cluster, data: Path, out: Path, suffix: str) -> int:  # type: ignor
     cluster.start()
     wait("the handoff to sync", lambda: handoff.banner.kind == "ok", 90)
     settle()
-    handoff.grab().save(str(out / f"handoff{suffix}.png"))
+    handoff.grab().save(str(out / f"handoff-synced{suffix}.png"))
     screen("journey-screen")
     handoff.close()
     window.show_ticket(ticket)
     settle(1.5)  # the timeline loads on the worker
     window.details_dock.grab().save(str(out / f"details{suffix}.png"))
+    screen("journey-details")
     print(f"{ticket}: intake synced, handoff pending offline then synced; "
           f"screenshots in {out}")
     window.close()
