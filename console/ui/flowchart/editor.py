@@ -15,7 +15,7 @@ from typing import Any
 
 from PySide6.QtCore import QIODevice, QSaveFile, Qt, Signal
 from PySide6.QtGui import QCloseEvent, QUndoStack
-from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QWidget
+from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QVBoxLayout, QWidget
 
 from console.app import matrix_ops
 from console.app.matrix_ops import MatrixVersion
@@ -33,11 +33,13 @@ from console.domain.flow import (
     split_node_id,
 )
 
+from ..forms.base import Banner
 from . import prompts
 from .actions import build_actions
 from .adding import new_node_edit
 from .commands import EditCommand, MoveCommand
 from .document import FlowDocument
+from .draft import FlowDraft
 from .export import export
 from .panel import PropertyPanel, edit_for, rekeyed
 from .problems import ProblemList
@@ -69,7 +71,13 @@ class FlowEditor(QMainWindow):
         self.scene = FlowScene(self.fonts, self.editable, self)
         self.scene.set_document(self.document)
         self.view = FlowView(self.scene, self)
-        self.setCentralWidget(self.view)
+        self.banner = Banner()  # offers back unsaved edits a crash left behind
+        central = QWidget()
+        column = QVBoxLayout(central)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.addWidget(self.banner)
+        column.addWidget(self.view, 1)
+        self.setCentralWidget(central)
         self.undo = QUndoStack(self)
         self.panel = PropertyPanel(self.editable)
         self.panel_dock = self._dock(self.panel, "Properties",
@@ -91,8 +99,11 @@ class FlowEditor(QMainWindow):
         self.resize(1600, 980)
         self.resizeDocks([self.problems_dock], [120], Qt.Orientation.Vertical)
         self.resizeDocks([self.panel_dock], [360], Qt.Orientation.Horizontal)
+        self.draft: FlowDraft | None = None
         if service is not None:
             self.reload_versions()
+            if self.editable:
+                self.draft = FlowDraft(self, self.banner)
 
     def _dock(self, widget: QWidget, title: str, area: Qt.DockWidgetArea) -> QDockWidget:
         dock = QDockWidget(title, self)
@@ -408,5 +419,7 @@ class FlowEditor(QMainWindow):
             event.ignore()
             return
         self.panel.blockSignals(True)  # the focus leaving a field no longer edits
+        if self.draft is not None:
+            self.draft.closing()
         self.scene.clear_scene()
         super().closeEvent(event)

@@ -153,6 +153,7 @@ class PropertyPanel(QScrollArea):
 
     edited = Signal(str, str, tuple, object)
     failed = Signal(str)
+    typing = Signal()  # a key typed into a field, not yet committed (for the draft)
 
     def __init__(self, editable: bool, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -305,6 +306,7 @@ class PropertyPanel(QScrollArea):
             line.setToolTip("YAML, e.g. [bug, billing] or {below: -0.5}" if f.kind == "yaml"
                             else "")
             line.editingFinished.connect(lambda f=f, e=line: self._commit_text(f, e))
+            line.textEdited.connect(lambda _text: self.typing.emit())
             widget = line
         widget.setObjectName("field:" + ".".join(str(p) for p in f.path))
         self.form.addRow(f.label, widget)
