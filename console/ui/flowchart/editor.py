@@ -13,6 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import shiboken6
 from PySide6.QtCore import QIODevice, QSaveFile, Qt, Signal
 from PySide6.QtGui import QCloseEvent, QUndoStack
 from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QVBoxLayout, QWidget
@@ -295,6 +296,8 @@ class FlowEditor(QMainWindow):
             return
 
         def loaded(versions: list[MatrixVersion]) -> None:
+            if not shiboken6.isValid(self):
+                return  # the window closed while the worker read them
             self.versions = versions
             active = matrix_ops.active_version(versions)
             if active is not None:
@@ -371,6 +374,8 @@ class FlowEditor(QMainWindow):
         return True
 
     def _published(self, version: MatrixVersion, index: int | None = None) -> None:
+        if not shiboken6.isValid(self):
+            return  # published; the window closed meanwhile
         if index is not None and index == self.undo.index():
             self.undo.setClean()  # the working copy is the version in force now
         self.baseline = load_records(version.yaml)
@@ -381,7 +386,8 @@ class FlowEditor(QMainWindow):
 
     # -- showing --------------------------------------------------------------------------------
     def say(self, text: str) -> None:
-        self.statusBar().showMessage(text, 10_000)
+        if shiboken6.isValid(self):  # a late answer from the worker may find the window gone
+            self.statusBar().showMessage(text, 10_000)
 
     def reveal(self, nid: str) -> None:
         item = self.scene.select_node(nid)

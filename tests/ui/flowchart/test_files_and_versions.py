@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import dataclasses
+import threading
 
 import pytest
+import shiboken6
 from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QMainWindow
 
@@ -175,3 +177,15 @@ def test_open_flowchart_is_the_entry_point(service, matrix, qtbot):
     assert window.windowTitle() == "Matrix flowchart: Default escalation matrix"
     with qtbot.waitSignal(window.destroyed, timeout=5000):  # it deletes itself when closed
         window.close()
+
+
+def test_a_window_closed_while_its_versions_load_ignores_them(service, matrix, qtbot):
+    gate = threading.Event()
+    service.worker.submit(lambda: gate.wait(10))  # the DB worker is busy a while
+    window = open_flowchart(service, matrix, "lead")  # asks for the versions (and draft)
+    window.close()
+    qtbot.waitUntil(lambda: not shiboken6.isValid(window), timeout=5000)  # deleted
+    gate.set()  # now the answers come, to a window that is gone
+    done: list[bool] = []
+    service.worker.submit(lambda: True, done.append)  # runs after the window's requests
+    qtbot.waitUntil(lambda: bool(done), timeout=5000)
