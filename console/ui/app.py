@@ -109,11 +109,13 @@ def _refuse_second_console(window, data_dir: Path, message: str) -> None:  # typ
     def leave() -> None:  # from a timer: an exit() before exec() starts would be lost
         QTimer.singleShot(0, lambda: QApplication.exit(EXIT_ALREADY_RUNNING))
 
+    QApplication.setQuitOnLastWindowClosed(False)  # closing the box must not exit 0
     window.hide()
     if _raised_running_console(data_dir) or QApplication.platformName() == "offscreen":
         leave()
         return
-    box = QMessageBox(QMessageBox.Icon.Critical, "Escalation Console", message)
+    box = QMessageBox(QMessageBox.Icon.Critical, "Escalation Console",
+                      message[:1].upper() + message[1:])
     box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
     box.finished.connect(lambda _: leave())
     QTimer.singleShot(30000, box.close)  # nobody there to read it: leave anyway
