@@ -188,13 +188,15 @@ def arena(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return a
 
 
-def run_console(argv: list[str], stdin: bytes = b"", stdout: int | None = subprocess.PIPE,
-                env: dict[str, str] | None = None) -> subprocess.CompletedProcess[bytes]:
+def run_console(argv: list[str], stdin: bytes | None = b"", stdout: int | None = subprocess.PIPE,
+                env: dict[str, str] | None = None, close: int | None = None
+                ) -> subprocess.CompletedProcess[bytes]:
+    """Run the command; ``close`` is a standard stream (0 or 1) it starts without."""
     env = {**os.environ, "ESCALATION_CONSOLE_DEBUG": "1", **(env or {})}
     env.pop("PGPASSWORD", None)
     return subprocess.run([sys.executable, "-m", "console", *argv], input=stdin,
                           stdout=stdout, stderr=subprocess.PIPE, env=env, cwd=ROOT,
-                          timeout=60)
+                          timeout=60, preexec_fn=None if close is None else lambda: os.close(close))
 
 
 def assert_clear_failure(result: subprocess.CompletedProcess[bytes], code: int,
@@ -238,3 +240,21 @@ def test_a_file_name_that_is_not_utf8_is_echoed_as_the_os_gave_it(command, tmp_p
     assert result.returncode == 0, result.stderr
     if command[0] != "simulate":  # simulate prints fires, not its file's name
         assert b"/caf\xe9" + source.suffix.encode() in result.stdout
+
+
+@pytest.mark.parametrize(("argv", "code", "message"), [
+    (["simulate", "-"], 1, "<stdin>: no events to replay"),
+    (["import", "-", "--format", "csv"], 1, "<stdin>: the file is empty"),
+    (["connect", "postgresql://u@127.0.0.1:1/db", "--password-stdin"], 1,
+     "connecting to postgresql://u@127.0.0.1:1/db failed"),
+], ids=["simulate", "import", "connect"])
+def test_a_closed_standard_input_reads_as_empty(argv, code, message, tmp_path):
+    result = run_console([*argv, "--data-dir", str(tmp_path)], stdin=None, close=0)
+    assert_clear_failure(result, code, message)
+
+
+@pytest.mark.parametrize("argv", [["matrix", "schema"], ["tickets", "list"]],
+                         ids=["matrix-schema", "tickets-list"])
+def test_a_closed_standard_output_is_a_clear_error(argv, tmp_path):
+    result = run_console([*argv, "--data-dir", str(tmp_path)], close=1)
+    assert_clear_failure(result, 2, "cannot write the output: standard output is closed")

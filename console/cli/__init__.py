@@ -24,7 +24,7 @@ from .common import (
     OutputError,
     add_common_options,
     fail,
-    guarded_stdout,
+    guarded_streams,
     positive_int,
 )
 
@@ -126,7 +126,7 @@ def _dispatch(parser: argparse.ArgumentParser, args: argparse.Namespace,
         return _run_gui(args, extra)
     if extra:
         parser.error(f"unrecognized arguments: {' '.join(extra)}")
-    with guarded_stdout() as stdout:
+    with guarded_streams() as stdout:
         try:
             code = args.func(args)
             sys.stdout.flush()  # a full disk shows here, not as a warning at exit

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import os
 import sys
 from collections.abc import Iterator
 from typing import Any
@@ -91,6 +92,8 @@ class GuardedOutput:
         self._stream = stream
 
     def write(self, data: str) -> int:
+        if self._stream is None:  # started with standard output closed (>&-)
+            raise OutputError("standard output is closed")
         try:
             return self._stream.write(data)
         except BrokenPipeError:
@@ -99,6 +102,8 @@ class GuardedOutput:
             raise OutputError(exc.strerror or str(exc)) from None
 
     def flush(self) -> None:
+        if self._stream is None:
+            return
         try:
             self._stream.flush()
         except BrokenPipeError:
@@ -111,16 +116,19 @@ class GuardedOutput:
 
 
 @contextlib.contextmanager
-def guarded_stdout() -> Iterator[Any]:
+def guarded_streams() -> Iterator[Any]:
     """Standard output as a :class:`GuardedOutput` for the block; yields the real stream.
     A strict stream (a UTF-8 locale other than C) writes lone surrogates as the bytes
     they stand for, as Python does under the C locale: file names are echoed as the OS
-    gave them, even when they are not UTF-8."""
-    stream = sys.stdout
+    gave them, even when they are not UTF-8. A closed standard input (<&-) reads as
+    empty, so ``-`` and --password-stdin say "empty" rather than crash on None."""
+    stream, stdin = sys.stdout, sys.stdin
     strict = getattr(stream, "errors", None) == "strict" and hasattr(stream, "reconfigure")
     if strict:
         stream.reconfigure(errors="surrogateescape")
     sys.stdout = GuardedOutput(stream)  # type: ignore[assignment]
+    if stdin is None:
+        sys.stdin = open(os.devnull, encoding="utf-8")  # noqa: SIM115 (closed below)
     try:
         yield stream
     finally:
@@ -128,3 +136,6 @@ def guarded_stdout() -> Iterator[Any]:
         if strict:
             with contextlib.suppress(OSError, ValueError):
                 stream.reconfigure(errors="strict")
+        if stdin is None:
+            sys.stdin.close()
+            sys.stdin = stdin
