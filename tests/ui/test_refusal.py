@@ -17,10 +17,13 @@ def test_closing_the_refusal_message_exits_with_code_3(qapp, tmp_path, monkeypat
     QTimer.singleShot(0, lambda: gui._refuse_second_console(
         window, tmp_path, "another Escalation Console is already using it"))
     QTimer.singleShot(200, lambda: window._refusal.close())
-    QTimer.singleShot(10000, lambda: QApplication.exit(99))  # the test's own limit
+    limit = QTimer(singleShot=True, interval=10000)  # the test's own limit
+    limit.timeout.connect(lambda: QApplication.exit(99))
+    limit.start()
     try:
         assert qapp.exec() == 3
         assert not window.isVisible()
     finally:
+        limit.stop()  # a later exit() would end the next tests' event loops
         qapp.setQuitOnLastWindowClosed(True)
         window.close()
