@@ -117,8 +117,10 @@ def _refuse_second_console(window, data_dir: Path, message: str) -> None:  # typ
     box = QMessageBox(QMessageBox.Icon.Critical, "Escalation Console",
                       message[:1].upper() + message[1:])
     box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-    box.finished.connect(lambda _: leave())
-    QTimer.singleShot(30000, box.close)  # nobody there to read it: leave anyway
+    unread = QTimer(box, singleShot=True, interval=30000)  # nobody reads it: leave anyway
+    unread.timeout.connect(box.close)
+    box.finished.connect(lambda _: (unread.stop(), leave()))
+    unread.start()
     box.show()
     window._refusal = box
 
