@@ -13,6 +13,8 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -194,9 +196,11 @@ def run_console(argv: list[str], stdin: bytes | None = b"", stdout: int | None =
     """Run the command; ``close`` is a standard stream (0 or 1) it starts without."""
     env = {**os.environ, "ESCALATION_CONSOLE_DEBUG": "1", **(env or {})}
     env.pop("PGPASSWORD", None)
-    return subprocess.run([sys.executable, "-m", "console", *argv], input=stdin,
-                          stdout=stdout, stderr=subprocess.PIPE, env=env, cwd=ROOT,
-                          timeout=60, preexec_fn=None if close is None else lambda: os.close(close))
+    command = [sys.executable, "-m", "console", *argv]
+    if close is not None:  # the shell closes it, as `escalation-console ... <&-` does
+        command = ["sh", "-c", f'exec "$@" {close}>&-', "sh", *command]
+    return subprocess.run(command, input=stdin, stdout=stdout, stderr=subprocess.PIPE,
+                          env=env, cwd=ROOT, timeout=60)
 
 
 def assert_clear_failure(result: subprocess.CompletedProcess[bytes], code: int,
@@ -209,12 +213,29 @@ def assert_clear_failure(result: subprocess.CompletedProcess[bytes], code: int,
     assert message in out + err, (out, err)
 
 
+@pytest.fixture(scope="module")
+def sweep(request: pytest.FixtureRequest, arena: Path, tmp_path_factory: pytest.TempPathFactory
+          ) -> Iterator[dict[str, Future[subprocess.CompletedProcess[bytes]]]]:
+    """The selected cases, started a few at a time as the first one is asked for: each
+    is its own process with its own data dir, so they may run side by side."""
+    selected = [item.callspec.params["hostile"] for item in request.session.items
+                if item.module is request.module and hasattr(item, "callspec")
+                and "hostile" in item.callspec.params]
+    workers = min(4, len(os.sched_getaffinity(0)))
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        futures = {}
+        for hostile in selected:
+            data = tmp_path_factory.mktemp(hostile.id) / "data"
+            argv = [arg.replace("{a}", str(arena)).replace("{d}", str(data))
+                    for arg in hostile.argv]
+            futures[hostile.id] = pool.submit(run_console, argv, hostile.stdin)
+        yield futures
+
+
 @pytest.mark.parametrize("hostile", CASES, ids=[c.id for c in CASES])
-def test_hostile_arguments_fail_with_a_clear_message(hostile: Case, arena: Path,
-                                                     tmp_path: Path) -> None:
-    argv = [arg.replace("{a}", str(arena)).replace("{d}", str(tmp_path / "data"))
-            for arg in hostile.argv]
-    assert_clear_failure(run_console(argv, hostile.stdin), hostile.code, hostile.message)
+def test_hostile_arguments_fail_with_a_clear_message(
+        hostile: Case, sweep: dict[str, Future[subprocess.CompletedProcess[bytes]]]) -> None:
+    assert_clear_failure(sweep[hostile.id].result(), hostile.code, hostile.message)
 
 
 @pytest.mark.parametrize("argv", [
