@@ -10,6 +10,7 @@ here, so these tests do not lean on the guard.
 
 from __future__ import annotations
 
+import argparse
 import os
 import subprocess
 import sys
@@ -142,6 +143,8 @@ CASES = [
          code=3, message="is damaged"),
     case("sync-without-a-shared-database", "sync", "--once", "--data-dir", "{d}",
          code=1, message="no shared database is configured"),
+    case("sync-forever-without-a-shared-database", "sync", "--data-dir", "{d}",
+         code=1, message="no shared database is configured"),
     case("sync-data-dir-is-a-file", "sync", "--once", "--data-dir", "{a}/plain.txt",
          code=1, message="settings.json"),
     # notify
@@ -169,9 +172,23 @@ CASES = [
          code=1, message="settings.json"),
     # the top level
     case("unknown-command", "frobnicate", code=2, message="invalid choice: 'frobnicate'"),
+    case("demo-of-no-tickets", "--demo", "--tickets", "0", code=2,
+         message="argument --tickets: give a number of 1 or more"),
     case("stray-option", "tickets", "list", "--bogus", code=2,
          message="unrecognized arguments: --bogus"),
 ]
+
+
+def test_the_sweep_covers_every_sub_command():
+    from console.cli import _commands, _parser
+
+    sub = next(a for a in _parser()._actions if isinstance(a, argparse._SubParsersAction))
+    swept = [" ".join(c.argv) for c in CASES]
+    for command in _commands(sub):
+        if any(isinstance(a, argparse._SubParsersAction) for a in command._actions):
+            continue  # a family (matrix, db...): its actions are the commands
+        words = command.prog.split(" ", 1)[1]
+        assert any(words in argv for argv in swept), f"no hostile case for '{words}'"
 
 
 @pytest.fixture(scope="module")
