@@ -16,7 +16,7 @@ from typing import Any
 from console.domain.engine import Engine
 from console.domain.fires import Fire
 from console.domain.matrix import Matrix
-from console.domain.matrix.yamlpos import format_path
+from console.domain.matrix.yamlpos import format_path, lone_surrogate
 from console.domain.scoring import SentimentScorer
 from console.domain.tickets import WORKAROUNDS, TicketEvent
 
@@ -118,22 +118,17 @@ def _too_deep_at(line: str) -> int | None:
     return None
 
 
-def _check_text(value: Any, path: tuple[str | int, ...]) -> None:
-    """Refuse strings that are not text: lone surrogates (from an escape such as
-    ``\\udcff``; no file encoding can hold them) and NUL characters."""
-    def problem(text: str) -> str | None:
-        if "\x00" in text:
-            return "contains a NUL character (\\u0000)"
-        if not text.isascii():
-            try:
-                text.encode("utf-8")
-            except UnicodeEncodeError as exc:
-                return (f"contains \\u{ord(text[exc.start]):04x}, half of a surrogate pair, "
-                        "which is not text")
-        return None
+def _not_text(value: str) -> str | None:
+    if "\x00" in value:  # PostgreSQL text refuses it once the tickets are shared
+        return "contains a NUL character (\\u0000)"
+    return lone_surrogate(value)
 
+
+def _check_text(value: Any, path: tuple[str | int, ...]) -> None:
+    """Refuse strings that are not text: NUL characters and lone surrogates (from an
+    escape such as ``\\udcff``; no file encoding, store or terminal can hold them)."""
     if isinstance(value, str):
-        reason = problem(value)
+        reason = _not_text(value)
         if reason:
             raise ValueError(f"{format_path(path)}: {reason}" if path else reason)
     elif isinstance(value, list):
@@ -141,7 +136,7 @@ def _check_text(value: Any, path: tuple[str | int, ...]) -> None:
             _check_text(item, (*path, i))
     elif isinstance(value, dict):
         for key, item in value.items():
-            reason = problem(key)
+            reason = _not_text(key)
             if reason:
                 where = f" in {format_path(path)}" if path else ""
                 raise ValueError(f"a key{where} {reason}")

@@ -148,3 +148,11 @@ def test_a_control_character_is_named_where_it_is():
         load_located("a: 1\nb: x\x00y\n")
     assert caught.value.mark == Mark(2, 5)
     assert "character U+0000 is not allowed" in str(caught.value)
+
+
+def test_an_escaped_lone_surrogate_is_refused_on_its_line():
+    text = DEFAULT.replace("\nname: ", '\nname: "bad \\udcff" #', 1)
+    line = text[:text.index("bad ")].count("\n") + 1
+    message = only_problem(text)
+    assert message == (f"m.yaml:{line}:7: this value contains \\udcff, half of a surrogate "
+                       "pair, which is not text")

@@ -52,6 +52,18 @@ class Located:
         return self.marks.get((), Mark(1, 1))
 
 
+def lone_surrogate(value: str) -> str | None:
+    """Why ``value`` is not text when it holds half of a UTF-16 surrogate pair (only an
+    escape such as "\\udcff" can put one there; no file, store or screen takes it)."""
+    if not value.isascii():
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError as exc:
+            return (f"contains \\u{ord(value[exc.start]):04x}, half of a surrogate pair, "
+                    "which is not text")
+    return None
+
+
 class _Lines:
     """Line and column (1-based) of a character offset, with lines ending at "\\n" as
     editors and grep count them: PyYAML's own marks also break lines at U+2028, U+0085
@@ -166,12 +178,16 @@ def load_located(text: str) -> Located:
 
     def construct(node: yaml.Node) -> Any:
         try:
-            return constructor.construct_object(node, deep=True)
+            value = constructor.construct_object(node, deep=True)
         except ValueError:  # looks like a date but is not one (2026-13-01): keep the text
-            return node.value
+            value = node.value
         except yaml.YAMLError as exc:  # e.g. an unknown !tag
             raise YamlSyntaxError(f"malformed YAML: {getattr(exc, 'problem', None) or exc}",
                                   mark(node)) from None
+        reason = lone_surrogate(value) if isinstance(value, str) else None
+        if reason:
+            raise YamlSyntaxError(f"this value {reason}", mark(node))
+        return value
 
     def build(node: yaml.Node, path: Path, depth: int) -> Any:
         nonlocal expanded
