@@ -94,7 +94,7 @@ class FlowEditor(QMainWindow):
         build_actions(self)
         self._wire()
         self._problems_changed(self.document.problems)
-        self.panel.show_node(self.document.records, None)
+        self._selection_changed()
         self.undo.cleanChanged.connect(self._update_title)
         self._update_title()
         self.resize(1600, 980)
@@ -396,6 +396,7 @@ class FlowEditor(QMainWindow):
 
     def _selection_changed(self) -> None:
         nodes = self.scene.selected_ids()[0] if self.scene.document is not None else []
+        self.panel.problems = self.document.problems
         self.panel.show_node(self.document.records, nodes[0] if len(nodes) == 1 else None)
 
     def _problems_changed(self, problems: list[Any]) -> None:

@@ -138,6 +138,19 @@ class _Row:
     field: Field
     widget: QWidget
     shown: str  # the value the row last showed, as text (its bad text stays until it changes)
+    refused: str = ""  # why the text typed last could not be read
+    issues: tuple[str, ...] = ()  # the matrix problems found in this field
+
+
+BAD = "border: 2px solid #d50000;"
+
+
+def _concerns(problem: Any, nid: str | None, f: Field) -> bool:
+    """Whether a validation problem (a FlowProblem) is about this field of this node."""
+    if problem.node != (None if f.scope == "matrix" else nid):
+        return False
+    dotted = ".".join(str(p) for p in f.path)
+    return problem.path == dotted or problem.path.endswith("." + dotted)
 
 
 class PropertyPanel(QScrollArea):
@@ -162,6 +175,7 @@ class PropertyPanel(QScrollArea):
         self.setMinimumWidth(340)
         self.nid: str | None = None
         self.records: Records = {}
+        self.problems: list[Any] = []  # the matrix's problems (FlowProblem): marked on rows
         self._rows: list[_Row] = []
         self._busy = False
         self._wanted: tuple[Records, str | None] | None = None
@@ -258,11 +272,26 @@ class PropertyPanel(QScrollArea):
         if [f for f, _ in rows] == [r.field for r in self._rows]:
             for row, (_, value) in zip(self._rows, rows, strict=True):
                 self._refresh(row, value, force=moved)
-            return
-        self._new_page()
-        self.heading.setText(heading)
-        for f, value in rows:
-            self._add_row(f, value)
+        else:
+            self._new_page()
+            self.heading.setText(heading)
+            for f, value in rows:
+                self._add_row(f, value)
+        for row in self._rows:
+            row.issues = tuple(p.message for p in self.problems
+                               if _concerns(p, nid, row.field))
+            self._paint(row)
+
+    def _paint(self, row: _Row) -> None:
+        """Frame a field red, and say why in its tooltip, while it holds a problem."""
+        base = ("YAML, e.g. [bug, billing] or {below: -0.5}" if row.field.kind == "yaml"
+                else "")
+        why = [row.refused, *row.issues] if row.refused else list(row.issues)
+        style, tip = BAD if why else "", "\n".join(w for w in (*why, base) if w)
+        if row.widget.styleSheet() != style:  # restyling every row on each edit is slow
+            row.widget.setStyleSheet(style)
+        if row.widget.toolTip() != tip:
+            row.widget.setToolTip(tip)
 
     def _combo_items(self, f: Field, value: Any) -> list[str]:
         choices = _choices(self.records, f.kind)
@@ -286,7 +315,7 @@ class PropertyPanel(QScrollArea):
         text = _show(value, row.field.kind)
         if force or text != row.shown:
             widget.setText(text)
-            widget.setStyleSheet("")
+            row.refused = ""
             row.shown = text
 
     def _add_row(self, f: Field, value: Any) -> None:
@@ -303,8 +332,6 @@ class PropertyPanel(QScrollArea):
             shown = _show(value, f.kind)
             line = QLineEdit(shown)
             line.setReadOnly(not self.editable)
-            line.setToolTip("YAML, e.g. [bug, billing] or {below: -0.5}" if f.kind == "yaml"
-                            else "")
             line.editingFinished.connect(lambda f=f, e=line: self._commit_text(f, e))
             line.textEdited.connect(lambda _text: self.typing.emit())
             widget = line
@@ -336,13 +363,18 @@ class PropertyPanel(QScrollArea):
         if not self.editable or not line.isModified():
             return False
         line.setModified(False)
+        row = next((r for r in self._rows if r.widget is line), None)
         try:
             value = parse(line.text(), f.kind)
         except ValueError as exc:
-            line.setStyleSheet("border: 2px solid #d50000;")
+            if row is not None:
+                row.refused = f"Not saved: {exc}"
+                self._paint(row)
             self.failed.emit(f"{f.label}: {exc}")
             return False
-        line.setStyleSheet("")
+        if row is not None and row.refused:
+            row.refused = ""
+            self._paint(row)
         return self._commit(f, value)
 
     def _commit(self, f: Field, value: Any) -> bool:

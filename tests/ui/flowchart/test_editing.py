@@ -283,3 +283,38 @@ def test_an_edit_keeps_the_items_it_does_not_touch(editor):
     assert "route:P4" not in editor.scene.edges
     assert all(e.edge.id != "route:P4" for e in editor.scene.nodes["severity:P4"].edges)
     assert set(editor.scene.edges) == set(editor.document.graph.edges)
+
+
+def test_a_field_holding_a_problem_is_framed_red_and_says_why(editor, qtbot):
+    editor.activateWindow()
+    qtbot.waitUntil(editor.isActiveWindow)
+    editor.reveal("severity:P2")
+    field = editor.panel.field("Response")
+    field.setFocus()
+    qtbot.waitUntil(field.hasFocus)
+    QTest.keyClick(field, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
+    QTest.keyClicks(field, "45 mins")
+    QTest.keyClick(field, Qt.Key.Key_Tab)
+    assert editor.panel.field("Response") is field  # the row was kept, not rebuilt
+    assert editor.panel.field("Update").hasFocus()
+    assert "#d50000" in field.styleSheet()
+    assert "'45 mins' is not a duration" in field.toolTip()
+    assert editor.panel.field("Update").styleSheet() == ""
+    field.setFocus()
+    qtbot.waitUntil(field.hasFocus)
+    QTest.keyClick(field, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
+    QTest.keyClicks(field, "45m")
+    QTest.keyClick(field, Qt.Key.Key_Return)
+    assert field.styleSheet() == "" and field.toolTip() == ""
+    assert editor.document.valid
+
+
+def test_unreadable_yaml_stays_in_its_field_with_the_reason(editor):
+    editor.reveal("trigger:payment-bug")
+    field = editor.panel.field("When category")
+    field.setText("[bug")
+    field.setModified(True)
+    field.editingFinished.emit()
+    assert field.text() == "[bug" and "#d50000" in field.styleSheet()
+    assert field.toolTip().startswith("Not saved: not YAML")
+    assert "When category: not YAML" in editor.statusBar().currentMessage()
