@@ -102,6 +102,10 @@ CASES = [
     case("import-data-dir-is-a-file", "--data-dir", "{a}/plain.txt", "import", EXAMPLE,
          code=3, message="cannot create the data directory"),
     case("import-without-file", "import", code=2, message="required: FILE"),
+    case("import-into-an-empty-data-dir-name", "import", EXAMPLE, "--data-dir", "",
+         code=2, message="argument --data-dir: give a directory"),
+    case("empty-data-dir-name-before-the-command", "--data-dir", "", "tickets", "list",
+         code=2, message="argument --data-dir: give a directory"),
     case("import-into-a-damaged-store", "--data-dir", "{a}/damaged", "import", EXAMPLE,
          code=3, message="is damaged (file is not a database)"),
     # tickets

@@ -23,6 +23,7 @@ from .common import (
     EXIT_USAGE,
     OutputError,
     add_common_options,
+    directory,
     fail,
     guarded_streams,
     positive_int,
@@ -42,7 +43,7 @@ def _parser() -> argparse.ArgumentParser:
                "--data-dir and --debug work before or after COMMAND.",
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
-    parser.add_argument("--data-dir", metavar="DIR", help=DATA_DIR_HELP)
+    parser.add_argument("--data-dir", metavar="DIR", type=directory, help=DATA_DIR_HELP)
     parser.add_argument("--debug", action="store_true", help=DEBUG_HELP)
     parser.add_argument("--self-test", action="store_true",
                         help="check the installation offscreen (matrix, a temporary store, "

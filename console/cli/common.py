@@ -37,6 +37,14 @@ def text(value: str) -> str:
     return value
 
 
+def directory(value: str) -> str:
+    """An argparse type for --data-dir: an empty one (say, an unset $VARIABLE) must not
+    quietly mean the default data dir, the user's real store."""
+    if not value.strip():
+        raise argparse.ArgumentTypeError("give a directory")
+    return value
+
+
 def positive_int(value: str) -> int:
     """An argparse type for counts: a whole number of 1 or more."""
     try:
@@ -52,7 +60,7 @@ def add_common_options(parser: argparse.ArgumentParser) -> None:
     """--data-dir and --debug on a sub-command, so they work after it as well as before.
     SUPPRESS keeps a value given before the sub-command when none is given after."""
     group = parser.add_argument_group("common options")
-    group.add_argument("--data-dir", metavar="DIR", default=argparse.SUPPRESS,
+    group.add_argument("--data-dir", metavar="DIR", default=argparse.SUPPRESS, type=directory,
                        help=DATA_DIR_HELP)
     group.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
                        help=DEBUG_HELP)
