@@ -1,8 +1,10 @@
 """YAML text to plain Python data, keeping the line and column of every node.
 
-Loading goes text -> YAML node tree (``yaml.compose``) -> plain records plus a
-position map, so every later error can name ``FILE:LINE:COL``. Parsing a string is
-not I/O; callers read the file.
+Loading goes text -> parser events (nesting depth checked before anything recursive
+sees them) -> YAML node tree -> plain records plus a position map, so every later
+error can name ``FILE:LINE:COL``. Hostile files (deep nesting, recursive aliases,
+alias bombs) get such an error too, quickly. Parsing a string is not I/O; callers read
+the file.
 """
 
 from __future__ import annotations
@@ -198,8 +200,8 @@ def load_located(text: str) -> Located:
             expanded += 1
             if expanded > MAX_ALIAS_VALUES:
                 raise YamlSyntaxError(
-                    f"aliases expand to more than {MAX_ALIAS_VALUES:,} values here "
-                    f"(*{aliases[0].alias_of} holds aliases of aliases); write the values "
+                    f"aliases expand to more than {MAX_ALIAS_VALUES:,} values by this one "
+                    f"(*{aliases[0].alias_of}); a matrix needs far fewer: write the values "
                     "out", mark(aliases[0]))
         marks[path] = mark(node)
         if isinstance(node, yaml.CollectionNode):
@@ -207,9 +209,9 @@ def load_located(text: str) -> Located:
                 raise YamlSyntaxError(f"alias *{alias} refers to a value that contains it; "
                                       "a matrix value cannot contain itself", mark(node))
             if depth > MAX_DEPTH:  # aliases can nest what the text nests shallowly
+                where = aliases[0] if aliases else node
                 raise YamlSyntaxError(f"nested more than {MAX_DEPTH} levels deep once "
-                                      f"aliases are expanded (*{aliases[0].alias_of})",
-                                      mark(aliases[0] if aliases else node))
+                                      "aliases are expanded", mark(where))
             open_values.add(id(node.value))
             try:
                 out = build_collection(node, path, depth)
