@@ -232,7 +232,7 @@ def test_an_unexpected_error_is_one_line_with_a_hint_unless_debugging(monkeypatc
     from console.cli import main
 
     def broken():
-        raise RuntimeError("schema\nexploded")
+        raise RuntimeError("schema\nexploded near postgresql://bob:Hunter2@db/x")
 
     monkeypatch.setattr("console.domain.matrix.json_schema", broken)
     monkeypatch.delenv("ESCALATION_CONSOLE_DEBUG", raising=False)
@@ -241,6 +241,7 @@ def test_an_unexpected_error_is_one_line_with_a_hint_unless_debugging(monkeypatc
     assert err.count("\n") == 1
     assert err.startswith("escalation-console: unexpected error: RuntimeError: schema exploded")
     assert "--debug" in err and "ESCALATION_CONSOLE_DEBUG=1" in err
+    assert "Hunter2" not in err and "postgresql://bob:***@db/x" in err
     with pytest.raises(RuntimeError, match="exploded"):
         main(["matrix", "schema", "--debug"])
     monkeypatch.setenv("ESCALATION_CONSOLE_DEBUG", "1")

@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import os
+import re
 import sys
 from collections.abc import Iterator, Sequence
 
@@ -109,6 +110,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         if debug:
             raise
         detail = " ".join(str(exc).split()) or "no details"
+        # a password in a URL never reaches a message, even a bug's
+        detail = re.sub(r"(://[^:/@\s]*):[^@\s]*@", r"\1:***@", detail)
         return fail(f"unexpected error: {type(exc).__name__}: {detail} (re-run with --debug "
                     f"or {DEBUG_ENV}=1 to see the traceback)", EXIT_USAGE)
 
