@@ -229,7 +229,7 @@ class PropertyPanel(QScrollArea):
             while self._wanted is not None:
                 records, nid = self._wanted
                 self._wanted = None
-                if nid != self.nid and self.flush():
+                if nid != self.nid and self.flush() and self._wanted is not None:
                     continue  # the pending edit made newer records: show those
                 self._show(records, nid)
         finally:

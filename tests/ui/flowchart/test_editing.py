@@ -318,3 +318,22 @@ def test_unreadable_yaml_stays_in_its_field_with_the_reason(editor):
     assert field.text() == "[bug" and "#d50000" in field.styleSheet()
     assert field.toolTip().startswith("Not saved: not YAML")
     assert "When category: not YAML" in editor.statusBar().currentMessage()
+
+
+def test_text_being_typed_lands_on_its_own_node_when_another_is_chosen(editor, qtbot):
+    editor.activateWindow()
+    qtbot.waitUntil(editor.isActiveWindow)
+    p3 = severity(editor.document.records, "P3")["targets"]["response"]
+    for text, expected in (("45m", "45m"), ("45m", "45m")):  # the second changes nothing
+        editor.reveal("severity:P2")
+        field = editor.panel.field("Response")
+        field.setFocus()
+        qtbot.waitUntil(field.hasFocus)
+        QTest.keyClick(field, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
+        QTest.keyClicks(field, text)
+        editor.problem_list.nodeChosen.emit("severity:P3")  # chosen without leaving the field
+        assert editor.panel.nid == "severity:P3"
+        assert editor.panel.field("Response").text() == p3
+        assert severity(editor.document.records, "P2")["targets"]["response"] == expected
+        assert severity(editor.document.records, "P3")["targets"]["response"] == p3
+    assert editor.undo.count() == 1
