@@ -32,7 +32,6 @@ from console.app.forms_ops import (
     load_roles,
     request_approval,
     save_roles,
-    sync_message,
 )
 from console.app.rows import QueueRow
 from console.domain.handoff import (
@@ -47,7 +46,7 @@ from console.domain.handoff import (
 )
 from console.domain.matrix import Matrix
 
-from .base import FormDialog
+from .base import FormDialog, SyncFollower
 from .widgets import ERROR_COLOR, chain_tab_order, combo, line_height, refill, text_area
 
 VERDICT_STYLES = {
@@ -67,6 +66,7 @@ class ApprovalDialog(FormDialog):
                          submit_text="Re&quest approval", parent=parent)
         self.row = row
         self.pending: list[PendingApproval] = []
+        self.answer_follower: SyncFollower | None = None
         self.role_box = combo([(r.name, r.id) for r in matrix.roles], "Choose your role…")
         self.action_box = combo([(a.replace("_", " ").capitalize(), a)
                                  for a in authority_actions(matrix)], "Choose…")
@@ -286,7 +286,24 @@ class ApprovalDialog(FormDialog):
 
     def _answered(self, result: Submitted) -> None:
         self.answer_note.clear()
-        text, waiting = sync_message(self.service.sync_state, result.pending)
         verb = "Answer recorded." if not result.duplicate else "Already answered."
-        self.banner.show_message("pending" if waiting else "ok", f"{verb} {text}")
+
+        def show(text: str, waiting: bool) -> None:
+            self.banner.show_message("pending" if waiting else "ok", f"{verb} {text}")
+
+        # the banner follows this answer until it is in the shared database, as a
+        # submitted form does; only the latest answer speaks
+        self._stop_answer_follower()
+        self.answer_follower = SyncFollower(self.service, result, self.guard, show,
+                                            parent=self)
+        self.answer_follower.start()
         self.reload_pending()
+
+    def _stop_answer_follower(self) -> None:
+        if self.answer_follower is not None:
+            self.answer_follower.stop()
+            self.answer_follower = None
+
+    def submit_done(self, result: Submitted) -> None:
+        self._stop_answer_follower()  # the banner now speaks for the request
+        super().submit_done(result)

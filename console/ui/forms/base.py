@@ -101,6 +101,74 @@ class FitScrollArea(QScrollArea):
         return QSize(hint.width() + extra, hint.height() + 2 * self.frameWidth())
 
 
+class SyncFollower(QObject):
+    """Follows one submission until its events are in the shared database.
+
+    After each sync state the syncer announces (a push announces one too), it asks the
+    DB worker whether *these* events are still in the outbox: the state's own count may
+    predate them, and a fast push may land before anyone looks. ``show(text, waiting)``
+    gets each new wording; callbacks go through ``guard`` so a closed form ignores them.
+    """
+
+    def __init__(self, service: Any, result: Submitted,
+                 guard: Callable[[Callable[..., Any]], Callable[..., None]],
+                 show: Callable[[str, bool], None], parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.service = service
+        self.result = result
+        self.guard = guard
+        self.show = show
+        self.seen: SyncState = service.sync_state
+        self.pending = result.pending
+        self.synced = False  # the events reached the shared database (for good)
+        self._listening = False
+
+    def start(self) -> None:
+        self._render()
+        # listen first, then look at the outbox: a push that lands in between is then
+        # either seen by the look or announced by the syncer afterwards
+        self.service.syncStateChanged.connect(self.on_sync_state)
+        self._listening = True
+        self._check()
+
+    def stop(self) -> None:
+        if self._listening:
+            self._listening = False
+            self.service.syncStateChanged.disconnect(self.on_sync_state)
+
+    def on_sync_state(self, state: SyncState) -> None:
+        self.seen = state
+        self._render()
+        self._check()
+
+    def _check(self) -> None:
+        if self.synced or not self._listening:
+            return
+        store, ids = self.service.store, [e.id for e in self.result.events]
+        self.service.worker.submit(lambda: (len(store.in_outbox(ids)), store.pending()),
+                                   self.guard(self._checked))
+
+    def _checked(self, counts: tuple[int, int]) -> None:
+        mine, total = counts
+        self.pending = total
+        # out of the outbox means on the server for good; a duplicate (no new events)
+        # is synced when nothing waits at all
+        self.synced = self.synced or (mine == 0 if self.result.events else total == 0
+                                      and self.seen.status == "online")
+        self._render()
+        if self.synced:
+            self.stop()
+
+    def _render(self) -> None:
+        if self.synced:
+            text, waiting = sync_message(SyncState("online"), 0)
+        else:  # never "synced" on a count that may be older than these events
+            pending = self.pending
+            text, waiting = sync_message(self.seen, max(pending, 1)
+                                         if self.result.events else pending)
+        self.show(text, waiting)
+
+
 class FormDialog(QDialog):
     """Base of the intake, severity, handoff and approval forms."""
 
@@ -126,11 +194,8 @@ class FormDialog(QDialog):
         self._touched = False
         self._tried = False
         self._busy = False
-        self._listening = False
         self._closed = False
-        self._synced = False  # this form's events reached the shared database
-        self._sync_seen: SyncState = service.sync_state
-        self._sync_pending = 0
+        self.sync_follower: SyncFollower | None = None  # once submitted
         self.autosaver = DraftAutosaver(service, draft_key(form, ticket), form, ticket,
                                         self.snapshot, parent=self)
         self.autosaver.saved.connect(self._draft_saved)
@@ -394,54 +459,15 @@ class FormDialog(QDialog):
         self.draft_state.setText("")
         for line in self.body.findChildren(QLineEdit):  # read-only now: show their start
             line.setCursorPosition(0)
-        self._sync_seen = self.service.sync_state
-        self._sync_pending = result.pending
-        self._render_sync()
-        # listen first, then look at the outbox: a push that lands in between is then
-        # either seen by the look or announced by the syncer afterwards
-        self.service.syncStateChanged.connect(self.show_sync_state)
-        self._listening = True
-        self._check_outbox()
+        self.sync_follower = SyncFollower(self.service, result, self.guard, self._show_sync,
+                                          parent=self)
+        self.sync_follower.start()
         self.submitted.emit(result.ticket)
 
-    def show_sync_state(self, state: SyncState) -> None:
-        """After submitting: a new sync state. The banner follows the outbox itself, not
-        the state's count, which may predate this form's own events."""
-        if self.result_state is None:
-            return
-        self._sync_seen = state
-        self._render_sync()
-        self._check_outbox()
-
-    def _check_outbox(self) -> None:
-        """Ask the DB worker whether this form's events still wait for the shared DB."""
-        if self.result_state is None or self._synced:
-            return
-        store, ids = self.service.store, [e.id for e in self.result_state.events]
-        self.service.worker.submit(lambda: (len(store.in_outbox(ids)), store.pending()),
-                                   self.guard(self._outbox_checked))
-
-    def _outbox_checked(self, counts: tuple[int, int]) -> None:
-        mine, total = counts
-        self._sync_pending = total
-        # once out of the outbox, the events are on the server for good; a duplicate
-        # (no new events) is synced when nothing waits at all
-        has_events = bool(self.result_state and self.result_state.events)
-        self._synced = self._synced or (mine == 0 if has_events else total == 0
-                                        and self._sync_seen.status == "online")
-        self._render_sync()
-
-    def _render_sync(self) -> None:
-        if self.result_state is None:
-            return
-        if self._synced:
-            text, waiting = sync_message(SyncState("online"), 0)
-        else:  # never "synced" on a count that may be older than this form's events
-            pending = self._sync_pending
-            text, waiting = sync_message(self._sync_seen, max(pending, 1)
-                                         if self.result_state.events else pending)
-        done = self.done_text(self.result_state)
-        self.banner.show_message("pending" if waiting else "ok", f"{done} {text}")
+    def _show_sync(self, text: str, waiting: bool) -> None:
+        if self.result_state is not None:
+            done = self.done_text(self.result_state)
+            self.banner.show_message("pending" if waiting else "ok", f"{done} {text}")
 
     def done_text(self, result: Submitted) -> str:
         return f"{result.ticket}: submitted." if not result.duplicate else \
@@ -467,9 +493,8 @@ class FormDialog(QDialog):
 
     def done(self, code: int) -> None:
         self._closed = True
-        if self._listening:
-            self._listening = False
-            self.service.syncStateChanged.disconnect(self.show_sync_state)
+        for follower in self.findChildren(SyncFollower):
+            follower.stop()
         super().done(code)
 
 
