@@ -31,6 +31,7 @@ from console.domain.flow.records import (
     split_step_key,
 )
 from console.domain.matrix.format import CHANNELS, FUNCTIONS
+from console.domain.matrix.yamlpos import YamlSyntaxError, load_yaml
 
 Path = tuple[str | int, ...]
 CONDITIONS = ("unresolved_for", "severity", "tier", "category", "keywords", "account_tier",
@@ -121,10 +122,12 @@ def parse(text: str, kind: Any) -> Any:
     if not text:
         return None
     if kind == "yaml":
-        try:
-            return yaml.safe_load(text)
-        except yaml.YAMLError as exc:
-            raise ValueError(f"not YAML: {exc}") from None
+        try:  # the matrix loader's limits: deep nesting is refused, never a RecursionError
+            return load_yaml(text)
+        except YamlSyntaxError as exc:
+            why = str(exc).removeprefix("malformed YAML: ")
+            raise ValueError(f"not YAML (line {exc.mark.line}, column {exc.mark.column}): "
+                             f"{why}") from None
     if kind in ("int", "number"):
         try:
             return int(text) if kind == "int" or text.isdigit() else float(text)
