@@ -4,13 +4,21 @@ Written atomically (a temporary file in the same folder, fsynced, then os.replac
 a crash leaves the old or the new file, never half of one; readable by the user only.
 Secrets never go here: the shared database URL is stored without its password, which
 lives in the OS keyring (see console.app.secrets).
+
+A file that is not a JSON object (bad JSON, not UTF-8, nested too deeply to parse)
+never crashes anything: it warns, naming the file, and reads as the defaults. It is
+left as it is until a setting changes; then it is first copied to
+``settings.json.broken-<UTC time>`` so nothing the user wrote is lost silently.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import os
+import shutil
 import tempfile
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +26,9 @@ from console.store.server import public_url
 
 SETTINGS_NAME = "settings.json"
 SCHEMA_VERSION = 1
+
+log = logging.getLogger(__name__)
+_warned: set[tuple[str, str]] = set()  # (file, problem): say it once per process
 
 
 class SettingsError(RuntimeError):
@@ -31,19 +42,57 @@ class Settings:
         self.path = Path(data_dir) / SETTINGS_NAME
 
     def load(self) -> dict[str, Any]:
-        try:
-            data = json.loads(self.path.read_text(encoding="utf-8"))
-        except FileNotFoundError:
+        """The settings; the defaults (with a warning) when the file is broken."""
+        data, problem = self._read()
+        if problem:
+            key = (str(self.path), problem)
+            if key not in _warned:
+                _warned.add(key)
+                log.warning("%s: %s; using the default settings. The file is kept until a "
+                            "setting changes, then copied to %s.broken-<time> first.",
+                            self.path, problem, self.path.name)
             return {"schema_version": SCHEMA_VERSION}
-        except (OSError, ValueError) as exc:
-            raise SettingsError(f"cannot read {self.path}: {exc}") from None
-        if not isinstance(data, dict):
-            raise SettingsError(f"{self.path} does not hold a JSON object")
         return data
+
+    def _read(self) -> tuple[dict[str, Any], str]:
+        """(the settings, "") or ({}, what is wrong with the file)."""
+        try:
+            raw = self.path.read_bytes()
+        except FileNotFoundError:
+            return {"schema_version": SCHEMA_VERSION}, ""
+        except OSError as exc:
+            raise SettingsError(f"cannot read {self.path}: {exc.strerror}") from None
+        try:
+            data = json.loads(raw.decode("utf-8"))
+        except UnicodeDecodeError as exc:
+            return {}, f"not UTF-8 text (byte {exc.start + 1})"
+        except RecursionError:
+            return {}, "nested too deeply to read"
+        except ValueError as exc:
+            return {}, f"not valid JSON ({exc})"
+        if not isinstance(data, dict):
+            return {}, "does not hold a JSON object"
+        return data, ""
+
+    def _keep_broken(self) -> None:
+        """Copy a broken file aside before it is replaced."""
+        _, problem = self._read()
+        if not problem:
+            return
+        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S.%fZ")
+        kept = self.path.with_name(f"{self.path.name}.broken-{stamp}")
+        try:
+            shutil.copy2(self.path, kept)
+        except OSError as exc:  # never replace what could not be kept
+            raise SettingsError(f"{self.path} is broken ({problem}) and could not be "
+                                f"copied to {kept.name}: {exc.strerror}") from None
+        log.warning("%s was broken (%s): kept as %s; writing fresh settings.",
+                    self.path, problem, kept.name)
 
     def save(self, data: dict[str, Any]) -> None:
         data = {**data, "schema_version": SCHEMA_VERSION}
         text = json.dumps(data, indent=2, sort_keys=True) + "\n"
+        self._keep_broken()
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             fd, tmp = tempfile.mkstemp(prefix=".settings-", suffix=".tmp", dir=self.path.parent)
