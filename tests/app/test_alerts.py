@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from builders import FakeClock
 
 from console.app.alerts import CHECKED_UNTIL, AlertNotice, AlertService, AlertSummary
 from console.app.matrices import load_matrix_file
@@ -17,14 +18,6 @@ from console.store.local import LocalStore
 from console.store.records import StoredEvent
 
 T0 = datetime(2026, 11, 26, 9, 0, tzinfo=UTC)
-
-
-class FakeClock:
-    def __init__(self, now: datetime) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
 
 
 class FakeWake:

@@ -2,34 +2,21 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
+from builders import NOW, clock, queue_row
 
 from console.app.countdown import countdown, sla_label
 from console.app.rows import QueueRow
 from console.domain.projection import ClockView
 
-NOW = datetime(2025, 3, 12, 15, 30, tzinfo=UTC)
 S = timedelta(seconds=1)
 MIN = timedelta(minutes=1)
 
 
-def clock(name: str, due: datetime | None, *, pre: datetime | None = None,
-          stopped: datetime | None = None, paused_since: datetime | None = None,
-          remaining: int | None = None) -> ClockView:
-    return ClockView(name, "P1", 3600, due, pre, stopped, paused_since, False, "24x7",
-                     remaining)
-
-
 def row(*clocks: ClockView) -> QueueRow:
-    return QueueRow(
-        id="INC-1", title="Checkout down", account="Globex", account_tier="enterprise",
-        severity="P1", severity_source="support", confirmed=False, status="open", tier="T2",
-        team="payments-engineering", owner="", priority="high", category="outage",
-        opened_at=NOW - timedelta(hours=1),
-        next_due=min((c.due for c in clocks if c.due and not c.stopped_at), default=None),
-        clocks=clocks)
+    return queue_row("INC-1", *clocks, severity="P1")
 
 
 @pytest.mark.parametrize("after", [timedelta(0), 0.2 * S, 0.999 * S])

@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
+from builders import FakeClock
 
 from console.app import importer as imp
 from console.app.import_values import (
@@ -327,16 +328,8 @@ def test_format_is_inferred_from_the_extension():
 
 
 # -- progress -------------------------------------------------------------------------
-class FakeClock:
-    def __init__(self) -> None:
-        self.now = 0.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
 def test_progress_draws_when_forced_and_at_most_ten_times_a_second():
-    out, clock = io.StringIO(), FakeClock()
+    out, clock = io.StringIO(), FakeClock(0.0)
     bar = Progress(10_000, stream=out, force=True, clock=clock)
     bar.update(4_800)
     bar.update(4_900)          # too soon: not drawn

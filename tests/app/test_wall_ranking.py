@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import subprocess
 import sys
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
+from builders import NOW, queue_row
+from builders import clock_in as clock
 
 from console.app.rows import QueueRow
 from console.app.wall_ranking import (
@@ -20,29 +22,12 @@ from console.app.wall_ranking import (
 )
 from console.domain.projection import ClockView
 
-NOW = datetime(2025, 3, 12, 15, 30, tzinfo=UTC)
 RANKS = {"P1": 0, "P2": 1, "P3": 2, "P4": 3}
 MIN = timedelta(minutes=1)
 
 
-def clock(name: str, due_in: float | None, *, lead: float = 15, stopped_in: float | None = None,
-          paused: bool = False, business: bool = False) -> ClockView:
-    """A clock due ``due_in`` minutes from NOW, warning ``lead`` minutes before."""
-    due = None if due_in is None else NOW + due_in * MIN
-    return ClockView(name, "P1", 3600, due, None if due is None else due - lead * MIN,
-                     None if stopped_in is None else NOW + stopped_in * MIN,
-                     NOW - 5 * MIN if paused else None, business,
-                     "berlin-business" if business else "24x7", 600 if paused else None)
-
-
 def row(ticket: str, severity: str, *clocks: ClockView, status: str = "open") -> QueueRow:
-    return QueueRow(
-        id=ticket, title=f"Title of {ticket}", account="Globex", account_tier="enterprise",
-        severity=severity, severity_source="support", confirmed=True, status=status,
-        tier="T2", team="payments-engineering", owner="", priority="normal", category="bug",
-        opened_at=NOW - timedelta(days=2),
-        next_due=min((c.due for c in clocks if c.due and not c.stopped_at), default=None),
-        clocks=clocks)
+    return queue_row(ticket, *clocks, severity=severity, status=status)
 
 
 def plan(rows, *, per_page: int = 6, max_pages: int = 3, pin_within: float = 54, **kw):
@@ -126,7 +111,7 @@ def test_the_summary_says_due_within_two_hours_only_when_that_is_true():
 
 def test_a_quiet_queue_fills_one_page_with_the_next_due():
     rows = [row(f"Q-{i}", "P3", clock("response", 600 - i)) for i in range(8)]
-    rows.append(row("WAITING", "P4", clock("resolution", None, paused=True)))
+    rows.append(row("WAITING", "P4", clock("resolution", None, paused_left=600)))
     p = plan(rows)
     assert ids(p.pages[0]) == [f"Q-{i}" for i in range(7, 1, -1)]
     assert all(e.lane == ON_TRACK for e in p.entries())
@@ -183,7 +168,7 @@ def test_a_confirmation_clock_inside_its_lead_makes_a_ticket_urgent():
 
 def test_the_lead_clock_ignores_missed_clocks_and_falls_back_to_a_paused_one():
     missed = clock("response", -60, stopped_in=-30)
-    paused = clock("resolution", None, paused=True)
+    paused = clock("resolution", None, paused_left=600)
     lead, left, warned = lead_clock(row("A", "P3", missed, paused), NOW)
     assert (lead, left, warned) == (paused, float("inf"), False)
     assert lead_clock(row("B", "P3"), NOW) == (None, float("inf"), False)

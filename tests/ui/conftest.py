@@ -2,48 +2,29 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from builders import NOW, clock, minutes, queue_row
 
 from console.app.matrices import load_matrix_file
 from console.app.rows import QueueRow
-from console.domain.projection import ClockView
 from console.paths import default_matrix_path, matrices_dir
 
-# A Wednesday, 16:30 in Berlin: half an hour before the business calendar closes.
-NOW = datetime(2025, 3, 12, 15, 30, tzinfo=UTC)
-
-
-def minutes(n: float) -> timedelta:
-    return timedelta(minutes=n)
-
-
-def clock(name: str, due: datetime | None, *, pre: datetime | None = None,
-          paused_since: datetime | None = None, stopped: datetime | None = None,
-          business: bool = False, calendar: str = "24x7", remaining: int | None = None,
-          severity: str = "P1", target: int = 3600) -> ClockView:
-    return ClockView(name, severity, target, due, pre, stopped, paused_since, business,
-                     calendar, remaining)
+__all__ = ["NOW", "clock", "minutes", "row"]
 
 
 def row(ticket: str, due_in: float | None = 60, **overrides: Any) -> QueueRow:
     """A running P2 ticket whose response clock falls due ``due_in`` minutes from NOW."""
     due = None if due_in is None else NOW + minutes(due_in)
+    clocks = (clock("response", due, severity=overrides.get("severity", "P2")),) if due else ()
     values: dict[str, Any] = {
-        "id": ticket, "title": f"Checkout fails for {ticket}", "account": "Globex",
-        "account_tier": "enterprise", "severity": "P2", "severity_source": "support",
-        "confirmed": True, "status": "open", "tier": "T3", "team": "payments-engineering",
-        "owner": "", "priority": "normal", "category": "bug",
-        "opened_at": NOW - minutes(30), "next_due": due,
-        "clocks": (clock("response", due, severity=overrides.get("severity", "P2")),)
-        if due else (),
+        "tier": "T3", "opened_at": NOW - minutes(30), "next_due": due,
         "detail": {"reasons": ["under 25% of users affected and at most a partial workaround"],
                    "latest_handoff": None},
     }
     values.update(overrides)
-    return QueueRow(**values)
+    return queue_row(ticket, *clocks, **values)
 
 
 @pytest.fixture(scope="session")

@@ -6,6 +6,7 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from builders import FakeClock
 from PySide6.QtCore import QPoint, QRect, QSettings, Qt
 from PySide6.QtGui import QImage, QKeySequence
 from PySide6.QtWidgets import QApplication
@@ -20,14 +21,6 @@ from console.ui.queue_filters import QueueFilter
 from console.ui.queue_model import ROW_ROLE, Column
 
 from .conftest import NOW, clock, minutes, row
-
-
-class FakeClock:
-    def __init__(self, now: datetime) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
 
 
 @pytest.fixture

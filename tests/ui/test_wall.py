@@ -5,10 +5,12 @@ from __future__ import annotations
 import gc
 import logging
 import tracemalloc
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
+from builders import NOW, queue_row
+from builders import clock_in as clock
 from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtWidgets import QApplication
 
@@ -19,8 +21,6 @@ from console.domain.projection import ClockView
 from console.paths import default_matrix_path
 from console.store.sync import SyncState
 from console.ui.wall import MAX_PAGES, PAGE_SECONDS, WallScreen, big_text, show_on_screen
-
-NOW = datetime(2025, 3, 12, 15, 30, tzinfo=UTC)
 
 
 class FakeService(QObject):
@@ -38,27 +38,8 @@ class FakeService(QObject):
         return self.now
 
 
-def clock(name: str, due_in: float | None, *, stopped_in: float | None = None,
-          paused_left: int | None = None, pre_minutes: float = 15) -> ClockView:
-    due = None if due_in is None else NOW + timedelta(minutes=due_in)
-    pre = None if due is None else due - timedelta(minutes=pre_minutes)
-    stopped = None if stopped_in is None else NOW + timedelta(minutes=stopped_in)
-    paused = NOW - timedelta(minutes=5) if paused_left is not None else None
-    return ClockView(name, "P2", 3600, due, pre, stopped, paused, False, "24x7", paused_left)
-
-
 def row(ticket: str, severity: str = "P2", *clocks: ClockView, **extra: Any) -> QueueRow:
-    values: dict[str, Any] = {
-        "id": ticket, "title": f"Checkout fails for {ticket}", "account": "Globex",
-        "account_tier": "enterprise", "severity": severity, "severity_source": "support",
-        "confirmed": True, "status": "open", "tier": "T2", "team": "payments-engineering",
-        "owner": "", "priority": "normal", "category": "bug",
-        "opened_at": NOW - timedelta(hours=1),
-        "next_due": min((c.due for c in clocks if c.due and not c.stopped_at), default=None),
-        "clocks": clocks,
-    }
-    values.update(extra)
-    return QueueRow(**values)
+    return queue_row(ticket, *clocks, severity=severity, **extra)
 
 
 def due_row(ticket: str, minutes: float, severity: str = "P2") -> QueueRow:
@@ -183,7 +164,7 @@ def old_breaches(count: int = 40) -> list[QueueRow]:
 def test_a_p1_due_in_a_minute_is_on_the_first_page_over_forty_breached_p3_and_p4(
         qtbot, wall, service):
     _show_at_1080p(qtbot, wall)
-    p1 = row("INC-10190", "P1", clock("response", 1, pre_minutes=5),
+    p1 = row("INC-10190", "P1", clock("response", 1, lead=5),
              title="Total outage of checkout")
     service.rowsReset.emit([*old_breaches(), p1])
     wall.tick(NOW)
@@ -232,7 +213,7 @@ def test_a_smaller_window_pages_fewer_rows_and_cuts_none_off(qtbot, wall, servic
 def test_the_wall_ranks_a_confirmation_clock_about_to_breach(wall, service):
     quiet = row("INC-10198", "P1", clock("response", -600, stopped_in=-610),
                 clock("update", 55), clock("resolution", 468),
-                clock("confirmation", 4, pre_minutes=5))
+                clock("confirmation", 4, lead=5))
     service.rowsReset.emit([*[due_row(f"OK-{i}", 300 + i) for i in range(20)], quiet])
     wall.tick(NOW)
     assert wall.visible_rows()[0] == ("INC-10198", "confirmation", "4m 00s")
