@@ -87,12 +87,17 @@ def test_schema_is_json_that_forbids_unknown_keys():
     assert "severities" in schema["properties"]
 
 
-def test_headless_commands_never_import_qt():
-    code = ("import sys; from console.cli import main; "
+def test_headless_commands_never_import_qt(tmp_path):
+    code = ("import sys; from console.cli import main; d = sys.argv[2]; "
             "main(['matrix', 'validate', '-q', sys.argv[1]]); "
+            "main(['--data-dir', d, 'notify', 'deliveries']); "
+            "main(['--data-dir', d, 'notify', 'retry', 'nosuchid']); "
+            "main(['--data-dir', d, 'notify', 'pd-ack', 'INC-404']); "
             "print(sorted(m for m in sys.modules if m.startswith('PySide6')))")
-    result = subprocess.run([sys.executable, "-c", code, str(default_matrix_path())],
-                            capture_output=True, text=True, timeout=60)
+    result = subprocess.run([sys.executable, "-c", code, str(default_matrix_path()),
+                             str(tmp_path / "d")], capture_output=True, text=True, timeout=60)
+    assert "no deliveries" in result.stdout, result.stderr  # the commands did run
+    assert "no ticket 'INC-404'" in result.stderr
     assert result.stdout.strip().endswith("[]")
 
 

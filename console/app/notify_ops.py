@@ -1,22 +1,18 @@
 """Notifications wired into the console: the runner over the local store, claims in the
 shared database, secrets from the keyring, desktop messages to the GUI.
 
-``start_notifications(service)`` starts the runner on its own thread once the service's
-store is open (nothing here runs on the GUI thread: building the runner reads the
-keyring and connects to the shared database, so that happens on the runner thread).
+No Qt here: the command line imports this module. The GUI's handle on a running
+notifier (``start_notifications``) lives in ``console.app.notify_handle``.
 """
 
 from __future__ import annotations
 
 import logging
-import threading
 import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
-
-from PySide6.QtCore import QCoreApplication, QObject, Signal
 
 from console.notify.channels import CHANNELS, DeliveryResult, Target, build_channels
 from console.notify.message import TicketInfo, build_message, pd_dedup_key
@@ -117,91 +113,6 @@ def build_runner(store: LocalStore, *, config: dict[str, Any] | None = None,
     # matrixChanged comes from, the moment it commits (local publish or pull)
     store.follow_matrix(runner.set_matrix)
     return runner
-
-
-class NotificationHandle(QObject):
-    """The running notifier: wake it, stop it, and receive its desktop messages."""
-
-    desktopMessage = Signal(dict)  # a chain step for this console's desktop (GUI thread)
-    failed = Signal(str)
-
-    def __init__(self, parent: QObject | None = None) -> None:
-        super().__init__(parent)
-        self.runner: NotifyRunner | None = None
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
-        self._store: LocalStore | None = None
-
-    def start(self, store: LocalStore, **kwargs: Any) -> None:
-        if self._thread is not None:
-            return
-        self._store = store
-
-        def main() -> None:
-            try:
-                self.runner = build_runner(store, show=self.desktopMessage.emit, **kwargs)
-                self.runner.run(self._stop)
-            except Exception as exc:
-                log.exception("notifications stopped")
-                self.failed.emit(f"notifications stopped: {exc}")
-
-        self._thread = threading.Thread(target=main, name="console-notify", daemon=True)
-        self._thread.start()
-
-    def reload(self, *_: Any) -> None:
-        """Apply changed channel settings and secrets (after the Channels dialog saved)."""
-        runner = self.runner
-        if runner is None:
-            return
-
-        def work() -> None:
-            config = load_config(runner.oncall_dir or ".")
-            runner.dispatcher.channels = build_channels(config, self.desktopMessage.emit)
-            source = getattr(runner.dispatcher, "secret_source", None)
-            if source is not None:
-                source.invalidate()
-            runner.wake()
-
-        threading.Thread(target=work, name="console-notify-reload", daemon=True).start()
-
-    def wake(self, *_: Any) -> None:
-        if self.runner is not None:
-            self.runner.wake()
-
-    def stop(self) -> None:
-        self._stop.set()
-        self.wake()
-        if self._thread is not None:
-            self._thread.join(timeout=10)
-            self._thread = None
-        if self.runner is not None and self._store is not None:
-            self._store.unfollow_matrix(self.runner.set_matrix)
-        claims = self.runner.dispatcher.claims if self.runner is not None else None
-        if isinstance(claims, SharedClaims):
-            claims.close()
-
-
-def start_notifications(service: Any, **kwargs: Any) -> NotificationHandle:
-    """Run notification chains for a ConsoleService: starts once its store is open,
-    wakes on every change the service sees, stops before the application quits."""
-    handle = NotificationHandle(service)
-    started = {"done": False}
-
-    def begin() -> None:
-        if not started["done"]:
-            started["done"] = True
-            handle.start(service.store, clock=service.clock, **kwargs)
-
-    if service.ready_once:
-        begin()
-    else:
-        service.ready.connect(begin)
-    service.rowsChanged.connect(handle.wake)
-    service.rowsReset.connect(handle.wake)
-    app = QCoreApplication.instance()
-    if app is not None:
-        app.aboutToQuit.connect(handle.stop)
-    return handle
 
 
 # -- tests, listings and retries (the dialogs and the CLI) --------------------------------

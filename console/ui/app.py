@@ -290,7 +290,7 @@ def _wire_forms(window, service) -> None:  # type: ignore[no-untyped-def]
 
 def _wire_notifications(window, service, on_failure) -> None:  # type: ignore[no-untyped-def]
     """Notification chains (Slack, Teams, email, PagerDuty, webhooks) and their menu."""
-    from console.app.notify_ops import start_notifications
+    from console.app.notify_handle import start_notifications
 
     from .channels_dialog import ChannelsDialog
     from .dead_letters import DeadLettersDialog, desktop_text

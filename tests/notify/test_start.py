@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from benchmarks.notify.fakes import notify_config, notify_secrets, wait_for
-from console.app.notify_ops import start_notifications
+from console.app.notify_handle import start_notifications
 from console.app.notify_secrets import StaticSecrets
 
 pytestmark = pytest.mark.gui
