@@ -4,6 +4,7 @@ else reads."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -21,9 +22,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from console.domain.flow import Records, set_field, set_path, split_node_id
+from console.domain.flow import FlowEditError, Records, set_field, set_path, split_node_id
 from console.domain.flow.records import (
     authority_key,
+    copy_records,
     items,
     mapping,
     node_id,
@@ -31,12 +33,13 @@ from console.domain.flow.records import (
     split_step_key,
 )
 from console.domain.matrix.format import CHANNELS, FUNCTIONS
-from console.domain.matrix.yamlpos import YamlSyntaxError, load_yaml
+from console.domain.matrix.yamlpos import YamlSyntaxError, format_path, load_yaml
 
 Path = tuple[str | int, ...]
-CONDITIONS = ("unresolved_for", "severity", "tier", "category", "keywords", "account_tier",
-              "workaround", "users_affected_pct", "sentiment", "sla", "revenue_risk",
-              "security_breach")
+CONDITIONS = ("unresolved_for", "severity", "tier", "category", "keywords", "words",
+              "account_tier", "workaround", "users_affected_pct", "sentiment", "sla",
+              "revenue_risk", "security_breach")
+ALWAYS_SHOWN = ("words",)  # a rule offers these even when it does not use them yet
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,7 +47,7 @@ class Field:
     label: str
     path: Path             # inside the node's record; for steps, "chain" paths start at the chain
     kind: str = "text"     # text, number, int, yaml, or a choice: a section name or a tuple
-    scope: str = "record"  # record | chain | matrix
+    scope: str = "record"  # record | chain | matrix | rule (a severity's criteria)
 
 
 def _choices(records: Records, kind: Any) -> list[str]:
@@ -102,9 +105,55 @@ def _get(value: Any, path: Path) -> Any:
     for part in path:
         if isinstance(value, dict):
             value = value.get(part)
+        elif isinstance(value, list) and isinstance(part, int) and 0 <= part < len(value):
+            value = value[part]
         else:
             return None
     return value
+
+
+def rule_fields(severity: dict[str, Any]) -> list[Field]:
+    """The rows of a severity's scoring rules (``criteria``): each rule's reason, the
+    conditions it uses plus ``words``, and a row that adds a rule with words."""
+    rules = severity.get("criteria")
+    rules = rules if isinstance(rules, list) else []
+    out = []
+    for i, rule in enumerate(rules):
+        when = rule.get("when") if isinstance(rule, dict) else None
+        used = set(when) if isinstance(when, dict) else set()
+        out.append(Field(f"Rule {i + 1}: reason", (i, "reason"), scope="rule"))
+        out += [Field(f"Rule {i + 1}: when {c.replace('_', ' ')}", (i, "when", c), "yaml",
+                      "rule") for c in CONDITIONS if c in used or c in ALWAYS_SHOWN]
+    out.append(Field("New rule: when words", (len(rules), "when", "words"), "yaml", "rule"))
+    return out
+
+
+def set_rule(records: Records, nid: str, path: Path, value: Any) -> Records:
+    """Set ``path`` (rule index, then keys) in a severity's criteria; None removes the
+    key. The index just past the last rule adds a rule."""
+    rules = record_for(records, nid).get("criteria")
+    count = len(rules) if isinstance(rules, list) else 0
+    index, keys = path[0], path[1:]
+    if not isinstance(index, int) or not 0 <= index <= count or not keys:
+        raise FlowEditError(f"{nid} has no scoring rule {index!r}")
+    if index == count and value is None:
+        return records  # an empty new rule adds nothing
+    out = copy_records(records)
+    row = record_for(out, nid)
+    if not isinstance(row.get("criteria"), list):
+        row["criteria"] = []
+    if index == count:
+        row["criteria"].append({"when": {}})
+    here = row["criteria"][index]
+    for part in keys[:-1]:
+        if not isinstance(here.get(part), dict):
+            here[part] = {}
+        here = here[part]
+    if value is None:
+        here.pop(keys[-1], None)
+    else:
+        here[keys[-1]] = value
+    return out
 
 
 def _show(value: Any, kind: Any) -> str:
@@ -146,14 +195,20 @@ class _Row:
 
 
 BAD = "border: 2px solid #d50000;"
+WORDS_TIP = ("Whole words in the title or text, any case, e.g. [outage, is down, payment* fail*, "
+             "all ... customers]: * ends a word, ... stands for up to three words")
 
 
 def _concerns(problem: Any, nid: str | None, f: Field) -> bool:
     """Whether a validation problem (a FlowProblem) is about this field of this node."""
     if problem.node != (None if f.scope == "matrix" else nid):
         return False
-    dotted = ".".join(str(p) for p in f.path)
-    return problem.path == dotted or problem.path.endswith("." + dotted)
+    if f.scope == "rule" and f.path[1:] == ("reason",) and problem.path.endswith(
+            f"criteria[{f.path[0]}]"):
+        return True  # about the whole rule: shown on its first row
+    dotted = format_path(("criteria", *f.path) if f.scope == "rule" else f.path)
+    where = re.sub(r"(\[\d+\])+$", "", problem.path)  # an item of a list: the list's field
+    return where == dotted or where.endswith("." + dotted)
 
 
 class PropertyPanel(QScrollArea):
@@ -253,8 +308,12 @@ class PropertyPanel(QScrollArea):
                    else f"Matrix: {records.get('name', '')}")
         chain = mapping(records, "chains").get(split_step_key(split_node_id(nid)[1])[0]) \
             if kind == "step" else None
-        rows = [(f, _get(chain if f.scope == "chain" else record, f.path))
-                for f in (FIELDS.get(kind, []) if nid else MATRIX_FIELDS)]
+        fields = FIELDS.get(kind, []) if nid else MATRIX_FIELDS
+        if kind == "severity" and isinstance(record, dict):
+            fields = [*fields, *rule_fields(record)]
+        sources = {"chain": chain, "rule": record.get("criteria")
+                   if isinstance(record, dict) else None}
+        rows = [(f, _get(sources.get(f.scope, record), f.path)) for f in fields]
         if not nid:
             for cid, calendar in mapping(records, "calendars").items():
                 for part in ("timezone", "hours", "holidays"):
@@ -287,8 +346,8 @@ class PropertyPanel(QScrollArea):
 
     def _paint(self, row: _Row) -> None:
         """Frame a field red, and say why in its tooltip, while it holds a problem."""
-        base = ("YAML, e.g. [bug, billing] or {below: -0.5}" if row.field.kind == "yaml"
-                else "")
+        base = ("" if row.field.kind != "yaml" else WORDS_TIP
+                if row.field.path[-1] == "words" else "YAML, e.g. [bug, billing] or {below: -0.5}")
         why = [row.refused, *row.issues] if row.refused else list(row.issues)
         style, tip = BAD if why else "", "\n".join(w for w in (*why, base) if w)
         if row.widget.styleSheet() != style:  # restyling every row on each edit is slow
@@ -403,6 +462,8 @@ def edit_for(scope: str, nid: str, path: Path, value: Any
     if scope == "chain":
         chain = split_step_key(split_node_id(nid)[1])[0]
         return lambda r: set_path(r, ("chains", chain, *path), value)
+    if scope == "rule":
+        return lambda r: set_rule(r, nid, path, value)
     return lambda r: set_field(r, nid, path, value)
 
 

@@ -22,7 +22,7 @@ from console.app.matrices import load_matrix_file
 from console.domain.flow.records import mapping, record_for, split_node_id, split_step_key
 from console.paths import default_matrix_path
 from console.ui.flowchart import FlowEditor
-from console.ui.flowchart.panel import FIELDS, MATRIX_FIELDS, Field, parse
+from console.ui.flowchart.panel import FIELDS, MATRIX_FIELDS, Field, parse, rule_fields
 
 from .conftest import ScriptedPrompts
 
@@ -37,8 +37,13 @@ CALENDAR_FIELDS = [Field(f"Calendar {cid}: {part}", ("calendars", cid, part),
                          "text" if part == "timezone" else "yaml", "matrix")
                    for cid in mapping(SOURCE, "calendars")
                    for part in ("timezone", "hours", "holidays")]
+# words on a scoring rule that has none yet (rule 1) and on one made of words only
+RULE_FIELDS = [f for f in rule_fields(record_for(SOURCE, NODES["severity"]))
+               if f.label in ("Rule 1: when words", "Rule 5: when words")]
+assert len(RULE_FIELDS) == 2, "the default P2 changed: pick its rules again"
 CASES = [(kind, nid, f) for kind, nid in NODES.items() for f in FIELDS[kind]] + [
-    ("matrix", None, f) for f in MATRIX_FIELDS + CALENDAR_FIELDS]
+    ("matrix", None, f) for f in MATRIX_FIELDS + CALENDAR_FIELDS] + [
+    ("severity", NODES["severity"], f) for f in RULE_FIELDS]
 VALUES = ("bad", "empty", "valid")
 LEAVES = ("enter", "tab", "click-field", "select-node", "close")
 DURATIONS = {"Response", "Update", "Resolution", "Warn before response", "Warn before update",
@@ -68,6 +73,9 @@ def value_at(records, nid: str | None, f: Field):
         here = records
     elif f.scope == "chain":
         here = records["chains"][split_step_key(split_node_id(nid)[1])[0]]
+    elif f.scope == "rule":
+        here = record_for(records, nid)["criteria"][f.path[0]]
+        return value_at(here, None, Field(f.label, f.path[1:], f.kind, "matrix"))
     else:
         here = record_for(records, nid)
     for part in f.path:
