@@ -2,7 +2,8 @@
 
 ``type``: start the console service, open the intake form, type into it like an agent
 (key presses, so the form's own autosave runs), and once the first draft is on disk
-write its title to FILE; then keep typing, a key every 30 ms, until killed.
+write its title to FILE; then keep typing, a key every 30 ms, until killed, writing the
+number of keys typed since to FILE.typed after each one.
 
 ``check``: start the console service on the same data directory, open the intake form,
 wait until it restores the draft, and write the form's fields (JSON) to FILE.
@@ -10,10 +11,8 @@ wait until it restores the draft, and write the form's fields (JSON) to FILE.
 
 from __future__ import annotations
 
-import json
 import os
 import sys
-import time
 from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -25,18 +24,10 @@ from PySide6.QtWidgets import QApplication
 from console.app.matrices import load_matrix_file
 from console.app.service import ConsoleService
 from console.paths import default_matrix_path
+from tests.console_process import wait_in_app, write_report
 
 FIRST = "Checkout fails"
 MORE = " for every EU customer since the 10:05 deploy"
-
-
-def _wait(app: QApplication, condition, timeout: float = 30.0) -> None:  # type: ignore[no-untyped-def]
-    end = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > end:
-            raise TimeoutError("timed out")
-        app.processEvents()
-        time.sleep(0.005)
 
 
 def main() -> int:
@@ -47,30 +38,33 @@ def main() -> int:
     matrix = load_matrix_file(default_matrix_path())
     service = ConsoleService(data_dir, matrix, sync=False, user="ana")
     service.start()
-    _wait(app, lambda: service.ready_once)
+    wait_in_app(app, lambda: service.ready_once)
     dialog = IntakeDialog(service, matrix)
     dialog.show()
     if mode == "check":
-        _wait(app, lambda: dialog.banner.isVisible() and "Restored" in dialog.banner.text.text())
+        wait_in_app(app, lambda: dialog.banner.isVisible()
+                    and "Restored" in dialog.banner.text.text())
         values = dialog.values()
         values["_banner"] = dialog.banner.text.text()
-        out.write_text(json.dumps(values))
+        write_report(out, values)
         service.stop()
         return 0
 
-    _wait(app, lambda: dialog.title_edit.isVisible())
+    wait_in_app(app, lambda: dialog.title_edit.isVisible())
     dialog.title_edit.setFocus()
     QTest.keyClicks(dialog.title_edit, FIRST)
     QTest.keyClicks(dialog.account_edit, "Globex")
     saved: list[str] = []
     dialog.autosaver.saved.connect(lambda d: saved.append(d.payload.get("account", "")))
-    _wait(app, lambda: "Globex" in saved)
-    out.write_text(json.dumps({"title": FIRST, "account": "Globex", "pid": os.getpid()}))
+    wait_in_app(app, lambda: "Globex" in saved)
+    write_report(out, {"title": FIRST, "account": "Globex", "pid": os.getpid()})
     remaining = list(MORE * 20)
+    typed = out.with_name(out.name + ".typed")
 
     def type_one() -> None:  # an agent still typing when the kill comes
         if remaining:
             QTest.keyClicks(dialog.title_edit, remaining.pop(0))
+            write_report(typed, len(MORE * 20) - len(remaining))
 
     timer = QTimer()
     timer.timeout.connect(type_one)

@@ -11,63 +11,35 @@ import json
 import os
 import random
 import signal
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import pytest
+from console_process import console_child, wait_for_child, wait_for_report
 
 CHILD = Path(__file__).with_name("draft_crash_child.py")
-ROOT = Path(__file__).resolve().parents[2]
 
 pytestmark = pytest.mark.slow
-
-
-def _run(mode: str, data_dir: Path, out: Path) -> subprocess.Popen:
-    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen",
-           "PYTHONPATH": str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", "")}
-    return subprocess.Popen([sys.executable, str(CHILD), mode, str(data_dir), str(out)],
-                            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-
-
-def _wait_for(path: Path, proc: subprocess.Popen, timeout: float) -> dict:
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        if path.exists() and path.stat().st_size:
-            return json.loads(path.read_text())
-        if proc.poll() is not None:
-            raise AssertionError(f"the console exited early ({proc.returncode}): "
-                                 f"{proc.stderr.read() if proc.stderr else ''}")
-        time.sleep(0.05)
-    proc.kill()
-    raise AssertionError(f"no signal from the console within {timeout} s")
 
 
 @pytest.mark.parametrize("seed", [1, 2])
 def test_a_draft_survives_kill_9_while_typing(tmp_path, seed):
     data_dir = tmp_path / "console"
     ready, restored = tmp_path / "ready.json", tmp_path / "restored.json"
-    typing = _run("type", data_dir, ready)
-    try:
-        typed = _wait_for(ready, typing, 60)
-        # still typing (a key every 30 ms, never pausing): autosave must not wait for a pause
-        time.sleep(random.Random(seed).uniform(1.8, 2.4))
+    typed_since = tmp_path / "ready.json.typed"
+    # Killed after a seeded number of further keys (a key every 30 ms, never pausing):
+    # at least 1.8 s of typing, well past the autosave's 1 s limit, so it has saved.
+    keys = random.Random(seed).randint(60, 80)
+    with console_child(CHILD, "type", str(data_dir), str(ready)) as typing:
+        typed = wait_for_report(ready, typing, 60)
+        wait_for_child(typing, lambda: typed_since.exists()
+                       and json.loads(typed_since.read_text()) >= keys,
+                       60, f"typing {keys} more keys")
         os.kill(typing.pid, signal.SIGKILL)
         assert typing.wait(10) == -signal.SIGKILL
-    finally:
-        if typing.poll() is None:
-            typing.kill()
-        typing.communicate(timeout=10)
 
-    checking = _run("check", data_dir, restored)
-    try:
-        back = _wait_for(restored, checking, 60)
+    with console_child(CHILD, "check", str(data_dir), str(restored)) as checking:
+        back = wait_for_report(restored, checking, 60)
         assert checking.wait(30) == 0
-    finally:
-        if checking.poll() is None:
-            checking.kill()
-        checking.communicate(timeout=10)
     assert back["account"] == typed["account"] == "Globex"
     full = "Checkout fails" + " for every EU customer since the 10:05 deploy" * 20
     assert back["title"].startswith(typed["title"])  # nothing saved before the kill is lost

@@ -23,15 +23,7 @@ from console.app.matrices import load_matrix_file
 from console.app.service import ConsoleService
 from console.paths import default_matrix_path
 from console.store.local import NewEvent
-
-
-def _wait(app: QApplication, condition, timeout: float = 10.0) -> None:  # type: ignore[no-untyped-def]
-    end = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > end:
-            raise TimeoutError("the console did not get ready")
-        app.processEvents()
-        time.sleep(0.01)
+from tests.console_process import wait_in_app
 
 
 def _settle(app: QApplication, seconds: float = 0.5) -> None:
@@ -75,7 +67,7 @@ def main(argv: list[str] | None = None) -> int:
     data = Path(tempfile.mkdtemp(prefix="forms-"))
     service = ConsoleService(data, matrix, sync=False, user="ana")
     service.start()
-    _wait(app, lambda: service.ready_once)
+    wait_in_app(app, lambda: service.ready_once)
     events = [
         NewEvent("INC-260302-7QK4", "opened", {
             "title": "Checkout returns 502 for EU customers", "account": "Globex",
@@ -93,10 +85,10 @@ def main(argv: list[str] | None = None) -> int:
     ]
     done = []
     service.worker.submit(lambda: service.store.append_many(events), done.append)
-    _wait(app, lambda: done)
+    wait_in_app(app, lambda: done)
     rows = []
     service.worker.submit(lambda: service._rows_for(["INC-260302-7QK4"]), rows.extend)
-    _wait(app, lambda: rows)
+    wait_in_app(app, lambda: rows)
     args.out.mkdir(parents=True, exist_ok=True)
 
     intake = IntakeDialog(service, matrix)

@@ -12,10 +12,8 @@ left-over edits, restore them, and write P2's targets and the banner (JSON) to F
 from __future__ import annotations
 
 import copy
-import json
 import os
 import sys
-import time
 from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -28,15 +26,7 @@ from console._pyside_refcount import pin_singletons
 from console.app.matrices import load_matrix_file
 from console.app.service import ConsoleService
 from console.paths import default_matrix_path
-
-
-def _wait(app: QApplication, condition, timeout: float = 30.0) -> None:  # type: ignore[no-untyped-def]
-    end = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > end:
-            raise TimeoutError("timed out")
-        app.processEvents()
-        time.sleep(0.005)
+from tests.console_process import wait_in_app, write_report
 
 
 def _targets(editor) -> dict:  # type: ignore[no-untyped-def]
@@ -53,20 +43,20 @@ def main() -> int:
     matrix = load_matrix_file(default_matrix_path())
     service = ConsoleService(data_dir, matrix, sync=False, user="lena.lead")
     service.start()
-    _wait(app, lambda: service.ready_once)
+    wait_in_app(app, lambda: service.ready_once)
     editor = FlowEditor(service, copy.deepcopy(matrix.source), "lead")
     editor.resize(1600, 1000)
     editor.show()
     editor.activateWindow()
     assert editor.draft is not None
-    _wait(app, lambda: editor.draft.autosaver.enabled and editor.isActiveWindow())
+    wait_in_app(app, lambda: editor.draft.autosaver.enabled and editor.isActiveWindow())
     if mode == "check":
-        _wait(app, lambda: editor.banner.isVisible())
+        wait_in_app(app, lambda: editor.banner.isVisible())
         offer = editor.banner.text.text()
         editor.banner.first.click()
-        out.write_text(json.dumps({"targets": _targets(editor), "offer": offer,
-                                   "banner": editor.banner.text.text(),
-                                   "title": editor.windowTitle()}))
+        write_report(out, {"targets": _targets(editor), "offer": offer,
+                           "banner": editor.banner.text.text(),
+                           "title": editor.windowTitle()})
         editor.undo.setClean()
         editor.close()
         service.stop()
@@ -75,19 +65,19 @@ def main() -> int:
     editor.reveal("severity:P2")
     response = editor.panel.field("Response")
     response.setFocus()
-    _wait(app, response.hasFocus)
+    wait_in_app(app, response.hasFocus)
     QTest.keyClick(response, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
     QTest.keyClicks(response, "45m")
     QTest.keyClick(response, Qt.Key.Key_Tab)  # committed: the crash this test guards
     update = editor.panel.field("Update")
-    _wait(app, update.hasFocus)
+    wait_in_app(app, update.hasFocus)
     QTest.keyClick(update, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
     QTest.keyClicks(update, "20m")  # typed, not committed
     saved: list[dict] = []
     editor.draft.autosaver.saved.connect(lambda d: saved.append(d.payload))
-    _wait(app, lambda: any("45m" in p["yaml"] and p.get("field", {}).get("text") == "20m"
+    wait_in_app(app, lambda: any("45m" in p["yaml"] and p.get("field", {}).get("text") == "20m"
                            for p in saved))
-    out.write_text(json.dumps({"targets": _targets(editor), "pid": os.getpid()}))
+    write_report(out, {"targets": _targets(editor), "pid": os.getpid()})
     return app.exec()
 
 
