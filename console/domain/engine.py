@@ -8,7 +8,6 @@ reads a clock, so the live app, ``simulate``, the tests and the benchmarks share
 
 from __future__ import annotations
 
-import gc
 import heapq
 import itertools
 from collections.abc import Iterable
@@ -146,27 +145,21 @@ class Engine:
         known = {s.id for s in matrix.severities}
         count = 0
         heap: list[tuple[datetime, int, str, int, int, Any]] = []
-        gc_was_on = gc.isenabled()
-        gc.disable()  # a burst of short-lived clock objects; collect once at the end
-        try:
-            for ticket in self.tickets.values():
-                st = ticket.state
-                if not st.open:
-                    continue
-                if rescore:
-                    ticket.scored = score(matrix, st.intake)
-                if st.severity is not None and st.severity not in known:
-                    st.severity = None  # removed severity: fall back to the score
-                self._repair_chains(ticket)
-                ticket.version += 1
-                ticket.clocks = ticket_clocks(st, matrix, self.calendars, ticket.severity)
-                version = ticket.version
-                for at, kind, payload in self._timers(ticket):
-                    heap.append((at, next(self._seq), st.id, version, kind, payload))
-                count += sum(1 for c in ticket.clocks if c.due is not None)
-        finally:
-            if gc_was_on:
-                gc.enable()
+        for ticket in self.tickets.values():
+            st = ticket.state
+            if not st.open:
+                continue
+            if rescore:
+                ticket.scored = score(matrix, st.intake)
+            if st.severity is not None and st.severity not in known:
+                st.severity = None  # removed severity: fall back to the score
+            self._repair_chains(ticket)
+            ticket.version += 1
+            ticket.clocks = ticket_clocks(st, matrix, self.calendars, ticket.severity)
+            version = ticket.version
+            for at, kind, payload in self._timers(ticket):
+                heap.append((at, next(self._seq), st.id, version, kind, payload))
+            count += sum(1 for c in ticket.clocks if c.due is not None)
         heapq.heapify(heap)
         self._heap = heap
         return count

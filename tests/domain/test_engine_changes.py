@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from datetime import UTC, datetime, timedelta
 
 from console.domain.engine import Engine
@@ -74,3 +75,28 @@ def test_matrix_change_skips_resolved_tickets_and_counts_open_deadlines():
     assert count == len([c for c in engine.clocks("T1") if c.due is not None])
     breach = [f for f in engine.advance_to(at(20)) if f.kind == "breach" and f.clock == "response"]
     assert [(f.ticket, f.at) for f in breach] == [("T1", at(10))]
+
+
+class _WatchedTickets(dict):
+    """The engine's ticket table, noting whether the collector is on while it is walked."""
+
+    def __init__(self, *args: object) -> None:
+        super().__init__(*args)
+        self.collector_on: list[bool] = []
+
+    def values(self):  # type: ignore[override]
+        for ticket in super().values():
+            self.collector_on.append(gc.isenabled())
+            yield ticket
+
+
+def test_a_matrix_change_leaves_the_garbage_collector_to_the_process():
+    # the engine runs on the notify thread: switching the collector off would stop it for
+    # the GUI thread too
+    engine = Engine(parse_matrix_text(TEXT))
+    engine.apply(p1_opened())
+    engine.tickets = _WatchedTickets(engine.tickets)
+    assert gc.isenabled()
+    engine.set_matrix(parse_matrix_text(TEXT))
+    assert engine.tickets.collector_on == [True]
+    assert gc.isenabled()
