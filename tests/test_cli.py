@@ -7,13 +7,14 @@ import json
 import os
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
+from console_process import wait_for_child
 
 import console
 from console.paths import default_matrix_path
+from console.ui.app import STARTUP_PROBE
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"
@@ -177,16 +178,18 @@ def test_simulate_refuses_an_until_without_offset():
 
 
 @pytest.mark.gui
-def test_no_command_opens_the_gui_window():
-    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+def test_no_command_opens_the_gui_window(tmp_path):
+    painted = tmp_path / "first-paint"
+    # The startup probe writes its file when the main window first paints.
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", STARTUP_PROBE: str(painted)}
     proc = subprocess.Popen([sys.executable, "-m", "console"], env=env, cwd=ROOT,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
-        time.sleep(3)  # a real process start, not a clock under test
-        assert proc.poll() is None, proc.communicate()[1]
+        wait_for_child(proc, painted.exists, 60, "the main window's first paint")
+        assert proc.poll() is None  # and it stays open
     finally:
         proc.terminate()
-        proc.wait(timeout=10)
+        proc.communicate(timeout=10)
 
 
 def test_an_unknown_double_dash_option_is_a_usage_error():

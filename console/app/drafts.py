@@ -106,8 +106,10 @@ class DraftAutosaver(QObject):
 
     def __init__(self, service: ServiceLike, key: str, form: str, ticket: str,
                  snapshot: Callable[[], dict[str, Any]], *, delay_ms: int = DEBOUNCE_MS,
+                 monotonic: Callable[[], float] = time.monotonic,
                  parent: QObject | None = None) -> None:
         super().__init__(parent)
+        self._monotonic = monotonic  # seconds; tests step it instead of waiting
         self.service = service
         self.key, self.form, self.ticket = key, form, ticket
         self.snapshot = snapshot
@@ -130,7 +132,7 @@ class DraftAutosaver(QObject):
         if not self.enabled:
             return
         self._dirty = True
-        now = time.monotonic()
+        now = self._monotonic()
         if self._first_change is None:
             self._first_change = now
         if now - self._first_change >= MAX_WAIT_S:

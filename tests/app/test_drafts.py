@@ -4,6 +4,7 @@ dropped once their form is submitted."""
 from __future__ import annotations
 
 import pytest
+from builders import FakeClock
 from service_fakes import FakeScheduler, on_worker
 
 from console.app.drafts import DraftAutosaver, DraftRepo, draft_key, list_drafts
@@ -59,24 +60,27 @@ def test_a_burst_of_changes_is_saved_once_after_the_pause(service, qtbot):
         saver.changed()
     assert saved == [] and saver.pending
     qtbot.waitUntil(lambda: len(saved) == 1, timeout=5000)
-    qtbot.wait(300)
+    assert not saver.pending  # nothing left to write: no second save can follow
     assert len(saved) == 1
     assert saved[0].payload == {"title": "Checkout"}
-    assert not saver.pending
     draft = on_worker(service, qtbot, lambda: DraftRepo(service.store).load("intake"))
     assert draft.payload == {"title": "Checkout"}
 
 
 def test_typing_without_a_pause_still_saves_every_second(service, qtbot):
     state = {"n": 0}
-    saver = DraftAutosaver(service, "intake", "intake", "", lambda: dict(state), delay_ms=400)
+    clock = FakeClock(0.0)
+    # A debounce far longer than the test: only the one-second limit can save.
+    saver = DraftAutosaver(service, "intake", "intake", "", lambda: dict(state),
+                           delay_ms=60_000, monotonic=clock)
     saved = []
     saver.saved.connect(saved.append)
-    for _ in range(14):  # a key every 0.1 s for 1.4 s: the debounce alone never fires
-        state["n"] += 1
+    for key in range(1, 15):  # a key every 0.125 s, never pausing
+        clock.now = key * 0.125
+        state["n"] = key
         saver.changed()
-        qtbot.wait(100)
-    assert saved, "nothing was saved while typing"
+    qtbot.waitUntil(lambda: bool(saved), timeout=5000)
+    assert saved[0].payload == {"n": 9}  # one second after the first key
     qtbot.waitUntil(lambda: saved[-1].payload == {"n": 14}, timeout=5000)
 
 
@@ -92,7 +96,7 @@ def test_a_stopped_autosaver_writes_nothing_and_discard_deletes(service, qtbot):
                                       .load("k")) is None, timeout=5000)
     saver.stop()
     saver.changed()
-    qtbot.wait(150)
+    assert not saver.pending  # the change was ignored: nothing will be written
     assert len(saved) == 1
 
 
