@@ -42,6 +42,7 @@ from .commands import EditCommand, MoveCommand
 from .document import FlowDocument
 from .draft import FlowDraft
 from .export import export
+from .following import VersionFollower
 from .panel import PropertyPanel, edit_for, rekeyed
 from .problems import ProblemList
 from .scene import FlowScene
@@ -73,9 +74,11 @@ class FlowEditor(QMainWindow):
         self.scene.set_document(self.document)
         self.view = FlowView(self.scene, self)
         self.banner = Banner()  # offers back unsaved edits a crash left behind
+        self.version_banner = Banner()  # a version published while the lead edits
         central = QWidget()
         column = QVBoxLayout(central)
         column.setContentsMargins(0, 0, 0, 0)
+        column.addWidget(self.version_banner)
         column.addWidget(self.banner)
         column.addWidget(self.view, 1)
         self.setCentralWidget(central)
@@ -101,7 +104,9 @@ class FlowEditor(QMainWindow):
         self.resizeDocks([self.problems_dock], [120], Qt.Orientation.Vertical)
         self.resizeDocks([self.panel_dock], [360], Qt.Orientation.Horizontal)
         self.draft: FlowDraft | None = None
+        self.follower: VersionFollower | None = None
         if service is not None:
+            self.follower = VersionFollower(self, self.version_banner)
             self.reload_versions()
             if self.editable:
                 self.draft = FlowDraft(self, self.banner)
@@ -300,7 +305,9 @@ class FlowEditor(QMainWindow):
                 return  # the window closed while the worker read them
             self.versions = versions
             active = matrix_ops.active_version(versions)
-            if active is not None:
+            if self.follower is not None:
+                self.follower.follow(active)  # the version in force, and a new one
+            elif active is not None:
                 self.baseline = load_records(active.yaml)
                 self.baseline_name = f"published version {active.number}"
             else:
@@ -378,8 +385,11 @@ class FlowEditor(QMainWindow):
             return  # published; the window closed meanwhile
         if index is not None and index == self.undo.index():
             self.undo.setClean()  # the working copy is the version in force now
-        self.baseline = load_records(version.yaml)
-        self.baseline_name = f"published version {version.number}"
+        if index is not None and self.follower is not None:
+            self.follower.published_here(version)
+        if index is not None or self.follower is None:  # a restore: the follower loads it
+            self.baseline = load_records(version.yaml)
+            self.baseline_name = f"published version {version.number}"
         self.say(f"Published version {version.number}: every console picks it up")
         self.published.emit(version)
         self.reload_versions()
@@ -388,6 +398,11 @@ class FlowEditor(QMainWindow):
     def say(self, text: str) -> None:
         if shiboken6.isValid(self):  # a late answer from the worker may find the window gone
             self.statusBar().showMessage(text, 10_000)
+
+    def say_long(self, text: str) -> None:
+        """A status message that stays until the next one (news the lead may miss)."""
+        if shiboken6.isValid(self):
+            self.statusBar().showMessage(text)
 
     def reveal(self, nid: str) -> None:
         item = self.scene.select_node(nid)
@@ -428,5 +443,7 @@ class FlowEditor(QMainWindow):
         self.panel.blockSignals(True)  # the focus leaving a field no longer edits
         if self.draft is not None:
             self.draft.closing()
+        if self.follower is not None:
+            self.follower.stop()
         self.scene.clear_scene()
         super().closeEvent(event)

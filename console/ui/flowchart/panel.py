@@ -413,6 +413,15 @@ class PropertyPanel(QScrollArea):
                 return row.field, row.widget.text()
         return None
 
+    def discard_typing(self) -> None:
+        """Drop text typed and not committed (or refused): each field shows its value."""
+        for row in self._rows:
+            if isinstance(row.widget, QLineEdit) and (row.widget.isModified() or row.refused):
+                row.widget.setText(row.shown)
+                row.widget.setModified(False)
+                row.refused = ""
+                self._paint(row)
+
     def flush(self) -> bool:
         """Commit what is being typed (before the panel moves on, or the window closes);
         True if that made an edit."""
