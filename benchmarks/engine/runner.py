@@ -149,7 +149,7 @@ def change_matrix(engine: Engine, matrix: Matrix) -> MatrixChange:
     moved: Counter[str] = Counter()
     for key, instants in after.items():
         if before.get(key, instants) != instants:
-            moved[f"{engine.tickets[key[0]].severity} {key[1]}"] += 1
+            moved[f"{engine.severity(key[0])} {key[1]}"] += 1
     running = sum(1 for t in engine.tickets.values() for c in t.clocks
                   if c.due is not None and c.stopped_at is None)
     open_tickets = sum(1 for t in engine.tickets.values() if t.state.open)

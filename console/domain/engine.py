@@ -29,7 +29,7 @@ from .matrix.model import (
     RequireHandoff,
     Trigger,
 )
-from .scoring import Facts, Score, SentimentScorer, match, score
+from .scoring import Facts, Score, SentimentScorer, effective_severity, match, score
 from .tickets import SeverityChange, TicketEvent, TicketState, apply_event
 
 _SLA, _TRIGGER, _CHAIN = 0, 1, 2
@@ -47,10 +47,6 @@ class Ticket:
     fired: set[tuple[Any, ...]] = field(default_factory=set)
     triggers_fired: set[str] = field(default_factory=set)
     chains: dict[str, ChainRun] = field(default_factory=dict)
-
-    @property
-    def severity(self) -> str:
-        return self.state.severity or self.scored.severity
 
 
 def _criteria(matrix: Matrix) -> list[tuple[str, Any]]:
@@ -142,7 +138,6 @@ class Engine:
         self._index_triggers(matrix)
         rescore = (_criteria(old) != _criteria(matrix)
                    or old.default_severity != matrix.default_severity)
-        known = {s.id for s in matrix.severities}
         count = 0
         heap: list[tuple[datetime, int, str, int, int, Any]] = []
         for ticket in self.tickets.values():
@@ -151,11 +146,9 @@ class Engine:
                 continue
             if rescore:
                 ticket.scored = score(matrix, st.intake)
-            if st.severity is not None and st.severity not in known:
-                st.severity = None  # removed severity: fall back to the score
             self._repair_chains(ticket)
             ticket.version += 1
-            ticket.clocks = ticket_clocks(st, matrix, self.calendars, ticket.severity)
+            ticket.clocks = ticket_clocks(st, matrix, self.calendars, self._severity(ticket))
             version = ticket.version
             for at, kind, payload in self._timers(ticket):
                 heap.append((at, next(self._seq), st.id, version, kind, payload))
@@ -197,6 +190,13 @@ class Engine:
             for kind in kinds:
                 self._triggers_on.setdefault(kind, []).append(trig)
 
+    def severity(self, ticket_id: str) -> str:
+        """The severity the ticket is judged by under the current matrix."""
+        return self._severity(self.tickets[ticket_id])
+
+    def _severity(self, ticket: Ticket) -> str:
+        return effective_severity(self.matrix, ticket.state.severity, ticket.scored.severity)
+
     def clocks(self, ticket_id: str) -> list[Clock]:
         return self.tickets[ticket_id].clocks
 
@@ -204,7 +204,7 @@ class Engine:
     def _reschedule(self, ticket: Ticket) -> None:
         ticket.version += 1
         st = ticket.state
-        ticket.clocks = (ticket_clocks(st, self.matrix, self.calendars, ticket.severity)
+        ticket.clocks = (ticket_clocks(st, self.matrix, self.calendars, self._severity(ticket))
                          if st.open else [])
         push = heapq.heappush
         for at, kind, payload in self._timers(ticket):
@@ -256,8 +256,8 @@ class Engine:
                       f"{c.due.isoformat() if c.due else '?'}")
             if threshold == "pre_breach":
                 reason += f" ({format_duration(c.lead)} lead)"
-            fires.append(Fire(at, ticket.state.id, threshold, reason, clock, ticket.severity,
-                              extra))
+            fires.append(Fire(at, ticket.state.id, threshold, reason, clock,
+                              self._severity(ticket), extra))
             state = "pre_breach" if threshold == "pre_breach" else "breached"
             before = len(fires)
             self._run_triggers(ticket, at, self._sla_triggers, fires, sla=(clock, state))
@@ -278,7 +278,7 @@ class Engine:
             run.next_at = None
             return False
         armed = {cid: r.next_at for cid, r in ticket.chains.items()}
-        fires.extend(advance_chain(self.matrix, ticket.state.id, ticket.severity,
+        fires.extend(advance_chain(self.matrix, ticket.state.id, self._severity(ticket),
                                    ticket.chains, payload, at, self._chain_context(ticket)))
         # push only the chain timers this step armed; every other entry is still valid
         for cid, r in ticket.chains.items():
@@ -316,19 +316,21 @@ class Engine:
         return fires
 
     def _severity_chain(self, ticket: Ticket, at: datetime, fires: list[Fire]) -> None:
-        chain = self.matrix.severity(ticket.severity).notify
+        severity = self._severity(ticket)
+        chain = self.matrix.severity(severity).notify
         if chain and chain not in ticket.chains:
-            fires.extend(start_chain(self.matrix, ticket.state.id, ticket.severity,
+            fires.extend(start_chain(self.matrix, ticket.state.id, severity,
                                      ticket.chains, chain, at,
-                                     f"{ticket.severity} notification chain",
+                                     f"{severity} notification chain",
                                      self._chain_context(ticket)))
 
     def _route_if_settled(self, ticket: Ticket, event: TicketEvent, fires: list[Fire]) -> None:
         """Route to the severity's owning team once the severity is settled: confirmed by
         Engineering, or set by Support for a severity that needs no confirmation."""
         st = ticket.state
-        if st.severity is None or not st.severity_history:
-            return
+        if (st.severity is None or not st.severity_history
+                or not self.matrix.has_severity(st.severity)):
+            return  # no severity chosen, or one the matrix no longer has
         sev = self.matrix.severity(st.severity)
         last = st.severity_history[-1]
         settled = last.by == "engineering" or (sev.two_stage is None and last.by != "trigger")
@@ -348,7 +350,8 @@ class Engine:
                 continue
             if trig.when.sentiment is not None and not texts and sla is None:
                 continue  # sentiment only judges new customer text
-            facts = Facts(st.intake, ticket.severity, st.tier, texts, at - st.opened_at, sla)
+            facts = Facts(st.intake, self._severity(ticket), st.tier, texts, at - st.opened_at,
+                          sla)
             reasons = match(trig.when, facts, self.sentiment)
             if reasons is None:
                 continue
@@ -360,6 +363,7 @@ class Engine:
     def _act(self, ticket: Ticket, at: datetime, action: Any, trig: Trigger, why: str,
              fires: list[Fire]) -> None:
         st, m = ticket.state, self.matrix
+        severity = self._severity(ticket)
         base = {"trigger": trig.id}
         if isinstance(action, Escalate):
             if action.kind == "functional" or (action.team and not action.to):
@@ -374,17 +378,17 @@ class Engine:
                     return
             if team.id == st.team:
                 return
-            fires.append(Fire(at, st.id, "escalate", why, severity=ticket.severity,
+            fires.append(Fire(at, st.id, "escalate", why, severity=severity,
                               extra={**base, "mode": action.kind, "from_tier": st.tier,
                                      "from_team": st.team, "tier": team.tier,
                                      "team": team.id}))
             st.team, st.tier = team.id, team.tier
         elif isinstance(action, Notify):
             if action.chain not in ticket.chains:
-                fires.extend(start_chain(m, st.id, ticket.severity, ticket.chains,
+                fires.extend(start_chain(m, st.id, severity, ticket.chains,
                                          action.chain, at, why, self._chain_context(ticket)))
         elif isinstance(action, BumpSeverity):
-            current = m.severity(ticket.severity)
+            current = m.severity(severity)
             target = (m.severity(action.to) if action.to else
                       m.severities[max(0, current.rank - action.levels)])
             if target.rank >= current.rank:
@@ -395,11 +399,11 @@ class Engine:
                               extra={**base, "from": current.id}))
             self._severity_chain(ticket, at, fires)
         elif isinstance(action, RequireHandoff):
-            fires.append(Fire(at, st.id, "handoff_required", why, severity=ticket.severity,
+            fires.append(Fire(at, st.id, "handoff_required", why, severity=severity,
                               extra={**base, "tier": st.tier, "team": st.team}))
         elif isinstance(action, Prioritize):
             st.priority = action.level
-            fires.append(Fire(at, st.id, "prioritize", why, severity=ticket.severity,
+            fires.append(Fire(at, st.id, "prioritize", why, severity=severity,
                               extra={**base, "priority": action.level}))
 
     def _chain_context(self, ticket: Ticket) -> dict[str, Any]:

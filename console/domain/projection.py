@@ -12,7 +12,7 @@ from typing import Any
 from .calendar import BusinessCalendar
 from .clocks import Clock, ticket_clocks
 from .matrix.model import Matrix
-from .scoring import score
+from .scoring import effective_severity, score
 from .tickets import TicketEvent, TicketState, apply_event
 
 
@@ -102,9 +102,9 @@ def project(events: Iterable[TicketEvent], matrix: Matrix,
     if state is None:
         return None
     scored = score(matrix, state.intake)
-    known = {s.id for s in matrix.severities}
-    severity = state.severity if state.severity in known else scored.severity
-    source = state.severity_history[-1].by if state.severity in known else "suggested"
+    severity = effective_severity(matrix, state.severity, scored.severity)
+    chosen = state.severity is not None and severity == state.severity
+    source = state.severity_history[-1].by if chosen else "suggested"
     sev = matrix.severity(severity)
     confirmed = state.confirmed_at is not None or (
         sev.two_stage is None and state.initial_set_at is not None)

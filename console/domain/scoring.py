@@ -186,3 +186,10 @@ def score(matrix: Matrix, intake: Intake) -> Score:
             return Score(sev.id, tuple(dict.fromkeys(reasons)), tuple(dict.fromkeys(drivers)))
     fallback = matrix.default_severity or matrix.severities[-1].id
     return Score(fallback, ("no criteria matched; the matrix default",))
+
+
+def effective_severity(matrix: Matrix, chosen: str | None, suggested: str) -> str:
+    """The severity a ticket is judged by: the one a person or a trigger chose while the
+    matrix still has it, else the score's suggestion. A severity a matrix change removed
+    is kept in the ticket's history, so a later matrix that restores it applies it again."""
+    return chosen if chosen is not None and matrix.has_severity(chosen) else suggested

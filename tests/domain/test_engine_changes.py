@@ -5,8 +5,9 @@ from __future__ import annotations
 import gc
 from datetime import UTC, datetime, timedelta
 
-from console.domain.engine import Engine
+from console.domain.engine import Engine, build_calendars
 from console.domain.matrix import parse_matrix_text
+from console.domain.projection import project
 from console.domain.tickets import TicketEvent
 from console.paths import default_matrix_path
 
@@ -100,3 +101,19 @@ def test_a_matrix_change_leaves_the_garbage_collector_to_the_process():
     engine.set_matrix(parse_matrix_text(TEXT))
     assert engine.tickets.collector_on == [True]
     assert gc.isenabled()
+
+
+def test_a_severity_the_matrix_does_not_know_is_judged_by_the_score_in_engine_and_queue():
+    # another console with a newer matrix may record a severity this one has not got yet;
+    # the engine and the projection then agree on the score's suggestion
+    matrix = parse_matrix_text(TEXT)
+    events = [TicketEvent(T0, "T3", "opened", {"title": "Slow export", "category": "bug",
+                                               "workaround": "full"}),
+              TicketEvent(at(5), "T3", "severity", {"severity": "P9", "by": "support"})]
+    engine = Engine(matrix)
+    for event in events:
+        engine.apply(event)
+    view = project(events, matrix, build_calendars(matrix))
+    assert view is not None and (view.severity, view.severity_source) == ("P3", "suggested")
+    assert engine.severity("T3") == view.severity
+    assert {c.severity for c in engine.clocks("T3")} == {"P3"}

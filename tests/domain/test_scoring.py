@@ -10,7 +10,14 @@ from hypothesis import strategies as st
 
 from console.domain.matrix.format import WORDS_PATTERN
 from console.domain.matrix.model import Conditions, NumRange, SentimentRule, WordPattern
-from console.domain.scoring import WORDS_SCAN_CHARS, Facts, Score, match, score
+from console.domain.scoring import (
+    WORDS_SCAN_CHARS,
+    Facts,
+    Score,
+    effective_severity,
+    match,
+    score,
+)
 from console.domain.tickets import Intake
 
 from ._matrices import default_matrix, default_text, variant
@@ -411,3 +418,11 @@ def test_every_words_entry_the_format_accepts_compiles_and_searches(entry, text)
     pattern = WordPattern.parse(entry)
     found = pattern.find(text)
     assert found is None or 0 <= found[0] <= found[1] <= len(text)
+
+
+def test_the_effective_severity_is_the_chosen_one_while_the_matrix_has_it():
+    matrix = default_matrix()
+    assert effective_severity(matrix, "P2", "P4") == "P2"
+    assert effective_severity(matrix, None, "P4") == "P4"
+    # removed by a matrix change, or set by a console with a newer matrix
+    assert effective_severity(matrix, "P9", "P4") == "P4"

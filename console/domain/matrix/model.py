@@ -373,6 +373,9 @@ class Matrix:
     def severity(self, severity_id: str) -> Severity:
         return self._by_id[severity_id]
 
+    def has_severity(self, severity_id: str) -> bool:
+        return severity_id in self._by_id
+
     def contact(self, contact_id: str) -> Contact:
         return next(c for c in self.contacts if c.id == contact_id)
 
