@@ -14,7 +14,6 @@ from __future__ import annotations
 import contextlib
 import os
 import select
-import signal
 import threading
 import time
 from collections.abc import Callable
@@ -31,10 +30,6 @@ from .server import APP_NAME, SharedDatabase, SharedDBError
 if TYPE_CHECKING:
     from .local import LocalStore
 
-# Test hook for the crash-safety tests: with this variable set to "after_server_commit"
-# the process SIGKILLs itself right after a push's server commit and before the local
-# acknowledgement, the one instant where a naive sync would duplicate or lose events.
-FAULT_ENV = "ESCALATION_CONSOLE_FAULT"
 STATUSES = ("online", "syncing", "offline", "not_configured")
 # How far the stored pull cursor may lag behind the one in memory (echo-only pages).
 CURSOR_LAG = 5000
@@ -104,9 +99,13 @@ class Syncer:
                  on_state: Callable[[SyncState], None] | None = None,
                  on_pulled: Callable[[list[StoredEvent]], None] | None = None,
                  clock: Callable[[], datetime] = utc_now, backoff_initial: float = 0.2,
-                 backoff_max: float = 10.0, batch: int = 2000, poll_interval: float = 2.0
-                 ) -> None:
+                 backoff_max: float = 10.0, batch: int = 2000, poll_interval: float = 2.0,
+                 after_server_commit: Callable[[], None] | None = None) -> None:
+        """``after_server_commit`` runs between a push's server commit and its local
+        acknowledgement, the one instant where a naive sync would duplicate or lose
+        events; the crash-safety test passes one that SIGKILLs the process there."""
         self.store = store
+        self._after_server_commit = after_server_commit
         self.url = url
         self.on_state = on_state
         self.on_pulled = on_pulled
@@ -178,8 +177,8 @@ class Syncer:
                 self._drained = True
                 break
             db.push(events)
-            if os.environ.get(FAULT_ENV) == "after_server_commit":
-                os.kill(os.getpid(), signal.SIGKILL)  # test hook, see FAULT_ENV
+            if self._after_server_commit is not None:
+                self._after_server_commit()
             self.store.acknowledge([e.id for e in events])
             sent, batches = sent + len(events), batches + 1
             if len(events) < self.batch:

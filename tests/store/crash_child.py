@@ -4,33 +4,35 @@ Importing SQLAlchemy, Alembic, psycopg and the domain takes over a second, which
 cold starts cannot afford. This process imports everything once and then, for each
 ``run 0|1`` line on stdin, forks a worker, prints ``pid N``, waits for it and prints
 ``exit CODE``. The worker opens the data dir and loops forever: append one to three
-events, sync. The test kills the worker with SIGKILL; with ``run 1`` the worker sets
-ESCALATION_CONSOLE_FAULT=after_server_commit and kills itself between a push's server
-commit and its local acknowledgement. No connection or thread exists before a fork.
+events, sync. The test kills the worker with SIGKILL; with ``run 1`` the worker's syncer
+kills it itself between a push's server commit and its local acknowledgement. No
+connection or thread exists before a fork.
 """
 
 from __future__ import annotations
 
 import os
 import random
+import signal
 import sys
 
 from console.app.matrices import load_matrix_file
 from console.paths import default_matrix_path
 from console.store.local import LocalStore, NewEvent
-from console.store.sync import FAULT_ENV, Syncer
+from console.store.sync import Syncer
 
 TICKETS = 20
 
 
+def kill_self() -> None:
+    os.kill(os.getpid(), signal.SIGKILL)
+
+
 def work(data_dir: str, url: str, matrix, fault: bool) -> None:  # type: ignore[no-untyped-def]
-    if fault:
-        os.environ[FAULT_ENV] = "after_server_commit"
-    else:
-        os.environ.pop(FAULT_ENV, None)
     random.seed()
     store = LocalStore(data_dir, matrix).open()
-    syncer = Syncer(store, url, batch=random.choice([1, 2, 5, 50]))
+    syncer = Syncer(store, url, batch=random.choice([1, 2, 5, 50]),
+                    after_server_commit=kill_self if fault else None)
     n = 0
     while True:
         store.append_many([

@@ -2,7 +2,7 @@
 
 A worker process appends events and syncs in a loop; it is SIGKILLed 200 times at
 random instants, and every fourth time exactly between a push's server commit and
-its local acknowledgement (the ESCALATION_CONSOLE_FAULT test hook). Afterwards one
+its local acknowledgement (the syncer's after_server_commit hook). Afterwards one
 clean sync must leave the server holding exactly the events the local store holds.
 """
 
@@ -42,8 +42,7 @@ def test_kill_9_at_random_points_loses_and_duplicates_nothing(pg, matrix, tmp_pa
     with LocalStore(data_dir, matrix) as store:
         for n in range(20):
             open_ticket(store, f"T-{n}")
-    env = {k: v for k, v in os.environ.items() if k != "ESCALATION_CONSOLE_FAULT"}
-    server = subprocess.Popen([sys.executable, str(CHILD), str(data_dir), pg.url], env=env,
+    server = subprocess.Popen([sys.executable, str(CHILD), str(data_dir), pg.url],
                               stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
     rng = random.Random(20260302)
     killed = faulted = window_hits = 0
@@ -71,6 +70,7 @@ def test_kill_9_at_random_points_loses_and_duplicates_nothing(pg, matrix, tmp_pa
     finally:
         server.stdin.close()
         server.wait(30)
+        server.stdout.close()
     assert (killed, faulted) == (150, 50)
     assert window_hits == faulted
     assert time.monotonic() - started < 90
