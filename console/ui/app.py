@@ -20,6 +20,9 @@ from .single_instance import EXIT_ALREADY_RUNNING, RaiseServer, ask_to_raise
 
 log = logging.getLogger(__name__)
 STARTUP_PROBE = "ESCALATION_CONSOLE_STARTUP_PROBE"
+EXIT_CANNOT_START = EXIT_ALREADY_RUNNING  # 3: a store that cannot be opened, as in the CLI
+HEADLESS_PLATFORMS = ("offscreen", "minimal")  # nobody could see or close a message
+UNREAD_MESSAGE_MS = 30000  # a start-up failure's message closes itself (and the app) after
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,21 +106,28 @@ def _raised_running_console(data_dir: Path) -> bool:
     return True
 
 
-def _refuse_second_console(window, data_dir: Path, message: str) -> None:  # type: ignore[no-untyped-def]
-    """The store is locked by another process: raise its window if it is a console,
-    else show the message without blocking (a modal box here once hung for good)."""
+def _fail_at_start(window, data_dir: Path, message: str) -> None:  # type: ignore[no-untyped-def]
+    """The store could not be opened (locked by another process, a data dir that is a
+    file, read-only, a full disk, damaged): say so on stderr, raise the running console
+    if that is the cause, show the message without blocking where a display can show
+    it (closing it, or 30 s unread, leaves), and exit with EXIT_CANNOT_START. A modal
+    box here once hung for good, offscreen for ever."""
     def leave() -> None:  # from a timer: an exit() before exec() starts would be lost
-        QTimer.singleShot(0, lambda: QApplication.exit(EXIT_ALREADY_RUNNING))
+        QTimer.singleShot(0, lambda: QApplication.exit(EXIT_CANNOT_START))
 
+    print(f"escalation-console: {message}", file=sys.stderr, flush=True)
     QApplication.setQuitOnLastWindowClosed(False)  # closing the box must not exit 0
     window.hide()
-    if _raised_running_console(data_dir) or QApplication.platformName() == "offscreen":
+    locked = "already using" in message
+    if (locked and _raised_running_console(data_dir)) or \
+            QApplication.platformName() in HEADLESS_PLATFORMS:
         leave()
         return
     box = QMessageBox(QMessageBox.Icon.Critical, "Escalation Console",
                       message[:1].upper() + message[1:])
     box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-    unread = QTimer(box, singleShot=True, interval=30000)  # nobody reads it: leave anyway
+    box.setWindowModality(Qt.WindowModality.NonModal)  # nothing waits on it
+    unread = QTimer(box, singleShot=True, interval=UNREAD_MESSAGE_MS)  # nobody reads it
     unread.timeout.connect(box.close)
     box.finished.connect(lambda _: (unread.stop(), leave()))
     unread.start()
@@ -198,13 +208,14 @@ def build(options: GuiOptions):  # type: ignore[no-untyped-def]
 
     window.wallRequested.connect(open_wall)
 
+    opened = {"store": False}  # the first rows mean the store is open
+    service.rowsReset.connect(lambda _rows: opened.update(store=True))
+
     def on_failure(message: str) -> None:
-        if "already using" in message and not service.ready_once:
-            _refuse_second_console(window, data_dir, message)
-        elif "already using" in message or "cannot" in message or "full" in message:
+        if not opened["store"]:  # whatever the cause, this console cannot start
+            _fail_at_start(window, data_dir, message)
+        elif "cannot" in message or "full" in message:
             QMessageBox.critical(window, "Escalation Console", message)
-            if not service.ready_once:
-                QApplication.exit(3)
         else:
             window.statusBar().showMessage(message, 10000)
 
