@@ -58,18 +58,34 @@ def test_a_damaged_store_exits_at_once_saying_so(tmp_path):
 
 
 @pytest.fixture
-def read_only_dir(tmp_path: Path):  # type: ignore[no-untyped-def]
-    """A read-only tmpfs (root ignores file modes, so the mount is what refuses)."""
-    target = tmp_path / "ro"
-    target.mkdir()
-    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m,ro", "tmpfs", str(target)],
-                          capture_output=True, text=True)
-    if done.returncode != 0:
-        pytest.skip(f"cannot mount a tmpfs here: {done.stderr.strip()}")
-    yield target
-    subprocess.run(["umount", "-l", str(target)], capture_output=True)
+def tmpfs(tmp_path: Path):  # type: ignore[no-untyped-def]
+    """mount(options) -> a fresh tmpfs (root ignores file modes: the mount refuses)."""
+    mounted: list[Path] = []
+
+    def mount(options: str) -> Path:
+        target = tmp_path / f"fs{len(mounted)}"
+        target.mkdir()
+        done = subprocess.run(["mount", "-t", "tmpfs", "-o", options, "tmpfs", str(target)],
+                              capture_output=True, text=True)
+        if done.returncode != 0:
+            pytest.skip(f"cannot mount a tmpfs here: {done.stderr.strip()}")
+        mounted.append(target)
+        return target
+
+    yield mount
+    for target in mounted:
+        subprocess.run(["umount", "-l", str(target)], capture_output=True)
 
 
-def test_a_read_only_data_dir_exits_at_once_saying_so(read_only_dir):
-    result, elapsed = start_gui(read_only_dir)
+def test_a_read_only_data_dir_exits_at_once_saying_so(tmpfs):
+    result, elapsed = start_gui(tmpfs("size=1m,ro"))
     assert_refused(result, elapsed, "read-only")
+
+
+def test_a_full_disk_exits_at_once_saying_so(tmpfs):
+    disk = tmpfs("size=256k")
+    with (disk / "filler").open("wb", buffering=0) as filler, pytest.raises(OSError):
+        while True:
+            filler.write(b"\0" * 4096)
+    result, elapsed = start_gui(disk / "d")
+    assert_refused(result, elapsed, "is full")
