@@ -17,7 +17,7 @@ from typing import Any, Protocol
 from PySide6.QtCore import SignalInstance
 from sqlalchemy import select
 
-from console.domain.handoff import check_authority
+from console.domain.actions import approval_events, handoff_events
 from console.domain.intake import SeverityDecision, opened_payload, severity_events
 from console.domain.matrix import Matrix
 from console.store.local import LocalStore, NewEvent
@@ -124,20 +124,6 @@ def submit_severity(service: ServiceLike, ticket: str, decision: SeverityDecisio
                   draft_key)
 
 
-def handoff_events(matrix: Matrix, payload: dict[str, Any], current_team: str, user: str,
-                   move: bool) -> list[tuple[str, dict[str, Any]]]:
-    """``handoff_submitted``, and ``escalated`` when the ticket moves to the target team."""
-    events: list[tuple[str, dict[str, Any]]] = [("handoff_submitted", {**payload, "by": user})]
-    target = payload.get("target")
-    if move and target and target != current_team:
-        team = matrix.team(str(target))
-        events.append(("escalated", {"team": team.id, "tier": team.tier,
-                                     "kind": payload.get("mode", "functional"),
-                                     "from_team": current_team, "by": user,
-                                     "reason": payload.get("reason", "")}))
-    return events
-
-
 def submit_handoff(service: ServiceLike, matrix: Matrix, ticket: str, payload: dict[str, Any],
                    current_team: str, move: bool, submit_id: str, on_done: Done,
                    on_error: Failed, draft_key: str | None = None) -> None:
@@ -145,30 +131,12 @@ def submit_handoff(service: ServiceLike, matrix: Matrix, ticket: str, payload: d
     submit_events(service, ticket, events, submit_id, on_done, on_error, draft_key)
 
 
-def approval_events(matrix: Matrix, submit_id: str, action: str, amount: float | None,
-                    role: str, reason: str, user: str, severity: str | None
-                    ) -> list[tuple[str, dict[str, Any]]]:
-    """``approval_requested`` routed by the authority table; a decision within the
-    requester's own authority is granted by them at once (``within_limit``)."""
-    decision = check_authority(matrix, action, amount, role, severity)
-    request = {"action": action, "amount": amount, "unit": decision.unit,
-               "requested_by": user, "requester_role": role,
-               "route_to_role": decision.route_to_role, "reason": reason,
-               "severity": severity,
-               "approvers": [a.role for a in decision.approvers]}
-    events: list[tuple[str, dict[str, Any]]] = [("approval_requested", request)]
-    if decision.allowed:
-        events.append(("approval_granted", {"request_id": event_id(submit_id, 0), "by": user,
-                                            "role": role, "within_limit": True}))
-    return events
-
-
 def request_approval(service: ServiceLike, matrix: Matrix, ticket: str, action: str,
                      amount: float | None, role: str, reason: str, severity: str | None,
                      submit_id: str, on_done: Done, on_error: Failed,
                      draft_key: str | None = None) -> None:
-    events = approval_events(matrix, submit_id, action, amount, role, reason, service.user,
-                             severity)
+    events = approval_events(matrix, event_id(submit_id, 0), action, amount, role, reason,
+                             service.user, severity)
     submit_events(service, ticket, events, submit_id, on_done, on_error, draft_key)
 
 
