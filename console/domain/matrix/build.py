@@ -1,4 +1,8 @@
-"""Plain records -> a validated Matrix, collecting every semantic problem."""
+"""Plain records -> a validated Matrix, collecting every semantic problem.
+
+Over 400 lines on purpose: one builder walks the file once and checks each record where
+it is built. The severity rules' semantics (contradictions, shadowed rules) live in
+``semantics.py``."""
 
 from __future__ import annotations
 
@@ -16,6 +20,7 @@ from ..calendar import CalendarSpec
 from ..durations import format_duration, parse_duration
 from . import model as m
 from .format import SCHEMA_VERSION, WEEKDAYS, WORDS_PATTERN
+from .semantics import redundant_rules
 from .spec import Problem
 from .yamlpos import Path
 
@@ -276,7 +281,7 @@ class _Builder:
                 self.ref(duty.role, role_ids, "role", (*p, "roles", fn, "role"))
             if s.rank < 2 and s.notify in chains:
                 self.require_backups(s, chains[s.notify], s.rank)
-        self.contradictions(tuple(severities))
+        self.problems.extend(redundant_rules(tuple(severities)))
         self.ref(d.get("default_severity"), sev_ids, "severity", ("default_severity",))
         self.ref(d.get("intake_team"), team_ids, "team", ("intake_team",))
 
@@ -415,42 +420,6 @@ class _Builder:
                              f"{sev.id} is notified through chain {chain.id!r}, and a P1 or P2 "
                              "chain needs a backup on every step")
 
-    def contradictions(self, severities: tuple[m.Severity, ...]) -> None:
-        """A rule that can never change a result: a higher severity's rule always wins over
-        it, or another rule of its own severity matches every ticket it matches."""
-        for lo in severities:
-            for j, rule in enumerate(lo.criteria):
-                before = len(self.problems)
-                for hi in (s for s in severities if s.rank < lo.rank):
-                    for k, other in enumerate(hi.criteria):
-                        if _subsumes(other.when, rule.when):
-                            same = _subsumes(rule.when, other.when)
-                            self.problem(
-                                ("severities", lo.rank, "criteria", j),
-                                f"contradicts {hi.id} criteria[{k}]: "
-                                + ("the same conditions give two severities" if same else
-                                   f"every ticket it matches is already {hi.id}"))
-                            break
-                if len(self.problems) == before:
-                    self.shadowed(lo, j, rule)
-
-    def shadowed(self, sev: m.Severity, j: int, rule: m.Criterion) -> None:
-        """Within one severity, a rule that a sibling covers never changes the result (the
-        severity is the same either way): keep the wider rule. Of two equal rules, the
-        second is reported."""
-        for k, other in enumerate(sev.criteria):
-            if k == j or not _subsumes(other.when, rule.when):
-                continue
-            if _subsumes(rule.when, other.when):
-                if k > j:
-                    continue
-                why = f"the same conditions as {sev.id} criteria[{k}]"
-            else:
-                why = f"{sev.id} criteria[{k}] already matches every ticket it matches"
-            self.problem(("severities", sev.rank, "criteria", j),
-                         f"never changes the result: {why}")
-            return
-
 
 def _mapping(value: Any) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
@@ -468,55 +437,6 @@ def _dur(value: str | None) -> timedelta | None:
         return None if value is None else parse_duration(value)
     except (ValueError, TypeError):
         return None
-
-
-_SCORED = ("workaround", "account_tier", "category", "severity", "tier")
-
-
-def _subsumes(wide: m.Conditions, narrow: m.Conditions) -> bool:
-    """True when every intake that satisfies ``narrow`` also satisfies ``wide``."""
-    for name in _SCORED:
-        w, n = getattr(wide, name), getattr(narrow, name)
-        if w is not None and (n is None or not n <= w):
-            return False
-    for name in ("revenue_risk", "security_breach"):
-        w, n = getattr(wide, name), getattr(narrow, name)
-        if w is not None and w != n:
-            return False
-    if wide.users_affected_pct is not None and (
-            narrow.users_affected_pct is None
-            or not narrow.users_affected_pct.within(wide.users_affected_pct)):
-        return False
-    # keywords match when any one appears (as text) in the ticket: every narrow keyword
-    # must contain a wide one, or every narrow word pattern must have a word that does
-    if wide.keywords and not (
-            (narrow.keywords and all(any(w in n for w in wide.keywords)
-                                     for n in narrow.keywords))
-            or (narrow.words and all(any(w in t.rstrip("*") for w in wide.keywords
-                                         for t in p.tokens() if t not in m.GAP_TOKENS)
-                                     for p in narrow.words))):
-        return False
-    if wide.words and not (narrow.words and all(
-            any(_implies(n, w) for w in wide.words) for n in narrow.words)):
-        return False
-    # time, sentiment and SLA conditions make a rule situational: never call it subsumed
-    return not (wide.unresolved_for or wide.sentiment or wide.sla)
-
-
-def _implies(narrow: m.WordPattern, wide: m.WordPattern) -> bool:
-    """Text that ``narrow`` finds also holds ``wide``: ``wide``'s words appear, in a row,
-    among ``narrow``'s, each the same word or, for ``fail*``, a word it begins."""
-    n, w = narrow.tokens(), wide.tokens()
-
-    def same(nt: str, wt: str) -> bool:
-        if wt in m.GAP_TOKENS or nt in m.GAP_TOKENS:
-            return nt == wt
-        if wt.endswith("*"):
-            return nt.startswith(wt[:-1])
-        return nt == wt
-
-    return any(all(same(n[i + k], wt) for k, wt in enumerate(w))
-               for i in range(len(n) - len(w) + 1))
 
 
 def build_matrix(data: Any, known: list[Problem] | None = None
