@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
@@ -50,9 +51,10 @@ class PublishDialog(QDialog):
         changes = QPlainTextEdit(diff_text(lines))
         changes.setReadOnly(True)
         layout.addWidget(changes, 1)
-        layout.addWidget(QLabel("Comment (who asked for it, and why):"))
+        layout.addWidget(QLabel("Comment, required (who asked for it, and why):"))
         self.comment = QPlainTextEdit()
         self.comment.setPlaceholderText("e.g. P2 response tightened after the Q3 review")
+        self.comment.setTabChangesFocus(True)  # Tab reaches the buttons, as in a form
         self.comment.setMaximumHeight(90)
         layout.addWidget(self.comment)
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
@@ -64,6 +66,10 @@ class PublishDialog(QDialog):
         self.buttons.accepted.connect(self.accept)
         self.buttons.rejected.connect(self.reject)
         layout.addWidget(self.buttons)
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        self.comment.setFocus()  # the lead types the comment first, not in the diff
 
     def text(self) -> str:
         return self.comment.toPlainText().strip()

@@ -201,11 +201,17 @@ class FlowEditor(QMainWindow):
         return self.push(lambda _: records, text)
 
     def _panel_edit(self, scope: str, nid: str, path: tuple, value: Any) -> None:
-        if not self.push(edit_for(scope, nid, path, value), f"Set {'.'.join(map(str, path))}"):
+        if not self.push(edit_for(scope, nid, path, value), self._edit_text(scope, nid, path)):
             return
         renamed = rekeyed(scope, nid, path, value)
         if renamed != nid and renamed in self.scene.nodes:
             self.scene.select_node(renamed)  # an authority row's id is its action and role
+
+    def _edit_text(self, scope: str, nid: str, path: tuple) -> str:
+        """The undo step's name in the panel's words: "Set P2 Response"."""
+        label = next((f.label for f, _ in self.panel._widgets
+                      if f.scope == scope and f.path == path), ".".join(map(str, path)))
+        return f"Set {split_node_id(nid)[1]} {label}" if nid else f"Set {label}"
 
     # -- asking (menus and toolbar) -----------------------------------------------------------
     def ask_and_add(self, kind: str) -> None:
@@ -415,7 +421,8 @@ class FlowEditor(QMainWindow):
         self.panel.show_node(self.document.records, nodes[0] if len(nodes) == 1 else None)
 
     def _problems_changed(self, problems: list[Any]) -> None:
-        self.problem_list.set_problems(problems)
+        self.problem_list.set_problems(
+            problems, lambda p: self.panel.label_for(p, self.document.records))
         self.problems_dock.setWindowTitle(f"Problems ({len(problems)})")
         valid = not problems
         self.status_label.setText("✔ Valid: ready to publish" if valid else

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 
 import shiboken6
 from PySide6.QtCore import QObject
+from PySide6.QtWidgets import QLabel
 
 from console.app.matrix_ops import MatrixVersion
 from console.domain.flow import Records, diff_records, load_records
@@ -59,6 +60,8 @@ class VersionFollower(QObject):
         self.in_force: MatrixVersion | None = None  # the newest version this window knows
         self.started = False  # the first version list names what the window opened on
         self.pending: MatrixVersion | None = None  # published while the lead was editing
+        self.label = QLabel()  # which version every console runs, always in sight
+        editor.statusBar().addPermanentWidget(self.label)
         editor.service.matrixChanged.connect(self.matrix_changed)
 
     def stop(self) -> None:
@@ -77,6 +80,13 @@ class VersionFollower(QObject):
         self.based_on = self.in_force = version
         self.pending = None
         self.banner.hide()
+        self._show_in_force()
+
+    def _show_in_force(self) -> None:
+        version = self.in_force
+        self.label.setText("In force: the shipped matrix" if version is None else
+                           f"In force: version {version.number}, published by "
+                           f"{version.author} at {_when(version)}")
 
     # -- following ------------------------------------------------------------------------
     def follow(self, active: MatrixVersion | None) -> None:
@@ -85,6 +95,7 @@ class VersionFollower(QObject):
         if not self.started:
             self.started = True
             self.based_on = self.in_force = active
+            self._show_in_force()
             if active is not None:
                 editor.baseline = load_records(active.yaml)
             editor.baseline_name = version_name(active)
@@ -118,6 +129,7 @@ class VersionFollower(QObject):
         self.based_on = self.in_force = version
         self.pending = None
         self.banner.hide()
+        self._show_in_force()
         self.editor.say_long(f"Version {version.number} published by {version.author} at "
                              f"{_when(version)} is now in force")
 
@@ -147,6 +159,7 @@ class VersionFollower(QObject):
 
     def _offer(self, version: MatrixVersion) -> None:
         self.pending = self.in_force = version
+        self._show_in_force()
         based = ("the shipped matrix" if self.based_on is None
                  else f"version {self.based_on.number}")
         n = version.number

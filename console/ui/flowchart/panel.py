@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import yaml
-from PySide6.QtCore import QSignalBlocker, Signal
+from PySide6.QtCore import QSignalBlocker, Qt, Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QFormLayout,
@@ -195,6 +195,7 @@ class _Row:
 
 
 BAD = "border: 2px solid #d50000;"
+FIELD_WIDTH = 150  # px: a value can be read; a longer label puts its field below it
 WORDS_TIP = ("Whole words in the title or text, any case, e.g. [outage, is down, payment* fail*, "
              "all ... customers]: * ends a word, ... stands for up to three words")
 
@@ -231,6 +232,9 @@ class PropertyPanel(QScrollArea):
         self.editable = editable
         self.setWidgetResizable(True)
         self.setMinimumWidth(340)
+        # a long label ("Rule 2: when users affected pct") puts its field on the next
+        # line instead of pushing every field out of sight behind a sideways scroll bar
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.nid: str | None = None
         self.records: Records = {}
         self.problems: list[Any] = []  # the matrix's problems (FlowProblem): marked on rows
@@ -250,6 +254,8 @@ class PropertyPanel(QScrollArea):
         self.heading.setWordWrap(True)
         self.heading.setStyleSheet("font-weight: bold; font-size: 12pt;")
         self.form = QFormLayout()
+        self.form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
+        self.form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
         outer.addWidget(self.heading)
         outer.addLayout(self.form)
         outer.addStretch(1)
@@ -398,8 +404,18 @@ class PropertyPanel(QScrollArea):
             line.textEdited.connect(lambda _text: self.typing.emit())
             widget = line
         widget.setObjectName("field:" + ".".join(str(p) for p in f.path))
+        widget.setMinimumWidth(FIELD_WIDTH)  # narrower, its row wraps (label above)
         self.form.addRow(f.label, widget)
         self._rows.append(_Row(f, widget, shown))
+
+    def label_for(self, problem: Any, records: Records) -> str:
+        """Where a problem is, in the panel's words: "Severity P2 · Response"."""
+        shown = self._rows_for(records, problem.node)
+        if shown is None:
+            return ""
+        heading = shown[0] if problem.node else "Matrix"
+        label = next((f.label for f, _ in shown[1] if _concerns(problem, problem.node, f)), "")
+        return f"{heading} · {label}" if label else heading
 
     def field(self, label: str) -> QWidget:
         """The widget of a field, by its label (for tests and keyboard users)."""

@@ -3,6 +3,8 @@ concerns; choosing one selects and shows that node."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QListWidget, QListWidgetItem, QWidget
 
@@ -20,7 +22,10 @@ class ProblemList(QListWidget):
         self.itemActivated.connect(self._chosen)
         self.itemClicked.connect(self._chosen)
 
-    def set_problems(self, problems: list[FlowProblem]) -> None:
+    def set_problems(self, problems: list[FlowProblem],
+                     where: Callable[[FlowProblem], str] | None = None) -> None:
+        """List ``problems``; ``where`` names a problem's place in the lead's words (the
+        node and field, as the Properties panel labels them), else the node id."""
         self.clear()
         if not problems:
             item = QListWidgetItem("✔ No problems: this matrix can be published.")
@@ -28,10 +33,12 @@ class ProblemList(QListWidget):
             self.addItem(item)
             return
         for p in problems:
-            where = f"[{p.node}] " if p.node else ""
-            item = QListWidgetItem(f"⚠ {where}{p}")
+            place = where(p) if where is not None else ""
+            text = f"{place}: {p.message}" if place else (
+                f"[{p.node}] {p}" if p.node else str(p))
+            item = QListWidgetItem(f"⚠ {text}")
             item.setData(NODE_ROLE, p.node or "")
-            item.setToolTip(str(p))
+            item.setToolTip(str(p))  # the path, as `matrix validate` prints it
             self.addItem(item)
 
     def _chosen(self, item: QListWidgetItem) -> None:

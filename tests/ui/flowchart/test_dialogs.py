@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from PySide6.QtWidgets import QLabel
+
 from console.app.matrix_ops import MatrixVersion
 from console.ui.flowchart.dialogs import DiffDialog, HistoryDialog, PublishDialog
 
@@ -21,6 +23,17 @@ def test_publishing_needs_a_comment(qtbot):
     dialog.comment.setPlainText("after the Q3 review")
     assert dialog.publish_button.isEnabled()
     assert dialog.text() == "after the Q3 review"
+
+
+def test_the_publish_dialog_opens_ready_for_the_comment_it_requires(qtbot):
+    dialog = PublishDialog("Default", "published version 3", ["P2 response 1h → 45m"])
+    qtbot.addWidget(dialog)
+    dialog.show()
+    dialog.activateWindow()
+    qtbot.waitUntil(dialog.isActiveWindow)
+    assert dialog.comment.hasFocus()
+    assert dialog.comment.tabChangesFocus()  # Tab leaves for the buttons, no tab typed
+    assert "required" in dialog.findChildren(QLabel)[1].text()
 
 
 def test_history_lists_newest_first_and_marks_the_active_version(qtbot):

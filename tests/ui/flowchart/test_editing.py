@@ -337,3 +337,37 @@ def test_text_being_typed_lands_on_its_own_node_when_another_is_chosen(editor, q
         assert severity(editor.document.records, "P2")["targets"]["response"] == expected
         assert severity(editor.document.records, "P3")["targets"]["response"] == p3
     assert editor.undo.count() == 1
+
+
+def test_a_problem_is_listed_under_the_node_and_field_the_panel_shows(editor):
+    editor.push(lambda r: set_target(r, "P2", "response", "45 mins"), "P2 response")
+    item = editor.problem_list.item(0)
+    assert item.text() == ("⚠ Severity P2 · Response: '45 mins' is not a duration; write a "
+                           "number and a unit, like 15m, 1h, 1h30m or 7d")
+    assert item.toolTip().startswith("severities[1].targets.response: '45 mins'")
+
+
+def test_every_property_field_fits_the_panel_without_a_sideways_scroll(editor, qtbot):
+    from PySide6.QtWidgets import QApplication
+
+    font = editor.panel.font()
+    font.setPointSizeF(font.pointSizeF() * 1.4)  # as wide as the labels are at 125% on X
+    editor.panel.setFont(font)
+    editor.resizeDocks([editor.panel_dock], [360], Qt.Orientation.Horizontal)
+    editor.reveal("severity:P2")  # long labels: "Rule 1: when users affected pct"
+    QApplication.processEvents()
+    viewport = editor.panel.viewport()
+    for field, widget in editor.panel._widgets:
+        right = widget.mapTo(viewport, widget.rect().topRight()).x()
+        assert 0 < right <= viewport.width(), field.label
+        assert widget.width() >= 120, field.label  # room to read a value
+
+
+def test_a_panel_edit_is_named_in_the_panels_words_in_the_undo_menu(editor):
+    editor.reveal("severity:P2")
+    field = editor.panel.field("Response")
+    field.setText("45m")
+    field.setModified(True)
+    field.editingFinished.emit()
+    assert editor.undo.undoText() == "Set P2 Response"
+    assert editor.actions_by_name["undo"].text() == "Undo Set P2 Response"

@@ -57,6 +57,7 @@ def lead(editor, qtbot):
 
 def test_a_window_without_edits_loads_a_version_published_elsewhere_in_place(
         lead, service, matrix, qtbot):
+    assert lead.follower.label.text() == "In force: the shipped matrix"
     lead.view.zoom_by(1.7)
     lead.reveal("severity:P3")
     zoom = lead.view.zoom()
@@ -71,6 +72,9 @@ def test_a_window_without_edits_loads_a_version_published_elsewhere_in_place(
     assert lead.scene.nodes["severity:P2"].body.text().startswith("respond 30m")
     assert lead.version_banner.isHidden()
     assert lead.baseline_name == "published version 1" and lead.diff_lines() == []
+    assert lead.follower.label.text() == (
+        f"In force: version 1, published by {OTHER_LEAD} at "
+        f"{version.published_at.astimezone():%H:%M}")
 
 
 def test_a_read_only_window_follows_the_version_in_force_too(service, matrix, qtbot):
@@ -91,6 +95,7 @@ def test_edits_are_kept_when_a_version_is_published_meanwhile_and_publish_follow
     text = lead.version_banner.text.text()
     assert "Version 2 was published while you were editing" in text
     assert "your edits are based on version 1" in text
+    assert lead.follower.label.text().startswith("In force: version 2, published by")
     assert [b.text() for b in lead.version_banner.buttons] == [
         "Show changes", "Discard my edits and load version 2"]
     assert p_target(lead.document.records, "P3") == "3h"  # nothing dropped
@@ -138,6 +143,7 @@ def test_the_leads_own_publish_raises_no_banner(lead, service, qtbot):
     assert lead.version_banner.isHidden()
     assert lead.undo.isClean() and lead.undo.count() == 1  # its own step stays undoable
     assert lead.statusBar().currentMessage().startswith("Published version 1")
+    assert lead.follower.label.text().startswith("In force: version 1, published by lena.lead")
 
 
 def test_a_restored_version_is_loaded_into_a_window_without_edits(lead, service, matrix,
