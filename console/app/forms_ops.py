@@ -159,11 +159,6 @@ def load_history(service: ServiceLike, ticket: str, on_done: Callable[[list[Stor
     service.worker.submit(lambda: store.history(ticket), on_done, on_error)
 
 
-def load_pending(service: ServiceLike, on_done: Callable[[int], None],
-                 on_error: Failed | None = None) -> None:
-    service.worker.submit(service.store.pending, on_done, on_error)
-
-
 def load_accounts(service: ServiceLike, on_done: Callable[[dict[str, str]], None],
                   on_error: Failed | None = None) -> None:
     """Known accounts and their tiers (the latest ticket wins), for the intake's completer."""

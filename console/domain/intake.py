@@ -12,7 +12,6 @@ from datetime import datetime
 from typing import Any
 
 from .matrix.model import Matrix
-from .scoring import Score
 from .tickets import WORKAROUNDS, Intake
 
 INTAKE_FIELDS = ("title", "account", "account_tier", "text", "category", "workaround",
@@ -168,11 +167,6 @@ def severity_events(decision: SeverityDecision) -> list[tuple[str, dict[str, Any
                                                  "confirmed": decision.chosen,
                                                  "reason": reason}))
     return events
-
-
-def support_decision(score: Score, chosen: str | None, reason: str) -> SeverityDecision:
-    return SeverityDecision("support", chosen or score.severity, score.severity, reason,
-                            None, score.reasons)
 
 
 # -- lists the form offers --------------------------------------------------------------------

@@ -53,10 +53,6 @@ class Facts:
     sla: tuple[str, str] | None = None  # (clock, pre_breach | breached) being fired
 
 
-def _listing(values: frozenset[str]) -> str:
-    return " or ".join(sorted(values))
-
-
 def match(cond: Conditions, facts: Facts, sentiment: SentimentScorer | None = None
           ) -> list[str] | None:
     """The reasons ``cond`` holds for ``facts``, or None when it does not."""

@@ -344,11 +344,3 @@ class SharedClaims:
 
     def close(self) -> None:
         self.db.close()
-
-
-def shared_claim_status(db: SharedDatabase, keys: Sequence[str]) -> dict[str, tuple[str, str]]:
-    """key -> (device, status) for the keys claimed in the shared database."""
-    rows = db._run("reading claims on", lambda conn: conn.execute(
-        "SELECT key, device, status FROM notification_claims WHERE key = ANY(%s)",
-        (list(keys),)).fetchall())
-    return {k: (d, s) for k, d, s in rows}

@@ -116,7 +116,6 @@ class LocalStore:
         self.data_dir = Path(data_dir)
         self.path = self.data_dir / DB_NAME
         self.clock = clock
-        self._default_matrix = default_matrix
         self._lock = InstanceLock(self.data_dir) if lock else None
         self._engine = None
         self._sessions: sessionmaker[Session] | None = None

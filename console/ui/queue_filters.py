@@ -16,7 +16,7 @@ from __future__ import annotations
 import json
 from bisect import bisect_left
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from PySide6.QtCore import QAbstractProxyModel, QModelIndex, QObject, QPersistentModelIndex, Qt
@@ -62,9 +62,6 @@ class QueueFilter:
             haystack = f"{row.id}\n{row.title}\n{row.account}\n{row.owner}".casefold()
             return needle in haystack
         return True
-
-    def with_(self, **changes: Any) -> QueueFilter:
-        return replace(self, **changes)
 
     def to_json(self) -> str:
         data = asdict(self)

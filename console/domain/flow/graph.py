@@ -77,9 +77,6 @@ class FlowGraph:
         self.pending = []
         return self
 
-    def edges_of(self, nid: str) -> list[Edge]:
-        return [e for e in self.edges.values() if nid in (e.source, e.target)]
-
     def neighbours(self) -> dict[str, list[str]]:
         out: dict[str, list[str]] = {n: [] for n in self.nodes}
         for e in self.edges.values():
