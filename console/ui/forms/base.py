@@ -207,6 +207,10 @@ class FormDialog(QDialog):
         self.body = QWidget(objectName="formBody")
         self.scroll = FitScrollArea(objectName="formScroll")
         self.scroll.setWidget(self.body)
+        self._fitted_need = 0  # the body height the last fit_to_screen made room for
+        self._content_check = QTimer(self, singleShot=True, interval=0)
+        self._content_check.timeout.connect(self._content_changed)
+        self.body.installEventFilter(self)  # its LayoutRequests: the content changed size
         self.scroll.setWidgetResizable(True)
         self.scroll.setFrameShape(QFrame.Shape.NoFrame)
         self.scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded)
@@ -268,7 +272,9 @@ class FormDialog(QDialog):
             widget.installEventFilter(self)
 
     def eventFilter(self, obj: QObject, event: QEvent) -> bool:
-        if event.type() == QEvent.Type.FocusIn and isinstance(obj, QWidget):
+        if obj is self.body and event.type() == QEvent.Type.LayoutRequest:
+            self._content_check.start()  # once the layout has run
+        elif event.type() == QEvent.Type.FocusIn and isinstance(obj, QWidget):
             field = obj.parentWidget()
             self.scroll.ensureWidgetVisible(field if isinstance(field, FormField) else obj,
                                             20, 20)
@@ -292,9 +298,24 @@ class FormDialog(QDialog):
         inner = width - (hint.width() - self.body.sizeHint().width())
         body = self.body.heightForWidth(inner) if self.body.layout() is not None else -1
         height = chrome + max(body, self.body.sizeHint().height()) + 2
+        self._fitted_need = max(body, self.body.sizeHint().height())
         if grow_only:
             height = max(height, self.height())
         self.resize(width, min(height, int(free.height() * 0.92)))
+
+    def _content_changed(self) -> None:
+        """The body asks for more room than it had (a suggestion's reasons, an override's
+        reason field appeared): grow while the screen has room rather than scroll. A
+        form the user made smaller stays so until its content grows again."""
+        if self._closed or not self.isVisible():
+            return
+        viewport = self.scroll.viewport()
+        width = viewport.width()
+        need = max(self.body.heightForWidth(width) if self.body.layout() is not None else -1,
+                   self.body.minimumSizeHint().height())
+        if need > viewport.height() and need > self._fitted_need:
+            self.fit_to_screen(grow_only=True)
+        self._fitted_need = max(self._fitted_need, need)
 
     # -- values, drafts ---------------------------------------------------------------------
     def values(self) -> dict[str, Any]:
