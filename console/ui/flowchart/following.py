@@ -61,6 +61,7 @@ class VersionFollower(QObject):
         self.started = False  # the first version list names what the window opened on
         self.pending: MatrixVersion | None = None  # published while the lead was editing
         self.label = QLabel()  # which version every console runs, always in sight
+        self.label.setStyleSheet("padding-left: 8px; border-left: 1px solid #999;")
         editor.statusBar().addPermanentWidget(self.label)
         editor.service.matrixChanged.connect(self.matrix_changed)
 

@@ -383,6 +383,8 @@ class PropertyPanel(QScrollArea):
         text = _show(value, row.field.kind)
         if force or text != row.shown:
             widget.setText(text)
+            if not widget.hasFocus():
+                widget.setCursorPosition(0)  # a long value shows its start, not its end
             row.refused = ""
             row.shown = text
 
@@ -399,6 +401,7 @@ class PropertyPanel(QScrollArea):
         else:
             shown = _show(value, f.kind)
             line = QLineEdit(shown)
+            line.setCursorPosition(0)  # a long value shows its start, not its end
             line.setReadOnly(not self.editable)
             line.editingFinished.connect(lambda f=f, e=line: self._commit_text(f, e))
             line.textEdited.connect(lambda _text: self.typing.emit())

@@ -92,3 +92,11 @@ def test_a_words_entry_the_format_refuses_is_framed_red_with_the_reason(editor):
     assert "'pay*ment' is not valid" in field.toolTip()
     assert editor.panel.field("Rule 1: reason").styleSheet() == ""
     assert not editor.actions_by_name["publish"].isEnabled()
+
+
+def test_a_long_value_shows_its_start_in_its_field(editor):
+    editor.reveal("severity:P3")
+    editor.reveal("severity:P2")
+    for label in ("Rule 1: reason", "Rule 2: reason"):
+        field = editor.panel.field(label)
+        assert len(field.text()) > 30 and field.cursorPosition() == 0, label
