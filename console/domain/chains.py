@@ -26,8 +26,9 @@ def _notify(matrix: Matrix, ticket: str, severity: str, run: ChainRun, step: Cha
             at: datetime, reason: str, context: dict[str, Any]) -> Fire:
     contact = step.primary if run.stage == "primary" else step.backup
     names = {c.id: c.name for c in matrix.contacts}
+    name = names.get(contact, contact) if contact else contact
     extra = {**context, "chain": run.chain, "step": run.step + 1, "round": run.round + 1,
-             "role": run.stage, "contact": contact, "contact_name": names.get(contact, contact),
+             "role": run.stage, "contact": contact, "contact_name": name,
              "channel": step.channel}
     if step.cc and run.stage == "primary":
         extra["cc"] = list(step.cc)

@@ -27,6 +27,7 @@ from .matrix.model import (
     Notify,
     Prioritize,
     RequireHandoff,
+    Team,
     Trigger,
 )
 from .scoring import Facts, Score, SentimentScorer, effective_severity, match, score
@@ -229,8 +230,9 @@ class Engine:
                     yield (max(at, now) if now else at), _SLA, (c.name, c.cycle, threshold, at)
         for i, trig in enumerate(self._time_triggers):
             spent = ("timer", trig.id, trig.when.unresolved_for) in ticket.fired
-            if trig.id not in ticket.triggers_fired and not spent:
-                at = ticket.state.opened_at + trig.when.unresolved_for
+            wait = trig.when.unresolved_for  # never None: only these are time triggers
+            if trig.id not in ticket.triggers_fired and not spent and wait is not None:
+                at = ticket.state.opened_at + wait
                 yield (max(at, now) if now else at), _TRIGGER, i
         for run in ticket.chains.values():
             if run.next_at is not None:
@@ -366,17 +368,8 @@ class Engine:
         severity = self._severity(ticket)
         base = {"trigger": trig.id}
         if isinstance(action, Escalate):
-            if action.kind == "functional" or (action.team and not action.to):
-                team = m.team(action.team)
-            else:
-                tier = m.tier_above(st.tier) if action.to == "up" else m.tier(action.to)
-                if tier is None or tier.id == st.tier:
-                    return
-                current = m.team(st.team).function if st.team else None
-                team = m.first_team_in_tier(tier.id, current)
-                if team is None:
-                    return
-            if team.id == st.team:
+            team = self._escalation_team(st, action)
+            if team is None or team.id == st.team:
                 return
             fires.append(Fire(at, st.id, "escalate", why, severity=severity,
                               extra={**base, "mode": action.kind, "from_tier": st.tier,
@@ -388,15 +381,15 @@ class Engine:
                 fires.extend(start_chain(m, st.id, severity, ticket.chains,
                                          action.chain, at, why, self._chain_context(ticket)))
         elif isinstance(action, BumpSeverity):
-            current = m.severity(severity)
+            before = m.severity(severity)
             target = (m.severity(action.to) if action.to else
-                      m.severities[max(0, current.rank - action.levels)])
-            if target.rank >= current.rank:
+                      m.severities[max(0, before.rank - action.levels)])
+            if target.rank >= before.rank:
                 return
             st.severity_history.append(SeverityChange(at, target.id, "trigger", why))
             st.severity = target.id
             fires.append(Fire(at, st.id, "severity_bump", why, severity=target.id,
-                              extra={**base, "from": current.id}))
+                              extra={**base, "from": before.id}))
             self._severity_chain(ticket, at, fires)
         elif isinstance(action, RequireHandoff):
             fires.append(Fire(at, st.id, "handoff_required", why, severity=severity,
@@ -405,6 +398,19 @@ class Engine:
             st.priority = action.level
             fires.append(Fire(at, st.id, "prioritize", why, severity=severity,
                               extra={**base, "priority": action.level}))
+
+    def _escalation_team(self, st: TicketState, action: Escalate) -> Team | None:
+        """The team an escalation moves the ticket to, or None when it cannot move."""
+        m = self.matrix
+        if action.kind == "functional" or (action.team and not action.to):
+            return m.team(action.team) if action.team else None
+        if action.to is None or st.tier is None:
+            return None  # the matrix check requires `to` or `team`; tickets get a tier
+        tier = m.tier_above(st.tier) if action.to == "up" else m.tier(action.to)
+        if tier is None or tier.id == st.tier:
+            return None
+        function = m.team(st.team).function if st.team else None
+        return m.first_team_in_tier(tier.id, function)
 
     def _chain_context(self, ticket: Ticket) -> dict[str, Any]:
         return {"tier": ticket.state.tier, "team": ticket.state.team}

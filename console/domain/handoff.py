@@ -103,11 +103,12 @@ def check_handoff(matrix: Matrix, template: HandoffTemplate, values: dict[str, A
         errors["mode"] = "Choose functional or hierarchical."
     if ("target" not in errors and "mode" not in errors and mode == "hierarchical"
             and current_tier):
+        team = teams[str(target)]  # a known team: checked above
         here = {t.id: t.level for t in matrix.tiers}.get(current_tier)
-        there = {t.id: t.level for t in matrix.tiers}.get(teams[target].tier)
+        there = {t.id: t.level for t in matrix.tiers}.get(team.tier)
         if here is not None and there is not None and there <= here:
-            errors["mode"] = (f"A hierarchical move goes up a tier, but {teams[target].name} "
-                              f"is in {teams[target].tier} (the ticket is in {current_tier}). "
+            errors["mode"] = (f"A hierarchical move goes up a tier, but {team.name} "
+                              f"is in {team.tier} (the ticket is in {current_tier}). "
                               "Choose functional, or a team in a higher tier.")
     if "urgency" not in errors and not _blank(values.get("urgency")) \
             and values["urgency"] not in URGENCIES:

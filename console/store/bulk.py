@@ -27,7 +27,7 @@ from console.domain.hlc import to_ms
 from console.domain.projection import project
 from console.domain.tickets import TicketEvent
 
-from .models import EventRow, MetaRow, OutboxRow, TicketRow
+from .models import EventRow, MetaRow, OutboxRow, TicketRow, table_of
 from .projector import MATRIX_STREAM, ticket_row_values
 from .records import StoredEvent
 
@@ -83,15 +83,15 @@ def bulk_append_new_tickets(store: LocalStore, new: Sequence[NewEvent], *,
 
         rows = [e.to_row() for e in stored]
         conn = s.connection()
-        _insert_many(conn, EventRow.__table__, rows)
+        _insert_many(conn, table_of(EventRow), rows)
         if outbox:
-            _insert_many(conn, OutboxRow.__table__,
+            _insert_many(conn, table_of(OutboxRow),
                          [{"event_id": e.id, "queued_hlc": e.hlc} for e in stored])
         s.merge(MetaRow(key="hlc", value=stored[-1].hlc))
 
         # Project each ticket from its own events, in HLC order (list order: the clock
         # only moves forward), with payloads as the log gives them back.
-        by_ticket: dict[str, list[tuple[StoredEvent, dict]]] = {}
+        by_ticket: dict[str, list[tuple[StoredEvent, dict[str, Any]]]] = {}
         for e, row in zip(stored, rows, strict=True):
             by_ticket.setdefault(e.ticket, []).append((e, json.loads(row["payload"])))
         projector = store.projector
@@ -104,7 +104,7 @@ def bulk_append_new_tickets(store: LocalStore, new: Sequence[NewEvent], *,
             values = ticket_row_values(view, events[-1][0].hlc, len(events))
             ticket_rows.append(values)
         if ticket_rows:
-            _insert_many(conn, TicketRow.__table__, ticket_rows)
+            _insert_many(conn, table_of(TicketRow), ticket_rows)
         return stored
 
 

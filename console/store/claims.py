@@ -13,7 +13,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from .local import LocalStore
-from .models import ConsoleAlertRow, MetaRow, NotificationClaimRow
+from .models import ConsoleAlertRow, MetaRow, NotificationClaimRow, rows_affected
 
 T = TypeVar("T")
 
@@ -130,7 +130,7 @@ def forget_acknowledged(store: LocalStore, before_iso: str) -> int:
         result = s.execute(delete(ConsoleAlertRow).where(
             ConsoleAlertRow.acknowledged_at.is_not(None),
             ConsoleAlertRow.acknowledged_at < before_iso))
-        return int(result.rowcount or 0)  # type: ignore[attr-defined]
+        return rows_affected(result)
 
 
 def get_meta(store: LocalStore, key: str) -> str | None:

@@ -16,10 +16,11 @@ from typing import Any
 
 from sqlalchemy import func, select, text, update
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
 
 from .claims import get_meta, set_meta
 from .local import LocalStore
-from .models import DeliveryRow, TicketRow
+from .models import DeliveryRow, TicketRow, rows_affected
 from .records import StoredEvent
 from .server import SharedDatabase, SharedDBError
 
@@ -119,8 +120,9 @@ class DeliveryOutbox:
         """After a crash: deliveries caught mid-send go back to pending (sent again, or
         skipped if the shared claim says they went out)."""
         with self.store._write() as s:
-            return s.execute(update(DeliveryRow).where(DeliveryRow.status == "sending")
-                             .values(status="pending")).rowcount or 0
+            return rows_affected(s.execute(update(DeliveryRow)
+                                           .where(DeliveryRow.status == "sending")
+                                           .values(status="pending")))
 
     def cancel(self, ticket: str, reason: str, kinds: tuple[str, ...] = ("notify",)) -> int:
         """Skip the ticket's open chain-step deliveries (acknowledged or resolved)."""
@@ -147,7 +149,7 @@ class DeliveryOutbox:
 
     # -- reads ------------------------------------------------------------------------
     @staticmethod
-    def _find(s: Any, delivery_id: str) -> DeliveryRow | None:
+    def _find(s: Session, delivery_id: str) -> DeliveryRow | None:
         row = s.get(DeliveryRow, delivery_id)
         if row is None and len(delivery_id) >= 6:
             rows = s.scalars(select(DeliveryRow).where(DeliveryRow.id.like(f"{delivery_id}%"))
@@ -324,7 +326,8 @@ class SharedClaims:
                     out[key] = ("taken", me, stamp)
             return out
 
-        return self.db._run("claiming on", work)
+        claimed: dict[str, tuple[str, str, str]] = self.db._run("claiming on", work)
+        return claimed
 
     def finish(self, keys: Sequence[str], status: str, now: datetime) -> None:
         """Record the end of this console's deliveries (sent or dead). Keys this

@@ -18,9 +18,10 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from types import TracebackType
 from typing import Any
 
-from sqlalchemy import create_engine, delete, event, func, insert, select
+from sqlalchemy import Connection, Engine, create_engine, delete, event, func, insert, select
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
@@ -30,7 +31,16 @@ from console.domain.matrix import Matrix
 
 from . import migrate
 from .errors import StoreError, StoreLocked, explain_sqlite
-from .models import EventRow, MatrixVersionRow, MetaRow, OutboxRow, SyncCursorRow, TicketRow
+from .models import (
+    Base,
+    EventRow,
+    MatrixVersionRow,
+    MetaRow,
+    OutboxRow,
+    SyncCursorRow,
+    TicketRow,
+    table_of,
+)
 from .projector import MATRIX_STREAM, Projector
 from .records import StoredEvent
 
@@ -84,7 +94,7 @@ class InstanceLock:
             self._fd = None
 
 
-def sqlite_engine(path: Path, begin: str = "BEGIN IMMEDIATE"):  # type: ignore[no-untyped-def]
+def sqlite_engine(path: Path, begin: str = "BEGIN IMMEDIATE") -> Engine:
     """An engine whose transactions start with ``begin``: BEGIN IMMEDIATE for writers;
     plain (deferred) BEGIN for readers, which in WAL mode read a snapshot and never
     wait for, or block, a writer."""
@@ -92,7 +102,7 @@ def sqlite_engine(path: Path, begin: str = "BEGIN IMMEDIATE"):  # type: ignore[n
                            connect_args={"timeout": BUSY_TIMEOUT_S, "check_same_thread": False})
 
     @event.listens_for(engine, "connect")
-    def _on_connect(dbapi_conn, _record):  # type: ignore[no-untyped-def]
+    def _on_connect(dbapi_conn: Any, _record: Any) -> None:
         dbapi_conn.isolation_level = None  # we issue BEGIN ourselves
         cur = dbapi_conn.cursor()
         cur.execute("PRAGMA journal_mode=WAL")
@@ -102,7 +112,7 @@ def sqlite_engine(path: Path, begin: str = "BEGIN IMMEDIATE"):  # type: ignore[n
         cur.close()
 
     @event.listens_for(engine, "begin")
-    def _on_begin(conn):  # type: ignore[no-untyped-def]
+    def _on_begin(conn: Connection) -> None:
         conn.exec_driver_sql(begin)
 
     return engine
@@ -117,9 +127,9 @@ class LocalStore:
         self.path = self.data_dir / DB_NAME
         self.clock = clock
         self._lock = InstanceLock(self.data_dir) if lock else None
-        self._engine = None
+        self._engine: Engine | None = None
         self._sessions: sessionmaker[Session] | None = None
-        self._read_engine = None
+        self._read_engine: Engine | None = None
         self._read_sessions: sessionmaker[Session] | None = None
         # One writer at a time inside this process: threads (the GUI's worker, the
         # syncer) queue on this lock instead of SQLite's sleeping busy handler.
@@ -278,7 +288,7 @@ class LocalStore:
         assert self._hlc is not None
         remote = list(remote)
         with self._matrix_watch(), self._write() as s:
-            have = set()
+            have: set[str] = set()
             ids = [e.id for e in remote]
             for chunk in range(0, len(ids), 500):
                 have.update(s.scalars(select(EventRow.id)
@@ -389,10 +399,10 @@ class LocalStore:
         return out
 
 
-def _upsert(s: Session, model: type, **values: Any) -> None:
+def _upsert(s: Session, model: type[Base], **values: Any) -> None:
     """INSERT ... ON CONFLICT DO UPDATE on the primary key, in one statement (an ORM
     merge would SELECT first: this runs on every pulled page)."""
-    table = model.__table__  # type: ignore[attr-defined]
+    table = table_of(model)
     key = [c.name for c in table.primary_key.columns]
     stmt = sqlite_insert(table).values(**values)
     s.execute(stmt.on_conflict_do_update(
@@ -418,13 +428,15 @@ class _WriteTxn:
             raise
         return self._session
 
-    def __exit__(self, exc_type, exc, tb) -> None:  # type: ignore[no-untyped-def]
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
         try:
             self._finish(exc_type, exc)
         finally:
             self._guard.release()
 
-    def _finish(self, exc_type, exc) -> None:  # type: ignore[no-untyped-def]
+    def _finish(self, exc_type: type[BaseException] | None, exc: BaseException | None
+                ) -> None:
         try:
             if exc_type is None:
                 self._session.commit()

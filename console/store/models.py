@@ -6,12 +6,37 @@ is a projection of it (tickets, matrix versions) or bookkeeping (outbox, cursor)
 
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, Boolean, ForeignKey, Integer, String, Text
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    CursorResult,
+    ForeignKey,
+    Integer,
+    Result,
+    String,
+    Table,
+    Text,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
 class Base(DeclarativeBase):
     pass
+
+
+def table_of(row: type[Base]) -> Table:
+    """The Table behind a mapped class (``__table__`` is typed as any FromClause)."""
+    table = row.__table__
+    if not isinstance(table, Table):
+        raise TypeError(f"{row.__name__} is not mapped to a table")
+    return table
+
+
+def rows_affected(result: Result[Any]) -> int:
+    """How many rows an UPDATE or DELETE changed (its result is a CursorResult)."""
+    return int(result.rowcount or 0) if isinstance(result, CursorResult) else 0
 
 
 class EventRow(Base):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import bindparam, delete, select
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -15,17 +16,17 @@ from console.domain.matrix import Matrix, check_matrix_text
 from console.domain.projection import TicketView, project
 from console.domain.tickets import TicketEvent
 
-from .models import EventRow, MatrixVersionRow, TicketRow
+from .models import EventRow, MatrixVersionRow, TicketRow, table_of
 from .records import StoredEvent
 
 MATRIX_STREAM = "_matrix"
 
 
-def _iso(t):  # type: ignore[no-untyped-def]
+def _iso(t: datetime | None) -> str | None:
     return None if t is None else t.isoformat()
 
 
-def ticket_row_values(view: TicketView, last_hlc: str, count: int) -> dict:
+def ticket_row_values(view: TicketView, last_hlc: str, count: int) -> dict[str, Any]:
     st = view.state
     i = st.intake
     return {
@@ -60,7 +61,7 @@ class Projector:
     def refresh(self, session: Session, tickets: Iterable[str]) -> None:
         """Re-fold the touched tickets. Core statements, not ORM objects: this runs on
         every local write and every pulled page, so its cost is the write latency."""
-        events_t, tickets_t = EventRow.__table__, TicketRow.__table__
+        events_t, tickets_t = table_of(EventRow), table_of(TicketRow)
         query = (select(events_t.c.kind, events_t.c.payload, events_t.c.author,
                         events_t.c.hlc, events_t.c.at)
                  .where(events_t.c.ticket == bindparam("ticket")).order_by(events_t.c.hlc))
@@ -89,7 +90,7 @@ class Projector:
         """Project matrix_published events; True when any was new."""
         added = False
         for e in events:
-            if e.kind != "matrix_published" or session.get(MatrixVersionRow, e.id):
+            if e.kind != "matrix_published" or session.get(MatrixVersionRow, e.id) is not None:
                 continue
             session.add(MatrixVersionRow(
                 event_id=e.id, number=int(e.payload.get("number", 0)),

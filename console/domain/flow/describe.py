@@ -21,7 +21,7 @@ def same_duration(a: Any, b: Any) -> bool:
     try:
         return parse_duration(a) == parse_duration(b)
     except (ValueError, TypeError):
-        return a == b
+        return bool(a == b)
 
 
 def listed(value: Any) -> list[Any]:

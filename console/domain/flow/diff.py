@@ -11,6 +11,7 @@ Node positions are layout, not meaning: they are summed up in one line at the en
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from . import describe as say
@@ -162,7 +163,7 @@ class _Differ:
         if order_a != order_b:
             self.say("severity order changed: " + " > ".join(order_b))
 
-    def _moved(self, what: str, old: Any, new: Any, names: dict[str, str]) -> str | None:
+    def _moved(self, what: str, old: Any, new: Any, names: Mapping[str, Any]) -> str | None:
         if old == new or self.renamed(old, new):
             return None
         if old is None:
@@ -175,10 +176,11 @@ class _Differ:
         old, new = mapping(self.old, "chains"), mapping(self.new, "chains")
         users: dict[str, list[str]] = {}
         for s in items(self.new, "severities") + items(self.old, "severities"):
-            if isinstance(s, dict) and isinstance(s.get("notify"), str):
+            sid = s.get("id") if isinstance(s, dict) else None
+            if isinstance(s, dict) and isinstance(s.get("notify"), str) and isinstance(sid, str):
                 users.setdefault(s["notify"], [])
-                if s.get("id") not in users[s["notify"]]:
-                    users[s["notify"]].append(s.get("id"))
+                if sid not in users[s["notify"]]:
+                    users[s["notify"]].append(sid)
         for was, cid in self.added_removed("chain", old, new, lambda k, r: k):
             a, b = old[was] or {}, new[cid] or {}
             sa, sb = a.get("steps") or [], b.get("steps") or []

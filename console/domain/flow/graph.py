@@ -220,7 +220,8 @@ def _triggers(g: FlowGraph, records: Records) -> None:
         if not isinstance(tid, str):
             continue
         src = node_id("trigger", tid)
-        when = t.get("when") if isinstance(t.get("when"), dict) else {}
+        written = t.get("when")
+        when = written if isinstance(written, dict) else {}
         lines = ["when " + say.clip(" and ".join(say.conditions(when)) or "always", 35)]
         edged = ("escalate", "notify")
         rest = [say.action(a) for a in t.get("then") or []

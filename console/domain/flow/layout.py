@@ -94,13 +94,13 @@ def pack(desired: list[float], heights: list[float], gaps: list[float],
     for i, h in enumerate(heights):
         offsets.append(total)
         total += h + (gaps[i] if i < len(gaps) else 0.0)
-    blocks: list[list[float]] = []  # [mean, weight, count]
+    blocks: list[tuple[float, float, int]] = []  # (mean, weight, count)
     for d, o in zip(desired, offsets, strict=True):
-        blocks.append([d - o, 1.0, 1])
+        blocks.append((d - o, 1.0, 1))
         while len(blocks) > 1 and blocks[-2][0] > blocks[-1][0]:
             m2, w2, c2 = blocks.pop()
             m1, w1, c1 = blocks.pop()
-            blocks.append([(m1 * w1 + m2 * w2) / (w1 + w2), w1 + w2, c1 + c2])
+            blocks.append(((m1 * w1 + m2 * w2) / (w1 + w2), w1 + w2, c1 + c2))
     out: list[float] = []
     for mean, _, count in blocks:
         out.extend([mean] * count)

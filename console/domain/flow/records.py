@@ -94,7 +94,8 @@ def record_for(records: Records, nid: str) -> dict[str, Any]:
         steps = mapping(records, "chains").get(chain, {}).get("steps") or []
         if not 0 <= index < len(steps):
             raise UnknownNode(f"chain {chain!r} has no step {index + 1}")
-        return steps[index]
+        step: dict[str, Any] = steps[index]
+        return step
     if kind == "authority":
         for row in items(records, "authority"):
             if isinstance(row, dict) and authority_key(row) == key:

@@ -271,7 +271,8 @@ def _step_contact(out: Records, step: str, contact: str, role: str | None) -> No
     if role not in ("primary", "backup", "cc"):
         raise InvalidConnection(f"a step's contact is primary, backup or cc, not {role!r}")
     if role == "cc":
-        cc = row.get("cc") if isinstance(row.get("cc"), list) else []
+        written = row.get("cc")
+        cc = written if isinstance(written, list) else []
         row["cc"] = cc if cid in cc else [*cc, cid]
         return
     other = row.get("backup" if role == "primary" else "primary")
@@ -298,7 +299,8 @@ def _contact_team(out: Records, contact: str, team: str, role: str | None) -> No
 
 def _authority_severity(out: Records, row: str, sev: str, role: str | None) -> None:
     found = record_for(out, row)
-    current = found.get("severities") if isinstance(found.get("severities"), list) else []
+    written = found.get("severities")
+    current = written if isinstance(written, list) else []
     if _key(sev) not in current:
         found["severities"] = [*current, _key(sev)]
 

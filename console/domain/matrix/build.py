@@ -134,11 +134,12 @@ class _Builder:
                 return None
             return frozenset([value] if isinstance(value, str) else value)
 
-        users = raw.get("users_affected_pct")
-        if isinstance(users, int | float) and not isinstance(users, bool):
-            users = m.NumRange(gte=users, lte=users)
-        elif isinstance(users, dict):
-            users = m.NumRange(**users)
+        written = raw.get("users_affected_pct")
+        users: m.NumRange | None = None  # anything else was reported structurally
+        if isinstance(written, int | float) and not isinstance(written, bool):
+            users = m.NumRange(gte=written, lte=written)
+        elif isinstance(written, dict):
+            users = m.NumRange(**written)
             if users.is_empty():
                 self.problem((*path, "users_affected_pct"),
                              "this range contradicts itself: no value can match it")

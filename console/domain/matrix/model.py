@@ -402,7 +402,8 @@ class Matrix:
     def first_team_in_tier(self, tier_id: str, function: str | None = None) -> Team | None:
         teams = [t for t in self.teams if t.tier == tier_id]
         preferred = [t for t in teams if function and t.function == function]
-        return (preferred or teams or [None])[0]
+        found = preferred or teams
+        return found[0] if found else None
 
     def approvers(self, action: str, amount: float | None = None,
                   severity: str | None = None) -> list[Authority]:

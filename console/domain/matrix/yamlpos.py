@@ -12,7 +12,7 @@ from __future__ import annotations
 import bisect
 import re
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import yaml
 from yaml.composer import Composer
@@ -81,7 +81,8 @@ class _Lines:
         return Mark(line + 1, max(index - start, 0) + 1)
 
     def of(self, node: yaml.Node | yaml.Event) -> Mark:
-        return self.at(node.start_mark.index)
+        start = node.start_mark
+        return self.at(start.index) if start is not None else Mark(1, 1)
 
 
 # A matrix is at most about 8 levels deep; the cap keeps PyYAML's composer and our own
@@ -100,7 +101,7 @@ def _events(text: str, lines: _Lines) -> list[yaml.Event]:
     depth = 0
     try:
         while parser.check_event():
-            event = parser.get_event()
+            event: yaml.Event = parser.get_event()  # type: ignore[no-untyped-call]  # untyped stub
             if isinstance(event, yaml.CollectionStartEvent):
                 depth += 1
                 if depth > MAX_DEPTH:
@@ -138,14 +139,25 @@ class _Replay(Composer, SafeConstructor, Resolver):
         self._next += 1
         return self._events[self._next - 1]
 
-    def compose_node(self, parent: yaml.Node | None, index: Any) -> yaml.Node:
+    def compose_node(self, parent: yaml.Node | None, index: Any) -> yaml.Node | None:
         if not self.check_event(yaml.AliasEvent):
             return super().compose_node(parent, index)
         event = self.peek_event()
         target = super().compose_node(parent, index)  # raises on an undefined alias
-        alias = type(target)(target.tag, target.value, event.start_mark, event.end_mark)
-        alias.alias_of = event.anchor  # type: ignore[attr-defined]
+        if target is None:
+            return None
+        # the pure-Python parser's marks (the stubs also allow the C parser's)
+        start, end = cast("yaml.Mark | None", event.start_mark), cast("yaml.Mark | None",
+                                                                       event.end_mark)
+        alias = type(target)(target.tag, target.value, start, end)
+        alias.alias_of = event.anchor  # type: ignore[attr-defined]  # our mark on the node
         return alias
+
+
+def _alias_of(node: yaml.Node) -> str | None:
+    """The anchor an alias was written with (set by ``_Replay``), else None."""
+    anchor = getattr(node, "alias_of", None)
+    return anchor if isinstance(anchor, str) else None
 
 
 def _compose(text: str, lines: _Lines) -> yaml.Node | None:
@@ -193,7 +205,7 @@ def load_located(text: str) -> Located:
 
     def build(node: yaml.Node, path: Path, depth: int) -> Any:
         nonlocal expanded
-        alias = getattr(node, "alias_of", None)
+        alias = _alias_of(node)
         if alias is not None:
             aliases.append(node)
         if aliases:
@@ -201,7 +213,7 @@ def load_located(text: str) -> Located:
             if expanded > MAX_ALIAS_VALUES:
                 raise YamlSyntaxError(
                     f"aliases expand to more than {MAX_ALIAS_VALUES:,} values by this one "
-                    f"(*{aliases[0].alias_of}); a matrix needs far fewer: write the values "
+                    f"(*{_alias_of(aliases[0])}); a matrix needs far fewer: write the values "
                     "out", mark(aliases[0]))
         marks[path] = mark(node)
         if isinstance(node, yaml.CollectionNode):
