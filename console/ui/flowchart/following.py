@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from .editor import FlowEditor
 
 SHIPPED = "the shipped matrix (no version has been published yet)"
+SHOWN_CHANGES = 3  # of a new version's changes, named in the banner
 
 
 def _meaning(records: Records) -> Records:
@@ -164,11 +165,16 @@ class VersionFollower(QObject):
         based = ("the shipped matrix" if self.based_on is None
                  else f"version {self.based_on.number}")
         n = version.number
+        base = (self.editor.initial if self.based_on is None
+                else load_records(self.based_on.yaml))
+        theirs = diff_records(_meaning(base), _meaning(load_records(version.yaml)))
+        changed = "; ".join(theirs[:SHOWN_CHANGES]) + (
+            f"; and {len(theirs) - SHOWN_CHANGES} more" if len(theirs) > SHOWN_CHANGES else "")
         self.banner.show_message(
             "pending",
             f"Version {n} was published while you were editing (by {version.author} at "
-            f"{_when(version)}); your edits are based on {based}. Publishing now replaces "
-            f"version {n}: see what would change first.",
+            f"{_when(version)}{': ' + changed if changed else ''}); your edits are based on "
+            f"{based}. Publishing now replaces version {n}: see what would change first.",
             (("Show changes", self.show_changes),
              (f"Discard my edits and load version {n}", self.discard_and_load)))
         self.editor.say_long(f"Version {n} published by {version.author} at {_when(version)} "

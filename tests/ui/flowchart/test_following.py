@@ -94,6 +94,7 @@ def test_edits_are_kept_when_a_version_is_published_meanwhile_and_publish_follow
     qtbot.waitUntil(lead.version_banner.isVisible, timeout=5000)
     text = lead.version_banner.text.text()
     assert "Version 2 was published while you were editing" in text
+    assert ": P2 response 30m → 20m)" in text  # what it changed, at a glance
     assert "your edits are based on version 1" in text
     assert lead.follower.label.text().startswith("In force: version 2, published by")
     assert [b.text() for b in lead.version_banner.buttons] == [
