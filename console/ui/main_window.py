@@ -8,11 +8,12 @@ model.
 
 from __future__ import annotations
 
+import math
 import re
 from typing import Any
 
 from PySide6.QtCore import QItemSelectionModel, QModelIndex, QSettings, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtGui import QAction, QCloseEvent, QFont, QFontMetricsF, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDockWidget,
@@ -31,6 +32,9 @@ from console.store.sync import SyncState
 from .details import DetailsPanel
 from .filter_bar import FilterBar
 from .queue_delegates import (
+    PILL_ENDS,
+    PILL_INSET,
+    PILL_MIN_STRETCH,
     CountdownDelegate,
     SeverityBadgeDelegate,
     SlaPillDelegate,
@@ -45,12 +49,22 @@ ROW_HEIGHT = 30
 BASE_POINT_SIZE = 10
 TABLE_POINT_SIZE = 11
 DETAILS_WIDTH = 380
-COLUMN_WIDTHS = {  # the Title column stretches into whatever is left
-    # ID fits a new id (INC-260302-7QK4); SLA fits "CONFIRMATION BREACHED"
-    Column.ID: 150, Column.SEVERITY: 80, Column.TITLE: 300, Column.ACCOUNT: 160,
-    Column.TEAM: 210, Column.OWNER: 76, Column.STATUS: 90, Column.RESPONSE: 112,
-    Column.UPDATE: 112, Column.RESOLUTION: 112, Column.SLA: 220,
+# Every column but the Title is fitted to what it typically shows, measured in the
+# queue's own font (so it scales with it); the Title stretches into what is left, so
+# a commander reads whole titles. Longer accounts and teams elide (with a tooltip).
+COLUMN_SAMPLES = {
+    Column.ID: "INC-260302-7QK4",            # a new id, whole
+    Column.SEVERITY: "P2 ?",
+    Column.ACCOUNT: "Globex · enterp",
+    Column.TEAM: "T1 · Frontline Support",
+    Column.OWNER: "fatima",
+    Column.STATUS: "Waiting",
+    Column.RESPONSE: "-23h 59m", Column.UPDATE: "-23h 59m", Column.RESOLUTION: "-23h 59m",
 }
+BOLD_COLUMNS = (Column.RESPONSE, Column.UPDATE, Column.RESOLUTION)  # breached: bold
+SLA_SAMPLE = "CONFIRMATION BREACHED"  # the longest pill, narrowed as far as it may be
+CELL_PADDING = 12   # the text's margins in a cell, and a little air
+SORT_ROOM = 22      # a header's sort arrow
 _PILL = "padding: 2px 10px; border-radius: 4px;"
 SYNC_STYLES = {
     "offline": f"background: #c62828; color: #ffffff; font-weight: bold; {_PILL}",
@@ -58,7 +72,35 @@ SYNC_STYLES = {
     "syncing": f"background: #ddf4ff; color: #0969da; {_PILL}",
 }
 K_GEOMETRY, K_STATE = "window/geometry", "window/state"
-K_HEADER, K_FILTERS = "queue/header", "queue/filters"
+# v2: fitted columns and a stretching Title; "queue/header" (v1) kept the cramped layout
+K_HEADER, K_FILTERS = "queue/header-v2", "queue/filters"
+
+
+def fitted_widths(view: QTableView) -> dict[Column, int]:
+    """Each column's width but the Title's: its sample text or its header label with
+    the sort arrow, whichever is wider, in the fonts the view and header use."""
+    view.ensurePolished()  # the view's style sheet sets its font size
+    header = view.horizontalHeader()
+    header.ensurePolished()
+    plain = QFontMetricsF(view.font())
+    bold_font = QFont(view.font())
+    bold_font.setBold(True)
+    bold = QFontMetricsF(bold_font)
+    heading = QFontMetricsF(header.font())
+    widths: dict[Column, int] = {}
+    for column in Column:
+        label = heading.horizontalAdvance(HEADERS[column]) + SORT_ROOM
+        if column == Column.SLA:
+            # one step short of the narrowest stretch: rounding never elides it
+            text = bold.horizontalAdvance(SLA_SAMPLE) * (PILL_MIN_STRETCH + 5) / 100 \
+                + 2 * (PILL_INSET + PILL_ENDS)
+        elif column in COLUMN_SAMPLES:
+            metrics = bold if column in BOLD_COLUMNS else plain
+            text = metrics.horizontalAdvance(COLUMN_SAMPLES[column]) + CELL_PADDING
+        else:
+            continue  # the Title stretches
+        widths[column] = math.ceil(max(label, text))
+    return widths
 
 
 class QueueView(QTableView):
@@ -153,7 +195,7 @@ class MainWindow(QMainWindow):
         header.setHighlightSections(False)
         header.setSortIndicatorClearable(True)  # a third click goes back to next-due order
         header.setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
-        for column, width in COLUMN_WIDTHS.items():
+        for column, width in fitted_widths(view).items():
             header.resizeSection(column, width)
         header.setSectionResizeMode(Column.TITLE, QHeaderView.ResizeMode.Stretch)
         header.setMinimumSectionSize(48)
@@ -357,6 +399,7 @@ class MainWindow(QMainWindow):
         header = self.view.horizontalHeader()
         if (header_state := s.value(K_HEADER)) is not None:
             header.restoreState(header_state)
+            header.setSectionResizeMode(Column.TITLE, QHeaderView.ResizeMode.Stretch)
         for column, action in self.column_actions.items():
             action.blockSignals(True)
             action.setChecked(not header.isSectionHidden(column))

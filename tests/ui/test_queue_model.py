@@ -10,11 +10,12 @@ from functools import partial
 import pytest
 from PySide6.QtCore import QPersistentModelIndex, Qt
 from PySide6.QtGui import QColor, QFont, QFontMetrics, QFontMetricsF
+from PySide6.QtWidgets import QTableView
 
 from console.app.rows import QueueRow
 from console.store.records import StoredEvent
 from console.ui.details import timeline_lines
-from console.ui.main_window import COLUMN_WIDTHS, TABLE_POINT_SIZE
+from console.ui.main_window import TABLE_POINT_SIZE, fitted_widths
 from console.ui.queue_delegates import SlaPillDelegate, fit_label, pill_room
 from console.ui.queue_filters import QueueFilter, QueueFilterProxy
 from console.ui.queue_model import (
@@ -206,15 +207,21 @@ def test_cells_that_can_be_cut_short_carry_their_full_text_as_a_tooltip(model):
     assert tip(Column.SLA).startswith("RESPONSE BREACHED\n")
 
 
-def test_the_queue_columns_fit_a_new_ticket_id_and_the_widest_sla_pill(qtbot):
+@pytest.mark.parametrize("points", [TABLE_POINT_SIZE, TABLE_POINT_SIZE * 1.5])
+def test_the_queue_columns_fit_a_new_ticket_id_and_the_widest_sla_pill(qtbot, points):
     font = QFont()
-    font.setPointSize(TABLE_POINT_SIZE)
+    font.setPointSizeF(points)
+    view = QTableView()
+    qtbot.addWidget(view)
+    view.setFont(font)
+    widths = fitted_widths(view)
     bold = QFont(font)
     bold.setBold(True)
     margins = 12  # the style's text margins on both sides
     assert QFontMetrics(font).horizontalAdvance("INC-260302-7QK4") + margins <= (
-        COLUMN_WIDTHS[Column.ID])
-    room = pill_room(COLUMN_WIDTHS[Column.SLA])
+        widths[Column.ID])
+    assert Column.TITLE not in widths  # it stretches
+    room = pill_room(widths[Column.SLA])
     for label in ("CONFIRMATION BREACHED", "RESOLUTION BREACHED", "CONFIRMATION 59m",
                   "RESOLUTION 23h 59m"):
         fitted, text = fit_label(bold, label, room)
