@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import datetime
+from pathlib import Path
 from typing import Any
+
+from console.app.service import ConsoleService
 
 
 class FakeScheduler:
@@ -27,3 +31,17 @@ def on_worker(service: Any, qtbot: Any, fn: Callable[[], Any]) -> Any:
     service.worker.submit(fn, out.append)
     qtbot.waitUntil(lambda: bool(out), timeout=5000)
     return out[0]
+
+
+@contextmanager
+def running_service(data_dir: Path, matrix: Any, qtbot: Any, *, user: str,
+                    **options: Any) -> Iterator[ConsoleService]:
+    """A started ConsoleService without sync or a real scheduler; stopped on the way out."""
+    service = ConsoleService(data_dir, matrix, sync=False, scheduler_factory=FakeScheduler,
+                             user=user, **options)
+    with qtbot.waitSignal(service.ready, timeout=10000):
+        service.start()
+    try:
+        yield service
+    finally:
+        service.stop()

@@ -5,12 +5,11 @@ from __future__ import annotations
 
 import pytest
 from builders import FakeClock
-from service_fakes import FakeScheduler, on_worker
+from service_fakes import on_worker, running_service
 
 from console.app.drafts import DraftAutosaver, DraftRepo, draft_key, list_drafts
 from console.app.forms_ops import already_submitted, event_id, submit_events
 from console.app.matrices import load_matrix_file
-from console.app.service import ConsoleService
 from console.paths import default_matrix_path
 
 
@@ -21,12 +20,8 @@ def matrix():  # type: ignore[no-untyped-def]
 
 @pytest.fixture
 def service(tmp_path, matrix, qtbot):  # type: ignore[no-untyped-def]
-    svc = ConsoleService(tmp_path / "data", matrix, sync=False,
-                         scheduler_factory=FakeScheduler, user="ana")
-    with qtbot.waitSignal(svc.ready, timeout=10000):
-        svc.start()
-    yield svc
-    svc.stop()
+    with running_service(tmp_path / "data", matrix, qtbot, user="ana") as svc:
+        yield svc
 
 
 

@@ -6,21 +6,16 @@ from __future__ import annotations
 import re
 
 import pytest
-from service_fakes import FakeScheduler, on_worker
+from service_fakes import on_worker, running_service
 
-from console.app.service import ConsoleService
 from console.store.local import NewEvent
 from console.ui.forms import HandoffDialog
 
 
 @pytest.fixture
 def service(tmp_path, matrix, qtbot):  # type: ignore[no-untyped-def]
-    svc = ConsoleService(tmp_path / "data", matrix, sync=False,
-                         scheduler_factory=FakeScheduler, user="ana")
-    with qtbot.waitSignal(svc.ready, timeout=10000):
-        svc.start()
-    yield svc
-    svc.stop()
+    with running_service(tmp_path / "data", matrix, qtbot, user="ana") as svc:
+        yield svc
 
 
 def test_a_restored_draft_says_when_it_was_saved_and_promises_nothing_more(

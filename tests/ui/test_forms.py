@@ -7,10 +7,9 @@ import threading
 import pytest
 import shiboken6
 from PySide6.QtCore import Qt
-from service_fakes import FakeScheduler, on_worker
+from service_fakes import on_worker, running_service
 
 from console.app.attachments import stored_path
-from console.app.service import ConsoleService
 from console.domain.intake import INTAKE_REQUIRED
 from console.domain.matrix.format import HANDOFF_FIELDS
 from console.store.local import NewEvent
@@ -27,12 +26,8 @@ from console.ui.forms import (
 
 @pytest.fixture
 def service(tmp_path, matrix, qtbot):  # type: ignore[no-untyped-def]
-    svc = ConsoleService(tmp_path / "data", matrix, sync=False,
-                         scheduler_factory=FakeScheduler, user="ana")
-    with qtbot.waitSignal(svc.ready, timeout=10000):
-        svc.start()
-    yield svc
-    svc.stop()
+    with running_service(tmp_path / "data", matrix, qtbot, user="ana") as svc:
+        yield svc
 
 
 

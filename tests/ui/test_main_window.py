@@ -10,9 +10,8 @@ from builders import FakeClock
 from PySide6.QtCore import QPoint, QRect, QSettings, Qt
 from PySide6.QtGui import QImage, QKeySequence
 from PySide6.QtWidgets import QApplication
-from service_fakes import FakeScheduler
+from service_fakes import running_service
 
-from console.app.service import ConsoleService
 from console.store.sync import SyncState
 from console.ui import queue_delegates
 from console.ui.main_window import MainWindow
@@ -30,12 +29,8 @@ def fake_clock() -> FakeClock:
 
 @pytest.fixture
 def service(tmp_path, matrix, fake_clock, qtbot):
-    svc = ConsoleService(tmp_path / "data", matrix, clock=fake_clock, sync=False,
-                         scheduler_factory=FakeScheduler, user="alice")
-    with qtbot.waitSignal(svc.ready, timeout=10000):
-        svc.start()
-    yield svc
-    svc.stop()
+    with running_service(tmp_path / "data", matrix, qtbot, user="alice", clock=fake_clock) as svc:
+        yield svc
 
 
 @pytest.fixture

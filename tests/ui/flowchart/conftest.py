@@ -4,10 +4,9 @@ answers instead of dialogs."""
 from __future__ import annotations
 
 import pytest
-from service_fakes import FakeScheduler
+from service_fakes import running_service
 
 from console._pyside_refcount import pin_singletons
-from console.app.service import ConsoleService
 from console.ui.flowchart import FlowEditor
 
 from ..conftest import NOW
@@ -64,12 +63,9 @@ class ScriptedPrompts:
 
 @pytest.fixture
 def service(tmp_path, matrix, qtbot):
-    svc = ConsoleService(tmp_path / "data", matrix, clock=lambda: NOW, sync=False,
-                         scheduler_factory=FakeScheduler, user="lena.lead")
-    with qtbot.waitSignal(svc.ready, timeout=10000):
-        svc.start()
-    yield svc
-    svc.stop()
+    with running_service(tmp_path / "data", matrix, qtbot, user="lena.lead",
+                         clock=lambda: NOW) as svc:
+        yield svc
 
 
 def make_editor(qtbot, service, matrix, role: str) -> FlowEditor:
