@@ -8,12 +8,11 @@ model.
 
 from __future__ import annotations
 
-import math
 import re
 from typing import Any
 
 from PySide6.QtCore import QItemSelectionModel, QModelIndex, QSettings, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QFont, QFontMetricsF, QKeySequence
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDockWidget,
@@ -31,10 +30,8 @@ from console.store.sync import SyncState
 
 from .details import DetailsPanel
 from .filter_bar import FilterBar
+from .queue_columns import ColumnFitter
 from .queue_delegates import (
-    PILL_ENDS,
-    PILL_INSET,
-    PILL_MIN_STRETCH,
     CountdownDelegate,
     SeverityBadgeDelegate,
     SlaPillDelegate,
@@ -48,23 +45,7 @@ WINDOW_TITLE = "Escalation Console"
 ROW_HEIGHT = 30
 BASE_POINT_SIZE = 10
 TABLE_POINT_SIZE = 11
-DETAILS_WIDTH = 380
-# Every column but the Title is fitted to what it typically shows, measured in the
-# queue's own font (so it scales with it); the Title stretches into what is left, so
-# a commander reads whole titles. Longer accounts and teams elide (with a tooltip).
-COLUMN_SAMPLES = {
-    Column.ID: "INC-260302-7QK4",            # a new id, whole
-    Column.SEVERITY: "P2 ?",
-    Column.ACCOUNT: "Globex · enterp",
-    Column.TEAM: "T1 · Frontline Support",
-    Column.OWNER: "fatima",
-    Column.STATUS: "Waiting",
-    Column.RESPONSE: "-23h 59m", Column.UPDATE: "-23h 59m", Column.RESOLUTION: "-23h 59m",
-}
-BOLD_COLUMNS = (Column.RESPONSE, Column.UPDATE, Column.RESOLUTION)  # breached: bold
-SLA_SAMPLE = "CONFIRMATION BREACHED"  # the longest pill, narrowed as far as it may be
-CELL_PADDING = 12   # the text's margins in a cell, and a little air
-SORT_ROOM = 22      # a header's sort arrow
+DETAILS_START_WIDTH = 320  # its minimum: the first start shows no ticket in it yet
 _PILL = "padding: 2px 10px; border-radius: 4px;"
 SYNC_STYLES = {
     "offline": f"background: #c62828; color: #ffffff; font-weight: bold; {_PILL}",
@@ -74,33 +55,7 @@ SYNC_STYLES = {
 K_GEOMETRY, K_STATE = "window/geometry", "window/state"
 # v2: fitted columns and a stretching Title; "queue/header" (v1) kept the cramped layout
 K_HEADER, K_FILTERS = "queue/header-v2", "queue/filters"
-
-
-def fitted_widths(view: QTableView) -> dict[Column, int]:
-    """Each column's width but the Title's: its sample text or its header label with
-    the sort arrow, whichever is wider, in the fonts the view and header use."""
-    view.ensurePolished()  # the view's style sheet sets its font size
-    header = view.horizontalHeader()
-    header.ensurePolished()
-    plain = QFontMetricsF(view.font())
-    bold_font = QFont(view.font())
-    bold_font.setBold(True)
-    bold = QFontMetricsF(bold_font)
-    heading = QFontMetricsF(header.font())
-    widths: dict[Column, int] = {}
-    for column in Column:
-        label = heading.horizontalAdvance(HEADERS[column]) + SORT_ROOM
-        if column == Column.SLA:
-            # one step short of the narrowest stretch: rounding never elides it
-            text = bold.horizontalAdvance(SLA_SAMPLE) * (PILL_MIN_STRETCH + 5) / 100 \
-                + 2 * (PILL_INSET + PILL_ENDS)
-        elif column in COLUMN_SAMPLES:
-            metrics = bold if column in BOLD_COLUMNS else plain
-            text = metrics.horizontalAdvance(COLUMN_SAMPLES[column]) + CELL_PADDING
-        else:
-            continue  # the Title stretches
-        widths[column] = math.ceil(max(label, text))
-    return widths
+K_USER_SIZED = "queue/header-v2-user-sized"  # the columns the user resized by hand
 
 
 class QueueView(QTableView):
@@ -148,7 +103,7 @@ class MainWindow(QMainWindow):
         self.details.acknowledgeRequested.connect(lambda t: self.service.acknowledge(t, ""))
         self.details_dock = self.add_dock(self.details, "Details",
                                           Qt.DockWidgetArea.RightDockWidgetArea)
-        self.details_dock.setMinimumWidth(320)
+        self.details_dock.setMinimumWidth(DETAILS_START_WIDTH)
         self._build_menus()
         self._build_status_bar()
 
@@ -195,9 +150,7 @@ class MainWindow(QMainWindow):
         header.setHighlightSections(False)
         header.setSortIndicatorClearable(True)  # a third click goes back to next-due order
         header.setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
-        for column, width in fitted_widths(view).items():
-            header.resizeSection(column, width)
-        header.setSectionResizeMode(Column.TITLE, QHeaderView.ResizeMode.Stretch)
+        self.columns = ColumnFitter(view)  # fitted columns; the Title stretches
         header.setMinimumSectionSize(48)
         view.setSortingEnabled(True)
         self._delegates = [TextDelegate(view), SeverityBadgeDelegate(self.service.matrix, view),
@@ -371,6 +324,7 @@ class MainWindow(QMainWindow):
             self.column_actions[column].setChecked(True)  # keep at least one column
             return
         header.setSectionHidden(column, not visible)
+        self.columns.fit()  # the room a column leaves or takes is the Title's
 
     def _update_counts(self, *_: Any) -> None:
         total, shown = self.model.rowCount(), self.proxy.rowCount()
@@ -385,6 +339,7 @@ class MainWindow(QMainWindow):
         s.setValue(K_GEOMETRY, self.saveGeometry())
         s.setValue(K_STATE, self.saveState())
         s.setValue(K_HEADER, self.view.horizontalHeader().saveState())
+        s.setValue(K_USER_SIZED, self.columns.saved_user_sized())
         s.setValue(K_FILTERS, self.filters.filter.to_json())
         s.sync()
 
@@ -395,11 +350,12 @@ class MainWindow(QMainWindow):
         if (state := s.value(K_STATE)) is not None:
             self.restoreState(state)
         else:
-            self.resizeDocks([self.details_dock], [DETAILS_WIDTH], Qt.Orientation.Horizontal)
+            # narrow while no ticket is selected: the queue's titles get the room
+            self.resizeDocks([self.details_dock], [DETAILS_START_WIDTH],
+                             Qt.Orientation.Horizontal)
         header = self.view.horizontalHeader()
         if (header_state := s.value(K_HEADER)) is not None:
-            header.restoreState(header_state)
-            header.setSectionResizeMode(Column.TITLE, QHeaderView.ResizeMode.Stretch)
+            self.columns.restore(header_state, str(s.value(K_USER_SIZED) or ""))
         for column, action in self.column_actions.items():
             action.blockSignals(True)
             action.setChecked(not header.isSectionHidden(column))

@@ -80,3 +80,30 @@ def test_a_header_layout_saved_by_the_previous_version_is_not_restored(
         QHeaderView.ResizeMode.Stretch
     assert shown_title(win) == TITLE
 
+
+def test_at_125_percent_the_account_and_team_give_way_so_a_title_stays_readable(
+        service, settings, mixed_rows, qtbot):
+    """1920x1080 at 125% leaves 1536 logical pixels: the Title must not be squeezed to
+    nothing; the Account and Team columns narrow (they elide, with a tooltip)."""
+    rows = [replace(mixed_rows[0], title=TITLE), *mixed_rows[1:]]
+    win = full_hd(service, settings, rows, qtbot)
+    win.setGeometry(0, 0, 1536, 864)
+    qtbot.waitUntil(lambda: win.view.viewport().width() < 1300, timeout=2000)
+    assert shown_title(win).startswith("Checkout returns 502")
+    header = win.view.horizontalHeader()
+    assert header.length() <= win.view.viewport().width()  # no sideways scrolling
+    win.set_column_visible(Column.OWNER, False)  # hiding a column is no resize by hand
+    win.set_column_visible(Column.OWNER, True)
+    assert win.columns.user_sized == set()
+    assert header.length() <= win.view.viewport().width()
+
+
+def test_a_column_the_user_resized_keeps_its_width_across_a_restart(
+        service, settings, mixed_rows, qtbot):
+    first = full_hd(service, settings, mixed_rows, qtbot)
+    first.view.horizontalHeader().resizeSection(Column.TEAM, 333)
+    first.close()
+    second = full_hd(service, settings, mixed_rows, qtbot)
+    second.setGeometry(0, 0, 1536, 864)
+    qtbot.waitUntil(lambda: second.view.viewport().width() < 1300, timeout=2000)
+    assert second.view.horizontalHeader().sectionSize(Column.TEAM) == 333
