@@ -313,6 +313,13 @@ class Syncer:
                 self._set_state(pending=self._pending())
 
     def close(self) -> None:
+        """Close the server connection and the wake-up pipe."""
         if self._db is not None:
             self._db.close()
         self._wakeup.close()
+
+    def __enter__(self) -> Syncer:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

@@ -56,6 +56,7 @@ def _crash_mid_send(tmp_path: Path, matrix, services, path: str, setup) -> Path:
     finally:
         if child.poll() is None:
             child.kill()
+        child.communicate(timeout=10)  # reaps it and closes its pipe
     services.delays.clear()
     return data_dir
 

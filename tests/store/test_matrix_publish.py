@@ -42,10 +42,10 @@ def test_a_version_published_on_one_console_becomes_active_on_another(
                           scheduler_factory=_NoWake, user="lena.lead")
     with qtbot.waitSignal(lead.ready, timeout=10000):
         lead.start()
+    other = open_store("wall-screen")
+    other_sync, lead_sync = Syncer(other, pg.url), Syncer(lead.store, pg.url)
     try:
-        other = open_store("wall-screen")
         open_ticket(other, "T-1", "Checkout slow for some", pct=10, workaround="partial")
-        other_sync, lead_sync = Syncer(other, pg.url), Syncer(lead.store, pg.url)
         other_sync.sync_once()
         assert other.ticket("T-1").severity == "P2"
         assert _due(other, "T-1", "response") == T0 + timedelta(hours=1)
@@ -75,4 +75,6 @@ def test_a_version_published_on_one_console_becomes_active_on_another(
         qtbot.waitUntil(lambda: bool(loaded), timeout=5000)
         assert matrix_ops.active_version(loaded[0]).number == 1
     finally:
+        other_sync.close()
+        lead_sync.close()
         lead.stop()

@@ -20,6 +20,22 @@ from .helpers import open_ticket
 pytestmark = pytest.mark.postgres
 
 
+_OPENED: list[SharedDatabase] = []
+
+
+def _db(url: str) -> SharedDatabase:
+    """A shared-database handle that is closed when the test ends."""
+    _OPENED.append(SharedDatabase(url))
+    return _OPENED[-1]
+
+
+@pytest.fixture(autouse=True)
+def _close_shared_databases():  # type: ignore[no-untyped-def]
+    yield
+    while _OPENED:
+        _OPENED.pop().close()
+
+
 @pytest.fixture
 def services():  # type: ignore[no-untyped-def]
     with FakeServices() as s:
@@ -27,7 +43,7 @@ def services():  # type: ignore[no-untyped-def]
 
 
 def _console(store, pg, services, world, device_db=True):  # type: ignore[no-untyped-def]
-    claims = SharedClaims(SharedDatabase(pg.url), store.device) if device_db else None
+    claims = SharedClaims(_db(pg.url), store.device) if device_db else None
     return build_runner(store, config=notify_config(services),
                         secrets=StaticSecrets(notify_secrets(services)), claims=claims,
                         clock=store.clock, sentiment=None)
@@ -36,7 +52,8 @@ def _console(store, pg, services, world, device_db=True):  # type: ignore[no-unt
 def _sync(*stores, url):  # type: ignore[no-untyped-def]
     for _ in range(2):
         for store in stores:
-            Syncer(store, url).sync_once()
+            with Syncer(store, url) as syncer:
+                syncer.sync_once()
 
 
 @pytest.mark.parametrize("consoles", [2, 4])
@@ -82,7 +99,7 @@ def test_a_console_back_online_does_not_resend(pg, open_store, services, world):
     a, b = open_store("a"), open_store("b")
     open_ticket(a, "INC-2", pct=10)  # P2: Slack to #engineering, cc @cs-lead
     _sync(a, b, url=pg.url)
-    offline = SharedClaims(SharedDatabase("postgresql://nobody@127.0.0.1:9/none"), b.device)
+    offline = SharedClaims(_db("postgresql://nobody@127.0.0.1:9/none"), b.device)
     online = _console(a, pg, services, world)
     late = build_runner(b, config=notify_config(services),
                         secrets=StaticSecrets(notify_secrets(services)), claims=offline,
@@ -94,7 +111,7 @@ def test_a_console_back_online_does_not_resend(pg, open_store, services, world):
     online.run_once(world.now)
     assert len(services.received("/slack/")) == 2
     world.advance(10)
-    late.dispatcher.claims = SharedClaims(SharedDatabase(pg.url), b.device)  # reconnected
+    late.dispatcher.claims = SharedClaims(_db(pg.url), b.device)  # reconnected
     late.run_once(world.now)
     assert len(services.received("/slack/")) == 2
     assert {r.status for r in late.outbox.listing()} == {"skipped"}
@@ -104,7 +121,7 @@ def test_a_dead_claimer_loses_its_lease(pg, open_store, services, world):
     a, b = open_store("a"), open_store("b")
     open_ticket(a, "INC-1")
     _sync(a, b, url=pg.url)
-    crashed = SharedClaims(SharedDatabase(pg.url), a.device)
+    crashed = SharedClaims(_db(pg.url), a.device)
     keys = ["notify|INC-1|p1-page|r1|s1|primary|oncall-primary",
             "notify|INC-1|p1-page|r1|s1|primary|oncall-primary|cc:cto"]
     assert {s for s, _, _ in crashed.claim(keys, world.now).values()} == {"won"}

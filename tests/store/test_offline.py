@@ -35,10 +35,12 @@ def test_a_console_without_a_shared_database_keeps_working_then_drains_on_connec
     assert pending == list(range(3, 24))
     assert a.ticket("T-1").event_count == 1 + 7
 
-    assert Syncer(a, pg.url).sync_once() == (23, 0)
+    with Syncer(a, pg.url) as syncer:
+        assert syncer.sync_once() == (23, 0)
     assert a.pending() == 0
     b = open_store("b")
-    assert Syncer(b, pg.url).sync_once() == (0, 23)
+    with Syncer(b, pg.url) as syncer:
+        assert syncer.sync_once() == (0, 23)
     assert b.projection_fingerprint() == a.projection_fingerprint()
     assert pg.query("SELECT count(*) FROM events") == [(23,)]
 

@@ -81,13 +81,14 @@ def test_a_handoff_submitted_without_a_shared_database_reaches_it_exactly_once(
 
     with LocalStore(data_dir, matrix) as store:
         assert store.pending() == after
-        syncer = Syncer(store, pg.url, None)
-        pushed, _ = syncer.sync_once()
-        assert pushed == after and store.pending() == 0
-        assert handoffs_on_server(pg) == [(handoff.id, "INC-7")]
-        assert syncer.sync_once() == (0, 0)
-    with LocalStore(data_dir, matrix) as store:  # a later start pushes nothing again
-        assert Syncer(store, pg.url, None).sync_once()[0] == 0
+        with Syncer(store, pg.url, None) as syncer:
+            pushed, _ = syncer.sync_once()
+            assert pushed == after and store.pending() == 0
+            assert handoffs_on_server(pg) == [(handoff.id, "INC-7")]
+            assert syncer.sync_once() == (0, 0)
+    with LocalStore(data_dir, matrix) as store, \
+            Syncer(store, pg.url, None) as syncer:  # a later start pushes nothing again
+        assert syncer.sync_once()[0] == 0
     assert handoffs_on_server(pg) == [(handoff.id, "INC-7")]
     [(payload,)] = pg.query("SELECT payload FROM events WHERE id = %s", (handoff.id,))
     payload = json.loads(payload) if isinstance(payload, str) else payload

@@ -115,6 +115,7 @@ def test_a_second_instance_in_another_process_is_refused_both_ways(tmp_path, mat
     finally:
         holder.stdin.close()
         holder.wait(30)
+        holder.stdout.close()
     # once it has gone, the lock is free; now this process holds it
     with LocalStore(data_dir, matrix):
         result = subprocess.run([sys.executable, "-m", "console", "--data-dir", str(data_dir),

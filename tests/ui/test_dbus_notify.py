@@ -162,8 +162,18 @@ def desktop(tmp_path: Path) -> Iterator[Desktop]:
             except subprocess.TimeoutExpired:
                 proc.kill()
                 proc.wait()
+            close_pipes(proc)
         for log in logs:
             log.close()
+
+
+def close_pipes(proc: subprocess.Popen, reader: threading.Thread | None = None) -> None:
+    """After ``proc`` ended: let ``reader`` reach the end of its output, close its pipes."""
+    if reader is not None:
+        reader.join(timeout=10)
+    for stream in (proc.stdin, proc.stdout, proc.stderr):
+        if stream is not None:
+            stream.close()
 
 
 def notify_calls(monitor_text: str) -> list[list[str]]:
@@ -185,8 +195,9 @@ def test_a_notification_goes_out_typed_and_its_action_comes_back(desktop):
         text=True, env={**desktop.env, "QT_QPA_PLATFORM": "offscreen",
                         "PYTHONPATH": str(REPO)})
     lines: queue.Queue[str] = queue.Queue()
-    threading.Thread(target=lambda: [lines.put(x.strip()) for x in child.stdout],
-                     daemon=True).start()
+    reader = threading.Thread(target=lambda: [lines.put(x.strip()) for x in child.stdout],
+                              daemon=True)
+    reader.start()
 
     def next_line() -> str:
         try:
@@ -213,6 +224,7 @@ def test_a_notification_goes_out_typed_and_its_action_comes_back(desktop):
         if child.poll() is None:
             child.kill()
             child.wait()
+        close_pipes(child, reader)
     assert answers == {"ACK INC-7 INC-7|resolution|breach", "OPEN INC-8"}
 
     calls = notify_calls(desktop.monitor_log.read_text(errors="replace"))
@@ -278,8 +290,9 @@ class Child:
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
             env={**desktop.env, "QT_QPA_PLATFORM": "offscreen", "PYTHONPATH": str(REPO)})
         self.lines: queue.Queue[str] = queue.Queue()
-        threading.Thread(target=lambda: [self.lines.put(x.rstrip("\n"))
-                                         for x in self.proc.stdout], daemon=True).start()
+        self.reader = threading.Thread(target=lambda: [self.lines.put(x.rstrip("\n"))
+                                                       for x in self.proc.stdout], daemon=True)
+        self.reader.start()
 
     def line(self) -> str:
         try:
@@ -311,6 +324,7 @@ class Child:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait()
+        close_pipes(self.proc, self.reader)
 
 
 def room_for_others(desktop: Desktop, limit: int = 30) -> int:
