@@ -30,7 +30,6 @@ from .server import APP_NAME, SharedDatabase, SharedDBError
 if TYPE_CHECKING:
     from .local import LocalStore
 
-STATUSES = ("online", "syncing", "offline", "not_configured")
 # How far the stored pull cursor may lag behind the one in memory (echo-only pages).
 CURSOR_LAG = 5000
 

@@ -133,10 +133,6 @@ class AlertList(QWidget):
         for entry, at in zip(batch.panel, times, strict=True):
             self.add(entry, at, sound=not batch.restored)
 
-    def add_notices(self, notices: list[AlertEntry]) -> None:
-        for notice in notices:
-            self.add(notice)
-
     def _take(self, key: str) -> None:
         for i in range(self.list.count()):
             if self.list.item(i).data(DATA)["key"] == key:

@@ -56,7 +56,6 @@ INTERFACE = "org.freedesktop.Notifications"
 CONNECTION_NAME = "escalation-console-notifier"
 PROTOTYPE_PATH = "/EscalationConsole/NotificationsPrototype"
 NOTIFY_SIGNATURE = "Notify(QString,uint,QString,QString,QString,QStringList,QVariantMap,int)"
-CLOSE_SIGNATURE = "CloseNotification(uint)"
 ACTIONS = ["ack", "Acknowledge", "open", "Open ticket"]
 SUMMARY_ACTIONS = ["open", "Open most urgent"]
 URGENCY = {"pre_breach": 1, "breach": 2}

@@ -139,7 +139,6 @@ class Look:
     """What painting needs from the view's font, palette and style, prepared once."""
 
     font: QFont
-    palette_key: int
     margin: int                                 # the style's text margin in a cell
     text_colors: dict[QPalette.ColorGroup, QColor]  # normal text colour per colour group
     highlight: dict[QPalette.ColorGroup, tuple[QBrush, QColor]]  # (fill, text)
@@ -167,7 +166,7 @@ class Look:
             fm = QFontMetricsF(f)
             metrics[name] = (fm, fm.height())
         return cls(
-            font=font, palette_key=palette.cacheKey(), margin=margin,
+            font=font, margin=margin,
             text_colors={g: palette.color(g, QPalette.ColorRole.Text) for g in groups},
             highlight={g: (palette.brush(g, QPalette.ColorRole.Highlight),
                            palette.color(g, QPalette.ColorRole.HighlightedText))

@@ -19,7 +19,6 @@ from ..message import pagerduty_event
 from .base import DeliveryResult, Target, http_send, missing_secret
 
 EVENTS_URL = "https://events.pagerduty.com/v2/enqueue"
-EVENTS_URL_EU = "https://events.eu.pagerduty.com/v2/enqueue"
 
 
 class PagerDutyChannel:
