@@ -73,11 +73,6 @@ def _report(service: ConsoleService) -> Callable[[BaseException], None]:
     return lambda error: service.failed.emit(str(error))
 
 
-def _wake_sync(service: ConsoleService) -> None:
-    # the syncer also pushes on its safety timeout; waking it makes the push immediate
-    wake = getattr(service, "wake_sync", None)  # test doubles may not have it
-    if wake is not None:
-        wake()
 
 
 def publish(service: ConsoleService, yaml_text: str, name: str, author: str, comment: str,
@@ -102,7 +97,7 @@ def publish(service: ConsoleService, yaml_text: str, name: str, author: str, com
     def done(result: tuple[MatrixVersion, list[QueueRow]]) -> None:
         version, rows = result
         service.rowsReset.emit(rows)  # the clocks were recomputed for the new matrix
-        _wake_sync(service)
+        service.wake_sync()  # push now, not on the safety timeout
         if on_done is not None:
             on_done(version)
 
