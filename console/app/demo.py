@@ -20,7 +20,6 @@ store that lacks it.
 from __future__ import annotations
 
 import json
-import os
 import random
 import uuid
 from collections.abc import Callable
@@ -32,6 +31,8 @@ from console.domain.matrix import Matrix
 from console.domain.matrix.model import Severity
 from console.store.bulk import bulk_append_new_tickets
 from console.store.local import DB_NAME, InstanceLock, LocalStore, NewEvent
+
+from .identity import current_user
 
 DEFAULT_TICKETS = 200
 MARKER = "demo.json"
@@ -211,7 +212,7 @@ class DemoError(RuntimeError):
 
 def default_user() -> str:
     """The person running the console, as ``console.ui.app`` names them."""
-    return os.environ.get("USER") or os.environ.get("USERNAME") or "me"
+    return current_user()
 
 
 def demo_data_dir(base: Path, tickets: int = DEFAULT_TICKETS) -> Path:

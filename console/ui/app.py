@@ -158,6 +158,7 @@ def _listen_for_raise(window, data_dir: Path) -> None:  # type: ignore[no-untype
 
 def build(options: GuiOptions):  # type: ignore[no-untyped-def]
     """Wire the service, the queue window, alerts and the wall screen."""
+    from console.app.identity import current_user
     from console.app.matrices import load_matrix_file
     from console.app.service import ConsoleService
     from console.paths import default_matrix_path
@@ -183,7 +184,7 @@ def build(options: GuiOptions):  # type: ignore[no-untyped-def]
 
             seed_demo(target, matrix, utc_now(), tickets=options.tickets)
 
-    user = os.environ.get("USER") or os.environ.get("USERNAME") or "me"
+    user = current_user()
     service = ConsoleService(data_dir, matrix, sync=options.sync and not options.demo,
                              user=user, prepare=prepare)
     window = MainWindow(service)
