@@ -87,6 +87,12 @@ PILL_STYLE = {  # state -> (fill, text, outline)
     "met": (SLA_COLORS["met"][0], "#6b7780", "#cfd8dc"),
 }
 PAUSED_PREFIX = "paused, "  # the icon says "paused"; the text says how long is left
+
+
+def paused_cell_text(text: str) -> str:
+    """A paused countdown as its cell shows it beside the pause glyph: "25m 30s" for
+    "paused, 25m 30s left" (the glyph says paused; the full text is the tooltip)."""
+    return text.removeprefix(PAUSED_PREFIX).removesuffix(" left")
 PILL_INSET = 6          # the pill's margin in its cell, each side
 PILL_ENDS = 8           # room for the text inside the pill's rounded ends, each side
 PILL_MIN_STRETCH = 80   # a long label narrows this far (percent) before it is elided
@@ -451,7 +457,7 @@ class CountdownDelegate(ClockCellDelegate):
             color = look.text_colors[color_group(state)]
         text = cd.text
         if cd.state == "paused":
-            text = text.removeprefix(PAUSED_PREFIX)
+            text = paused_cell_text(text)
             margin = look.margin
             mode = QIcon.Mode.Selected if state & _SELECTED else QIcon.Mode.Normal
             pause_icon().paint(painter, QRect(rect.x() + margin, rect.y(), ICON, rect.height()),
@@ -464,7 +470,7 @@ class CountdownDelegate(ClockCellDelegate):
         super().initStyleOption(option, index)
         state = index.data(STATE_ROLE)
         if state == "paused":
-            option.text = option.text.removeprefix(PAUSED_PREFIX)
+            option.text = paused_cell_text(option.text)
             option.features |= QStyleOptionViewItem.ViewItemFeature.HasDecoration
             option.icon = pause_icon()
             option.decorationSize = QSize(ICON, ICON)

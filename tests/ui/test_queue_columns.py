@@ -107,3 +107,20 @@ def test_a_column_the_user_resized_keeps_its_width_across_a_restart(
     second.setGeometry(0, 0, 1536, 864)
     qtbot.waitUntil(lambda: second.view.viewport().width() < 1300, timeout=2000)
     assert second.view.horizontalHeader().sectionSize(Column.TEAM) == 333
+
+
+def test_a_paused_countdown_reads_whole_beside_its_pause_glyph(
+        service, settings, mixed_rows, qtbot):
+    from console.ui.queue_delegates import ICON, paused_cell_text
+
+    win = full_hd(service, settings, mixed_rows, qtbot)
+    win.view.viewport().grab()
+    look = win._delegates[3]._look
+    assert look is not None
+    text = paused_cell_text("paused, 25m 30s left")
+    assert text == "25m 30s"
+    width = win.view.horizontalHeader().sectionSize(Column.RESOLUTION)
+    room = width - ICON - 2 * look.margin
+    shown = look.place(text, room, win.view.verticalHeader().defaultSectionSize(),
+                       "paused")[0].text()
+    assert shown == text
