@@ -12,6 +12,7 @@ from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
+import shiboken6
 from PySide6.QtCore import QObject, Signal, Slot
 
 log = logging.getLogger(__name__)
@@ -43,6 +44,9 @@ class DbWorker(QObject):
 
     @Slot(object, object, object)
     def _deliver(self, callback: Any, result: Any, error: Any) -> None:
+        owner = getattr(callback, "__self__", None)
+        if isinstance(owner, QObject) and not shiboken6.isValid(owner):
+            return  # its widget was closed and deleted while the work ran: nobody to tell
         if error is not None:
             if callback is not None:
                 callback(error)
