@@ -133,7 +133,7 @@ def run_in_process(args: argparse.Namespace, data_dir: Path, tmp: Path,
                 f"wall {fmt(cols)}; cpu {fmt(cols['cpu'])}")
         if "churn" in args.parts:
             say("\n== churn: 200 updates + 20 inserts + 20 closes per second, 1 Hz tick on ==")
-            from console.ui.queue_filters import QueueFilter
+            from console.ui.filter_value import QueueFilter
 
             runs = {}
             for name, per_second, flt in (

@@ -7,83 +7,29 @@ of its rows on every insert, removal or move (about half a millisecond per row o
 
 A header sort snapshots each row's sort value; a row that changes keeps its place
 (the queue never re-sorts under the commander's eyes) while new rows are placed by
-their value. A change that moves a ticket in or out of the filter shows at once. The filter bar
-that edits a QueueFilter is in filter_bar.py.
+their value. A change that moves a ticket in or out of the filter shows at once. The
+filter itself, a QueueFilter value, is in filter_value.py; the bar that edits it is in
+filter_bar.py.
 """
 
 from __future__ import annotations
 
-import json
 from bisect import bisect_left
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from PySide6.QtCore import QAbstractProxyModel, QModelIndex, QObject, QPersistentModelIndex, Qt
 
 from console.app.rows import QueueRow
 
-from .queue_model import COLUMN_COUNT, FLAGS, NO_FLAGS, QueueModel, splice
+from .filter_value import QueueFilter
+from .queue_model import COLUMN_COUNT, FLAGS, NO_FLAGS, QueueModel
+from .sorted_keys import plan_move, splice
 
 Index = QModelIndex | QPersistentModelIndex
 _ROOT = QModelIndex()
 _ASCENDING = Qt.SortOrder.AscendingOrder
 _RESYNC_ALL = 0.25  # share of changed rows above which a resync rebuilds everything
-
-
-@dataclass(frozen=True)
-class QueueFilter:
-    """What the commander asked to see. Empty sets mean "all"."""
-
-    severities: frozenset[str] = field(default_factory=frozenset)
-    tiers: frozenset[str] = field(default_factory=frozenset)
-    teams: frozenset[str] = field(default_factory=frozenset)
-    statuses: frozenset[str] = field(default_factory=frozenset)
-    mine: bool = False
-    text: str = ""
-
-    @property
-    def active(self) -> bool:
-        return self != QueueFilter()
-
-    def accepts(self, row: QueueRow, user: str) -> bool:
-        if self.severities and row.severity not in self.severities:
-            return False
-        if self.tiers and row.tier not in self.tiers:
-            return False
-        if self.teams and row.team not in self.teams:
-            return False
-        if self.statuses and row.status not in self.statuses:
-            return False
-        if self.mine and (not user or row.owner != user):
-            return False
-        needle = self.text.strip().casefold()
-        if needle:
-            haystack = f"{row.id}\n{row.title}\n{row.account}\n{row.owner}".casefold()
-            return needle in haystack
-        return True
-
-    def to_json(self) -> str:
-        data = asdict(self)
-        for key in ("severities", "tiers", "teams", "statuses"):
-            data[key] = sorted(data[key])
-        return json.dumps(data, sort_keys=True)
-
-    @classmethod
-    def from_json(cls, text: str | None) -> QueueFilter:
-        """Parse saved filters; anything unreadable gives the default (show all)."""
-        try:
-            data = json.loads(text or "{}")
-            return cls(
-                severities=frozenset(map(str, data.get("severities", ()))),
-                tiers=frozenset(map(str, data.get("tiers", ()))),
-                teams=frozenset(map(str, data.get("teams", ()))),
-                statuses=frozenset(map(str, data.get("statuses", ()))),
-                mine=bool(data.get("mine", False)),
-                text=str(data.get("text", "")),
-            )
-        except (ValueError, TypeError, AttributeError):
-            return cls()
 
 
 class _Descending:
@@ -243,14 +189,13 @@ class QueueFilterProxy(QAbstractProxyModel):
 
     def _move(self, ticket_id: str, old: tuple[Any, ...], new: tuple[Any, ...]) -> None:
         keys = self._keys
-        src, dest = bisect_left(keys, old), bisect_left(keys, new)
+        move = plan_move(keys, old, new)
         self._key_of[ticket_id] = new
-        if dest in (src, src + 1):  # same place: the neighbours stay in order
-            keys[src] = new
+        if move.in_place:
+            move.apply(keys, new)
             return
-        self.beginMoveRows(_ROOT, src, src, _ROOT, dest)
-        del keys[src]
-        keys.insert(dest - 1 if dest > src else dest, new)
+        self.beginMoveRows(_ROOT, move.src, move.src, _ROOT, move.dest)
+        move.apply(keys, new)
         self.endMoveRows()
 
     def _drop(self, ticket_id: str) -> None:

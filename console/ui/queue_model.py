@@ -26,6 +26,7 @@ from console.app.rows import QueueRow
 from console.domain.engine import build_calendars
 from console.domain.matrix import Matrix
 
+from .sorted_keys import plan_move, splice
 from .theme import SLA_COLORS, SLA_LABELS
 
 Index = QModelIndex | QPersistentModelIndex
@@ -84,28 +85,6 @@ UNCONFIRMED_TIP = "not yet confirmed by Engineering"
 PAUSED_TEXT = "#546e7a"  # grey-blue
 _FIRST_CLOCK = int(Column.RESPONSE)
 _SLA = int(Column.SLA)
-
-
-def splice(keys: list[Any], drop: list[int], add: list[Any]) -> list[Any]:
-    """The sorted ``keys`` without the items at positions ``drop``, with ``add`` merged
-    in: a binary search per change, and list copies in C for the rest."""
-    kept: list[Any] = []
-    start = 0
-    for pos in sorted(drop):
-        kept += keys[start:pos]
-        start = pos + 1
-    kept += keys[start:]
-    if not add:
-        return kept
-    merged: list[Any] = []
-    start = 0
-    for key in sorted(add):
-        pos = bisect_left(kept, key, start)
-        merged += kept[start:pos]
-        merged.append(key)
-        start = pos
-    merged += kept[start:]
-    return merged
 
 
 def local_time(t: datetime | None) -> str:
@@ -272,18 +251,15 @@ class QueueModel(QAbstractTableModel):
             self.endInsertRows()
             return
         old_key = old.sort_key()
-        src = bisect_left(keys, old_key)
-        if old_key != key:
-            dest = bisect_left(keys, key)  # in the list that still holds the old key
-            if dest in (src, src + 1):     # same place: the neighbours stay in order
-                keys[src] = key
-            else:
-                self.beginMoveRows(_ROOT, src, src, _ROOT, dest)
-                del keys[src]
-                src = dest - 1 if dest > src else dest
-                keys.insert(src, key)
-                self._rows[row.id] = row
-                self.endMoveRows()
+        move = plan_move(keys, old_key, key)
+        if move.in_place:
+            move.apply(keys, key)
+        else:
+            self.beginMoveRows(_ROOT, move.src, move.src, _ROOT, move.dest)
+            move.apply(keys, key)
+            self._rows[row.id] = row
+            self.endMoveRows()
+        src = move.to
         self._rows[row.id] = row
         self.dataChanged.emit(self.index(src, 0), self.index(src, COLUMN_COUNT - 1))
 

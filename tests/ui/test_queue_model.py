@@ -15,10 +15,11 @@ from PySide6.QtWidgets import QTableView
 from console.app.rows import QueueRow
 from console.store.records import StoredEvent
 from console.ui.details import timeline_lines
+from console.ui.filter_value import QueueFilter
 from console.ui.main_window import TABLE_POINT_SIZE
 from console.ui.queue_columns import fitted_widths
 from console.ui.queue_delegates import SlaPillDelegate, fit_label, pill_room
-from console.ui.queue_filters import QueueFilter, QueueFilterProxy
+from console.ui.queue_filters import QueueFilterProxy
 from console.ui.queue_model import (
     LAYOUT_BATCH,
     ROW_ROLE,
