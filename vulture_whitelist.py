@@ -44,7 +44,7 @@ branch_labels
 depends_on
 downgrade
 
-# -- dispatched by name: getattr(self, f"_{scenario}") (app/demo.py) ----------------------
+# -- dispatched by name: getattr(self, f"_{scenario}") (app/demo/scenarios.py) -------------
 _._ok
 _._pre_breach
 _._breached

@@ -1,267 +1,49 @@
-"""A realistic demo queue, seeded relative to "now" so its countdowns are alive.
-
-``seed_demo`` wipes the demo store in its data directory and writes a fresh one:
-tickets across every severity, from accounts of every tier, most of them running
-normally and some about to breach, breached, waiting on the customer, awaiting
-Engineering's confirmation (P1 and P2), escalated to T2 and T3 teams with a
-structured handoff, or resolved recently. Owners come from a small list of agents
-plus the person running the console, so "Mine" shows rows.
-
-The queue is planned against the matrix's own targets and pre-breach leads on wall
-time (the default matrix runs every clock 24x7; with business-hours calendars the mix
-of states shifts, and nothing breaks). It is deterministic for a seed and a ``now``.
-
-Demo events are local-only: they are written without outbox entries, so they can
-never reach a shared database, and the demo console runs without sync. A marker file
-(``demo.json``) says a directory holds a demo store; ``seed_demo`` refuses to wipe a
-store that lacks it.
-"""
+"""The demo's tickets, planned so that each is in a chosen SLA situation at ``now``
+(running, about to breach, breached, waiting on the customer, awaiting Engineering's
+confirmation, resolved), and turned into events oldest first. Pure: no store, no
+clock read; deterministic for a seed and a ``now``."""
 
 from __future__ import annotations
 
-import json
 import random
 import uuid
 from collections.abc import Callable
 from datetime import datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 from console.domain.matrix import Matrix
 from console.domain.matrix.model import Severity
-from console.store.bulk import bulk_append_new_tickets
-from console.store.local import DB_NAME, InstanceLock, LocalStore, NewEvent
+from console.store.local import NewEvent
 
-from .identity import current_user
-
-DEFAULT_TICKETS = 200
-MARKER = "demo.json"
-_STORE_FILES = (DB_NAME, f"{DB_NAME}-wal", f"{DB_NAME}-shm", f"{DB_NAME}-journal")
-
-#: Share of tickets per severity (ids the matrix lacks are skipped; others weigh 10).
-SEVERITY_MIX = {"P1": 8, "P2": 20, "P3": 40, "P4": 32}
-#: What a ticket is doing at ``now``.
-SCENARIOS_TWO_STAGE = {"ok": 44, "pre_breach": 14, "breached": 8, "paused": 10,
-                       "unconfirmed": 18, "resolved": 6}
-SCENARIOS = {"ok": 58, "pre_breach": 14, "breached": 7, "paused": 15, "resolved": 6}
-ESCALATION_RATE = {"P1": 0.7, "P2": 0.5, "P3": 0.25, "P4": 0.1}
-URGENCY = {"P1": "critical", "P2": "high", "P3": "normal", "P4": "low"}
-MAX_AGE = timedelta(days=10)
-
-MINUTE = timedelta(minutes=1)
-HOUR = timedelta(hours=1)
-DAY = timedelta(days=1)
-
-AGENTS = ("ana", "ben", "chloe", "dev", "erik", "fatima", "gus")
-ENGINEERS = ("eng-oncall", "maya.eng", "tom.sre", "li.backend")
-
-ACCOUNTS: tuple[tuple[str, str], ...] = (
-    ("Acme Corporation", "enterprise"), ("Globex", "enterprise"), ("Initech", "business"),
-    ("Umbrella Health", "enterprise"), ("Stark Logistics", "enterprise"),
-    ("Wayne Financial", "enterprise"), ("Hooli", "business"), ("Vandelay Imports", "starter"),
-    ("Soylent Foods", "business"), ("Cyberdyne Systems", "enterprise"),
-    ("Tyrell Biotech", "business"), ("Wonka Confectionery", "business"),
-    ("Pied Piper", "starter"), ("Aperture Labs", "business"), ("Black Mesa Research", "business"),
-    ("Massive Dynamic", "enterprise"), ("Oscorp", "business"), ("Gringotts Bank", "enterprise"),
-    ("Monarch Airlines", "enterprise"), ("Bluth Company", "starter"),
-    ("Dunder Mifflin", "business"), ("Sterling Cooper", "business"),
-    ("Prestige Worldwide", "starter"), ("Los Pollos Hermanos", "starter"),
-    ("Nakatomi Trading", "enterprise"), ("Oceanic Airlines", "enterprise"),
-    ("Wernham Hogg", "starter"), ("Krusty Krab", "starter"), ("Duff Brewing", "business"),
-    ("Gekko & Co", "business"), ("Paper Street Soap", "starter"),
-    ("Northwind Traders", "business"), ("Contoso Retail", "enterprise"),
-    ("Fabrikam Health", "business"), ("Tailspin Toys", "starter"),
-    ("Litware Analytics", "business"), ("Adventure Works", "business"),
-    ("Zenith Insurance", "enterprise"), ("Helios Energy", "enterprise"),
-    ("Quantum Freight", "starter"),
-)
-CONTACTS = ("Priya", "Marcus", "Elena", "Jonas", "Aiko", "Samuel", "Grace", "Omar",
-            "Lucia", "Noah", "Ingrid", "Kwame")
-
-P1_TITLES = (
-    "Total outage: the web app returns 503 for every user",
-    "Checkout down for all EU customers",
-    "API returns 500 for every request in us-east",
-    "Suspected data breach: admin API keys exposed in a public repo",
-    "SSO outage: nobody can sign in",
-    "Data loss after last night's migration",
-    "Mobile app crashes on launch for all iOS users",
-    "Payments failing with card declined for every card",
-)
-TITLES: dict[str, tuple[str, ...]] = {
-    "bug": (
-        "Export to CSV drops rows beyond 10,000",
-        "Password reset emails not arriving",
-        "Dashboard shows stale data after refresh",
-        "Duplicate invoices generated on renewal",
-        "SSO login loops back to the sign-in page",
-        "Attachments over 20 MB fail to upload",
-        "Search returns nothing for accented names",
-        "Scheduled reports sent twice",
-        "Checkout fails when a coupon is applied",
-        "Time zone wrong on exported timesheets",
-        "Bulk import stops at the first empty row",
-        "Audit log missing entries for API changes",
-    ),
-    "performance": (
-        "Reports page takes 40 seconds to load",
-        "API latency spikes above 2 s at peak",
-        "Sync jobs queue for hours",
-        "Mobile app freezes on large projects",
-        "Search slows to a crawl after 9am",
-        "Dashboard widgets time out for large teams",
-    ),
-    "integration": (
-        "Salesforce sync stopped updating contacts",
-        "Slack notifications delayed by 30 minutes",
-        "Webhook deliveries failing with 502",
-        "Jira integration creates duplicate issues",
-        "SAML metadata rejected after certificate rotation",
-        "Zapier trigger no longer fires",
-        "HubSpot field mapping lost after upgrade",
-    ),
-    "billing": (
-        "Charged twice for the annual plan",
-        "Invoice shows the wrong VAT rate",
-        "Cannot update the payment card",
-        "Seat count not reduced after downgrade",
-        "Credit note missing from the billing portal",
-    ),
-    "feature_request": (
-        "Request: bulk edit for custom fields",
-        "Request: dark mode for the agent app",
-        "Request: audit log export to S3",
-        "Request: per-team SLA reports",
-        "Request: SCIM provisioning for groups",
-        "Request: keyboard shortcuts in the editor",
-    ),
-    "ui": (
-        "Date picker overlaps the Save button on small screens",
-        "Typo in the onboarding checklist",
-        "Table headers misaligned in Firefox",
-        "Dark text on dark background in the sidebar",
-        "Tooltip hides the first menu item",
-    ),
-    "question": (
-        "How do we rotate API keys without downtime?",
-        "Clarification on the data retention policy",
-        "Which IP ranges should we allow-list?",
-        "Can we move our workspace to the EU region?",
-        "How are seats counted for guest users?",
-    ),
-}
-P2_CATEGORIES = ("bug", "bug", "performance", "integration", "billing")
-P3_CATEGORIES = ("bug", "bug", "performance", "integration", "billing")
-P4_CATEGORIES = ("feature_request", "feature_request", "ui", "question")
-IMPACT = (
-    "It started this morning and keeps happening.",
-    "Several teams are blocked until this is fixed.",
-    "They first noticed it after the last release.",
-    "It happens on every browser they tried.",
-    "Their month-end close depends on this.",
-    "A workaround exists but costs them hours a day.",
-    "Only some users see it, and it comes and goes.",
-)
-ASKS = (
-    "They would like an update by the end of the day.",
-    "They asked for a call with an engineer.",
-    "Screenshots and a HAR file are attached.",
-    "They can share a test account if needed.",
-    "Their account manager is in copy.",
-)
-CUSTOMER_MESSAGES = (
-    "Any news? Our team is still blocked.",
-    "We tried clearing the cache as suggested; no change.",
-    "Attaching the logs you asked for.",
-    "This is becoming urgent for us.",
-    "Thanks, the workaround helps for now.",
-    "Can we get an ETA for the fix?",
-    "This is unacceptable, we are considering cancelling.",
-)
-UPDATE_TEXTS = (
-    "Engineering is investigating; next update within the hour.",
-    "We reproduced the problem and are working on a fix.",
-    "A fix is in review; we will confirm once deployed.",
-    "Still investigating; logs point to the sync service.",
-    "Mitigation in place; monitoring before closing.",
-)
-STEPS_TRIED = (
-    "Reproduced on a test account",
-    "Cleared cache and sessions",
-    "Checked status page and recent deploys",
-    "Collected HAR file and browser console logs",
-    "Re-synced the integration",
-    "Verified the customer's configuration",
-    "Rolled back the customer's last settings change",
-    "Searched known issues and the runbook",
-)
-NEXT_STEPS = (
-    "Check the service logs around the first failure and confirm the root cause.",
-    "Review the last deploy and roll back if it is the cause.",
-    "Contact the customer's admin to schedule a screen share.",
-    "Confirm the fix on staging, then update the customer.",
-    "Escalate to the on-call engineer if not resolved within the hour.",
+from .data import (
+    ACCOUNTS,
+    AGENTS,
+    ASKS,
+    CONTACTS,
+    CUSTOMER_MESSAGES,
+    DAY,
+    DEFAULT_TICKETS,
+    ENGINEERS,
+    ESCALATION_RATE,
+    HOUR,
+    IMPACT,
+    MAX_AGE,
+    MINUTE,
+    NEXT_STEPS,
+    P1_TITLES,
+    P2_CATEGORIES,
+    P3_CATEGORIES,
+    P4_CATEGORIES,
+    SCENARIOS,
+    SCENARIOS_TWO_STAGE,
+    SEVERITY_MIX,
+    STEPS_TRIED,
+    TITLES,
+    UPDATE_TEXTS,
+    URGENCY,
 )
 
 ProgressCallback = Callable[[int, int], None]
-
-
-class DemoError(RuntimeError):
-    """The demo store could not be (re)seeded."""
-
-
-def default_user() -> str:
-    """The person running the console, as ``console.ui.app`` names them."""
-    return current_user()
-
-
-def demo_data_dir(base: Path, tickets: int = DEFAULT_TICKETS) -> Path:
-    """Where the demo of ``tickets`` tickets lives under a data directory."""
-    return Path(base) / ("demo" if tickets == DEFAULT_TICKETS else f"demo-{tickets}")
-
-
-def seed_demo(data_dir: str | Path, matrix: Matrix, now: datetime,
-              tickets: int = DEFAULT_TICKETS, seed: int = 7,
-              progress: ProgressCallback | None = None, *, user: str | None = None,
-              include_resolved: bool = True) -> int:
-    """Wipe the demo store in ``data_dir`` and seed ``tickets`` tickets relative to
-    ``now``; return how many tickets were written.
-
-    ``progress(done, total)`` is called as tickets are planned; its last call,
-    ``(total, total)``, comes once the store is written. ``user`` owns some tickets
-    (default: the OS user, as the console names them). ``include_resolved=False``
-    leaves out the recently resolved tickets (every ticket open, for benchmarks).
-    Raises DemoError when the directory holds a store that is not a demo, or when a
-    console is using it."""
-    data_dir = Path(data_dir)
-    data_dir.mkdir(parents=True, exist_ok=True)
-    lock = InstanceLock(data_dir)
-    try:
-        lock.acquire()
-    except (OSError, RuntimeError) as exc:
-        raise DemoError(str(exc)) from None
-    try:
-        marker = data_dir / MARKER
-        if (data_dir / DB_NAME).exists() and not marker.exists():
-            raise DemoError(f"{data_dir} holds a store that is not a demo; "
-                            "refusing to wipe it")
-        marker.write_text(json.dumps({"tickets": tickets, "seed": seed,
-                                      "seeded_at": now.isoformat()}) + "\n")
-        for name in _STORE_FILES:
-            (data_dir / name).unlink(missing_ok=True)
-        events = demo_events(matrix, now, tickets, seed, progress=progress,
-                             user=default_user() if user is None else user,
-                             include_resolved=include_resolved)
-        store = LocalStore(data_dir, matrix, clock=lambda: now, lock=False).open()
-        try:
-            bulk_append_new_tickets(store, events, outbox=False)
-        finally:
-            store.close()
-    finally:
-        lock.release()
-    if progress is not None:
-        progress(tickets, tickets)
-    return tickets
 
 
 def demo_events(matrix: Matrix, now: datetime, tickets: int = DEFAULT_TICKETS, seed: int = 7,
