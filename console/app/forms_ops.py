@@ -20,12 +20,13 @@ from sqlalchemy import select
 from console.domain.actions import approval_events, handoff_events
 from console.domain.intake import SeverityDecision, opened_payload, severity_events
 from console.domain.matrix import Matrix
+from console.domain.sync_state import SyncState
 from console.store.local import LocalStore, NewEvent
 from console.store.models import TicketRow, UserProfileRow
 from console.store.records import StoredEvent
-from console.store.sync import SyncState
 
 from .drafts import DraftRepo
+from .port import TimelineEvent, timeline_event
 from .rows import QueueRow
 from .worker import DbWorker
 
@@ -153,10 +154,12 @@ def answer_approval(service: ServiceLike, ticket: str, request_id: str, granted:
 # -- reads for the forms ---------------------------------------------------------------------
 
 
-def load_history(service: ServiceLike, ticket: str, on_done: Callable[[list[StoredEvent]], None],
-                 on_error: Failed) -> None:
+def load_history(service: ServiceLike, ticket: str,
+                 on_done: Callable[[list[TimelineEvent]], None], on_error: Failed) -> None:
+    """A ticket's history, as plain timeline events, for a form."""
     store = service.store
-    service.worker.submit(lambda: store.history(ticket), on_done, on_error)
+    service.worker.submit(lambda: [timeline_event(e) for e in store.history(ticket)],
+                          on_done, on_error)
 
 
 def load_accounts(service: ServiceLike, on_done: Callable[[dict[str, str]], None],

@@ -17,11 +17,13 @@ from typing import Any
 from PySide6.QtCore import QObject, Signal, Slot
 
 from console.domain.matrix import Matrix
+from console.domain.sync_state import SyncState
 from console.store.local import LocalStore
 from console.store.records import StoredEvent
-from console.store.sync import Syncer, SyncState
+from console.store.sync import Syncer
 
 from .alerts import AlertService, WakeScheduler
+from .port import DeadLetter, Failed, timeline_event
 from .rows import QueueRow
 from .worker import DbWorker
 
@@ -37,15 +39,16 @@ LOCAL_ONLY = SyncState(status="not_configured", offline_since=None, pending=0,
 
 
 class ConsoleService(QObject):
-    """The app layer the views talk to. Shared state (the matrix in force, the sync
-    state) lives here and is announced by a signal on the GUI thread; views follow
-    the signal and keep no copy of their own from start-up."""
+    """The app layer the views talk to: it implements ``port.ConsoleServicePort``.
+    Shared state (the matrix in force, the sync state) lives here and is announced by
+    a signal on the GUI thread; views follow the signal and keep no copy of their own
+    from start-up."""
 
     matrixChanged = Signal(object)      # Matrix: the version now in force
     rowsReset = Signal(list)            # every QueueRow (first load, matrix change)
     rowsChanged = Signal(list, list)    # changed QueueRows, removed ticket ids
     syncStateChanged = Signal(object)   # SyncState
-    historyLoaded = Signal(str, list)   # ticket id, [StoredEvent]
+    historyLoaded = Signal(str, list)   # ticket id, [TimelineEvent]
     failed = Signal(str)                # a sentence for the user
     ready = Signal()
     _matrixSeen = Signal(object)        # from the committing thread; queued to the GUI
@@ -92,6 +95,11 @@ class ConsoleService(QObject):
             return
         self._matrix = matrix
         self.matrixChanged.emit(matrix)
+
+    @property
+    def data_dir(self) -> Path:
+        """The console's data directory (settings, attachments, the local database)."""
+        return self.store.data_dir
 
     # -- start and stop ---------------------------------------------------------------
     def start(self) -> None:
@@ -174,8 +182,51 @@ class ConsoleService(QObject):
         self.alerts.acknowledge(ticket, what)
 
     def load_history(self, ticket: str) -> None:
-        self.worker.submit(lambda: self.store.history(ticket),
+        """Read a ticket's history; ``historyLoaded(ticket, [TimelineEvent])`` follows."""
+        self.worker.submit(lambda: [timeline_event(e) for e in self.store.history(ticket)],
                            lambda events: self.historyLoaded.emit(ticket, events), self._fail)
+
+    # -- the outbox and the notifications ---------------------------------------------------
+    def outbox_counts(self, event_ids: list[str],
+                      on_done: Callable[[tuple[int, int]], None]) -> None:
+        """(how many of ``event_ids`` still wait to be pushed, how many events wait in
+        all), read on the worker and answered on the GUI thread."""
+        store, ids = self.store, list(event_ids)
+        self.worker.submit(lambda: (len(store.in_outbox(ids)), store.pending()), on_done)
+
+    def is_submitted(self, submit_id: str) -> bool:
+        """Whether a form submission's first event is stored (call on the DB worker)."""
+        from .forms_ops import already_submitted
+
+        return already_submitted(self.store, submit_id)
+
+    def dead_letters(self, on_done: Callable[[list[DeadLetter]], None],
+                     on_error: Failed) -> None:
+        """The deliveries that could not be sent, newest first."""
+        from .notify_ops import deliveries
+
+        store = self.store
+
+        def read() -> list[DeadLetter]:
+            return [DeadLetter(r.id, r.ticket, r.channel, r.contact, r.attempts,
+                               r.last_error, r.created_at)
+                    for r in deliveries(store, dead=True)]
+
+        self.worker.submit(read, on_done, on_error)
+
+    def retry_dead_letters(self, ids: list[str], on_done: Callable[[list[str]], None],
+                           on_error: Failed) -> None:
+        """Put dead deliveries back in the outbox with a fresh retry budget; ``on_done``
+        gets the ids that are pending again."""
+        from .notify_ops import retry_delivery
+
+        store, wanted = self.store, list(ids)
+
+        def work() -> list[str]:
+            return [r.id for i in wanted if (r := retry_delivery(store, i)) is not None
+                    and r.status == "pending"]
+
+        self.worker.submit(work, on_done, on_error)
 
     # -- from the sync thread -------------------------------------------------------------
     def _pulled(self, events: list[StoredEvent]) -> None:

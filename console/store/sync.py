@@ -17,11 +17,13 @@ import select
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 import psycopg
+
+from console.domain.sync_state import SyncState as SyncState  # its public home
 
 from .errors import StoreError
 from .records import StoredEvent
@@ -36,28 +38,6 @@ CURSOR_LAG = 5000
 
 def utc_now() -> datetime:
     return datetime.now(UTC)
-
-
-@dataclass(frozen=True, slots=True)
-class SyncState:
-    status: str
-    offline_since: datetime | None = None
-    pending: int = 0
-    last_sync: datetime | None = None
-    last_error: str = ""
-
-    def describe(self) -> str:
-        """``online``, ``syncing``, ``offline since 10:02:05 UTC with 12 events pending``."""
-        if self.status == "not_configured":
-            return "not connected to a shared database"
-        if self.status != "offline":
-            return self.status
-        text = "offline"
-        if self.offline_since is not None:
-            text += f" since {self.offline_since.astimezone(UTC):%H:%M:%S} UTC"
-        if self.pending:
-            text += f" with {self.pending} event{'s' if self.pending != 1 else ''} pending"
-        return text
 
 
 class _Wakeup:

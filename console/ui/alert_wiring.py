@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
 from console.app.alerts import AlertBatch
+from console.app.port import ConsoleServicePort
 
 from .alert_list import AlertList
 from .notifier import DesktopNotifier
 
 
-def wire_alerts(service: Any, alert_list: AlertList, notifier: DesktopNotifier,
+def wire_alerts(service: ConsoleServicePort, alert_list: AlertList, notifier: DesktopNotifier,
                 open_ticket: Callable[[str], None]) -> None:
     """Raised alerts go to the panel and the desktop; acknowledgements (from either, or
     from another console) grey the panel's entries and close their notifications."""

@@ -6,8 +6,10 @@ import logging
 import os
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer
 from PySide6.QtGui import QIcon
@@ -17,6 +19,12 @@ from console import __version__
 from console.paths import resources_dir
 
 from .single_instance import EXIT_ALREADY_RUNNING, RaiseServer, ask_to_raise
+
+if TYPE_CHECKING:
+    from console.app.port import ConsoleServicePort
+    from console.app.service import ConsoleService
+
+    from .main_window import MainWindow
 
 log = logging.getLogger(__name__)
 STARTUP_PROBE = "ESCALATION_CONSOLE_STARTUP_PROBE"
@@ -241,14 +249,14 @@ def build(options: GuiOptions):  # type: ignore[no-untyped-def]
     return window, service
 
 
-def _wire_matrix(window, service, options: GuiOptions) -> None:  # type: ignore[no-untyped-def]
+def _wire_matrix(window: MainWindow, service: ConsoleService, options: GuiOptions) -> None:
     """The Matrix menu: the flowchart, editable and publishable by leads only."""
     from console.app.settings import Settings
 
     def role() -> str:
         if options.role:
             return options.role
-        return str(Settings(service.store.data_dir).get("role", "agent"))
+        return str(Settings(service.data_dir).get("role", "agent"))
 
     def open_chart() -> None:
         from .flowchart import open_flowchart
@@ -262,7 +270,7 @@ def _wire_matrix(window, service, options: GuiOptions) -> None:  # type: ignore[
     action.triggered.connect(open_chart)
 
 
-def _wire_forms(window, service) -> None:  # type: ignore[no-untyped-def]
+def _wire_forms(window: MainWindow, service: ConsoleServicePort) -> None:
     """The agents' forms, as a Ticket menu with shortcuts (see docs/forms.md). Each
     opens on the matrix in force (service.matrix) and follows matrixChanged."""
     from PySide6.QtGui import QKeySequence
@@ -300,12 +308,15 @@ def _wire_forms(window, service) -> None:  # type: ignore[no-untyped-def]
         lambda r: forms.open_approval(service, service.matrix, r, window)))
 
 
-def _wire_notifications(window, service, on_failure) -> None:  # type: ignore[no-untyped-def]
-    """Notification chains (Slack, Teams, email, PagerDuty, webhooks) and their menu."""
+def _wire_notifications(window: MainWindow, service: ConsoleService,
+                        on_failure: Callable[[str], None]) -> None:
+    """Notification chains (Slack, Teams, email, PagerDuty, webhooks) and their menu.
+    It takes the service itself: the composition root starts the runner on its store."""
+    from console.app.notices import desktop_text
     from console.app.notify_handle import start_notifications
 
     from .channels_dialog import ChannelsDialog
-    from .dead_letters import DeadLettersDialog, desktop_text
+    from .dead_letters import DeadLettersDialog
 
     notifications = start_notifications(service)
     window._notifications = notifications
@@ -314,7 +325,7 @@ def _wire_notifications(window, service, on_failure) -> None:  # type: ignore[no
         lambda m: window.statusBar().showMessage(desktop_text(m)[0], 15000))
 
     def open_channels() -> None:
-        dialog = ChannelsDialog(service.store.data_dir, service.matrix, parent=window)
+        dialog = ChannelsDialog(service.data_dir, service.matrix, parent=window)
         dialog.saved.connect(notifications.reload)
         dialog.secretsChanged.connect(notifications.reload)
         dialog.open()

@@ -1,13 +1,11 @@
 """Notifications > Dead letters: deliveries that could not be sent, with a retry button.
 
-The list is read on the service's database worker (the GUI never touches the store).
-A retry puts the delivery back in the outbox with a fresh retry budget; ``retried`` is
-emitted so the app can wake the notification runner at once.
+The list is read through the console service's port (on its database worker). A retry
+puts the delivery back in the outbox with a fresh retry budget; ``retried`` is emitted
+so the app can wake the notification runner at once.
 """
 
 from __future__ import annotations
-
-from typing import Any
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
@@ -23,25 +21,19 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from console.app.notify_ops import deliveries, retry_delivery
-from console.notify.message import headline, text_body
+from console.app.port import ConsoleServicePort, DeadLetter
 
 COLUMNS = ("Created", "Ticket", "Channel", "To", "Tries", "Error")
-
-
-def desktop_text(message: dict[str, Any]) -> tuple[str, str]:
-    """(summary, body) for showing a desktop-channel chain message."""
-    return headline(message), text_body(message)
 
 
 class DeadLettersDialog(QDialog):
     retried = Signal(str)  # delivery id
 
-    def __init__(self, service: Any, parent: QWidget | None = None) -> None:
+    def __init__(self, service: ConsoleServicePort, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("Dead letters")
         self.service = service
-        self.rows: list[Any] = []
+        self.rows: list[DeadLetter] = []
         self.table = QTableWidget(0, len(COLUMNS))
         self.table.setHorizontalHeaderLabels(COLUMNS)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
@@ -72,11 +64,9 @@ class DeadLettersDialog(QDialog):
         self.refresh()
 
     def refresh(self) -> None:
-        store = self.service.store
-        self.service.worker.submit(lambda: deliveries(store, dead=True), self._show,
-                                   self._failed)
+        self.service.dead_letters(self._show, self._failed)
 
-    def _show(self, rows: list[Any]) -> None:
+    def _show(self, rows: list[DeadLetter]) -> None:
         self.rows = rows
         self.table.setRowCount(len(rows))
         for i, r in enumerate(rows):
@@ -112,11 +102,6 @@ class DeadLettersDialog(QDialog):
     def _retry(self, ids: list[str]) -> None:
         if not ids:
             return
-        store = self.service.store
-
-        def work() -> list[str]:
-            return [r.id for i in ids if (r := retry_delivery(store, i)) is not None
-                    and r.status == "pending"]
 
         def done(retried: list[str]) -> None:
             for delivery_id in retried:
@@ -124,4 +109,4 @@ class DeadLettersDialog(QDialog):
             self.status.setText(f"{len(retried)} queued again")
             self.refresh()
 
-        self.service.worker.submit(work, done, self._failed)
+        self.service.retry_dead_letters(ids, done, self._failed)

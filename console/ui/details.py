@@ -28,10 +28,10 @@ from PySide6.QtWidgets import (
 )
 
 from console.app.countdown import countdown
+from console.app.port import TimelineEvent
 from console.app.rows import QueueRow
 from console.domain.engine import build_calendars
 from console.domain.matrix import Matrix
-from console.store.records import StoredEvent
 
 from .queue_delegates import pause_glyph
 from .queue_model import STATUS_LABELS, UNCONFIRMED_TIP, cell_colors, local_time
@@ -80,7 +80,7 @@ def handoff_html(handoff: dict[str, Any], team_name: Callable[[str], str] = str)
     return "<br>".join(parts) or "<i>(empty handoff)</i>"
 
 
-def timeline_lines(events: Iterable[StoredEvent]) -> list[tuple[str, bool]]:
+def timeline_lines(events: Iterable[TimelineEvent]) -> list[tuple[str, bool]]:
     """``HH:MM  author  kind  summary`` per event; True marks severity decisions."""
     out: list[tuple[str, bool]] = []
     current: str | None = None
@@ -322,7 +322,7 @@ class DetailsPanel(QWidget):
                 f" padding: 2px 8px; font-weight: {'bold' if cd.state == 'breached' else 'normal'};"
                 f" font-style: {'italic' if cd.state == 'paused' else 'normal'};")
 
-    def set_history(self, ticket: str, events: list[StoredEvent]) -> None:
+    def set_history(self, ticket: str, events: list[TimelineEvent]) -> None:
         if ticket != self.ticket_id:
             return
         self.timeline.clear()

@@ -23,10 +23,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from console.app.port import ConsoleServicePort, SyncState
 from console.app.rows import QueueRow
-from console.app.service import ConsoleService
 from console.domain.matrix import Matrix
-from console.store.sync import SyncState
 
 from .details import DetailsPanel
 from .filter_bar import FilterBar
@@ -76,7 +75,7 @@ class MainWindow(QMainWindow):
 
     wallRequested = Signal()
 
-    def __init__(self, service: ConsoleService, settings: QSettings | None = None,
+    def __init__(self, service: ConsoleServicePort, settings: QSettings | None = None,
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.service = service

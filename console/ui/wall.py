@@ -31,6 +31,7 @@ from PySide6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QLabel, QVBoxLay
 
 from console.app.countdown import Countdown, countdown
 from console.app.countdown import span as countdown_span  # the tiles' layout uses "span"
+from console.app.port import ConsoleServicePort
 from console.app.rows import QueueRow, clock_label
 from console.app.wall_ranking import WallEntry, WallPlan, plan_wall
 from console.domain.engine import build_calendars
@@ -251,7 +252,7 @@ class WallScreen(QWidget):
 
     closed = Signal()
 
-    def __init__(self, service: Any, matrix: Matrix,
+    def __init__(self, service: ConsoleServicePort | None, matrix: Matrix,
                  clock: Callable[[], datetime] | None = None,
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)

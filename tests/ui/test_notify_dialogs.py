@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from types import SimpleNamespace
 
 import pytest
 
@@ -73,27 +72,31 @@ def test_channels_dialog_saves_settings_and_secrets_and_sends_a_test(qtbot, tmp_
     qtbot.waitUntil(lambda: "email:password" not in secrets.values)
 
 
-def test_dead_letters_lists_and_retries(qtbot, tmp_path, matrix):
+def test_dead_letters_lists_and_retries_through_the_console_service(qtbot, tmp_path, matrix):
     sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
-    from benchmarks.notify.fakes import FakeServices, notify_config
-    from console.app.notify_ops import build_runner
-    from console.app.worker import DbWorker
-    from console.store.local import LocalStore
-    from console.ui.dead_letters import DeadLettersDialog, desktop_text
+    from service_fakes import on_worker, running_service
 
-    store = LocalStore(tmp_path / "c", matrix).open()
-    worker = DbWorker()
-    try:
-        with FakeServices() as services:
-            runner = build_runner(store, config=notify_config(services),
-                                  secrets=StaticSecrets({}), claims=None, sentiment=None)
+    from benchmarks.notify.fakes import FakeServices, notify_config
+    from console.app.notices import desktop_text
+    from console.app.notify_ops import build_runner
+    from console.ui.dead_letters import DeadLettersDialog
+
+    with running_service(tmp_path / "c", matrix, qtbot, user="ana") as service, \
+            FakeServices() as services:
+        store = service.store
+        runner = build_runner(store, config=notify_config(services),
+                              secrets=StaticSecrets({}), claims=None, sentiment=None)
+
+        def fail_once() -> list:
             store.append("INC-1", "opened", {"title": "Checkout fails", "account": "Acme",
                                              "users_affected_pct": 50, "workaround": "none"},
                          "ana")
             runner.run_once()
-        dead = runner.outbox.listing(["dead"])
+            return runner.outbox.listing(["dead"])
+
+        dead = on_worker(service, qtbot, fail_once)
         assert dead
-        dialog = DeadLettersDialog(SimpleNamespace(store=store, worker=worker))
+        dialog = DeadLettersDialog(service)
         qtbot.addWidget(dialog)
         qtbot.waitUntil(lambda: dialog.table.rowCount() == len(dead))
         assert "dead letter" in dialog.status.text()
@@ -103,13 +106,11 @@ def test_dead_letters_lists_and_retries(qtbot, tmp_path, matrix):
         assert dialog.retry_button.isEnabled()
         with qtbot.waitSignal(dialog.retried, timeout=5000) as signal:
             dialog.retry_button.click()
-        assert runner.outbox.get(signal.args[0]).status == "pending"
+        retried = on_worker(service, qtbot, lambda: runner.outbox.get(signal.args[0]))
+        assert retried.status == "pending"
         qtbot.waitUntil(lambda: dialog.table.rowCount() == len(dead) - 1)
         dialog.retry_all_button.click()
         qtbot.waitUntil(lambda: dialog.table.rowCount() == 0)
         assert "No dead letters" in dialog.status.text()
         summary, body = desktop_text(dead[0].payload["message"])
         assert summary.startswith("[P1] INC-1") and "tickets show INC-1" in body
-    finally:
-        worker.shutdown()
-        store.close()

@@ -8,11 +8,11 @@ never write the same draft), restores its draft, and returns it.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QWidget
 
+from console.app.port import ConsoleServicePort
 from console.app.rows import QueueRow
 from console.domain.matrix import Matrix
 
@@ -48,26 +48,27 @@ def _show(key: str, make: Callable[[], FormDialog]) -> FormDialog:
     return dialog
 
 
-def open_intake(service: Any, matrix: Matrix, parent: QWidget | None = None) -> IntakeDialog:
+def open_intake(service: ConsoleServicePort, matrix: Matrix,
+                parent: QWidget | None = None) -> IntakeDialog:
     """New ticket. ``dialog.submitted`` carries the new ticket's id."""
     return _show("intake", lambda: IntakeDialog(service, matrix, parent))  # type: ignore[return-value]
 
 
-def open_severity(service: Any, matrix: Matrix, ticket_row: QueueRow, stage: str,
+def open_severity(service: ConsoleServicePort, matrix: Matrix, ticket_row: QueueRow, stage: str,
                   parent: QWidget | None = None) -> ConfirmSeverityDialog:
     """``stage`` "support" sets the initial severity; "engineering" confirms or adjusts."""
     return _show(f"severity-{stage}:{ticket_row.id}",  # type: ignore[return-value]
                  lambda: ConfirmSeverityDialog(service, matrix, ticket_row, stage, parent))
 
 
-def open_handoff(service: Any, matrix: Matrix, ticket_row: QueueRow,
+def open_handoff(service: ConsoleServicePort, matrix: Matrix, ticket_row: QueueRow,
                  parent: QWidget | None = None, reason: str = "") -> HandoffDialog:
     """Hand the ticket off; ``reason`` pre-fills the escalation reason (e.g. a trigger's)."""
     return _show(f"handoff:{ticket_row.id}",  # type: ignore[return-value]
                  lambda: HandoffDialog(service, matrix, ticket_row, reason, parent))
 
 
-def open_approval(service: Any, matrix: Matrix, ticket_row: QueueRow,
+def open_approval(service: ConsoleServicePort, matrix: Matrix, ticket_row: QueueRow,
                   parent: QWidget | None = None) -> ApprovalDialog:
     """Request a decision (checked against the authority table) or answer requests."""
     return _show(f"approval:{ticket_row.id}",  # type: ignore[return-value]

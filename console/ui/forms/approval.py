@@ -9,8 +9,6 @@ denied here by someone whose role may approve them.
 
 from __future__ import annotations
 
-from typing import Any
-
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QDoubleSpinBox,
@@ -33,6 +31,7 @@ from console.app.forms_ops import (
     request_approval,
     save_roles,
 )
+from console.app.port import ConsoleServicePort
 from console.app.rows import QueueRow
 from console.domain.handoff import (
     AuthorityDecision,
@@ -59,7 +58,7 @@ VERDICT_STYLES = {
 class ApprovalDialog(FormDialog):
     """Request a decision on a ticket, and answer the requests waiting on it."""
 
-    def __init__(self, service: Any, matrix: Matrix, row: QueueRow,
+    def __init__(self, service: ConsoleServicePort, matrix: Matrix, row: QueueRow,
                  parent: QWidget | None = None) -> None:
         super().__init__(service, matrix, form="approval", ticket=row.id,
                          title=f"Decision authority — {row.id}",

@@ -30,9 +30,9 @@ from PySide6.QtWidgets import (
 )
 
 from console.app.drafts import Draft, DraftAutosaver, draft_key
-from console.app.forms_ops import Submitted, already_submitted, new_submit_id, sync_message
+from console.app.forms_ops import Submitted, new_submit_id, sync_message
+from console.app.port import ConsoleServicePort, SyncState
 from console.domain.matrix import Matrix
-from console.store.sync import SyncState
 
 from .widgets import BANNER_STYLES, ERROR_STYLE, HINT_COLOR, FormField, on_change
 
@@ -110,7 +110,7 @@ class SyncFollower(QObject):
     gets each new wording; callbacks go through ``guard`` so a closed form ignores them.
     """
 
-    def __init__(self, service: Any, result: Submitted,
+    def __init__(self, service: ConsoleServicePort, result: Submitted,
                  guard: Callable[[Callable[..., Any]], Callable[..., None]],
                  show: Callable[[str, bool], None], parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -144,8 +144,7 @@ class SyncFollower(QObject):
     def _check(self) -> None:
         if self.synced or not self._listening:
             return
-        store, ids = self.service.store, [e.id for e in self.result.events]
-        self.service.worker.submit(lambda: (len(store.in_outbox(ids)), store.pending()),
+        self.service.outbox_counts([e.id for e in self.result.events],
                                    self.guard(self._checked))
 
     def _checked(self, counts: tuple[int, int]) -> None:
@@ -174,7 +173,7 @@ class FormDialog(QDialog):
 
     submitted = Signal(str)  # the ticket id, once the events are stored locally
 
-    def __init__(self, service: Any, matrix: Matrix, *, form: str, ticket: str = "",
+    def __init__(self, service: ConsoleServicePort, matrix: Matrix, *, form: str, ticket: str = "",
                  title: str, submit_text: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle(title)
@@ -332,10 +331,10 @@ class FormDialog(QDialog):
 
     def start(self) -> None:
         """Load the draft (asynchronously); call once the form is built."""
-        store = self.service.store
+        service = self.service
         self.autosaver.load(
             self.guard(self._draft_loaded),
-            is_stale=lambda d: already_submitted(store, str(d.payload.get("_submit_id", ""))))
+            is_stale=lambda d: service.is_submitted(str(d.payload.get("_submit_id", ""))))
 
     def _draft_loaded(self, draft: Draft | None) -> None:
         if draft is None:

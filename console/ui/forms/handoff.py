@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 
 from console.app.attachments import AttachmentCopier
 from console.app.forms_ops import Submitted, load_history, submit_handoff
+from console.app.port import ConsoleServicePort
 from console.app.rows import QueueRow
 from console.domain.handoff import (
     FIELD_HELP,
@@ -79,7 +80,7 @@ def ticket_details(matrix: Matrix, row: QueueRow) -> str:
 class HandoffDialog(FormDialog):
     """Hand a ticket to another team (functional) or tier (hierarchical)."""
 
-    def __init__(self, service: Any, matrix: Matrix, row: QueueRow, reason: str = "",
+    def __init__(self, service: ConsoleServicePort, matrix: Matrix, row: QueueRow, reason: str = "",
                  parent: QWidget | None = None) -> None:
         super().__init__(service, matrix, form="handoff", ticket=row.id,
                          title=f"Hand off {row.id} — {row.title}",
@@ -87,7 +88,7 @@ class HandoffDialog(FormDialog):
         self.row = row
         self.template = matrix.handoff_template(row.category)
         self.required = set(required_fields(self.template))
-        self.copier = AttachmentCopier(service.store.data_dir, self)
+        self.copier = AttachmentCopier(service.data_dir, self)
         self._mode_from_target = True
 
         make = {

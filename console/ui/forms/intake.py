@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 )
 
 from console.app.forms_ops import Submitted, load_accounts, submit_intake
+from console.app.port import ConsoleServicePort
 from console.domain.intake import (
     INTAKE_REQUIRED,
     SeverityDecision,
@@ -58,7 +59,8 @@ def severity_items(matrix: Matrix) -> list[tuple[str, str]]:
 class IntakeDialog(FormDialog):
     """New ticket: customer, description, impact; severity suggested live."""
 
-    def __init__(self, service: Any, matrix: Matrix, parent: QWidget | None = None) -> None:
+    def __init__(self, service: ConsoleServicePort, matrix: Matrix,
+                 parent: QWidget | None = None) -> None:
         super().__init__(service, matrix, form="intake", title="New ticket — intake",
                          submit_text="&Open ticket", parent=parent)
         self.new_ticket = new_ticket_id(service.clock(), secrets.token_hex(2))

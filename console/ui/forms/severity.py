@@ -8,13 +8,13 @@ initial severity is recorded as a ``severity_disagreement`` event as well.
 from __future__ import annotations
 
 import html
-from typing import Any
 
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QGridLayout, QGroupBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from console.app.countdown import countdown
 from console.app.forms_ops import Submitted, submit_severity
+from console.app.port import ConsoleServicePort
 from console.app.rows import QueueRow
 from console.domain.engine import build_calendars
 from console.domain.intake import STAGES, SeverityDecision, check_severity
@@ -32,7 +32,7 @@ CLOCK_TITLES = {"initial_severity": "Initial severity (Support)",
 class ConfirmSeverityDialog(FormDialog):
     """``stage`` "support": set the initial severity; "engineering": confirm or adjust."""
 
-    def __init__(self, service: Any, matrix: Matrix, row: QueueRow, stage: str,
+    def __init__(self, service: ConsoleServicePort, matrix: Matrix, row: QueueRow, stage: str,
                  parent: QWidget | None = None) -> None:
         if stage not in STAGES:
             raise ValueError(f"stage must be one of {STAGES}, not {stage!r}")

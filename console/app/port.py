@@ -1,0 +1,103 @@
+"""The app layer's port: the one interface the views use, and the plain data it returns.
+
+``ConsoleServicePort`` names everything a window, form or dialog may ask of the
+console service; ``ConsoleService`` implements it. Results are the plain values below
+(and the domain's), never ORM rows or store records, so ``console.ui`` imports neither
+``console.store`` nor ``console.notify`` (an import-linter contract keeps it so).
+
+Calls that read or write the database run on the service's DB worker and answer on the
+GUI thread through ``on_done`` (or ``on_error`` with the exception).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
+
+from console.domain.matrix import Matrix
+from console.domain.sync_state import SyncState
+
+if TYPE_CHECKING:
+    from PySide6.QtCore import SignalInstance
+
+    from console.store.records import StoredEvent
+
+    from .alerts import AlertService
+
+__all__ = ["ConsoleServicePort", "DeadLetter", "Failed", "SyncState", "TimelineEvent"]
+
+Failed = Callable[[BaseException], None]
+
+
+@dataclass(frozen=True, slots=True)
+class TimelineEvent:
+    """One event of a ticket's history, as the details pane and the forms read it."""
+
+    id: str
+    ticket: str
+    kind: str
+    payload: dict[str, Any]
+    author: str
+    at: datetime
+
+
+def timeline_event(event: StoredEvent) -> TimelineEvent:
+    """A stored event as the views read it."""
+    return TimelineEvent(event.id, event.ticket, event.kind, event.payload, event.author,
+                         event.at)
+
+
+@dataclass(frozen=True, slots=True)
+class DeadLetter:
+    """A notification that could not be sent (its retry budget is spent)."""
+
+    id: str
+    ticket: str
+    channel: str
+    contact: str
+    attempts: int
+    last_error: str
+    created_at: datetime
+
+
+@runtime_checkable
+class ConsoleServicePort(Protocol):
+    """What the views may ask of the console service (see the module docstring)."""
+
+    # announced on the GUI thread
+    matrixChanged: SignalInstance       # Matrix: the version now in force
+    rowsReset: SignalInstance           # every QueueRow
+    rowsChanged: SignalInstance         # changed QueueRows, removed ticket ids
+    syncStateChanged: SignalInstance    # SyncState
+    historyLoaded: SignalInstance       # ticket id, [TimelineEvent]
+    failed: SignalInstance              # a sentence for the user
+    ready: SignalInstance
+
+    user: str
+    sync_state: SyncState
+    alerts: AlertService
+
+    @property
+    def matrix(self) -> Matrix: ...
+    @property
+    def data_dir(self) -> Path: ...
+    def clock(self) -> datetime: ...
+
+    def start(self) -> None: ...
+    def stop(self) -> None: ...
+    def acknowledge(self, ticket: str, what: str = "") -> None: ...
+    def load_history(self, ticket: str) -> None: ...
+
+    def outbox_counts(self, event_ids: list[str],
+                      on_done: Callable[[tuple[int, int]], None]) -> None:
+        """(how many of ``event_ids`` still wait in the outbox, how many events wait)."""
+    def is_submitted(self, submit_id: str) -> bool:
+        """Whether a form submission is stored; call it on the DB worker only."""
+    def dead_letters(self, on_done: Callable[[list[DeadLetter]], None],
+                     on_error: Failed) -> None: ...
+    def retry_dead_letters(self, ids: list[str], on_done: Callable[[list[str]], None],
+                           on_error: Failed) -> None:
+        """Put deliveries back in the outbox; ``on_done`` gets the ids queued again."""
