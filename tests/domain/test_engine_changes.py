@@ -117,3 +117,24 @@ def test_a_severity_the_matrix_does_not_know_is_judged_by_the_score_in_engine_an
     assert view is not None and (view.severity, view.severity_source) == ("P3", "suggested")
     assert engine.severity("T3") == view.severity
     assert {c.severity for c in engine.clocks("T3")} == {"P3"}
+
+
+def test_rescheduled_timers_do_not_pile_up_and_fire_exactly_as_without_the_events():
+    """Every event reschedules its ticket; the superseded timers must not stay in the heap
+    (50,000 replayed tickets held ~10 dead entries each), and dropping them changes
+    nothing that fires."""
+    engine = Engine(parse_matrix_text(TEXT))
+    quiet, busy = p1_opened(), TicketEvent(T0, "T9", "opened", p1_opened().data)
+    engine.apply(quiet)
+    engine.apply(busy)
+    for i in range(2000):  # a no-op reassignment still reschedules the ticket
+        engine.apply(TicketEvent(T0 + timedelta(microseconds=i + 1), "T9", "assigned", {}))
+    live = sum(1 for entry in engine._heap
+               if engine.tickets[entry[2]].version == entry[3])
+    assert len(engine._heap) <= 4 * live + 1024
+    fires = engine.advance_to(at(24 * 60))
+
+    def seen(ticket: str) -> list[tuple[datetime, str, str | None, str]]:
+        return [(f.at, f.kind, f.clock, f.reason) for f in fires if f.ticket == ticket]
+
+    assert seen("T1") and seen("T1") == seen("T9")
