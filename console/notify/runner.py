@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -44,7 +44,7 @@ def utc_now() -> datetime:
 
 
 class Feed(Protocol):
-    def initial(self) -> tuple[list[Any], int]: ...
+    def initial(self) -> tuple[Iterable[Any], int]: ...
     def since(self, cursor: int, limit: int = 5000) -> tuple[list[Any], int]: ...
 
 
@@ -111,8 +111,8 @@ class NotifyRunner:
         mark = self.outbox.get_meta(CHECKPOINT)
         floor = datetime.fromisoformat(mark) if mark else now - self.history_grace
         events, self.cursor = self.feed.initial()
-        report = TurnReport(events=len(events))
-        fires = self._apply(events, floor)
+        report = TurnReport()
+        fires = self._apply(events, floor, report)
         fires += self.engine.advance_to(now)
         report.fires = [f for f in fires if f.at >= floor]
         report.enqueued = self._enqueue(report.fires, now)
@@ -126,8 +126,8 @@ class NotifyRunner:
             return self.start(now)
         self._follow_matrix()
         events, self.cursor = self.feed.since(self.cursor)
-        report = TurnReport(events=len(events))
-        fires = self._apply(events, None)
+        report = TurnReport()
+        fires = self._apply(events, None, report)
         fires += self.engine.advance_to(now)
         report.fires = fires
         report.enqueued = self._enqueue(fires, now)
@@ -241,11 +241,14 @@ class NotifyRunner:
                 event.wait(wait)
 
     # -- internals --------------------------------------------------------------------------
-    def _apply(self, events: Sequence[Any], floor: datetime | None) -> list[Fire]:
+    def _apply(self, events: Iterable[Any], floor: datetime | None,
+               report: TurnReport) -> list[Fire]:
+        """Feed the events to the engine (one pass: the start's replay streams them)."""
         assert self.engine is not None and self.planner is not None
         fires: list[Fire] = []
         follow: list[tuple[str, str, datetime]] = []
         for e in events:
+            report.events += 1
             if e.ticket.startswith("_"):  # the matrix stream: set_matrix() brings it
                 continue
             fires.extend(self.engine.apply(e.to_domain()))
