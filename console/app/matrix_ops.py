@@ -3,8 +3,9 @@
 Publishing appends a ``matrix_published`` event (author, time, comment) to the local
 store; the store's projection switches to the newest valid version and recomputes
 every ticket's clocks, the queue reloads, and the syncer carries the event to every
-other console. Only a lead may publish, and only a valid matrix: both are checked
-here as well as in the editor. Callbacks run on the GUI thread.
+other console. Only a lead may publish (checked here and in the editor), and only a
+valid matrix (checked in the editor, and by the store, which parses the YAML once per
+publish). Callbacks run on the GUI thread.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from datetime import datetime
 from typing import Protocol
 
 from console.domain.hlc import Timestamp
-from console.domain.matrix import MatrixError, check_matrix_text
+from console.domain.matrix import check_matrix_text
 
 from .rows import QueueRow
 from .service import ConsoleService
@@ -85,12 +86,11 @@ def publish(service: ConsoleService, yaml_text: str, name: str, author: str, com
         return
 
     def work() -> tuple[MatrixVersion, list[QueueRow]]:
-        matrix, problems = check_matrix_text(yaml_text, "the matrix to publish")
-        if matrix is None:
-            raise MatrixError(problems)
+        # the store validates the YAML (MatrixError) and parses it, once
         event = service.store.publish_matrix(yaml_text, name, author, comment)
-        versions = versions_from_rows(service.store.matrix_versions())
-        published = next(v for v in versions if v.event_id == event.id)
+        published = MatrixVersion(int(event.payload["number"]), name, author, comment,
+                                  Timestamp.decode(event.hlc).as_datetime(), yaml_text,
+                                  True, event.hlc, event.id)
         rows = [QueueRow.from_record(r) for r in service.store.tickets()]
         return published, rows
 

@@ -27,7 +27,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from console.domain.hlc import HybridClock, Timestamp, to_ms
-from console.domain.matrix import Matrix
+from console.domain.matrix import Matrix, MatrixError, check_matrix_text
 
 from . import migrate
 from .errors import StoreError, StoreLocked, explain_sqlite
@@ -162,7 +162,7 @@ class LocalStore:
                 s.merge(MetaRow(key="device", value=self.device))
                 last = self._meta(s, "hlc")
                 self._hlc = HybridClock(self.device, Timestamp.decode(last) if last else None)
-                matrix = Projector.latest_matrix(s)
+                matrix = self.projector.latest_matrix(s)
             if matrix is not None and matrix != self.projector.matrix:
                 with self._write_guard:  # the store's version replaces the bundled file
                     self.projector.set_matrix(matrix)
@@ -307,7 +307,7 @@ class LocalStore:
 
     def _after_new_events(self, s: Session, events: list[StoredEvent]) -> None:
         if Projector.record_matrix_versions(s, events):
-            matrix = Projector.latest_matrix(s)
+            matrix = self.projector.latest_matrix(s)
             if matrix is not None and matrix != self.projector.matrix:
                 self.projector.set_matrix(matrix)
                 self.projector.refresh_all(s)
@@ -316,11 +316,20 @@ class LocalStore:
 
     def publish_matrix(self, yaml_text: str, name: str, author: str, comment: str = ""
                        ) -> StoredEvent:
+        """Append ``yaml_text`` as the next matrix version. Raise MatrixError when it is
+        not a valid matrix. Its YAML is parsed here, once: the projection switches to
+        this parse, and the matrix followers get it."""
+        matrix, problems = check_matrix_text(yaml_text, "the matrix to publish")
+        if matrix is None:
+            raise MatrixError(problems)
         with self._read() as s:
             number = (s.scalar(select(func.max(MatrixVersionRow.number))) or 0) + 1
-        return self.append(MATRIX_STREAM, "matrix_published",
-                           {"yaml": yaml_text, "name": name, "number": number,
-                            "comment": comment}, author)
+        event_id = str(uuid.uuid4())
+        new = NewEvent(MATRIX_STREAM, "matrix_published",
+                       {"yaml": yaml_text, "name": name, "number": number,
+                        "comment": comment}, author, id=event_id)
+        with self.projector.parsed_ahead(event_id, matrix):
+            return self.append_many([new])[0]
 
     # -- outbox and cursor ------------------------------------------------------------
     def outbox(self, limit: int = 500) -> list[StoredEvent]:

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 
@@ -53,6 +54,8 @@ class Projector:
 
     def __init__(self, matrix: Matrix) -> None:
         self.set_matrix(matrix)
+        # versions a local publish is appending, parsed already by the publisher
+        self._parsed_ahead: dict[str, Matrix] = {}
 
     def set_matrix(self, matrix: Matrix) -> None:
         self.matrix = matrix
@@ -99,12 +102,23 @@ class Projector:
             added = True
         return added
 
-    @staticmethod
-    def latest_matrix(session: Session) -> Matrix | None:
+    @contextmanager
+    def parsed_ahead(self, event_id: str, matrix: Matrix) -> Iterator[None]:
+        """While version ``event_id`` is appended, latest_matrix() takes ``matrix`` (the
+        publisher's own parse of that version's YAML) instead of parsing it again."""
+        self._parsed_ahead[event_id] = matrix
+        try:
+            yield
+        finally:
+            del self._parsed_ahead[event_id]
+
+    def latest_matrix(self, session: Session) -> Matrix | None:
         """The newest valid published matrix, by HLC (so every console agrees)."""
         for row in session.scalars(select(MatrixVersionRow)
                                    .order_by(MatrixVersionRow.hlc.desc())):
-            matrix, _ = check_matrix_text(row.yaml, f"matrix version {row.number}")
+            matrix = self._parsed_ahead.get(row.event_id)
+            if matrix is None:
+                matrix, _ = check_matrix_text(row.yaml, f"matrix version {row.number}")
             if matrix is not None:
                 return matrix
         return None
