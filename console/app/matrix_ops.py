@@ -53,14 +53,26 @@ class PublishRefused(PermissionError):
     """Someone who is not a lead tried to publish."""
 
 
+# Whether a stored version is a valid matrix, by its event id. A published version never
+# changes, so its YAML is parsed once per process: an open flowchart re-reads the whole
+# list after every publish, and a version published here is known valid (the store
+# refused it otherwise). A bool per version: nothing else is kept.
+_valid_versions: dict[str, bool] = {}
+
+
+def _is_valid(row: _VersionRow) -> bool:
+    valid = _valid_versions.get(row.event_id)
+    if valid is None:
+        matrix, _ = check_matrix_text(row.yaml, f"matrix version {row.number}")
+        valid = _valid_versions[row.event_id] = matrix is not None
+    return valid
+
+
 def versions_from_rows(rows: Iterable[_VersionRow]) -> list[MatrixVersion]:
     """Plain versions, oldest first (the store's rows stay in the store's layer)."""
-    out = []
-    for row in rows:
-        matrix, _ = check_matrix_text(row.yaml, f"matrix version {row.number}")
-        out.append(MatrixVersion(row.number, row.name, row.author, row.comment,
-                                 Timestamp.decode(row.hlc).as_datetime(), row.yaml,
-                                 matrix is not None, row.hlc, row.event_id))
+    out = [MatrixVersion(row.number, row.name, row.author, row.comment,
+                         Timestamp.decode(row.hlc).as_datetime(), row.yaml,
+                         _is_valid(row), row.hlc, row.event_id) for row in rows]
     return sorted(out, key=lambda v: (v.number, v.hlc))
 
 
@@ -88,6 +100,7 @@ def publish(service: ConsoleService, yaml_text: str, name: str, author: str, com
     def work() -> tuple[MatrixVersion, list[QueueRow]]:
         # the store validates the YAML (MatrixError) and parses it, once
         event = service.store.publish_matrix(yaml_text, name, author, comment)
+        _valid_versions[event.id] = True
         published = MatrixVersion(int(event.payload["number"]), name, author, comment,
                                   Timestamp.decode(event.hlc).as_datetime(), yaml_text,
                                   True, event.hlc, event.id)

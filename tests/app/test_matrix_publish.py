@@ -67,3 +67,28 @@ def test_the_store_refuses_to_publish_an_invalid_matrix(tmp_path, qtbot) -> None
         with pytest.raises(MatrixError, match="the matrix to publish"):
             service.store.publish_matrix("severities: [", "broken", "lena.lead")
         assert service.store.matrix_versions() == []
+
+
+def _versions(service: Any, qtbot: Any) -> list[Any]:
+    loaded: list[Any] = []
+    matrix_ops.load_versions(service, loaded.append)
+    qtbot.waitUntil(lambda: bool(loaded), timeout=10000)
+    return loaded[0]  # type: ignore[no-any-return]
+
+
+def test_the_version_list_parses_each_version_once_and_the_published_one_never(  # type: ignore[no-untyped-def]
+        tmp_path, qtbot, parses) -> None:
+    # an open flowchart re-reads the whole list after every publish, on every console
+    matrix = load_matrix_file(default_matrix_path())
+    with running_service(tmp_path / "lead", matrix, qtbot, user="lena.lead") as service:
+        _publish(service, qtbot, variant_yaml())
+        arrived = default_matrix_path().read_text(encoding="utf-8")
+        with qtbot.waitSignal(service.matrixChanged, timeout=10000):
+            service.store.publish_matrix(arrived, "as a pull brings it", "maria.lead")
+        parses.clear()
+
+        first, again = _versions(service, qtbot), _versions(service, qtbot)
+
+        assert parses == [arrived]  # the version this process did not publish, once
+        assert [(v.number, v.valid) for v in first] == [(1, True), (2, True)]
+        assert again == first
