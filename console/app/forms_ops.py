@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from PySide6.QtCore import SignalInstance
+from PySide6.QtCore import QObject, SignalInstance
 from sqlalchemy import select
 
 from console.domain.actions import approval_events, handoff_events
@@ -25,7 +25,7 @@ from console.store.local import LocalStore, NewEvent
 from console.store.models import TicketRow, UserProfileRow
 from console.store.records import StoredEvent
 
-from .drafts import DraftRepo
+from .drafts import DraftAutosaver, DraftRepo
 from .port import TimelineEvent, timeline_event
 from .rows import QueueRow
 from .worker import DbWorker
@@ -215,3 +215,60 @@ def sync_message(state: SyncState, pending: int) -> tuple[str, bool]:
         return (f"Saved locally — pending sync ({waiting}). This console is not connected "
                 "to a shared database yet."), True
     return f"Saved locally — pending sync ({waiting}). It is sent on reconnect.", True
+
+
+class FormActions:
+    """The forms' use cases bound to the console service: the views call these (as
+    ``ConsoleServicePort.forms``), so they never hand the service to code that reaches
+    its store. Each answers on the GUI thread, like the functions it calls."""
+
+    def __init__(self, service: ServiceLike) -> None:
+        self._service = service
+
+    def submit_intake(self, values: dict[str, Any], decision: SeverityDecision, ticket: str,
+                      submit_id: str, on_done: Done, on_error: Failed,
+                      draft_key: str | None = None) -> None:
+        submit_intake(self._service, values, decision, ticket, submit_id, on_done, on_error,
+                      draft_key)
+
+    def submit_severity(self, ticket: str, decision: SeverityDecision, submit_id: str,
+                        on_done: Done, on_error: Failed, draft_key: str | None = None) -> None:
+        submit_severity(self._service, ticket, decision, submit_id, on_done, on_error,
+                        draft_key)
+
+    def submit_handoff(self, matrix: Matrix, ticket: str, payload: dict[str, Any],
+                       current_team: str, move: bool, submit_id: str, on_done: Done,
+                       on_error: Failed, draft_key: str | None = None) -> None:
+        submit_handoff(self._service, matrix, ticket, payload, current_team, move, submit_id,
+                       on_done, on_error, draft_key)
+
+    def request_approval(self, matrix: Matrix, ticket: str, action: str,
+                         amount: float | None, role: str, reason: str, severity: str | None,
+                         submit_id: str, on_done: Done, on_error: Failed,
+                         draft_key: str | None = None) -> None:
+        request_approval(self._service, matrix, ticket, action, amount, role, reason,
+                         severity, submit_id, on_done, on_error, draft_key)
+
+    def answer_approval(self, ticket: str, request_id: str, granted: bool, role: str,
+                        note: str, on_done: Done, on_error: Failed) -> None:
+        answer_approval(self._service, ticket, request_id, granted, role, note, on_done,
+                        on_error)
+
+    def history(self, ticket: str, on_done: Callable[[list[TimelineEvent]], None],
+                on_error: Failed) -> None:
+        load_history(self._service, ticket, on_done, on_error)
+
+    def accounts(self, on_done: Callable[[dict[str, str]], None]) -> None:
+        load_accounts(self._service, on_done)
+
+    def roles(self, on_done: Callable[[list[str]], None]) -> None:
+        load_roles(self._service, on_done)
+
+    def save_roles(self, roles: list[str]) -> None:
+        save_roles(self._service, roles)
+
+    def autosaver(self, key: str, form: str, ticket: str,
+                  snapshot: Callable[[], dict[str, Any]],
+                  parent: QObject | None = None) -> DraftAutosaver:
+        """A debounced autosaver for one form's draft (see drafts.DraftAutosaver)."""
+        return DraftAutosaver(self._service, key, form, ticket, snapshot, parent=parent)

@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from console.store.records import StoredEvent
 
     from .alerts import AlertService
+    from .forms_ops import FormActions
 
 __all__ = ["ConsoleServicePort", "DeadLetter", "Failed", "SyncState", "TimelineEvent"]
 
@@ -79,6 +80,7 @@ class ConsoleServicePort(Protocol):
     user: str
     sync_state: SyncState
     alerts: AlertService
+    forms: FormActions                  # the forms' submissions, reads and drafts
 
     @property
     def matrix(self) -> Matrix: ...

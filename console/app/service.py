@@ -23,6 +23,7 @@ from console.store.records import StoredEvent
 from console.store.sync import Syncer
 
 from .alerts import AlertService, WakeScheduler
+from .forms_ops import FormActions, already_submitted
 from .port import DeadLetter, Failed, timeline_event
 from .rows import QueueRow
 from .worker import DbWorker
@@ -70,6 +71,7 @@ class ConsoleService(QObject):
         self._matrixSeen.connect(self._set_matrix)
         self.store.follow_matrix(self._matrixSeen.emit)
         self.alerts = AlertService(self.store, self.worker, clock, scheduler_factory, self)
+        self.forms = FormActions(self)
         self.sync_state: SyncState = LOCAL_ONLY
         self._sync_enabled = sync
         self._syncer: Syncer | None = None
@@ -196,8 +198,6 @@ class ConsoleService(QObject):
 
     def is_submitted(self, submit_id: str) -> bool:
         """Whether a form submission's first event is stored (call on the DB worker)."""
-        from .forms_ops import already_submitted
-
         return already_submitted(self.store, submit_id)
 
     def dead_letters(self, on_done: Callable[[list[DeadLetter]], None],

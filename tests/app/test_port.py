@@ -56,3 +56,11 @@ def test_a_submission_is_known_once_its_first_event_is_stored(service, qtbot):
     on_worker(service, qtbot, lambda: service.store.append_many(
         [NewEvent("INC-1", "opened", OPENED, "ana", id=event_id("s1", 0))]))
     assert on_worker(service, qtbot, lambda: service.is_submitted("s1"))
+
+
+def test_a_form_reads_a_ticket_history_as_timeline_events(service, qtbot):
+    on_worker(service, qtbot, lambda: service.store.append("INC-1", "opened", OPENED, "ana"))
+    got: list[list[TimelineEvent]] = []
+    service.forms.history("INC-1", got.append, lambda exc: got.append([]))
+    qtbot.waitUntil(lambda: bool(got), timeout=5000)
+    assert [(type(e), e.kind) for e in got[0]] == [(TimelineEvent, "opened")]

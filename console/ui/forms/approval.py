@@ -23,14 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from console.app.forms_ops import (
-    Submitted,
-    answer_approval,
-    load_history,
-    load_roles,
-    request_approval,
-    save_roles,
-)
+from console.app.forms_ops import Submitted
 from console.app.port import ConsoleServicePort
 from console.app.rows import QueueRow
 from console.domain.handoff import (
@@ -85,7 +78,7 @@ class ApprovalDialog(FormDialog):
         self.role_box.activated.connect(self._role_picked)
         self._build()
         self.on_fields_changed()
-        load_roles(service, self.guard(self._roles_loaded))
+        service.forms.roles(self.guard(self._roles_loaded))
         self.reload_pending()
         self.start()
         self.fit_to_screen()
@@ -150,7 +143,7 @@ class ApprovalDialog(FormDialog):
     def _role_picked(self, _index: int) -> None:
         role = self.role()
         if role:
-            save_roles(self.service, [role])  # remembered for next time
+            self.service.forms.save_roles([role])  # remembered for next time
         self._update_answer()
 
     def role(self) -> str:
@@ -215,10 +208,11 @@ class ApprovalDialog(FormDialog):
         return errors
 
     def submit(self) -> None:
-        request_approval(self.service, self.matrix, self.row.id, self.action(), self.amount(),
-                         self.role(), self.reason_edit.toPlainText().strip(), self.row.severity,
-                         self.submit_id, self.guard(self._requested),
-                         self.guard(self.submit_failed), draft_key=self.autosaver.key)
+        self.service.forms.request_approval(
+            self.matrix, self.row.id, self.action(), self.amount(), self.role(),
+            self.reason_edit.toPlainText().strip(), self.row.severity, self.submit_id,
+            self.guard(self._requested), self.guard(self.submit_failed),
+            draft_key=self.autosaver.key)
 
     def _requested(self, result: Submitted) -> None:
         self.submit_done(result)
@@ -235,8 +229,8 @@ class ApprovalDialog(FormDialog):
 
     # -- answering requests ------------------------------------------------------------------
     def reload_pending(self) -> None:
-        load_history(self.service, self.row.id, self.guard(self._history_loaded),
-                     lambda e: None)
+        self.service.forms.history(self.row.id, self.guard(self._history_loaded),
+                                   lambda e: None)
 
     def _history_loaded(self, events: list) -> None:
         self.pending = pending_approvals(events)
@@ -279,9 +273,9 @@ class ApprovalDialog(FormDialog):
             return
         for button in (self.approve_button, self.deny_button):
             button.setEnabled(False)
-        answer_approval(self.service, self.row.id, request.request_id, granted, self.role(),
-                        self.answer_note.text(), self.guard(self._answered),
-                        self.guard(self.submit_failed))
+        self.service.forms.answer_approval(
+            self.row.id, request.request_id, granted, self.role(), self.answer_note.text(),
+            self.guard(self._answered), self.guard(self.submit_failed))
 
     def _answered(self, result: Submitted) -> None:
         self.answer_note.clear()

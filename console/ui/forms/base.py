@@ -29,7 +29,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from console.app.drafts import Draft, DraftAutosaver, draft_key
+from console.app.drafts import Draft, draft_key
 from console.app.forms_ops import Submitted, new_submit_id, sync_message
 from console.app.port import ConsoleServicePort, SyncState
 from console.domain.matrix import Matrix
@@ -195,8 +195,8 @@ class FormDialog(QDialog):
         self._busy = False
         self._closed = False
         self.sync_follower: SyncFollower | None = None  # once submitted
-        self.autosaver = DraftAutosaver(service, draft_key(form, ticket), form, ticket,
-                                        self.snapshot, parent=self)
+        self.autosaver = service.forms.autosaver(draft_key(form, ticket), form, ticket,
+                                                 self.snapshot, parent=self)
         self.autosaver.saved.connect(self._draft_saved)
         self.autosaver.failed.connect(lambda m: self.banner.show_message("error", m))
 

@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
 )
 
 from console.app.attachments import AttachmentCopier
-from console.app.forms_ops import Submitted, load_history, submit_handoff
+from console.app.forms_ops import Submitted
 from console.app.port import ConsoleServicePort
 from console.app.rows import QueueRow
 from console.domain.handoff import (
@@ -121,7 +121,7 @@ class HandoffDialog(FormDialog):
         self._build()
         with self.quietly():
             self._prefill(reason)
-        load_history(service, row.id, self.guard(self._history_loaded), lambda e: None)
+        service.forms.history(row.id, self.guard(self._history_loaded), lambda e: None)
         self.start()
         self.fit_to_screen()
 
@@ -303,10 +303,11 @@ class HandoffDialog(FormDialog):
         return out
 
     def submit(self) -> None:
-        submit_handoff(self.service, self.matrix, self.row.id, self.payload(), self.row.team,
-                       self.move_box.isChecked() and not self.move_box.isHidden(),
-                       self.submit_id, self.guard(self.submit_done), self.guard(self.submit_failed),
-                       draft_key=self.autosaver.key)
+        self.service.forms.submit_handoff(
+            self.matrix, self.row.id, self.payload(), self.row.team,
+            self.move_box.isChecked() and not self.move_box.isHidden(),
+            self.submit_id, self.guard(self.submit_done), self.guard(self.submit_failed),
+            draft_key=self.autosaver.key)
 
     def done_text(self, result: Submitted) -> str:
         if result.duplicate:

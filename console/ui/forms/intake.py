@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from console.app.forms_ops import Submitted, load_accounts, submit_intake
+from console.app.forms_ops import Submitted
 from console.app.port import ConsoleServicePort
 from console.domain.intake import (
     INTAKE_REQUIRED,
@@ -112,7 +112,7 @@ class IntakeDialog(FormDialog):
         self.account_edit.editingFinished.connect(self._account_chosen)
         self.tier_box.activated.connect(lambda _=0: setattr(self, "_tier_from_account", False))
         self.on_fields_changed()
-        load_accounts(service, self.guard(self._accounts_loaded))
+        service.forms.accounts(self.guard(self._accounts_loaded))
         self.start()
         self.fit_to_screen()
 
@@ -305,9 +305,10 @@ class IntakeDialog(FormDialog):
 
     def submit(self) -> None:
         values = self.values()
-        submit_intake(self.service, values, self.decision(), self.new_ticket, self.submit_id,
-                      self.guard(self.submit_done), self.guard(self.submit_failed),
-                      draft_key=self.autosaver.key)
+        self.service.forms.submit_intake(
+            values, self.decision(), self.new_ticket, self.submit_id,
+            self.guard(self.submit_done), self.guard(self.submit_failed),
+            draft_key=self.autosaver.key)
 
     def done_text(self, result: Submitted) -> str:
         sev = self.chosen_severity()

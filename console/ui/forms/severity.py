@@ -13,7 +13,7 @@ from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QGridLayout, QGroupBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from console.app.countdown import countdown
-from console.app.forms_ops import Submitted, submit_severity
+from console.app.forms_ops import Submitted
 from console.app.port import ConsoleServicePort
 from console.app.rows import QueueRow
 from console.domain.engine import build_calendars
@@ -175,9 +175,10 @@ class ConfirmSeverityDialog(FormDialog):
         return check_severity(self.decision(), self.matrix)
 
     def submit(self) -> None:
-        submit_severity(self.service, self.row.id, self.decision(), self.submit_id,
-                        self.guard(self.submit_done), self.guard(self.submit_failed),
-                        draft_key=self.autosaver.key)
+        self.service.forms.submit_severity(
+            self.row.id, self.decision(), self.submit_id,
+            self.guard(self.submit_done), self.guard(self.submit_failed),
+            draft_key=self.autosaver.key)
 
     def done_text(self, result: Submitted) -> str:
         d = self.decision()
