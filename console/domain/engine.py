@@ -1,5 +1,10 @@
 """The escalation engine: SLA alerts, triggers, actions and notification chains.
 
+Over 400 lines on purpose: one class, whose timer heap and the handlers that
+reschedule it (timers, triggers, actions, chains) share each ticket's state; split,
+they would hand that state back and forth. The rules it applies live in the pure
+modules beside it (tickets, clocks, chains, scoring).
+
 The engine keeps one heap of timers at exact instants. Events change a ticket and
 reschedule only that ticket; ``next_fire()`` is the heap's top, so the app's scheduler
 sleeps until then instead of polling. Time is always an argument: the engine never

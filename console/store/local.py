@@ -1,5 +1,8 @@
 """The local store: one SQLite file per console, the embedded default.
 
+Over 400 lines on purpose: LocalStore is the store's one public class, and each of
+its methods is one short transaction over the same engines, write lock and projector.
+
 WAL mode with synchronous=FULL; every write is one ``BEGIN IMMEDIATE`` transaction
 with a busy timeout, so a crash at any point leaves either all of a change or none of
 it. A lock file refuses a second app instance on the same data directory.

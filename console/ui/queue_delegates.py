@@ -1,5 +1,8 @@
 """Cheap painters for the queue: text cells, severity badges, SLA pills, countdowns.
 
+Over 400 lines on purpose: the painters share one Look per view (fonts, colours,
+metrics and pixmap caches) and the lean painting path below; each painter is short.
+
 The queue repaints its countdowns every second, so painting is lean: no
 QStyledItemDelegate.initStyleOption (eight data() calls per cell) and no style
 drawControl. A painter reads the QueueRow straight from the model (QueueModel or

@@ -1,5 +1,9 @@
 """The live queue as a Qt table model: sort keys in due order plus a row cache.
 
+Over 400 lines on purpose: one model whose row cache and per-tick caches every role
+of data() reads; the cell texts, tooltips and sort values share them. The sorted-key
+arithmetic is in sorted_keys.py, the filter in filter_value.py and queue_filters.py.
+
 The order is QueueRow.sort_key() (absolute next due time), which changes only when
 events arrive, so the 1 Hz countdown never re-sorts or resets the model: set_now()
 only stores the time and the view repaints the clock cells that changed.

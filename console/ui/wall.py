@@ -1,5 +1,8 @@
 """The wall screen: the live queue, full screen, readable from five metres.
 
+Over 400 lines on purpose: the screen, its board and tiles share one scale and one
+1 Hz timer; what to show and in what order is already outside (app/wall_ranking).
+
 One 1 Hz timer drives it and only updates texts and repaints: the ticket rows are
 painted by one board widget, never created per row or per tick, so the screen can
 run for days without growing. What to show and in what order is the pure

@@ -1,4 +1,8 @@
-"""The matrix as validated, immutable domain objects."""
+"""The matrix as validated, immutable domain objects.
+
+Over 400 lines on purpose: one small frozen dataclass per record of the matrix file,
+so the types of the whole format read in one place; building and checking them is
+in build.py and semantics.py."""
 
 from __future__ import annotations
 

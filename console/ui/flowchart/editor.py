@@ -1,5 +1,9 @@
 """The flowchart editor window: see the whole matrix; leads also edit and publish it.
 
+Over 400 lines on purpose: the window's menus, files, versions and publishing all act
+on the one document and undo stack it owns; the view, the panel, the dialogs and the
+version following are modules of their own.
+
 Every edit is an undo command on the document (QUndoStack); a drag is one command.
 Validation runs as you edit and shows on the nodes and in the Problems list. A matrix
 with problems can be saved only as a draft and never published. Database work

@@ -1,6 +1,10 @@
 """The side panel: the selected node's properties (or the matrix's, with nothing
 selected). Every change is an undoable edit the editor pushes; leads edit, everyone
-else reads."""
+else reads.
+
+Over 400 lines on purpose: the field table (Field, rule_fields, parse, set_rule) is
+what the panel's rows are built from and read back through. It is Qt-free, the seam
+to split at if the panel grows."""
 
 from __future__ import annotations
 

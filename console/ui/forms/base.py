@@ -1,6 +1,10 @@
 """The agents' forms share one frame: a scrolling body of fields, a banner for drafts
 and sync state, and Submit / Close buttons.
 
+Over 400 lines on purpose: FormDialog is the one base every form builds on (draft,
+validation, submit, matrix and sync following); the banner, the scroll area and the
+sync follower beside it are the small parts it is made of.
+
 - Every change autosaves the draft (debounced, on the DB worker); Close keeps it.
 - Opening a form restores its draft; a draft whose submission is already stored is
   dropped instead, so a form is never submitted twice.
