@@ -23,7 +23,6 @@ from console.domain.matrix import Matrix
 from console.domain.sync_state import SyncState
 from console.store.local import LocalStore, NewEvent
 from console.store.models import TicketRow, UserProfileRow
-from console.store.records import StoredEvent
 
 from .drafts import DraftAutosaver, DraftRepo
 from .port import TimelineEvent, timeline_event
@@ -62,7 +61,7 @@ def already_submitted(store: LocalStore, submit_id: str) -> bool:
 @dataclass(frozen=True, slots=True)
 class Submitted:
     ticket: str
-    events: list[StoredEvent]   # newly stored; empty when an earlier try stored them
+    events: list[TimelineEvent]  # newly stored; empty when an earlier try stored them
     pending: int                # events in the outbox, waiting for the shared database
     rows: list[QueueRow]
 
@@ -94,7 +93,7 @@ def submit_events(service: ServiceLike, ticket: str, events: Sequence[tuple[str,
             repo.delete(draft_key)
         record = store.ticket(ticket)
         rows = [QueueRow.from_record(record)] if record is not None else []
-        return Submitted(ticket, stored, store.pending(), rows)
+        return Submitted(ticket, [timeline_event(e) for e in stored], store.pending(), rows)
 
     def done(result: Submitted) -> None:
         if result.rows:

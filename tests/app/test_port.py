@@ -64,3 +64,12 @@ def test_a_form_reads_a_ticket_history_as_timeline_events(service, qtbot):
     service.forms.history("INC-1", got.append, lambda exc: got.append([]))
     qtbot.waitUntil(lambda: bool(got), timeout=5000)
     assert [(type(e), e.kind) for e in got[0]] == [(TimelineEvent, "opened")]
+
+
+def test_a_form_submission_answers_with_timeline_events(service, qtbot):
+    results: list = []
+    service.forms.answer_approval("INC-1", "r1", True, "lead", "fine", results.append,
+                                  lambda exc: results.append(exc))
+    qtbot.waitUntil(lambda: bool(results), timeout=5000)
+    assert [type(e) for e in results[0].events] == [TimelineEvent]
+    assert results[0].events[0].kind == "approval_granted"
