@@ -112,9 +112,8 @@ class NotifyRunner:
         floor = datetime.fromisoformat(mark) if mark else now - self.history_grace
         events, self.cursor = self.feed.initial()
         report = TurnReport()
-        fires = self._apply(events, floor, report)
-        fires += self.engine.advance_to(now)
-        report.fires = [f for f in fires if f.at >= floor]
+        report.fires = self._apply(events, floor, report)
+        report.fires += [f for f in self.engine.advance_to(now) if f.at >= floor]
         report.enqueued = self._enqueue(report.fires, now)
         self._checkpoint(now, force=True)
         return report
@@ -243,7 +242,9 @@ class NotifyRunner:
     # -- internals --------------------------------------------------------------------------
     def _apply(self, events: Iterable[Any], floor: datetime | None,
                report: TurnReport) -> list[Fire]:
-        """Feed the events to the engine (one pass: the start's replay streams them)."""
+        """Feed the events to the engine (one pass: the start's replay streams them).
+        With a ``floor`` (the start), fires before it are history, handled before the
+        last stop: they are dropped as they come, not held until the replay ends."""
         assert self.engine is not None and self.planner is not None
         fires: list[Fire] = []
         follow: list[tuple[str, str, datetime]] = []
@@ -251,7 +252,8 @@ class NotifyRunner:
             report.events += 1
             if e.ticket.startswith("_"):  # the matrix stream: set_matrix() brings it
                 continue
-            fires.extend(self.engine.apply(e.to_domain()))
+            caused = self.engine.apply(e.to_domain())
+            fires.extend(caused if floor is None else [f for f in caused if f.at >= floor])
             if e.kind in STOP_KINDS:
                 verb = "acknowledged" if e.kind == "acknowledged" else "resolved"
                 prev = self.stops.get(e.ticket)
