@@ -383,14 +383,16 @@ class FlowEditor(QMainWindow):
         if not self._can_publish() or self.service is None:
             return False
         index = self.undo.index()  # what is published: clean, unless edited meanwhile
+        records = self.document.records_for_save()  # the new baseline, without a re-parse
         matrix_ops.publish(self.service, self.yaml_text(), self.records_name(),
                            self.service.user, comment,
-                           lambda version: self._published(version, index),
+                           lambda version: self._published(version, index, records),
                            lambda e: self.say(str(e)), role=self.role)
         self.say("Publishing…")
         return True
 
-    def _published(self, version: MatrixVersion, index: int | None = None) -> None:
+    def _published(self, version: MatrixVersion, index: int | None = None,
+                   records: Records | None = None) -> None:
         if not shiboken6.isValid(self):
             return  # published; the window closed meanwhile
         if index is not None and index == self.undo.index():
@@ -398,7 +400,7 @@ class FlowEditor(QMainWindow):
         if index is not None and self.follower is not None:
             self.follower.published_here(version)
         if index is not None or self.follower is None:  # a restore: the follower loads it
-            self.baseline = load_records(version.yaml)
+            self.baseline = records if records is not None else load_records(version.yaml)
             self.baseline_name = f"published version {version.number}"
         self.say(f"Published version {version.number}: every console picks it up")
         self.published.emit(version)

@@ -189,3 +189,25 @@ def test_a_window_closed_while_its_versions_load_ignores_them(service, matrix, q
     done: list[bool] = []
     service.worker.submit(lambda: True, done.append)  # runs after the window's requests
     qtbot.waitUntil(lambda: bool(done), timeout=5000)
+
+
+def test_a_publish_from_the_editor_parses_the_matrix_yaml_once(editor, service, qtbot,
+                                                               monkeypatch):
+    from console.domain.matrix import yamlpos
+
+    editor.push(lambda r: set_target(r, "P2", "response", "45m"), "P2 response")
+    parsed: list[str] = []
+    compose = yamlpos._compose
+
+    def counting(text, lines):  # type: ignore[no-untyped-def]
+        parsed.append(text)
+        return compose(text, lines)
+
+    monkeypatch.setattr(yamlpos, "_compose", counting)
+    with qtbot.waitSignal(editor.published, timeout=10000):
+        editor.publish_now("P2 to 45m")
+    qtbot.waitUntil(lambda: service.matrix.severity("P2").targets.response.seconds
+                    == 45 * 60, timeout=5000)
+    qtbot.waitUntil(lambda: len(editor.versions) == 1, timeout=5000)
+    assert len(parsed) == 1  # the store's validation; the editor keeps its own records
+    assert editor.diff_lines() == []
