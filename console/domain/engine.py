@@ -35,7 +35,7 @@ from .matrix.model import (
     Team,
     Trigger,
 )
-from .scoring import Facts, Score, SentimentScorer, effective_severity, match, score
+from .scoring import Facts, SentimentScorer, effective_severity, match, score
 from .tickets import SeverityChange, TicketEvent, TicketState, apply_event
 
 _SLA, _TRIGGER, _CHAIN = 0, 1, 2
@@ -47,7 +47,7 @@ class Ticket:
     """A ticket as the engine tracks it: state, score, clocks and what already fired."""
 
     state: TicketState
-    scored: Score
+    suggested: str  # the scored severity (its reasons are read once, when it opens)
     version: int = 0
     clocks: list[Clock] = field(default_factory=list)
     fired: set[tuple[Any, ...]] = field(default_factory=set)
@@ -88,12 +88,13 @@ class Engine:
         if state is None:
             return fires
         if ticket is None:
-            ticket = Ticket(state, score(self.matrix, state.intake))
+            scored = score(self.matrix, state.intake)
+            ticket = Ticket(state, scored.severity)
             self.tickets[event.ticket] = ticket
             self._place_new(ticket)
             if ticket.state.severity is None:
                 fires.append(Fire(event.at, event.ticket, "severity_suggested",
-                                  ticket.scored.explain(), severity=ticket.scored.severity))
+                                  scored.explain(), severity=scored.severity))
         caused = self._after_event(ticket, event)
         fires.extend(caused)
         # Customer messages and acknowledgements move no clock: unless a trigger acted,
@@ -152,7 +153,7 @@ class Engine:
             if not st.open:
                 continue
             if rescore:
-                ticket.scored = score(matrix, st.intake)
+                ticket.suggested = score(matrix, st.intake).severity
             self._repair_chains(ticket)
             ticket.version += 1
             ticket.clocks = ticket_clocks(st, matrix, self.calendars, self._severity(ticket))
@@ -203,7 +204,7 @@ class Engine:
         return self._severity(self.tickets[ticket_id])
 
     def _severity(self, ticket: Ticket) -> str:
-        return effective_severity(self.matrix, ticket.state.severity, ticket.scored.severity)
+        return effective_severity(self.matrix, ticket.state.severity, ticket.suggested)
 
     def clocks(self, ticket_id: str) -> list[Clock]:
         return self.tickets[ticket_id].clocks

@@ -6,6 +6,7 @@ state is a pure function of a ticket's events in order.
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -17,6 +18,18 @@ EVENT_TYPES = (
     "severity_disagreement", "approval_requested", "approval_granted", "approval_denied",
 )
 WORKAROUNDS = ("none", "partial", "full")
+
+
+def _word(value: Any, default: str = "") -> str:
+    """A short word many tickets share (an account, a team, a severity): one copy per
+    process. Each event's payload is decoded on its own, so without this every ticket
+    held its own "enterprise" and "P2" (the engine and the projection hold 50,000)."""
+    return sys.intern(str(value or default))
+
+
+def _shared(value: Any) -> Any:
+    """``value`` itself, one shared copy when it is a string."""
+    return sys.intern(value) if type(value) is str else value
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,13 +61,13 @@ class Intake:
     def from_data(cls, data: dict[str, Any]) -> Intake:
         return cls(
             title=str(data.get("title") or ""), text=str(data.get("text") or ""),
-            account=str(data.get("account") or ""),
-            account_tier=str(data.get("account_tier") or ""),
+            account=_word(data.get("account")),
+            account_tier=_word(data.get("account_tier")),
             users_affected_pct=float(data.get("users_affected_pct") or 0.0),
-            workaround=str(data.get("workaround") or "full"),
+            workaround=_word(data.get("workaround"), "full"),
             revenue_risk=bool(data.get("revenue_risk", False)),
             security_breach=bool(data.get("security_breach", False)),
-            category=str(data.get("category") or ""),
+            category=_word(data.get("category")),
         )
 
 
@@ -103,10 +116,10 @@ class TicketState:
 
 def open_ticket(event: TicketEvent) -> TicketState:
     state = TicketState(id=event.ticket, opened_at=event.at, intake=Intake.from_data(event.data))
-    state.owner = str(event.data.get("owner") or "")
+    state.owner = _word(event.data.get("owner"))
     if event.data.get("severity"):
-        _set_severity(state, event.at, str(event.data["severity"]),
-                      str(event.data.get("by") or "support"), str(event.data.get("reason") or ""))
+        _set_severity(state, event.at, sys.intern(str(event.data["severity"])),
+                      _word(event.data.get("by"), "support"), str(event.data.get("reason") or ""))
     return state
 
 
@@ -132,7 +145,7 @@ def apply_event(state: TicketState | None, event: TicketEvent) -> TicketState | 
     d, at = event.data, event.at
     kind = event.type
     if kind == "severity":
-        _set_severity(state, at, str(d["severity"]), str(d.get("by") or "support"),
+        _set_severity(state, at, sys.intern(str(d["severity"])), _word(d.get("by"), "support"),
                       str(d.get("reason") or ""))
     elif kind == "responded":
         state.responded_at = state.responded_at or at
@@ -155,9 +168,9 @@ def apply_event(state: TicketState | None, event: TicketEvent) -> TicketState | 
         state.resolved_at = None
         state.status = "open"
     elif kind in ("escalated", "assigned"):
-        state.team = d.get("team", state.team)
-        state.tier = d.get("tier", state.tier)
-        state.owner = d.get("owner", state.owner)
+        state.team = _shared(d.get("team", state.team))
+        state.tier = _shared(d.get("tier", state.tier))
+        state.owner = _shared(d.get("owner", state.owner))
     elif kind == "handoff_submitted":
         state.handoffs += 1
         state.latest_handoff = dict(d)
