@@ -50,8 +50,9 @@ class Ticket:
     suggested: str  # the scored severity (its reasons are read once, when it opens)
     version: int = 0
     clocks: list[Clock] = field(default_factory=list)
-    fired: set[tuple[Any, ...]] = field(default_factory=set)
-    triggers_fired: set[str] = field(default_factory=set)
+    # (clock, cycle, threshold) of SLA alerts sent, ("timer", id, wait) of spent time
+    # triggers, and the bare ids of triggers that acted: one set, not two per ticket
+    fired: set[tuple[Any, ...] | str] = field(default_factory=set)
     chains: dict[str, ChainRun] = field(default_factory=dict)
 
 
@@ -253,7 +254,7 @@ class Engine:
         for i, trig in enumerate(self._time_triggers):
             spent = ("timer", trig.id, trig.when.unresolved_for) in ticket.fired
             wait = trig.when.unresolved_for  # never None: only these are time triggers
-            if trig.id not in ticket.triggers_fired and not spent and wait is not None:
+            if trig.id not in ticket.fired and not spent and wait is not None:
                 at = ticket.state.opened_at + wait
                 yield (max(at, now) if now else at), _TRIGGER, i
         for run in ticket.chains.values():
@@ -370,7 +371,7 @@ class Engine:
                       texts: tuple[str, ...] = ()) -> None:
         st = ticket.state
         for trig in triggers:
-            if trig.id in ticket.triggers_fired or not st.open:
+            if trig.id in ticket.fired or not st.open:
                 continue
             if trig.when.sentiment is not None and not texts and sla is None:
                 continue  # sentiment only judges new customer text
@@ -379,7 +380,7 @@ class Engine:
             reasons = match(trig.when, facts, self.sentiment)
             if reasons is None:
                 continue
-            ticket.triggers_fired.add(trig.id)
+            ticket.fired.add(trig.id)
             why = f"trigger {trig.id}: {', '.join(reasons)}"
             for action in trig.then:
                 self._act(ticket, at, action, trig, why, fires)

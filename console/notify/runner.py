@@ -10,6 +10,15 @@ console, a pull from the shared database, ``notify pd-ack``), and wakes exactly 
 the engine's next timer falls due. Every console computes the same fires from the same
 events, so the same delivery keys; the shared claim picks the one console that sends.
 
+Deadlines have one source, ``console.domain.clocks.ticket_clocks`` judged at
+``scoring.effective_severity``; the store's projector and this engine both call it, for
+different readers. The projector stores each ticket's clocks in its row when its events
+change, for the queue on other threads; the engine needs, beyond the clocks, what
+already fired, the triggers spent and the chain steps armed, none of which the rows
+hold, and it must see a matrix change at the instant it came into force. So the runner
+folds the events itself, keeping one compact engine ticket per ticket (superseded
+timers compacted away, shared words interned, history fires dropped as the replay goes).
+
 ``run_once(now)`` does one whole turn synchronously (tests, fake clocks); ``run(stop)``
 is the live loop with one sending thread per channel, so a slow SMTP server or a
 rate-limited Slack webhook never delays a PagerDuty page.
