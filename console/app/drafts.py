@@ -9,20 +9,17 @@ Saves never pile up: while one is in flight, later changes wait and go out as on
 
 from __future__ import annotations
 
-import json
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
 import shiboken6
 from PySide6.QtCore import QObject, QTimer, Signal
-from sqlalchemy import delete, select
 
 from console.store.local import LocalStore
-from console.store.models import DraftRow
+from console.store.records import Draft
 
 from .worker import DbWorker
 
@@ -37,54 +34,28 @@ def draft_key(form: str, ticket: str = "") -> str:
     return f"{form}:{ticket}" if ticket else form
 
 
-@dataclass(frozen=True, slots=True)
-class Draft:
-    key: str
-    form: str
-    ticket: str
-    payload: dict[str, Any]
-    updated_at: datetime
-
-
 class DraftRepo:
-    """Drafts in the store's ``drafts`` table. Call from the DB worker only."""
+    """Drafts in the store, one unit of work per call. Call from the DB worker only."""
 
     def __init__(self, store: LocalStore, clock: Callable[[], datetime] | None = None) -> None:
         self.store = store
         self.clock = clock or (lambda: datetime.now(UTC))
 
     def save(self, key: str, form: str, ticket: str, payload: dict[str, Any]) -> Draft:
-        now = self.clock().astimezone(UTC)
-        with self.store._write() as s:
-            s.merge(DraftRow(key=key, form=form, ticket=ticket,
-                             payload=json.dumps(payload, sort_keys=True),
-                             updated_at=now.isoformat()))
-        return Draft(key, form, ticket, payload, now)
+        with self.store.unit() as uow:
+            return uow.drafts.save(key, form, ticket, payload, self.clock())
 
     def load(self, key: str) -> Draft | None:
-        with self.store._read() as s:
-            row = s.get(DraftRow, key)
-            return None if row is None else _draft(row)
+        with self.store.unit(read_only=True) as uow:
+            return uow.drafts.get(key)
 
     def delete(self, key: str) -> None:
-        with self.store._write() as s:
-            s.execute(delete(DraftRow).where(DraftRow.key == key))
+        with self.store.unit() as uow:
+            uow.drafts.delete(key)
 
     def all(self, form: str | None = None) -> list[Draft]:
-        query = select(DraftRow).order_by(DraftRow.updated_at.desc())
-        if form is not None:
-            query = query.where(DraftRow.form == form)
-        with self.store._read() as s:
-            return [_draft(r) for r in s.scalars(query)]
-
-
-def _draft(row: DraftRow) -> Draft:
-    try:
-        payload = json.loads(row.payload)
-    except ValueError:
-        payload = {}
-    return Draft(row.key, row.form, row.ticket, payload if isinstance(payload, dict) else {},
-                 datetime.fromisoformat(row.updated_at))
+        with self.store.unit(read_only=True) as uow:
+            return uow.drafts.all(form)
 
 
 class ServiceLike(Protocol):

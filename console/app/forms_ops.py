@@ -1,30 +1,28 @@
 """What the agents' forms submit, as background operations on the service's DB worker.
 
-Every submission is one ``append_many`` transaction of events with ids derived from the
-form's ``submit_id`` (kept in its draft). Submitting twice, say after a crash between
-the append and the draft's deletion restored the draft, therefore stores the events
-once: the store skips ids it already has, and so does the shared database.
+Every submission is one unit of work on the store: its events, with ids derived from the
+form's ``submit_id`` (kept in its draft), and the draft's deletion commit together, or
+neither does. Submitting twice, say from a second window showing the same draft,
+therefore stores the events once: the store skips ids it already has, and so does the
+shared database.
 """
 
 from __future__ import annotations
 
-import json
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
 from PySide6.QtCore import QObject, SignalInstance
-from sqlalchemy import select
 
 from console.domain.actions import approval_events, handoff_events
 from console.domain.intake import SeverityDecision, opened_payload, severity_events
 from console.domain.matrix import Matrix
 from console.domain.sync_state import SyncState
 from console.store.local import LocalStore, NewEvent
-from console.store.models import TicketRow, UserProfileRow
 
-from .drafts import DraftAutosaver, DraftRepo
+from .drafts import DraftAutosaver
 from .port import TimelineEvent, timeline_event
 from .rows import QueueRow
 from .worker import DbWorker
@@ -80,20 +78,23 @@ def _wake_sync(service: ServiceLike) -> None:
 def submit_events(service: ServiceLike, ticket: str, events: Sequence[tuple[str, dict]],
                   submit_id: str, on_done: Done, on_error: Failed,
                   draft_key: str | None = None) -> None:
-    """Append ``events`` atomically (idempotent by ``submit_id``), delete the draft,
-    refresh the queue row and wake the syncer; ``on_done(Submitted)`` on the GUI thread."""
+    """Append ``events`` and delete the draft in one unit of work (idempotent by
+    ``submit_id``), then refresh the queue row and wake the syncer; ``on_done(Submitted)``
+    on the GUI thread."""
     store, user = service.store, service.user
     new = [NewEvent(ticket, kind, payload, user, id=event_id(submit_id, n))
            for n, (kind, payload) in enumerate(events)]
-    repo = DraftRepo(store, service.clock)
 
     def work() -> Submitted:
-        stored = store.append_many(new)
-        if draft_key:
-            repo.delete(draft_key)
-        record = store.ticket(ticket)
+        # one unit: the events and the draft's deletion commit together, or neither does
+        with store.unit() as uow:
+            stored = uow.events.append(new)
+            if draft_key:
+                uow.drafts.delete(draft_key)
+            record = uow.tickets.get(ticket)
+            pending = uow.events.pending()
         rows = [QueueRow.from_record(record)] if record is not None else []
-        return Submitted(ticket, [timeline_event(e) for e in stored], store.pending(), rows)
+        return Submitted(ticket, [timeline_event(e) for e in stored], pending, rows)
 
     def done(result: Submitted) -> None:
         if result.rows:
@@ -167,10 +168,8 @@ def load_accounts(service: ServiceLike, on_done: Callable[[dict[str, str]], None
     store = service.store
 
     def read() -> dict[str, str]:
-        with store._read() as s:
-            rows = s.execute(select(TicketRow.account, TicketRow.account_tier)
-                             .order_by(TicketRow.opened_at)).all()
-        return {a: t for a, t in rows if a}
+        with store.unit(read_only=True) as uow:
+            return uow.tickets.accounts()
 
     service.worker.submit(read, on_done, on_error)
 
@@ -181,10 +180,8 @@ def load_roles(service: ServiceLike, on_done: Callable[[list[str]], None],
     store, user = service.store, service.user
 
     def read() -> list[str]:
-        with store._read() as s:
-            row = s.get(UserProfileRow, user)
-            roles = json.loads(row.roles) if row is not None else []
-        return [str(r) for r in roles] if isinstance(roles, list) else []
+        with store.unit(read_only=True) as uow:
+            return uow.profiles.roles(user)
 
     service.worker.submit(read, on_done, on_error)
 
@@ -193,12 +190,8 @@ def save_roles(service: ServiceLike, roles: list[str], on_error: Failed | None =
     store, user = service.store, service.user
 
     def write() -> None:
-        with store._write() as s:
-            row = s.get(UserProfileRow, user)
-            if row is None:
-                s.add(UserProfileRow(id=user, display_name=user, roles=json.dumps(roles)))
-            else:
-                row.roles = json.dumps(roles)
+        with store.unit() as uow:
+            uow.profiles.set_roles(user, roles)
 
     service.worker.submit(write, None, on_error)
 

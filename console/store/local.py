@@ -37,7 +37,6 @@ from .errors import StoreError, StoreLocked, explain_sqlite
 from .models import (
     Base,
     EventRow,
-    MatrixVersionRow,
     MetaRow,
     OutboxRow,
     SyncCursorRow,
@@ -46,6 +45,7 @@ from .models import (
 )
 from .projector import MATRIX_STREAM, Projector
 from .records import StoredEvent
+from .unit import MatrixVersion, UnitOfWork
 
 log = logging.getLogger(__name__)
 DB_NAME = "console.sqlite3"
@@ -259,31 +259,48 @@ class LocalStore:
 
     def append_many(self, new: Sequence[NewEvent]) -> list[StoredEvent]:
         """Append events atomically; those whose id already exists are skipped."""
-        assert self._hlc is not None
+        with self.unit() as uow:
+            return uow.events.append(new)
+
+    @contextmanager
+    def unit(self, *, read_only: bool = False) -> Iterator[UnitOfWork]:
+        """One unit of work: ``with store.unit() as uow`` is one BEGIN IMMEDIATE
+        transaction under the write lock, committed when the block ends, rolled back
+        (nothing written, the matrix in force unchanged) when it raises. With
+        ``read_only`` it reads a snapshot without waiting for writers."""
+        if read_only:
+            with self._read() as s:
+                yield UnitOfWork(s, False, self._append_in)
+            return
         with self._matrix_watch(), self._write() as s:
-            known: set[str] = set()
-            ids = [n.id for n in new if n.id]
-            for chunk in range(0, len(ids), 500):
-                known.update(s.scalars(select(EventRow.id)
-                                       .where(EventRow.id.in_(ids[chunk:chunk + 500]))))
-            stored: list[StoredEvent] = []
-            now = self.clock()
-            for n in new:
-                if n.id and (n.id in known):
-                    continue
-                at = n.at or now
-                stamp = self._hlc.now(to_ms(at) if n.at else to_ms(now))
-                e = StoredEvent(n.id or str(uuid.uuid4()), n.ticket, n.kind, n.payload,
-                                n.author, self.device, stamp.encode(), at.astimezone(UTC))
-                known.add(e.id)
-                stored.append(e)
-            if stored:
-                s.execute(insert(EventRow), [e.to_row() for e in stored])
-                s.execute(insert(OutboxRow), [{"event_id": e.id, "queued_hlc": e.hlc}
-                                              for e in stored])
-                _upsert(s, MetaRow, key="hlc", value=stored[-1].hlc)
-                self._after_new_events(s, stored)
-            return stored
+            yield UnitOfWork(s, True, self._append_in)
+
+    def _append_in(self, s: Session, new: Sequence[NewEvent]) -> list[StoredEvent]:
+        """append_many's work inside the caller's write transaction."""
+        assert self._hlc is not None
+        known: set[str] = set()
+        ids = [n.id for n in new if n.id]
+        for chunk in range(0, len(ids), 500):
+            known.update(s.scalars(select(EventRow.id)
+                                   .where(EventRow.id.in_(ids[chunk:chunk + 500]))))
+        stored: list[StoredEvent] = []
+        now = self.clock()
+        for n in new:
+            if n.id and (n.id in known):
+                continue
+            at = n.at or now
+            stamp = self._hlc.now(to_ms(at) if n.at else to_ms(now))
+            e = StoredEvent(n.id or str(uuid.uuid4()), n.ticket, n.kind, n.payload,
+                            n.author, self.device, stamp.encode(), at.astimezone(UTC))
+            known.add(e.id)
+            stored.append(e)
+        if stored:
+            s.execute(insert(EventRow), [e.to_row() for e in stored])
+            s.execute(insert(OutboxRow), [{"event_id": e.id, "queued_hlc": e.hlc}
+                                          for e in stored])
+            _upsert(s, MetaRow, key="hlc", value=stored[-1].hlc)
+            self._after_new_events(s, stored)
+        return stored
 
     def ingest(self, remote: Iterable[StoredEvent], cursor: int | None = None) -> int:
         """Store events pulled from the shared database (duplicates are ignored) and
@@ -325,8 +342,8 @@ class LocalStore:
         matrix, problems = check_matrix_text(yaml_text, "the matrix to publish")
         if matrix is None:
             raise MatrixError(problems)
-        with self._read() as s:
-            number = (s.scalar(select(func.max(MatrixVersionRow.number))) or 0) + 1
+        with self.unit(read_only=True) as uow:
+            number = uow.matrix_versions.next_number()
         event_id = str(uuid.uuid4())
         new = NewEvent(MATRIX_STREAM, "matrix_published",
                        {"yaml": yaml_text, "name": name, "number": number,
@@ -396,9 +413,10 @@ class LocalStore:
             return [StoredEvent.from_row(r)
                     for r in s.scalars(select(EventRow).order_by(EventRow.hlc))]
 
-    def matrix_versions(self) -> list[MatrixVersionRow]:
-        with self._read() as s:
-            return list(s.scalars(select(MatrixVersionRow).order_by(MatrixVersionRow.number)))
+    def matrix_versions(self) -> list[MatrixVersion]:
+        """Every published matrix version, oldest first."""
+        with self.unit(read_only=True) as uow:
+            return uow.matrix_versions.all()
 
     def projection_fingerprint(self) -> list[dict[str, Any]]:
         """Every ticket row as plain data: equal on two stores means identical tickets."""

@@ -9,7 +9,7 @@ from typing import Any
 
 from console.domain.tickets import TicketEvent
 
-from .models import EventRow
+from .models import EventRow, TicketRow
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,3 +42,47 @@ class StoredEvent:
     def from_row(cls, row: EventRow | Any) -> StoredEvent:
         return cls(row.id, row.ticket, row.kind, json.loads(row.payload), row.author,
                    row.device, row.hlc, datetime.fromisoformat(row.at), row.seq)
+
+
+@dataclass(frozen=True, slots=True)
+class TicketRecord:
+    """A ticket's projected row as plain data (times as stored: UTC ISO text)."""
+
+    id: str
+    title: str
+    account: str
+    account_tier: str
+    severity: str
+    severity_source: str
+    confirmed: bool
+    status: str
+    tier: str
+    team: str
+    owner: str
+    priority: str
+    category: str
+    opened_at: str
+    resolved_at: str | None
+    next_due: str | None
+    clocks: str
+    detail: str
+    last_hlc: str
+    event_count: int
+
+    @classmethod
+    def from_row(cls, row: TicketRow) -> TicketRecord:
+        return cls(row.id, row.title, row.account, row.account_tier, row.severity,
+                   row.severity_source, bool(row.confirmed), row.status, row.tier, row.team,
+                   row.owner, row.priority, row.category, row.opened_at, row.resolved_at,
+                   row.next_due, row.clocks, row.detail, row.last_hlc, row.event_count)
+
+
+@dataclass(frozen=True, slots=True)
+class Draft:
+    """A form being filled in, as autosaved."""
+
+    key: str
+    form: str
+    ticket: str
+    payload: dict[str, Any]
+    updated_at: datetime

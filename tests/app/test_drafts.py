@@ -3,6 +3,8 @@ dropped once their form is submitted."""
 
 from __future__ import annotations
 
+import sqlite3
+
 import pytest
 from builders import FakeClock
 from service_fakes import on_worker, running_service
@@ -128,3 +130,19 @@ def test_submitting_the_same_form_twice_stores_its_events_once(service, qtbot):
     assert [len(r.events) for r in results] == [2, 0]
     assert results[1].duplicate and results[1].pending == 2
     assert len(on_worker(service, qtbot, lambda: service.store.history("T-9"))) == 2
+
+
+def test_a_submit_whose_draft_cannot_be_deleted_stores_no_events_and_keeps_the_draft(
+        service, qtbot):  # type: ignore[no-untyped-def]
+    repo = DraftRepo(service.store)
+    on_worker(service, qtbot, lambda: repo.save("intake", "intake", "", {"title": "x"}))
+    with sqlite3.connect(service.store.path) as conn:  # a real failure after the events
+        conn.execute("CREATE TRIGGER no_draft_delete BEFORE DELETE ON drafts "
+                     "BEGIN SELECT RAISE(ABORT, 'the drafts table is damaged'); END")
+    failed: list[BaseException] = []
+    submit_events(service, "T-5", [("opened", {"title": "x"})], "s-5", pytest.fail,
+                  failed.append, draft_key="intake")
+    qtbot.waitUntil(lambda: bool(failed), timeout=5000)
+    assert on_worker(service, qtbot, lambda: service.store.history("T-5")) == []
+    assert on_worker(service, qtbot, lambda: service.store.pending()) == 0
+    assert on_worker(service, qtbot, lambda: repo.load("intake")) is not None

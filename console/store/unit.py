@@ -1,0 +1,201 @@
+"""The store's public API for one piece of work: a unit of work and its repositories.
+
+``with store.unit() as uow:`` is one transaction: a ``BEGIN IMMEDIATE`` under the
+store's write lock (WAL, synchronous=FULL, as every write of the store). It commits
+when the block ends and rolls back when the block raises, so either everything the
+block wrote is stored or nothing is. ``store.unit(read_only=True)`` reads one snapshot
+and never waits for, or blocks, a writer; its repositories refuse to write.
+
+Repositories return plain records (dataclasses), never ORM rows.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.orm import Session
+
+from .errors import StoreError
+from .models import (
+    DraftRow,
+    EventRow,
+    MatrixVersionRow,
+    MetaRow,
+    OutboxRow,
+    TicketRow,
+    UserProfileRow,
+)
+from .records import Draft, StoredEvent, TicketRecord
+
+if TYPE_CHECKING:
+    from .local import NewEvent
+
+_CHUNK = 500
+
+Append = Callable[[Session, Sequence["NewEvent"]], list[StoredEvent]]
+
+
+class _Repo:
+    def __init__(self, session: Session, writable: bool) -> None:
+        self._s = session
+        self._writable = writable
+
+    def _writing(self) -> Session:
+        if not self._writable:
+            raise StoreError("this unit of work is read-only; open it with store.unit()")
+        return self._s
+
+
+class EventsRepo(_Repo):
+    """The event log (append-only) and its outbox."""
+
+    def __init__(self, session: Session, writable: bool, append: Append) -> None:
+        super().__init__(session, writable)
+        self._append = append
+
+    def append(self, new: Sequence[NewEvent]) -> list[StoredEvent]:
+        """Append events (log, outbox, projection); ids already stored are skipped.
+        Returns the events stored now."""
+        return self._append(self._writing(), new)
+
+    def history(self, ticket: str) -> list[StoredEvent]:
+        """A ticket's events in HLC order."""
+        rows = self._s.scalars(select(EventRow).where(EventRow.ticket == ticket)
+                               .order_by(EventRow.hlc))
+        return [StoredEvent.from_row(r) for r in rows]
+
+    def known_ids(self, event_ids: Sequence[str]) -> set[str]:
+        """Which of these event ids the log holds."""
+        known: set[str] = set()
+        ids = list(event_ids)
+        for i in range(0, len(ids), _CHUNK):
+            known.update(self._s.scalars(select(EventRow.id)
+                                         .where(EventRow.id.in_(ids[i:i + _CHUNK]))))
+        return known
+
+    def pending(self) -> int:
+        """How many events wait in the outbox for the shared database."""
+        return self._s.scalar(select(func.count()).select_from(OutboxRow)) or 0
+
+
+class TicketsRepo(_Repo):
+    """The ticket projection (written only by appending events)."""
+
+    def get(self, ticket: str) -> TicketRecord | None:
+        row = self._s.get(TicketRow, ticket)
+        return None if row is None else TicketRecord.from_row(row)
+
+    def accounts(self) -> dict[str, str]:
+        """Known accounts and their tiers; the latest opened ticket wins."""
+        rows = self._s.execute(select(TicketRow.account, TicketRow.account_tier)
+                               .order_by(TicketRow.opened_at)).all()
+        return {a: t for a, t in rows if a}
+
+
+class DraftsRepo(_Repo):
+    """Form drafts, keyed like ``handoff:INC-1``."""
+
+    def save(self, key: str, form: str, ticket: str, payload: dict[str, Any],
+             at: datetime) -> Draft:
+        at = at.astimezone(UTC)
+        self._writing().merge(DraftRow(key=key, form=form, ticket=ticket,
+                                       payload=json.dumps(payload, sort_keys=True),
+                                       updated_at=at.isoformat()))
+        return Draft(key, form, ticket, payload, at)
+
+    def get(self, key: str) -> Draft | None:
+        row = self._s.get(DraftRow, key)
+        return None if row is None else _draft(row)
+
+    def delete(self, key: str) -> None:
+        self._writing().execute(delete(DraftRow).where(DraftRow.key == key))
+
+    def all(self, form: str | None = None) -> list[Draft]:
+        """Every draft (of ``form``), newest first."""
+        query = select(DraftRow).order_by(DraftRow.updated_at.desc())
+        if form is not None:
+            query = query.where(DraftRow.form == form)
+        return [_draft(r) for r in self._s.scalars(query)]
+
+
+def _draft(row: DraftRow) -> Draft:
+    try:
+        payload = json.loads(row.payload)
+    except ValueError:  # a damaged draft opens empty rather than failing the form
+        payload = {}
+    return Draft(row.key, row.form, row.ticket, payload if isinstance(payload, dict) else {},
+                 datetime.fromisoformat(row.updated_at))
+
+
+class ProfilesRepo(_Repo):
+    """Local user profiles: the matrix roles this console's users hold."""
+
+    def roles(self, user: str) -> list[str]:
+        row = self._s.get(UserProfileRow, user)
+        try:
+            roles = json.loads(row.roles) if row is not None else []
+        except ValueError:
+            roles = []
+        return [str(r) for r in roles] if isinstance(roles, list) else []
+
+    def set_roles(self, user: str, roles: Sequence[str]) -> None:
+        s = self._writing()
+        row = s.get(UserProfileRow, user)
+        if row is None:
+            s.add(UserProfileRow(id=user, display_name=user, roles=json.dumps(list(roles))))
+        else:
+            row.roles = json.dumps(list(roles))
+
+
+@dataclass(frozen=True, slots=True)
+class MatrixVersion:
+    """One published matrix version."""
+
+    event_id: str
+    number: int
+    name: str
+    yaml: str
+    author: str
+    comment: str
+    hlc: str
+
+
+class MatrixVersionsRepo(_Repo):
+    """Published matrix versions (a projection of ``matrix_published`` events)."""
+
+    def all(self) -> list[MatrixVersion]:
+        rows = self._s.scalars(select(MatrixVersionRow).order_by(MatrixVersionRow.number))
+        return [MatrixVersion(r.event_id, r.number, r.name, r.yaml, r.author, r.comment, r.hlc)
+                for r in rows]
+
+    def next_number(self) -> int:
+        return (self._s.scalar(select(func.max(MatrixVersionRow.number))) or 0) + 1
+
+
+class MetaRepo(_Repo):
+    """Small local facts (checkpoints, the device id)."""
+
+    def get(self, key: str) -> str | None:
+        row = self._s.get(MetaRow, key)
+        return row.value if row else None
+
+    def set(self, key: str, value: str) -> None:
+        self._writing().merge(MetaRow(key=key, value=value))
+
+
+class UnitOfWork:
+    """One transaction over the store's repositories (see the module's docstring)."""
+
+    def __init__(self, session: Session, writable: bool, append: Append) -> None:
+        self.writable = writable
+        self.events = EventsRepo(session, writable, append)
+        self.tickets = TicketsRepo(session, writable)
+        self.drafts = DraftsRepo(session, writable)
+        self.profiles = ProfilesRepo(session, writable)
+        self.matrix_versions = MatrixVersionsRepo(session, writable)
+        self.meta = MetaRepo(session, writable)
