@@ -17,18 +17,18 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Sequence
-from datetime import UTC
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, Table, select
 from sqlalchemy.orm import Session
 
-from console.domain.hlc import to_ms
+from console.domain.hlc import HybridClock, to_ms
 from console.domain.projection import project
 from console.domain.tickets import TicketEvent
 
 from .models import EventRow, MetaRow, OutboxRow, TicketRow, table_of
-from .projector import MATRIX_STREAM, ticket_row_values
+from .projector import MATRIX_STREAM, Projector, ticket_row_values
 from .records import StoredEvent
 
 if TYPE_CHECKING:
@@ -52,60 +52,63 @@ def bulk_append_new_tickets(store: LocalStore, new: Sequence[NewEvent], *,
     through ``append_many``. With ``outbox=False`` the events are kept out of the
     outbox, so they never reach the shared database (local-only data such as the demo).
     """
-    hlc = store._hlc
-    assert hlc is not None, "store is not open"
+    with store.unit() as uow:
+        return uow.events.append_new_tickets(new, outbox=outbox)
+
+
+def append_new_tickets_in(s: Session, new: Sequence[NewEvent], *, outbox: bool,
+                          hlc: HybridClock, device: str, now: datetime,
+                          projector: Projector) -> list[StoredEvent]:
+    """``bulk_append_new_tickets``'s work inside the caller's write transaction."""
     tickets = list(dict.fromkeys(n.ticket for n in new))
     if MATRIX_STREAM in tickets or any(n.kind == "matrix_published" for n in new):
         raise ValueError("matrix events cannot be bulk-loaded; use append_many")
-    with store._write() as s:
-        known: set[str] = set()
-        if s.scalar(select(EventRow.id).limit(1)) is not None:  # an empty log needs no checks
-            _refuse_known_tickets(s, tickets)
-            ids = [n.id for n in new if n.id]
-            for i in range(0, len(ids), _CHUNK):
-                known.update(s.scalars(select(EventRow.id)
-                                       .where(EventRow.id.in_(ids[i:i + _CHUNK]))))
+    known: set[str] = set()
+    if s.scalar(select(EventRow.id).limit(1)) is not None:  # an empty log needs no checks
+        _refuse_known_tickets(s, tickets)
+        ids = [n.id for n in new if n.id]
+        for i in range(0, len(ids), _CHUNK):
+            known.update(s.scalars(select(EventRow.id)
+                                   .where(EventRow.id.in_(ids[i:i + _CHUNK]))))
 
-        # Stamp exactly as append_many does.
-        now = store.clock()
-        stored: list[StoredEvent] = []
-        for n in new:
-            if n.id and n.id in known:
-                continue
-            at = n.at or now
-            stamp = hlc.now(to_ms(at) if n.at else to_ms(now))
-            e = StoredEvent(n.id or str(uuid.uuid4()), n.ticket, n.kind, n.payload, n.author,
-                            store.device, stamp.encode(), at.astimezone(UTC))
-            known.add(e.id)
-            stored.append(e)
-        if not stored:
-            return stored
-
-        rows = [e.to_row() for e in stored]
-        conn = s.connection()
-        _insert_many(conn, table_of(EventRow), rows)
-        if outbox:
-            _insert_many(conn, table_of(OutboxRow),
-                         [{"event_id": e.id, "queued_hlc": e.hlc} for e in stored])
-        s.merge(MetaRow(key="hlc", value=stored[-1].hlc))
-
-        # Project each ticket from its own events, in HLC order (list order: the clock
-        # only moves forward), with payloads as the log gives them back.
-        by_ticket: dict[str, list[tuple[StoredEvent, dict[str, Any]]]] = {}
-        for e, row in zip(stored, rows, strict=True):
-            by_ticket.setdefault(e.ticket, []).append((e, json.loads(row["payload"])))
-        projector = store.projector
-        ticket_rows = []
-        for ticket, events in by_ticket.items():
-            view = project((TicketEvent(e.at, ticket, e.kind, payload, e.author)
-                            for e, payload in events), projector.matrix, projector.calendars)
-            if view is None:
-                continue
-            values = ticket_row_values(view, events[-1][0].hlc, len(events))
-            ticket_rows.append(values)
-        if ticket_rows:
-            _insert_many(conn, table_of(TicketRow), ticket_rows)
+    # Stamp exactly as append_many does.
+    stored: list[StoredEvent] = []
+    for n in new:
+        if n.id and n.id in known:
+            continue
+        at = n.at or now
+        stamp = hlc.now(to_ms(at) if n.at else to_ms(now))
+        e = StoredEvent(n.id or str(uuid.uuid4()), n.ticket, n.kind, n.payload, n.author,
+                        device, stamp.encode(), at.astimezone(UTC))
+        known.add(e.id)
+        stored.append(e)
+    if not stored:
         return stored
+
+    rows = [e.to_row() for e in stored]
+    conn = s.connection()
+    _insert_many(conn, table_of(EventRow), rows)
+    if outbox:
+        _insert_many(conn, table_of(OutboxRow),
+                     [{"event_id": e.id, "queued_hlc": e.hlc} for e in stored])
+    s.merge(MetaRow(key="hlc", value=stored[-1].hlc))
+
+    # Project each ticket from its own events, in HLC order (list order: the clock
+    # only moves forward), with payloads as the log gives them back.
+    by_ticket: dict[str, list[tuple[StoredEvent, dict[str, Any]]]] = {}
+    for e, row in zip(stored, rows, strict=True):
+        by_ticket.setdefault(e.ticket, []).append((e, json.loads(row["payload"])))
+    ticket_rows = []
+    for ticket, events in by_ticket.items():
+        view = project((TicketEvent(e.at, ticket, e.kind, payload, e.author)
+                        for e, payload in events), projector.matrix, projector.calendars)
+        if view is None:
+            continue
+        values = ticket_row_values(view, events[-1][0].hlc, len(events))
+        ticket_rows.append(values)
+    if ticket_rows:
+        _insert_many(conn, table_of(TicketRow), ticket_rows)
+    return stored
 
 
 def _refuse_known_tickets(s: Session, tickets: list[str]) -> None:

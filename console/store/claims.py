@@ -6,14 +6,17 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from sqlalchemy import delete, literal_column, select, update
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from .local import LocalStore
-from .models import ConsoleAlertRow, MetaRow, NotificationClaimRow, rows_affected
+from .errors import StoreError
+from .models import ConsoleAlertRow, NotificationClaimRow, rows_affected
+
+if TYPE_CHECKING:
+    from .local import LocalStore
 
 T = TypeVar("T")
 
@@ -30,26 +33,87 @@ class StoredAlert:
     acknowledged_at: str | None = None
 
 
-def _claim(s: Session, store: LocalStore, keys: list[str], at_iso: str) -> set[str]:
-    if not keys:
-        return set()
-    have = set(s.scalars(select(NotificationClaimRow.key)
-                         .where(NotificationClaimRow.key.in_(keys))))
-    fresh = [k for k in dict.fromkeys(keys) if k not in have]
-    if fresh:
-        s.execute(sqlite_insert(NotificationClaimRow).on_conflict_do_nothing(),
-                  [{"key": k, "device": store.device, "claimed_at": at_iso,
-                    "status": "shown"} for k in fresh])
-    return set(fresh)
+class AlertsRepo:
+    """Notification claims (what this console already alerted), the alerts waiting for
+    an acknowledgement, and small meta values: a unit of work's ``uow.alerts``."""
 
+    def __init__(self, session: Session, writable: bool, device: str) -> None:
+        self._s = session
+        self._writable = writable
+        self._device = device
 
-def claim_locally(store: LocalStore, keys: list[str], at_iso: str) -> set[str]:
-    """Record alert keys as shown on this console; return the keys that were new.
-    One transaction, so a crash never leaves an alert half-recorded."""
-    if not keys:
-        return set()
-    with store._write() as s:
-        return _claim(s, store, keys, at_iso)
+    def _writing(self) -> Session:
+        if not self._writable:
+            raise StoreError("this unit of work is read-only; open it with store.unit()")
+        return self._s
+
+    def claim(self, keys: list[str], at_iso: str) -> set[str]:
+        """Record alert keys as shown on this console; return the keys that were new."""
+        if not keys:
+            return set()
+        s = self._writing()
+        have = set(s.scalars(select(NotificationClaimRow.key)
+                             .where(NotificationClaimRow.key.in_(keys))))
+        fresh = [k for k in dict.fromkeys(keys) if k not in have]
+        if fresh:
+            s.execute(sqlite_insert(NotificationClaimRow).on_conflict_do_nothing(),
+                      [{"key": k, "device": self._device, "claimed_at": at_iso,
+                        "status": "shown"} for k in fresh])
+        return set(fresh)
+
+    def open_summary(self, prefix: str) -> StoredAlert | None:
+        """The newest unacknowledged alert whose key starts with ``prefix``."""
+        row = self._s.scalars(select(ConsoleAlertRow)
+                              .where(ConsoleAlertRow.key.startswith(prefix, autoescape=True),
+                                     ConsoleAlertRow.acknowledged_at.is_(None))
+                              .order_by(ConsoleAlertRow.raised_at.desc())).first()
+        return None if row is None else _stored(row)
+
+    def keep(self, alerts: Iterable[StoredAlert]) -> None:
+        """Insert alerts, or update the payload and time of those already kept."""
+        rows = [{"key": a.key, "kind": a.kind, "ticket": a.ticket,
+                 "payload": json.dumps(a.payload, sort_keys=True), "raised_at": a.raised_at,
+                 "acknowledged_at": a.acknowledged_at} for a in alerts]
+        if rows:
+            stmt = sqlite_insert(ConsoleAlertRow)
+            self._writing().execute(stmt.on_conflict_do_update(
+                index_elements=[ConsoleAlertRow.key],
+                set_={"payload": stmt.excluded.payload, "raised_at": stmt.excluded.raised_at}),
+                rows)
+
+    def unacknowledged(self, limit: int = 500) -> list[StoredAlert]:
+        """The alerts still waiting for an acknowledgement, oldest first (at most
+        ``limit``, the newest ones)."""
+        rows = list(self._s.scalars(select(ConsoleAlertRow)
+                                    .where(ConsoleAlertRow.acknowledged_at.is_(None))
+                                    .order_by(ConsoleAlertRow.raised_at.desc(),
+                                              literal_column("rowid").desc())  # insertion order
+                                    .limit(limit)))
+        return [_stored(r) for r in reversed(rows)]
+
+    def acknowledge(self, acks: Iterable[tuple[str, str]], at_iso: str) -> list[str]:
+        """Mark alerts acknowledged; each ack is (ticket, key), and an empty key stands for
+        every alert of that ticket. Returns the keys that were waiting and are now done."""
+        s = self._writing()
+        done: list[str] = []
+        for ticket, key in acks:
+            where = (ConsoleAlertRow.key == key if key else
+                     (ConsoleAlertRow.ticket == ticket) & (ConsoleAlertRow.ticket != ""))
+            keys = list(s.scalars(select(ConsoleAlertRow.key).where(
+                where, ConsoleAlertRow.acknowledged_at.is_(None))))
+            if keys:
+                s.execute(update(ConsoleAlertRow).where(ConsoleAlertRow.key.in_(keys))
+                          .values(acknowledged_at=at_iso))
+                done.extend(keys)
+        return done
+
+    def forget_acknowledged(self, before_iso: str) -> int:
+        """Drop alerts acknowledged before ``before_iso`` (their claims stay, so they
+        never come back); returns how many went."""
+        result = self._writing().execute(delete(ConsoleAlertRow).where(
+            ConsoleAlertRow.acknowledged_at.is_not(None),
+            ConsoleAlertRow.acknowledged_at < before_iso))
+        return rows_affected(result)
 
 
 def _stored(row: ConsoleAlertRow) -> StoredAlert:
@@ -57,16 +121,16 @@ def _stored(row: ConsoleAlertRow) -> StoredAlert:
                        row.acknowledged_at)
 
 
-def _save(s: Session, alerts: Iterable[StoredAlert]) -> None:
-    rows = [{"key": a.key, "kind": a.kind, "ticket": a.ticket,
-             "payload": json.dumps(a.payload, sort_keys=True), "raised_at": a.raised_at,
-             "acknowledged_at": a.acknowledged_at} for a in alerts]
-    if rows:
-        stmt = sqlite_insert(ConsoleAlertRow)
-        s.execute(stmt.on_conflict_do_update(
-            index_elements=[ConsoleAlertRow.key],
-            set_={"payload": stmt.excluded.payload, "raised_at": stmt.excluded.raised_at}),
-            rows)
+# -- one unit of work per call, for callers that do one thing ---------------------------
+
+
+def claim_locally(store: LocalStore, keys: list[str], at_iso: str) -> set[str]:
+    """Record alert keys as shown on this console; return the keys that were new.
+    One transaction, so a crash never leaves an alert half-recorded."""
+    if not keys:
+        return set()
+    with store.unit() as uow:
+        return uow.alerts.claim(keys, at_iso)
 
 
 def raise_alerts(store: LocalStore, keys: list[str], at_iso: str,
@@ -80,66 +144,41 @@ def raise_alerts(store: LocalStore, keys: list[str], at_iso: str,
     grow instead of a second one appearing); it returns the alerts to keep (new or
     updated) and a result, which is returned. ``meta`` values (the checkpoint) are set
     in the same transaction: a crash never leaves an alert claimed but not kept."""
-    with store._write() as s:
-        fresh = _claim(s, store, keys, at_iso)
-        row = s.scalars(select(ConsoleAlertRow)
-                        .where(ConsoleAlertRow.key.startswith(summary_prefix, autoescape=True),
-                               ConsoleAlertRow.acknowledged_at.is_(None))
-                        .order_by(ConsoleAlertRow.raised_at.desc())).first()
-        keep, result = build(fresh, None if row is None else _stored(row))
-        _save(s, keep)
+    with store.unit() as uow:
+        fresh = uow.alerts.claim(keys, at_iso)
+        keep, result = build(fresh, uow.alerts.open_summary(summary_prefix))
+        uow.alerts.keep(keep)
         for key, value in (meta or {}).items():
-            s.merge(MetaRow(key=key, value=value))
+            uow.meta.set(key, value)
         return result
 
 
 def unacknowledged_alerts(store: LocalStore, limit: int = 500) -> list[StoredAlert]:
     """The alerts still waiting for an acknowledgement, oldest first (at most ``limit``,
     the newest ones)."""
-    with store._read() as s:
-        rows = list(s.scalars(select(ConsoleAlertRow)
-                              .where(ConsoleAlertRow.acknowledged_at.is_(None))
-                              .order_by(ConsoleAlertRow.raised_at.desc(),
-                                        literal_column("rowid").desc())  # insertion order
-                              .limit(limit)))
-        return [_stored(r) for r in reversed(rows)]
+    with store.unit(read_only=True) as uow:
+        return uow.alerts.unacknowledged(limit)
 
 
 def acknowledge_alerts(store: LocalStore, acks: Iterable[tuple[str, str]], at_iso: str
                        ) -> list[str]:
-    """Mark alerts acknowledged; each ack is (ticket, key), and an empty key stands for
-    every alert of that ticket. Returns the keys that were waiting and are now done."""
-    done: list[str] = []
-    with store._write() as s:
-        for ticket, key in acks:
-            where = (ConsoleAlertRow.key == key if key else
-                     (ConsoleAlertRow.ticket == ticket) & (ConsoleAlertRow.ticket != ""))
-            keys = list(s.scalars(select(ConsoleAlertRow.key).where(
-                where, ConsoleAlertRow.acknowledged_at.is_(None))))
-            if keys:
-                s.execute(update(ConsoleAlertRow).where(ConsoleAlertRow.key.in_(keys))
-                          .values(acknowledged_at=at_iso))
-                done.extend(keys)
-    return done
+    """Mark alerts acknowledged (see ``AlertsRepo.acknowledge``), in one transaction."""
+    with store.unit() as uow:
+        return uow.alerts.acknowledge(acks, at_iso)
 
 
 def forget_acknowledged(store: LocalStore, before_iso: str) -> int:
     """Drop alerts acknowledged before ``before_iso`` (their claims stay, so they never
     come back); returns how many went."""
-    with store._write() as s:
-        result = s.execute(delete(ConsoleAlertRow).where(
-            ConsoleAlertRow.acknowledged_at.is_not(None),
-            ConsoleAlertRow.acknowledged_at < before_iso))
-        return rows_affected(result)
+    with store.unit() as uow:
+        return uow.alerts.forget_acknowledged(before_iso)
 
 
 def get_meta(store: LocalStore, key: str) -> str | None:
-    with store._read() as s:
-        row = s.get(MetaRow, key)
-        return row.value if row else None
+    with store.unit(read_only=True) as uow:
+        return uow.meta.get(key)
 
 
 def set_meta(store: LocalStore, key: str, value: str) -> None:
-    with store._write() as s:
-        s.merge(MetaRow(key=key, value=value))
-
+    with store.unit() as uow:
+        uow.meta.set(key, value)

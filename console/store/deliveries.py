@@ -1,5 +1,5 @@
-"""The notification outbox (table ``deliveries``), the event feed the notifier reads,
-and notification claims in the shared database.
+"""The notification outbox (table ``deliveries``) and notification claims in the shared
+database (the event feed the notifier reads is in ``feed``).
 
 Every write is one local transaction, so a crash leaves a delivery either as it was or
 as recorded. Times are stored as fixed-width UTC ISO strings, so they sort as text.
@@ -9,20 +9,24 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import func, select, text, update
+import psycopg
+from sqlalchemy import Select, func, select, update
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from .claims import get_meta, set_meta
-from .local import LocalStore
-from .models import DeliveryRow, TicketRow, rows_affected
-from .records import StoredEvent
+from .errors import StoreError
+from .feed import EventFeed as EventFeed  # re-exported: the notifier's import
+from .models import DeliveryRow, rows_affected
 from .server import SharedDatabase, SharedDBError
+
+if TYPE_CHECKING:
+    from .local import LocalStore
 
 STATUSES = ("pending", "sending", "sent", "failed", "dead", "skipped")
 OPEN = ("pending", "sending")
@@ -72,11 +76,17 @@ class DeliveryRecord:
                 "external_id": self.external_id, "kind": self.meta.get("kind", "")}
 
 
-class DeliveryOutbox:
-    """The durable notification outbox of one console."""
+class DeliveriesRepo:
+    """The notification outbox inside a unit of work: ``uow.deliveries``."""
 
-    def __init__(self, store: LocalStore) -> None:
-        self.store = store
+    def __init__(self, session: Session, writable: bool) -> None:
+        self._s = session
+        self._writable = writable
+
+    def _writing(self) -> Session:
+        if not self._writable:
+            raise StoreError("this unit of work is read-only; open it with store.unit()")
+        return self._s
 
     # -- writes ---------------------------------------------------------------------
     def enqueue(self, new: Iterable[Any], now: datetime) -> list[str]:
@@ -89,78 +99,135 @@ class DeliveryOutbox:
                  "last_error": "", "created_at": iso(now), "external_id": ""} for d in new]
         if not rows:
             return []
-        with self.store._write() as s:
-            keys = [r["key"] for r in rows]
-            have: set[str] = set()
-            for i in range(0, len(keys), 500):
-                have.update(s.scalars(select(DeliveryRow.key)
-                                      .where(DeliveryRow.key.in_(keys[i:i + 500]))))
-            fresh = [r for r in {r["key"]: r for r in rows}.values() if r["key"] not in have]
-            if fresh:
-                s.execute(sqlite_insert(DeliveryRow).on_conflict_do_nothing(), fresh)
-            return [r["key"] for r in fresh]
+        s = self._writing()
+        keys = [r["key"] for r in rows]
+        have: set[str] = set()
+        for i in range(0, len(keys), 500):
+            have.update(s.scalars(select(DeliveryRow.key)
+                                  .where(DeliveryRow.key.in_(keys[i:i + 500]))))
+        fresh = [r for r in {r["key"]: r for r in rows}.values() if r["key"] not in have]
+        if fresh:
+            s.execute(sqlite_insert(DeliveryRow).on_conflict_do_nothing(), fresh)
+        return [r["key"] for r in fresh]
 
     def mark_sending(self, ids: Sequence[str]) -> None:
-        with self.store._write() as s:
-            s.execute(update(DeliveryRow).where(DeliveryRow.id.in_(list(ids)))
-                      .values(status="sending", attempts=DeliveryRow.attempts + 1))
+        self._writing().execute(update(DeliveryRow).where(DeliveryRow.id.in_(list(ids)))
+                                .values(status="sending", attempts=DeliveryRow.attempts + 1))
 
     def record(self, outcomes: Iterable[dict[str, Any]]) -> None:
         """Apply outcomes: dicts with ``id`` and the columns to set."""
         outcomes = list(outcomes)
         if not outcomes:
             return
-        with self.store._write() as s:
-            for o in outcomes:
-                values = {k: (iso(v) if isinstance(v, datetime) else v)
-                          for k, v in o.items() if k != "id"}
-                s.execute(update(DeliveryRow).where(DeliveryRow.id == o["id"]).values(**values))
+        s = self._writing()
+        for o in outcomes:
+            values = {k: (iso(v) if isinstance(v, datetime) else v)
+                      for k, v in o.items() if k != "id"}
+            s.execute(update(DeliveryRow).where(DeliveryRow.id == o["id"]).values(**values))
 
     def recover(self) -> int:
-        """After a crash: deliveries caught mid-send go back to pending (sent again, or
-        skipped if the shared claim says they went out)."""
-        with self.store._write() as s:
-            return rows_affected(s.execute(update(DeliveryRow)
-                                           .where(DeliveryRow.status == "sending")
-                                           .values(status="pending")))
+        """Deliveries caught mid-send go back to pending; returns how many."""
+        return rows_affected(self._writing().execute(
+            update(DeliveryRow).where(DeliveryRow.status == "sending")
+            .values(status="pending")))
 
     def cancel(self, ticket: str, reason: str, kinds: tuple[str, ...] = ("notify",)) -> int:
-        """Skip the ticket's open chain-step deliveries (acknowledged or resolved)."""
+        """Skip the ticket's open deliveries of these kinds; returns how many."""
         n = 0
-        with self.store._write() as s:
-            for row in s.scalars(select(DeliveryRow).where(DeliveryRow.ticket == ticket,
-                                                           DeliveryRow.status == "pending")):
-                meta = (json.loads(row.payload or "{}").get("meta") or {})
-                if meta.get("kind") in kinds:
-                    row.status, row.last_error = "skipped", reason
-                    n += 1
+        s = self._writing()
+        for row in s.scalars(select(DeliveryRow).where(DeliveryRow.ticket == ticket,
+                                                       DeliveryRow.status == "pending")):
+            meta = (json.loads(row.payload or "{}").get("meta") or {})
+            if meta.get("kind") in kinds:
+                row.status, row.last_error = "skipped", reason
+                n += 1
         return n
 
     def retry(self, delivery_id: str, now: datetime) -> DeliveryRecord | None:
         """A dead (or failed) delivery goes back to pending with a fresh retry budget."""
-        with self.store._write() as s:
-            row = self._find(s, delivery_id)
-            if row is None or row.status not in ("dead", "failed", "skipped"):
-                return DeliveryRecord.from_row(row) if row is not None else None
-            row.status, row.attempts, row.next_attempt_at = "pending", 0, iso(now)
-            row.last_error = f"retried by hand at {iso(now)}; was: {row.last_error}"[:2000]
-            s.flush()
-            return DeliveryRecord.from_row(row)
+        s = self._writing()
+        row = self._find(delivery_id)
+        if row is None or row.status not in ("dead", "failed", "skipped"):
+            return DeliveryRecord.from_row(row) if row is not None else None
+        row.status, row.attempts, row.next_attempt_at = "pending", 0, iso(now)
+        row.last_error = f"retried by hand at {iso(now)}; was: {row.last_error}"[:2000]
+        s.flush()
+        return DeliveryRecord.from_row(row)
 
     # -- reads ------------------------------------------------------------------------
-    @staticmethod
-    def _find(s: Session, delivery_id: str) -> DeliveryRow | None:
-        row = s.get(DeliveryRow, delivery_id)
+    def _find(self, delivery_id: str) -> DeliveryRow | None:
+        row = self._s.get(DeliveryRow, delivery_id)
         if row is None and len(delivery_id) >= 6:
-            rows = s.scalars(select(DeliveryRow).where(DeliveryRow.id.like(f"{delivery_id}%"))
-                             .limit(2)).all()
+            rows = self._s.scalars(select(DeliveryRow)
+                                   .where(DeliveryRow.id.like(f"{delivery_id}%"))
+                                   .limit(2)).all()
             row = rows[0] if len(rows) == 1 else None
         return row
 
     def get(self, delivery_id: str) -> DeliveryRecord | None:
-        with self.store._read() as s:
-            row = self._find(s, delivery_id)
-            return DeliveryRecord.from_row(row) if row is not None else None
+        """A delivery by its id, or by a unique prefix of at least 6 characters."""
+        row = self._find(delivery_id)
+        return DeliveryRecord.from_row(row) if row is not None else None
+
+    def select(self, query: Select[DeliveryRow]) -> list[DeliveryRecord]:
+        return [DeliveryRecord.from_row(r) for r in self._s.scalars(query)]
+
+    def scalar(self, query: Select[str]) -> str | None:
+        return self._s.scalar(query)
+
+    def counts(self) -> dict[str, int]:
+        return {status: n for status, n in self._s.execute(
+            select(DeliveryRow.status, func.count()).group_by(DeliveryRow.status))}
+
+
+class DeliveryOutbox:
+    """The durable notification outbox of one console: one unit of work per call."""
+
+    def __init__(self, store: LocalStore) -> None:
+        self.store = store
+
+    # -- writes ---------------------------------------------------------------------
+    def enqueue(self, new: Iterable[Any], now: datetime) -> list[str]:
+        """Insert deliveries (objects with key, ticket, channel, contact, payload,
+        not_before); a key already present is skipped. Returns the keys inserted."""
+        new = list(new)
+        if not new:
+            return []
+        with self.store.unit() as uow:
+            return uow.deliveries.enqueue(new, now)
+
+    def mark_sending(self, ids: Sequence[str]) -> None:
+        with self.store.unit() as uow:
+            uow.deliveries.mark_sending(ids)
+
+    def record(self, outcomes: Iterable[dict[str, Any]]) -> None:
+        """Apply outcomes: dicts with ``id`` and the columns to set."""
+        outcomes = list(outcomes)
+        if not outcomes:
+            return
+        with self.store.unit() as uow:
+            uow.deliveries.record(outcomes)
+
+    def recover(self) -> int:
+        """After a crash: deliveries caught mid-send go back to pending (sent again, or
+        skipped if the shared claim says they went out)."""
+        with self.store.unit() as uow:
+            return uow.deliveries.recover()
+
+    def cancel(self, ticket: str, reason: str, kinds: tuple[str, ...] = ("notify",)) -> int:
+        """Skip the ticket's open chain-step deliveries (acknowledged or resolved)."""
+        with self.store.unit() as uow:
+            return uow.deliveries.cancel(ticket, reason, kinds)
+
+    def retry(self, delivery_id: str, now: datetime) -> DeliveryRecord | None:
+        """A dead (or failed) delivery goes back to pending with a fresh retry budget."""
+        with self.store.unit() as uow:
+            return uow.deliveries.retry(delivery_id, now)
+
+    # -- reads ------------------------------------------------------------------------
+    def get(self, delivery_id: str) -> DeliveryRecord | None:
+        with self.store.unit(read_only=True) as uow:
+            return uow.deliveries.get(delivery_id)
 
     def due(self, now: datetime, channels: Iterable[str] | None = None, limit: int = 200
             ) -> list[DeliveryRecord]:
@@ -171,21 +238,20 @@ class DeliveryOutbox:
                        DeliveryRow.next_attempt_at).limit(limit))
         if channels is not None:
             q = q.where(DeliveryRow.channel.in_(list(channels)))
-        with self.store._read() as s:
-            return [DeliveryRecord.from_row(r) for r in s.scalars(q)]
+        with self.store.unit(read_only=True) as uow:
+            return uow.deliveries.select(q)
 
     def next_due(self, channels: Iterable[str] | None = None) -> datetime | None:
         q = select(func.min(DeliveryRow.next_attempt_at)).where(DeliveryRow.status.in_(OPEN))
         if channels is not None:
             q = q.where(DeliveryRow.channel.in_(list(channels)))
-        with self.store._read() as s:
-            return _dt(s.scalar(q))
+        with self.store.unit(read_only=True) as uow:
+            return _dt(uow.deliveries.scalar(q))
 
     def for_ticket(self, ticket: str) -> list[DeliveryRecord]:
-        with self.store._read() as s:
-            return [DeliveryRecord.from_row(r) for r in s.scalars(
-                select(DeliveryRow).where(DeliveryRow.ticket == ticket)
-                .order_by(DeliveryRow.created_at))]
+        with self.store.unit(read_only=True) as uow:
+            return uow.deliveries.select(select(DeliveryRow).where(DeliveryRow.ticket == ticket)
+                                         .order_by(DeliveryRow.created_at))
 
     def listing(self, statuses: Sequence[str] | None = None, ticket: str | None = None,
                 limit: int = 500) -> list[DeliveryRecord]:
@@ -194,70 +260,18 @@ class DeliveryOutbox:
             q = q.where(DeliveryRow.status.in_(list(statuses)))
         if ticket:
             q = q.where(DeliveryRow.ticket == ticket)
-        with self.store._read() as s:
-            return [DeliveryRecord.from_row(r) for r in s.scalars(q)]
+        with self.store.unit(read_only=True) as uow:
+            return uow.deliveries.select(q)
 
     def counts(self) -> dict[str, int]:
-        with self.store._read() as s:
-            return {status: n for status, n in s.execute(
-                select(DeliveryRow.status, func.count()).group_by(DeliveryRow.status))}
+        with self.store.unit(read_only=True) as uow:
+            return uow.deliveries.counts()
 
     def get_meta(self, key: str) -> str | None:
         return get_meta(self.store, key)
 
     def set_meta(self, key: str, value: str) -> None:
         set_meta(self.store, key, value)
-
-
-class EventFeed:
-    """The events the notifier has not seen yet, in arrival order (SQLite rowid), so
-    events pulled from other consoles and written by other processes (``notify
-    pd-ack``) are seen too."""
-
-    _COLS = "rowid, id, ticket, kind, payload, author, device, hlc, at, seq"
-
-    def __init__(self, store: LocalStore, page: int = 2000) -> None:
-        self.store = store
-        self.page = page
-
-    @staticmethod
-    def _event(r: Any) -> StoredEvent:
-        return StoredEvent(r.id, r.ticket, r.kind, json.loads(r.payload), r.author, r.device,
-                           r.hlc, datetime.fromisoformat(r.at), r.seq)
-
-    def initial(self) -> tuple[Iterator[StoredEvent], int]:
-        """Every event in HLC order, and the cursor after them. The events stream in
-        pages as the caller consumes them: a list of the whole log (200,000 decoded
-        events at 50,000 tickets) was the runner's peak, and the process kept that
-        memory after the replay freed it."""
-        with self.store._read() as s:
-            cursor = s.execute(text("SELECT coalesce(max(rowid), 0) FROM events")).scalar() or 0
-        return self._stream(int(cursor)), int(cursor)
-
-    def _stream(self, cursor: int) -> Iterator[StoredEvent]:
-        with self.store._read() as s:
-            result = s.execute(text(f"SELECT {self._COLS} FROM events WHERE rowid <= :c "
-                                    "ORDER BY hlc"), {"c": cursor},
-                               execution_options={"yield_per": self.page})
-            for rows in result.partitions():
-                yield from [self._event(r) for r in rows]
-
-    def since(self, cursor: int, limit: int = 5000) -> tuple[list[StoredEvent], int]:
-        with self.store._read() as s:
-            rows = s.execute(text(f"SELECT {self._COLS} FROM events WHERE rowid > :c "
-                                  "ORDER BY rowid LIMIT :n"), {"c": cursor, "n": limit}).all()
-        if not rows:
-            return [], cursor
-        return [self._event(r) for r in rows], int(rows[-1].rowid)
-
-    def tickets(self, ids: Iterable[str]) -> dict[str, TicketRow]:
-        ids = list(set(ids))
-        out: dict[str, TicketRow] = {}
-        with self.store._read() as s:
-            for i in range(0, len(ids), 500):
-                for row in s.scalars(select(TicketRow).where(TicketRow.id.in_(ids[i:i + 500]))):
-                    out[row.id] = row
-        return out
 
 
 class SharedClaims:
@@ -286,7 +300,7 @@ class SharedClaims:
         stale = iso(datetime.fromtimestamp(now.timestamp() - self.lease_seconds, UTC))
         me = self.device
 
-        def work(conn: Any) -> dict[str, tuple[str, str, str]]:
+        def work(conn: psycopg.Connection) -> dict[str, tuple[str, str, str]]:
             rows = conn.execute(
                 "WITH input(key) AS (SELECT unnest(%s::text[])), "
                 "ins AS (INSERT INTO notification_claims (key, device, claimed_at, status) "
@@ -336,8 +350,7 @@ class SharedClaims:
                     out[key] = ("taken", me, stamp)
             return out
 
-        claimed: dict[str, tuple[str, str, str]] = self.db._run("claiming on", work)
-        return claimed
+        return self.db.transaction("claiming on", work)
 
     def finish(self, keys: Sequence[str], status: str, now: datetime) -> None:
         """Record the end of this console's deliveries (sent or dead). Keys this
@@ -346,14 +359,14 @@ class SharedClaims:
         if not keys:
             return
 
-        def work(conn: Any) -> None:
+        def work(conn: psycopg.Connection) -> None:
             conn.execute("UPDATE notification_claims SET status = %s "
                          "WHERE key = ANY(%s) AND device = %s", (status, keys, self.device))
             conn.execute("INSERT INTO notification_claims (key, device, claimed_at, status) "
                          "SELECT unnest(%s::text[]), %s, %s, %s ON CONFLICT (key) DO NOTHING",
                          (keys, self.device, iso(now), status))
 
-        self.db._run("recording on", work)
+        self.db.transaction("recording on", work)
 
     def close(self) -> None:
         self.db.close()

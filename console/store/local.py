@@ -32,7 +32,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from console.domain.hlc import HybridClock, Timestamp, to_ms
 from console.domain.matrix import Matrix, MatrixError, check_matrix_text
 
-from . import migrate
+from . import bulk, migrate
 from .errors import StoreError, StoreLocked, explain_sqlite
 from .models import (
     Base,
@@ -270,10 +270,10 @@ class LocalStore:
         ``read_only`` it reads a snapshot without waiting for writers."""
         if read_only:
             with self._read() as s:
-                yield UnitOfWork(s, False, self._append_in)
+                yield UnitOfWork(s, False, self._append_in, self._bulk_in, self.device)
             return
         with self._matrix_watch(), self._write() as s:
-            yield UnitOfWork(s, True, self._append_in)
+            yield UnitOfWork(s, True, self._append_in, self._bulk_in, self.device)
 
     def _append_in(self, s: Session, new: Sequence[NewEvent]) -> list[StoredEvent]:
         """append_many's work inside the caller's write transaction."""
@@ -301,6 +301,12 @@ class LocalStore:
             _upsert(s, MetaRow, key="hlc", value=stored[-1].hlc)
             self._after_new_events(s, stored)
         return stored
+
+    def _bulk_in(self, s: Session, new: Sequence[NewEvent], outbox: bool) -> list[StoredEvent]:
+        assert self._hlc is not None, "store is not open"
+        return bulk.append_new_tickets_in(s, new, outbox=outbox, hlc=self._hlc,
+                                          device=self.device, now=self.clock(),
+                                          projector=self.projector)
 
     def ingest(self, remote: Iterable[StoredEvent], cursor: int | None = None) -> int:
         """Store events pulled from the shared database (duplicates are ignored) and

@@ -11,9 +11,9 @@ import contextlib
 import json
 import re
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 import psycopg
 from sqlalchemy import create_engine
@@ -23,6 +23,8 @@ from sqlalchemy.pool import NullPool
 
 from . import migrate
 from .records import StoredEvent
+
+T = TypeVar("T")
 
 CHANNEL = "escalation_console_events"
 APP_NAME = "escalation-console"
@@ -161,7 +163,11 @@ class SharedDatabase:
                 self._conn.close()
             self._conn = None
 
-    def _run(self, what: str, work: Any) -> Any:
+    def transaction(self, what: str, work: Callable[[psycopg.Connection], T]) -> T:
+        """Run ``work(connection)`` in one transaction on the shared database: committed
+        when it returns, rolled back when it raises. A database failure drops the
+        connection (the next call reconnects) and raises SharedDBError saying what was
+        being done (``what``: "claiming on", "pushing to"...)."""
         with self._lock:
             try:
                 conn = self._work()
@@ -174,7 +180,9 @@ class SharedDatabase:
     # -- administration ---------------------------------------------------------------
     def check(self) -> str:
         """Connect and return the server version, e.g. ``15.8``."""
-        row = self._run("checking", lambda c: c.execute("SHOW server_version").fetchone())
+        row = self.transaction("checking", lambda c: c.execute("SHOW server_version").fetchone())
+        if row is None:
+            raise SharedDBError("the shared database did not report its version")
         return str(row[0]).split()[0]
 
     def migrate(self) -> tuple[str | None, str]:
@@ -213,7 +221,7 @@ class SharedDatabase:
             conn.execute("SELECT pg_advisory_xact_lock(%s)", (PUSH_LOCK_KEY,))
             conn.execute(sql, columns)
 
-        self._run("pushing to", work)
+        self.transaction("pushing to", work)
 
     def pull(self, after_seq: int, limit: int = 2000) -> list[StoredEvent]:
         """Events with seq > after_seq, in seq order, with ``seq`` set."""
@@ -224,7 +232,7 @@ class SharedDatabase:
 
         return [StoredEvent(r[1], r[2], r[3], json.loads(r[4]), r[5], r[6], r[7],
                             datetime.fromisoformat(r[8]), int(r[0]))
-                for r in self._run("pulling from", work)]
+                for r in self.transaction("pulling from", work)]
 
     def claim(self, key: str, device: str, at_iso: str) -> bool:
         """Claim a one-time action (an alert, a notification step); True if this call
@@ -235,7 +243,7 @@ class SharedDatabase:
                 "ON CONFLICT (key) DO NOTHING RETURNING key", (key, device, at_iso)
             ).fetchone() is not None
 
-        return bool(self._run("claiming on", work))
+        return bool(self.transaction("claiming on", work))
 
     # -- notifications ------------------------------------------------------------------
     def listen(self, app: str = f"{APP_NAME} listener") -> psycopg.Connection:

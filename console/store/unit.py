@@ -20,7 +20,10 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
+from .claims import AlertsRepo
+from .deliveries import DeliveriesRepo
 from .errors import StoreError
+from .feed import FeedRepo
 from .models import (
     DraftRow,
     EventRow,
@@ -38,6 +41,7 @@ if TYPE_CHECKING:
 _CHUNK = 500
 
 Append = Callable[[Session, Sequence["NewEvent"]], list[StoredEvent]]
+BulkAppend = Callable[[Session, Sequence["NewEvent"], bool], list[StoredEvent]]
 
 
 class _Repo:
@@ -54,14 +58,22 @@ class _Repo:
 class EventsRepo(_Repo):
     """The event log (append-only) and its outbox."""
 
-    def __init__(self, session: Session, writable: bool, append: Append) -> None:
+    def __init__(self, session: Session, writable: bool, append: Append,
+                 bulk: BulkAppend) -> None:
         super().__init__(session, writable)
         self._append = append
+        self._bulk = bulk
 
     def append(self, new: Sequence[NewEvent]) -> list[StoredEvent]:
         """Append events (log, outbox, projection); ids already stored are skipped.
         Returns the events stored now."""
         return self._append(self._writing(), new)
+
+    def append_new_tickets(self, new: Sequence[NewEvent], *, outbox: bool = True
+                           ) -> list[StoredEvent]:
+        """The fast path for tickets the log has never seen (see ``bulk``); with
+        ``outbox=False`` the events never reach the shared database."""
+        return self._bulk(self._writing(), new, outbox)
 
     def history(self, ticket: str) -> list[StoredEvent]:
         """A ticket's events in HLC order."""
@@ -191,9 +203,13 @@ class MetaRepo(_Repo):
 class UnitOfWork:
     """One transaction over the store's repositories (see the module's docstring)."""
 
-    def __init__(self, session: Session, writable: bool, append: Append) -> None:
+    def __init__(self, session: Session, writable: bool, append: Append, bulk: BulkAppend,
+                 device: str) -> None:
         self.writable = writable
-        self.events = EventsRepo(session, writable, append)
+        self.alerts = AlertsRepo(session, writable, device)
+        self.deliveries = DeliveriesRepo(session, writable)
+        self.feed = FeedRepo(session)
+        self.events = EventsRepo(session, writable, append, bulk)
         self.tickets = TicketsRepo(session, writable)
         self.drafts = DraftsRepo(session, writable)
         self.profiles = ProfilesRepo(session, writable)

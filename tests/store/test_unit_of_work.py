@@ -81,3 +81,38 @@ def test_repositories_return_plain_records(open_store):  # type: ignore[no-untyp
         assert [e.kind for e in uow.events.history("INC-1")] == ["opened"]
         assert uow.events.pending() == 1
         assert uow.matrix_versions.next_number() == 1 + len(uow.matrix_versions.all())
+
+
+def test_alert_claims_and_deliveries_go_through_the_unit_and_roll_back_with_it(
+        open_store):  # type: ignore[no-untyped-def]
+    store = open_store("a")
+    with pytest.raises(Boom), store.unit() as uow:
+        assert uow.alerts.claim(["k1"], T0.isoformat()) == {"k1"}
+        uow.meta.set("checkpoint", "9")
+        raise Boom
+    with store.unit(read_only=True) as uow:
+        assert uow.meta.get("checkpoint") is None
+        assert uow.deliveries.counts() == {}
+        with pytest.raises(StoreError, match="read-only"):
+            uow.alerts.claim(["k1"], T0.isoformat())
+    with store.unit() as uow:
+        assert uow.alerts.claim(["k1", "k1"], T0.isoformat()) == {"k1"}
+        assert uow.alerts.claim(["k1"], T0.isoformat()) == set()
+
+
+@pytest.mark.postgres
+def test_a_shared_transaction_commits_its_work_or_rolls_it_back(pg):  # type: ignore[no-untyped-def]
+    db = pg.shared()
+    try:
+        def claim(conn):  # type: ignore[no-untyped-def]
+            conn.execute("INSERT INTO notification_claims (key, device, claimed_at) "
+                         "VALUES ('k', 'd', 't')")
+            raise Boom
+
+        with pytest.raises(Boom):
+            db.transaction("claiming on", claim)
+        assert pg.query("SELECT count(*) FROM notification_claims") == [(0,)]
+        got = db.transaction("claiming on", lambda c: c.execute("SELECT 41 + 1").fetchone())
+        assert got == (42,)
+    finally:
+        db.close()
