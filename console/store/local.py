@@ -44,7 +44,7 @@ from .models import (
     table_of,
 )
 from .projector import MATRIX_STREAM, Projector
-from .records import StoredEvent
+from .records import StoredEvent, TicketRecord
 from .unit import MatrixVersion, UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -399,14 +399,14 @@ class LocalStore:
         return known
 
     # -- reading ----------------------------------------------------------------------
-    def tickets(self) -> list[TicketRow]:
-        with self._read() as s:
-            return list(s.scalars(select(TicketRow).order_by(TicketRow.next_due.is_(None),
-                                                             TicketRow.next_due, TicketRow.id)))
+    def tickets(self) -> list[TicketRecord]:
+        """Every ticket as a plain record, the next due first."""
+        with self.unit(read_only=True) as uow:
+            return uow.tickets.all()
 
-    def ticket(self, ticket_id: str) -> TicketRow | None:
-        with self._read() as s:
-            return s.get(TicketRow, ticket_id)
+    def ticket(self, ticket_id: str) -> TicketRecord | None:
+        with self.unit(read_only=True) as uow:
+            return uow.tickets.get(ticket_id)
 
     def history(self, ticket_id: str) -> list[StoredEvent]:
         with self._read() as s:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -95,12 +95,22 @@ class EventsRepo(_Repo):
         return self._s.scalar(select(func.count()).select_from(OutboxRow)) or 0
 
 
+_TICKET_COLUMNS = [getattr(TicketRow, f.name) for f in fields(TicketRecord)]
+
+
 class TicketsRepo(_Repo):
     """The ticket projection (written only by appending events)."""
 
     def get(self, ticket: str) -> TicketRecord | None:
-        row = self._s.get(TicketRow, ticket)
-        return None if row is None else TicketRecord.from_row(row)
+        row = self._s.execute(select(*_TICKET_COLUMNS).where(TicketRow.id == ticket)).first()
+        return None if row is None else TicketRecord(*row)
+
+    def all(self) -> list[TicketRecord]:
+        """Every ticket, the next due first (tickets with nothing due last)."""
+        query = select(*_TICKET_COLUMNS).order_by(TicketRow.next_due.is_(None),
+                                                 TicketRow.next_due, TicketRow.id)
+        # plain column tuples: no ORM object (and its identity-map state) per ticket
+        return [TicketRecord(*row) for row in self._s.execute(query)]
 
     def accounts(self) -> dict[str, str]:
         """Known accounts and their tiers; the latest opened ticket wins."""

@@ -116,3 +116,16 @@ def test_a_shared_transaction_commits_its_work_or_rolls_it_back(pg):  # type: ig
         assert got == (42,)
     finally:
         db.close()
+
+
+def test_the_store_hands_out_tickets_as_plain_records(open_store):  # type: ignore[no-untyped-def]
+    store = open_store("a")
+    open_ticket(store, "INC-2", title="Login loops")
+    open_ticket(store, "INC-1")
+    tickets = store.tickets()
+    assert all(type(t) is TicketRecord for t in tickets)
+    assert sorted(t.id for t in tickets) == ["INC-1", "INC-2"]
+    one = store.ticket("INC-2")
+    assert type(one) is TicketRecord and one.title == "Login loops"
+    assert one.confirmed is False and one.event_count == 1
+    assert store.ticket("INC-404") is None
