@@ -41,6 +41,8 @@ class ServiceLike(Protocol):
 
     def clock(self) -> Any: ...
 
+    def wake_sync(self) -> None: ...
+
 
 def new_submit_id() -> str:
     return uuid.uuid4().hex
@@ -68,13 +70,6 @@ class Submitted:
         return not self.events
 
 
-def _wake_sync(service: ServiceLike) -> None:
-    # the syncer also pushes on its safety timeout; waking it makes the push immediate
-    wake = getattr(service, "wake_sync", None)  # test doubles may not have it
-    if wake is not None:
-        wake()
-
-
 def submit_events(service: ServiceLike, ticket: str, events: Sequence[tuple[str, dict]],
                   submit_id: str, on_done: Done, on_error: Failed,
                   draft_key: str | None = None) -> None:
@@ -99,7 +94,7 @@ def submit_events(service: ServiceLike, ticket: str, events: Sequence[tuple[str,
     def done(result: Submitted) -> None:
         if result.rows:
             service.rowsChanged.emit(result.rows, [])
-        _wake_sync(service)
+        service.wake_sync()  # push now, not on the syncer's safety timeout
         on_done(result)
 
     service.worker.submit(work, done, on_error)

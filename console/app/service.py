@@ -23,7 +23,7 @@ from console.store.records import StoredEvent
 from console.store.sync import Syncer
 
 from .alerts import AlertService, WakeScheduler
-from .forms_ops import FormActions, already_submitted
+from .forms_ops import FormActions, already_submitted, new_submit_id, submit_events
 from .port import DeadLetter, Failed, timeline_event
 from .rows import QueueRow
 from .worker import DbWorker
@@ -156,21 +156,11 @@ class ConsoleService(QObject):
         self.worker.shutdown(wait=True)
 
     # -- writes -------------------------------------------------------------------------
-    def append(self, ticket: str, kind: str, payload: dict[str, Any],
-               on_done: Callable[[StoredEvent], None] | None = None) -> None:
-        """Record an event for a ticket; the queue updates when it is stored."""
-        def write() -> tuple[StoredEvent, list[QueueRow]]:
-            event = self.store.append(ticket, kind, payload, self.user)
-            return event, self._rows_for([ticket])
-
-        def written(result: tuple[StoredEvent, list[QueueRow]]) -> None:
-            event, rows = result
-            self.rowsChanged.emit(rows, [])
-            self.wake_sync()
-            if on_done is not None:
-                on_done(event)
-
-        self.worker.submit(write, written, self._fail)
+    def append(self, ticket: str, kind: str, payload: dict[str, Any]) -> None:
+        """Record one event for a ticket on the one write path of a user's action (the
+        forms' ``submit_events``: one unit of work, then the queue row and the syncer)."""
+        submit_events(self, ticket, [(kind, payload)], new_submit_id(), lambda _: None,
+                      self._fail)
 
     def wake_sync(self) -> None:
         """Push local writes to the shared database now (a no-op when local only)."""
