@@ -129,3 +129,27 @@ def test_the_store_hands_out_tickets_as_plain_records(open_store):  # type: igno
     assert type(one) is TicketRecord and one.title == "Login loops"
     assert one.confirmed is False and one.event_count == 1
     assert store.ticket("INC-404") is None
+
+
+def _try_begin_immediate(store) -> str:  # type: ignore[no-untyped-def]
+    conn = sqlite3.connect(store.path, timeout=0, isolation_level=None)
+    try:
+        conn.execute("BEGIN IMMEDIATE")
+        conn.execute("ROLLBACK")
+        return "free"
+    except sqlite3.OperationalError as exc:
+        return str(exc)
+    finally:
+        conn.close()
+
+
+def test_a_unit_holds_the_write_lock_from_its_start_and_a_read_unit_never_does(
+        open_store):  # type: ignore[no-untyped-def]
+    store = open_store("a")
+    open_ticket(store, "INC-1")
+    with store.unit() as uow:  # BEGIN IMMEDIATE: no other writer slips in before its reads
+        uow.tickets.get("INC-1")
+        assert "locked" in _try_begin_immediate(store)
+    with store.unit(read_only=True) as uow:
+        assert uow.tickets.get("INC-1") is not None
+        assert _try_begin_immediate(store) == "free"
