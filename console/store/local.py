@@ -267,7 +267,9 @@ class LocalStore:
         """One unit of work: ``with store.unit() as uow`` is one BEGIN IMMEDIATE
         transaction under the write lock, committed when the block ends, rolled back
         (nothing written, the matrix in force unchanged) when it raises. With
-        ``read_only`` it reads a snapshot without waiting for writers."""
+        ``read_only`` it reads a snapshot without waiting for writers. Units do not nest:
+        a write unit opened inside another on the same thread would wait for its own
+        lock (SQLite's busy timeout, then a StoreError)."""
         if read_only:
             with self._read() as s:
                 yield UnitOfWork(s, False, self._append_in, self._bulk_in, self.device)
