@@ -13,25 +13,15 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol
 
 from console.domain.hlc import Timestamp
 from console.domain.matrix import check_matrix_text
+from console.store.unit import MatrixVersion as StoredVersion
 
 from .rows import QueueRow
 from .service import ConsoleService
 
 LEAD_ROLE = "lead"
-
-
-class _VersionRow(Protocol):
-    event_id: str
-    number: int
-    name: str
-    yaml: str
-    author: str
-    comment: str
-    hlc: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,7 +50,7 @@ class PublishRefused(PermissionError):
 _valid_versions: dict[str, bool] = {}
 
 
-def _is_valid(row: _VersionRow) -> bool:
+def _is_valid(row: StoredVersion) -> bool:
     valid = _valid_versions.get(row.event_id)
     if valid is None:
         matrix, _ = check_matrix_text(row.yaml, f"matrix version {row.number}")
@@ -68,7 +58,7 @@ def _is_valid(row: _VersionRow) -> bool:
     return valid
 
 
-def versions_from_rows(rows: Iterable[_VersionRow]) -> list[MatrixVersion]:
+def versions_from_rows(rows: Iterable[StoredVersion]) -> list[MatrixVersion]:
     """Plain versions, oldest first (the store's rows stay in the store's layer)."""
     out = [MatrixVersion(row.number, row.name, row.author, row.comment,
                          Timestamp.decode(row.hlc).as_datetime(), row.yaml,

@@ -12,8 +12,8 @@ from sqlalchemy import delete, literal_column, select, update
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from .errors import StoreError
 from .models import ConsoleAlertRow, NotificationClaimRow, rows_affected
+from .repo import Repo
 
 if TYPE_CHECKING:
     from .local import LocalStore
@@ -33,19 +33,13 @@ class StoredAlert:
     acknowledged_at: str | None = None
 
 
-class AlertsRepo:
+class AlertsRepo(Repo):
     """Notification claims (what this console already alerted), the alerts waiting for
     an acknowledgement, and small meta values: a unit of work's ``uow.alerts``."""
 
     def __init__(self, session: Session, writable: bool, device: str) -> None:
-        self._s = session
-        self._writable = writable
+        super().__init__(session, writable)
         self._device = device
-
-    def _writing(self) -> Session:
-        if not self._writable:
-            raise StoreError("this unit of work is read-only; open it with store.unit()")
-        return self._s
 
     def claim(self, keys: list[str], at_iso: str) -> set[str]:
         """Record alert keys as shown on this console; return the keys that were new."""

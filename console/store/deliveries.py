@@ -17,12 +17,11 @@ from typing import TYPE_CHECKING, Any
 import psycopg
 from sqlalchemy import Select, func, select, update
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.orm import Session
 
 from .claims import get_meta, set_meta
-from .errors import StoreError
 from .feed import EventFeed as EventFeed  # re-exported: the notifier's import
 from .models import DeliveryRow, rows_affected
+from .repo import Repo
 from .server import SharedDatabase, SharedDBError
 
 if TYPE_CHECKING:
@@ -76,17 +75,8 @@ class DeliveryRecord:
                 "external_id": self.external_id, "kind": self.meta.get("kind", "")}
 
 
-class DeliveriesRepo:
+class DeliveriesRepo(Repo):
     """The notification outbox inside a unit of work: ``uow.deliveries``."""
-
-    def __init__(self, session: Session, writable: bool) -> None:
-        self._s = session
-        self._writable = writable
-
-    def _writing(self) -> Session:
-        if not self._writable:
-            raise StoreError("this unit of work is read-only; open it with store.unit()")
-        return self._s
 
     # -- writes ---------------------------------------------------------------------
     def enqueue(self, new: Iterable[Any], now: datetime) -> list[str]:

@@ -22,7 +22,6 @@ from sqlalchemy.orm import Session
 
 from .claims import AlertsRepo
 from .deliveries import DeliveriesRepo
-from .errors import StoreError
 from .feed import FeedRepo
 from .models import (
     DraftRow,
@@ -34,6 +33,7 @@ from .models import (
     UserProfileRow,
 )
 from .records import Draft, StoredEvent, TicketRecord
+from .repo import Repo
 
 if TYPE_CHECKING:
     from .local import NewEvent
@@ -44,18 +44,8 @@ Append = Callable[[Session, Sequence["NewEvent"]], list[StoredEvent]]
 BulkAppend = Callable[[Session, Sequence["NewEvent"], bool], list[StoredEvent]]
 
 
-class _Repo:
-    def __init__(self, session: Session, writable: bool) -> None:
-        self._s = session
-        self._writable = writable
 
-    def _writing(self) -> Session:
-        if not self._writable:
-            raise StoreError("this unit of work is read-only; open it with store.unit()")
-        return self._s
-
-
-class EventsRepo(_Repo):
+class EventsRepo(Repo):
     """The event log (append-only) and its outbox."""
 
     def __init__(self, session: Session, writable: bool, append: Append,
@@ -98,7 +88,7 @@ class EventsRepo(_Repo):
 _TICKET_COLUMNS = [getattr(TicketRow, f.name) for f in fields(TicketRecord)]
 
 
-class TicketsRepo(_Repo):
+class TicketsRepo(Repo):
     """The ticket projection (written only by appending events)."""
 
     def get(self, ticket: str) -> TicketRecord | None:
@@ -119,7 +109,7 @@ class TicketsRepo(_Repo):
         return {a: t for a, t in rows if a}
 
 
-class DraftsRepo(_Repo):
+class DraftsRepo(Repo):
     """Form drafts, keyed like ``handoff:INC-1``."""
 
     def save(self, key: str, form: str, ticket: str, payload: dict[str, Any],
@@ -154,7 +144,7 @@ def _draft(row: DraftRow) -> Draft:
                  datetime.fromisoformat(row.updated_at))
 
 
-class ProfilesRepo(_Repo):
+class ProfilesRepo(Repo):
     """Local user profiles: the matrix roles this console's users hold."""
 
     def roles(self, user: str) -> list[str]:
@@ -187,7 +177,7 @@ class MatrixVersion:
     hlc: str
 
 
-class MatrixVersionsRepo(_Repo):
+class MatrixVersionsRepo(Repo):
     """Published matrix versions (a projection of ``matrix_published`` events)."""
 
     def all(self) -> list[MatrixVersion]:
@@ -199,7 +189,7 @@ class MatrixVersionsRepo(_Repo):
         return (self._s.scalar(select(func.max(MatrixVersionRow.number))) or 0) + 1
 
 
-class MetaRepo(_Repo):
+class MetaRepo(Repo):
     """Small local facts (checkpoints, the device id)."""
 
     def get(self, key: str) -> str | None:
