@@ -35,13 +35,22 @@ def on_worker(service: Any, qtbot: Any, fn: Callable[[], Any]) -> Any:
 
 @contextmanager
 def running_service(data_dir: Path, matrix: Any, qtbot: Any, *, user: str,
-                    **options: Any) -> Iterator[ConsoleService]:
-    """A started ConsoleService without sync or a real scheduler; stopped on the way out."""
-    service = ConsoleService(data_dir, matrix, sync=False, scheduler_factory=FakeScheduler,
-                             user=user, **options)
+                    shared_db: str | None = None, **options: Any) -> Iterator[ConsoleService]:
+    """A started ConsoleService without a real scheduler; stopped on the way out. With
+    ``shared_db`` (a URL) it syncs with that database and is online when it is yielded;
+    without, it does not sync."""
+    if shared_db is not None:
+        from console.app.settings import Settings
+
+        data_dir.mkdir(parents=True, exist_ok=True)
+        Settings(data_dir).shared_db_url = shared_db
+    service = ConsoleService(data_dir, matrix, sync=shared_db is not None,
+                             scheduler_factory=FakeScheduler, user=user, **options)
     with qtbot.waitSignal(service.ready, timeout=10000):
         service.start()
     try:
+        if shared_db is not None:
+            qtbot.waitUntil(lambda: service.sync_state.status == "online", timeout=15000)
         yield service
     finally:
         service.stop()

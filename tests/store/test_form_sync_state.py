@@ -5,10 +5,8 @@ the push was."""
 from __future__ import annotations
 
 import pytest
-from service_fakes import FakeScheduler, on_worker
+from service_fakes import on_worker, running_service
 
-from console.app.service import ConsoleService
-from console.app.settings import Settings
 from console.store.local import NewEvent
 from console.ui.forms import ApprovalDialog, IntakeDialog
 
@@ -22,15 +20,8 @@ def pick(box, data) -> None:  # type: ignore[no-untyped-def]
 
 def test_an_intake_submitted_online_says_synced_once_its_events_are_on_the_server(
         pg, matrix, qtbot, tmp_path):
-    data_dir = tmp_path / "agent"
-    data_dir.mkdir()
-    Settings(data_dir).shared_db_url = pg.url
-    service = ConsoleService(data_dir, matrix, sync=True, scheduler_factory=FakeScheduler,
-                             user="ana")
-    with qtbot.waitSignal(service.ready, timeout=10000):
-        service.start()
-    try:
-        qtbot.waitUntil(lambda: service.sync_state.status == "online", timeout=15000)
+    with running_service(tmp_path / "agent", matrix, qtbot, user="ana",
+                         shared_db=pg.url) as service:
         dialog = IntakeDialog(service, matrix)
         qtbot.addWidget(dialog)
         dialog.show()
@@ -48,21 +39,12 @@ def test_an_intake_submitted_online_says_synced_once_its_events_are_on_the_serve
                                              (ticket,))) == 2, timeout=15000)
         qtbot.waitUntil(lambda: dialog.banner.kind == "ok", timeout=5000)
         assert "synced to the shared database" in dialog.banner.text.text()
-    finally:
-        service.stop()
 
 
 def test_an_approval_answered_online_says_synced_once_the_answer_is_on_the_server(
         pg, matrix, qtbot, tmp_path):
-    data_dir = tmp_path / "manager"
-    data_dir.mkdir()
-    Settings(data_dir).shared_db_url = pg.url
-    service = ConsoleService(data_dir, matrix, sync=True, scheduler_factory=FakeScheduler,
-                             user="mia")
-    with qtbot.waitSignal(service.ready, timeout=10000):
-        service.start()
-    try:
-        qtbot.waitUntil(lambda: service.sync_state.status == "online", timeout=15000)
+    with running_service(tmp_path / "manager", matrix, qtbot, user="mia",
+                         shared_db=pg.url) as service:
         on_worker(service, qtbot, lambda: service.store.append_many([
             NewEvent("INC-7", "opened", {"title": "Double charge", "account": "Globex",
                                          "account_tier": "enterprise", "category": "bug",
@@ -90,5 +72,3 @@ def test_an_approval_answered_online_says_synced_once_the_answer_is_on_the_serve
         assert dialog.banner.text.text().startswith("Answer recorded.")
         assert "synced to the shared database" in dialog.banner.text.text()
         dialog.reject()  # its draft is flushed while the service still runs
-    finally:
-        service.stop()

@@ -6,11 +6,10 @@ from __future__ import annotations
 import json
 
 import pytest
-from service_fakes import FakeScheduler, on_worker
+from service_fakes import FakeScheduler, on_worker, running_service
 
 from console.app.forms_ops import submit_events
 from console.app.service import ConsoleService
-from console.app.settings import Settings
 from console.store.local import LocalStore, NewEvent
 from console.store.sync import Syncer
 from console.ui.forms import HandoffDialog
@@ -100,15 +99,8 @@ def test_a_handoff_submitted_without_a_shared_database_reaches_it_exactly_once(
 def test_a_running_console_pushes_an_offline_handoff_when_the_database_returns(
         pg, matrix, qtbot, tmp_path):
     cluster = pg.require_restart()
-    data_dir = tmp_path / "agent"
-    data_dir.mkdir()
-    Settings(data_dir).shared_db_url = pg.url
-    service = ConsoleService(data_dir, matrix, sync=True, scheduler_factory=FakeScheduler,
-                             user="ana")
-    with qtbot.waitSignal(service.ready, timeout=10000):
-        service.start()
-    try:
-        qtbot.waitUntil(lambda: service.sync_state.status == "online", timeout=15000)
+    with running_service(tmp_path / "agent", matrix, qtbot, user="ana",
+                         shared_db=pg.url) as service:
         row = open_ticket_row(service, qtbot)
         cluster.stop()
         try:
@@ -123,5 +115,3 @@ def test_a_running_console_pushes_an_offline_handoff_when_the_database_returns(
         qtbot.waitUntil(lambda: dialog.banner.kind == "ok", timeout=5000)
         assert "synced to the shared database" in dialog.banner.text.text()
         assert [t for _, t in handoffs_on_server(pg)] == ["INC-7"]
-    finally:
-        service.stop()
