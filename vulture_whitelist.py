@@ -44,7 +44,7 @@ branch_labels
 depends_on
 downgrade
 
-# -- dispatched by name: getattr(self, f"_{scenario}") (app/demo/scenarios.py) -------------
+# -- dispatched by name: getattr(self, f"_{scenario}") (app/usecases/demo/scenarios.py) -------------
 _._ok
 _._pre_breach
 _._breached
@@ -65,8 +65,8 @@ _.on_screen  # ui/notifier.py: our notifications on screen
 _.sound_available  # ui/alert_list.py: whether the alert sound could load
 
 # -- inspection API the tests drive (the console's behaviour seen from outside) ------------
-stored_path  # app/attachments.py
-list_drafts  # app/drafts.py
+stored_path  # app/runtime/attachments.py
+list_drafts  # app/runtime/drafts.py
 _.is_open  # domain/calendar.py
 _.next_fire_for  # domain/engine.py
 label_rects  # domain/flow/layout.py

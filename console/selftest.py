@@ -135,7 +135,7 @@ def check_sentiment(ctx: dict[str, Any]) -> str:
 
 
 def check_engine(ctx: dict[str, Any]) -> str:
-    from console.app.simulate import read_events, simulate
+    from console.app.usecases.simulate import read_events, simulate
 
     matrix = ctx["matrix"]
     bad: list[Any] = []
@@ -201,7 +201,7 @@ def check_store(ctx: dict[str, Any]) -> str:
 def check_queue(ctx: dict[str, Any]) -> str:
     from PySide6.QtWidgets import QAbstractItemView, QTableView
 
-    from console.app.rows import QueueRow
+    from console.app.runtime.rows import QueueRow
     from console.paths import resources_dir
     from console.ui.queue_delegates import (
         CountdownDelegate,

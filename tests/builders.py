@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any, Generic, TypeVar
 
-from console.app.rows import QueueRow
+from console.app.runtime.rows import QueueRow
 from console.domain.projection import ClockView
 
 # A Wednesday, 16:30 in Berlin: half an hour before the business calendar closes.

@@ -8,7 +8,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from console.app.service import ConsoleService
+from console.app.runtime.service import ConsoleService
 
 
 class FakeScheduler:

@@ -31,9 +31,9 @@ from hostile_inputs import (
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from console.app import importer as imp
 from console.app.matrices import check_matrix_file, load_matrix_file
-from console.app.simulate import BadLine, read_events, simulate
+from console.app.usecases import importer as imp
+from console.app.usecases.simulate import BadLine, read_events, simulate
 from console.domain.flow import load_records
 from console.paths import default_matrix_path
 from console.store.local import LocalStore

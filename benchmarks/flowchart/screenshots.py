@@ -34,7 +34,7 @@ def main(argv: list[str] | None = None) -> int:
     app = QApplication.instance() or QApplication(["screenshots"])
 
     from console.app.matrices import load_matrix_file
-    from console.app.service import ConsoleService
+    from console.app.runtime.service import ConsoleService
     from console.domain.flow import set_target
     from console.paths import default_matrix_path
     from console.ui.flowchart import open_flowchart

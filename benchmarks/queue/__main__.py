@@ -307,7 +307,7 @@ def main(argv: list[str] | None = None) -> int:
             say(f"reusing the demo store in {data_dir}")
         else:
             data_dir = tmp / f"demo-{args.tickets}"
-            say(f"seeding {args.tickets:,} open tickets with console.app.demo.seed_demo ...")
+            say(f"seeding {args.tickets:,} open tickets with demo.seed_demo ...")
             result["dataset"] = seed_dataset(data_dir, args.tickets, utc_now())
             say(f"seeded in {result['dataset']['seed_s']} s "
                 f"({result['dataset']['db_mb']} MiB store)")

@@ -24,7 +24,7 @@ from typing import Any
 from PySide6.QtCore import QEventLoop, Qt, QTimer
 from PySide6.QtWidgets import QApplication
 
-from console.app.rows import QueueRow
+from console.app.runtime.rows import QueueRow
 
 from .common import BenchClock, percentile, summary_ms
 

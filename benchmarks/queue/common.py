@@ -91,7 +91,7 @@ def load_matrix():  # type: ignore[no-untyped-def]
 
 def seed_dataset(data_dir: Path, tickets: int, now: datetime) -> dict[str, Any]:
     """The demo seeder with every ticket open; returns what it took."""
-    from console.app.demo import seed_demo
+    from console.app.usecases.demo import seed_demo
 
     matrix = load_matrix()
     t0 = time.perf_counter()
@@ -103,7 +103,7 @@ def seed_dataset(data_dir: Path, tickets: int, now: datetime) -> dict[str, Any]:
 
 def load_rows(data_dir: Path) -> tuple[list[Any], float]:
     """QueueRows from the store, as the console loads them (QueueRow.from_record)."""
-    from console.app.rows import QueueRow
+    from console.app.runtime.rows import QueueRow
     from console.store.local import LocalStore
 
     t0 = time.perf_counter()
@@ -132,7 +132,7 @@ def build_window(clock: BenchClock, data_dir: Path, settings_path: Path, width: 
     signals would. Its store is open, so selecting a row can load the history."""
     from PySide6.QtCore import QSettings
 
-    from console.app.service import ConsoleService
+    from console.app.runtime.service import ConsoleService
     from console.ui.main_window import MainWindow
 
     matrix = load_matrix()

@@ -2,7 +2,7 @@
 shared database, secrets from the keyring, desktop messages to the GUI.
 
 No Qt here: the command line imports this module. The GUI's handle on a running
-notifier (``start_notifications``) lives in ``console.app.notify_handle``.
+notifier (``start_notifications``) lives in ``console.app.runtime.notify_handle``.
 """
 
 from __future__ import annotations
@@ -14,15 +14,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from console.app.notify_secrets import NotifySecrets, StaticSecrets
+from console.app.settings import Settings
 from console.notify.channels import CHANNELS, DeliveryResult, Target, build_channels
 from console.notify.message import TicketInfo, build_message, pd_dedup_key
 from console.notify.outbox import Dispatcher, RetryPolicy
 from console.notify.runner import NotifyRunner
 from console.store.deliveries import DeliveryOutbox, DeliveryRecord, EventFeed, SharedClaims
 from console.store.local import LocalStore
-
-from .notify_secrets import NotifySecrets, StaticSecrets
-from .settings import Settings
 
 log = logging.getLogger(__name__)
 SETTINGS_KEY = "notify"
@@ -60,9 +59,8 @@ def save_config(data_dir: str | Path, config: dict[str, Any]) -> None:
 
 def open_claims(store: LocalStore, lease_seconds: float = 120.0) -> SharedClaims | None:
     """Claims on the configured shared database, or None for a local-only console."""
+    from console.app.secrets import SecretsError, load_password
     from console.store.server import SharedDatabase
-
-    from .secrets import SecretsError, load_password
 
     url = Settings(store.data_dir).shared_db_url
     if not url:
@@ -88,7 +86,7 @@ def build_runner(store: LocalStore, *, config: dict[str, Any] | None = None,
     if claims == "auto":
         claims = open_claims(store, float(config.get("lease_seconds", 120.0)))
     if sentiment == "vader":
-        from .sentiment import vader_compound
+        from console.app.sentiment import vader_compound
 
         sentiment = vader_compound
     outbox = DeliveryOutbox(store)

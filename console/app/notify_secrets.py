@@ -14,8 +14,8 @@ import threading
 
 import keyring
 
-from .secrets import SERVICE, SecretsError
-from .secrets import _call as _keyring_call
+from console.app.secrets import SERVICE, SecretsError
+from console.app.secrets import _call as _keyring_call
 
 PREFIX = "notify/"
 SECRET_LABELS = {

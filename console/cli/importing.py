@@ -40,7 +40,7 @@ def _error(message: str) -> None:
 
 
 def _cmd_import(args: argparse.Namespace) -> int:
-    from console.app import importer as imp
+    from console.app.usecases import importer as imp
     from console.store.errors import StoreError
 
     name = "<stdin>" if args.file == "-" else args.file

@@ -27,7 +27,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def _cmd_simulate(args: argparse.Namespace) -> int:
     from console.app.matrices import check_matrix_file
-    from console.app.simulate import BadLine, parse_instant, read_events, simulate
+    from console.app.usecases.simulate import BadLine, parse_instant, read_events, simulate
     from console.paths import default_matrix_path
 
     matrix_path = args.matrix or str(default_matrix_path())

@@ -30,7 +30,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from console.app.alerts import AlertBatch, AlertEntry, AlertSummary
+from console.app.runtime.alerts import AlertBatch, AlertEntry, AlertSummary
 from console.domain.matrix import Matrix
 from console.paths import resources_dir
 

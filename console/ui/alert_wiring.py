@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from console.app.alerts import AlertBatch
-from console.app.port import ConsoleServicePort
+from console.app.runtime.alerts import AlertBatch
+from console.app.runtime.port import ConsoleServicePort
 
 from .alert_list import AlertList
 from .notifier import DesktopNotifier

@@ -21,8 +21,8 @@ from console.paths import resources_dir
 from .single_instance import EXIT_ALREADY_RUNNING, RaiseServer, ask_to_raise
 
 if TYPE_CHECKING:
-    from console.app.port import ConsoleServicePort
-    from console.app.service import ConsoleService
+    from console.app.runtime.port import ConsoleServicePort
+    from console.app.runtime.service import ConsoleService
 
     from .main_window import MainWindow
 
@@ -99,7 +99,7 @@ def gui_data_dir(options: GuiOptions) -> Path:
 
     data_dir = resolve_data_dir(options.data_dir)
     if options.demo:
-        from console.app.demo import demo_data_dir
+        from console.app.usecases.demo import demo_data_dir
 
         data_dir = demo_data_dir(data_dir, options.tickets)
     return data_dir
@@ -168,7 +168,7 @@ def build(options: GuiOptions):  # type: ignore[no-untyped-def]
     """Wire the service, the queue window, alerts and the wall screen."""
     from console.app.identity import current_user
     from console.app.matrices import load_matrix_file
-    from console.app.service import ConsoleService
+    from console.app.runtime.service import ConsoleService
     from console.paths import default_matrix_path
 
     from .alert_list import AlertList
@@ -183,12 +183,12 @@ def build(options: GuiOptions):  # type: ignore[no-untyped-def]
     data_dir = gui_data_dir(options)
     prepare = None
     if options.demo:
-        from console.app.demo import seed_demo
+        from console.app.usecases.demo import seed_demo
 
         target = data_dir
 
         def prepare() -> None:  # runs on the DB worker, before the store opens
-            from console.app.service import utc_now
+            from console.app.runtime.service import utc_now
 
             seed_demo(target, matrix, utc_now(), tickets=options.tickets)
 
@@ -312,8 +312,8 @@ def _wire_notifications(window: MainWindow, service: ConsoleService,
                         on_failure: Callable[[str], None]) -> None:
     """Notification chains (Slack, Teams, email, PagerDuty, webhooks) and their menu.
     It takes the service itself: the composition root starts the runner on its store."""
-    from console.app.notices import desktop_text
-    from console.app.notify_handle import start_notifications
+    from console.app.runtime.notices import desktop_text
+    from console.app.runtime.notify_handle import start_notifications
 
     from .channels_dialog import ChannelsDialog
     from .dead_letters import DeadLettersDialog

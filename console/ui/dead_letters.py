@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from console.app.port import ConsoleServicePort, DeadLetter
+from console.app.runtime.port import ConsoleServicePort, DeadLetter
 
 COLUMNS = ("Created", "Ticket", "Channel", "To", "Tries", "Error")
 

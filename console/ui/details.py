@@ -27,9 +27,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from console.app.countdown import countdown
-from console.app.port import TimelineEvent
-from console.app.rows import QueueRow
+from console.app.runtime.countdown import countdown
+from console.app.runtime.port import TimelineEvent
+from console.app.runtime.rows import QueueRow
 from console.domain.engine import build_calendars
 from console.domain.matrix import Matrix
 

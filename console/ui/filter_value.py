@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from dataclasses import asdict, dataclass, field
 
-from console.app.rows import QueueRow
+from console.app.runtime.rows import QueueRow
 
 
 @dataclass(frozen=True)

@@ -23,8 +23,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from console.app.port import ConsoleServicePort, SyncState
-from console.app.rows import QueueRow
+from console.app.runtime.port import ConsoleServicePort, SyncState
+from console.app.runtime.rows import QueueRow
 from console.domain.matrix import Matrix
 
 from .details import DetailsPanel

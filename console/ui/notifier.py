@@ -45,7 +45,7 @@ from PySide6.QtDBus import QDBusArgument, QDBusConnection, QDBusInterface, QDBus
 from PySide6.QtGui import QGuiApplication, QIcon
 from PySide6.QtWidgets import QSystemTrayIcon
 
-from console.app.alerts import AlertBatch, AlertEntry, AlertNotice, AlertSummary
+from console.app.runtime.alerts import AlertBatch, AlertEntry, AlertNotice, AlertSummary
 from console.domain.alerts import Attention, by_severity
 from console.paths import resources_dir
 

@@ -62,7 +62,7 @@ from PySide6.QtWidgets import (
     QTableView,
 )
 
-from console.app.rows import QueueRow
+from console.app.runtime.rows import QueueRow
 from console.domain.matrix import Matrix
 
 from .queue_filters import QueueFilterProxy

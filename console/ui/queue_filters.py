@@ -20,7 +20,7 @@ from typing import Any
 
 from PySide6.QtCore import QAbstractProxyModel, QModelIndex, QObject, QPersistentModelIndex, Qt
 
-from console.app.rows import QueueRow
+from console.app.runtime.rows import QueueRow
 
 from .filter_value import QueueFilter
 from .queue_model import COLUMN_COUNT, FLAGS, NO_FLAGS, QueueModel

@@ -25,8 +25,8 @@ from typing import Any
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt
 from PySide6.QtGui import QColor, QFont
 
-from console.app.countdown import Countdown, countdown, sla_label
-from console.app.rows import QueueRow
+from console.app.runtime.countdown import Countdown, countdown, sla_label
+from console.app.runtime.rows import QueueRow
 from console.domain.engine import build_calendars
 from console.domain.matrix import Matrix
 

@@ -1,12 +1,12 @@
 """The wall screen: the live queue, full screen, readable from five metres.
 
 Over 400 lines on purpose: the screen, its board and tiles share one scale and one
-1 Hz timer; what to show and in what order is already outside (app/wall_ranking).
+1 Hz timer; what to show and in what order is already outside (app/runtime/wall_ranking).
 
 One 1 Hz timer drives it and only updates texts and repaints: the ticket rows are
 painted by one board widget, never created per row or per tick, so the screen can
 run for days without growing. What to show and in what order is the pure
-console.app.wall_ranking's answer to "what must someone act on in the next minutes?",
+console.app.runtime.wall_ranking's answer to "what must someone act on in the next minutes?",
 recomputed when rows arrive and every RERANK_SECONDS, not every second: rows due
 within a paging cycle are pinned above the pages, and the tail is a one-line summary.
 Styling lives in resources/styles/wall.qss, filled with the theme colours and the scale.
@@ -32,11 +32,11 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
-from console.app.countdown import Countdown, countdown
-from console.app.countdown import span as countdown_span  # the tiles' layout uses "span"
-from console.app.port import ConsoleServicePort
-from console.app.rows import QueueRow, clock_label
-from console.app.wall_ranking import WallEntry, WallPlan, plan_wall
+from console.app.runtime.countdown import Countdown, countdown
+from console.app.runtime.countdown import span as countdown_span  # the tiles' layout uses "span"
+from console.app.runtime.port import ConsoleServicePort
+from console.app.runtime.rows import QueueRow, clock_label
+from console.app.runtime.wall_ranking import WallEntry, WallPlan, plan_wall
 from console.domain.engine import build_calendars
 from console.domain.matrix import Matrix
 from console.paths import resources_dir

@@ -22,7 +22,7 @@ from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
 
 from console.app.matrices import load_matrix_file
-from console.app.service import ConsoleService
+from console.app.runtime.service import ConsoleService
 from console.paths import default_matrix_path
 from tests.console_process import wait_in_app, write_report
 

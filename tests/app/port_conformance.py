@@ -3,8 +3,8 @@ service must satisfy the port the views are typed against."""
 
 from __future__ import annotations
 
-from console.app.port import ConsoleServicePort
-from console.app.service import ConsoleService
+from console.app.runtime.port import ConsoleServicePort
+from console.app.runtime.service import ConsoleService
 
 
 def as_port(service: ConsoleService) -> ConsoleServicePort:

@@ -7,10 +7,10 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from builders import FakeClock
 
-from console.app.alerts import CHECKED_UNTIL, AlertNotice, AlertService, AlertSummary
 from console.app.matrices import load_matrix_file
-from console.app.rows import QueueRow
-from console.app.worker import DbWorker
+from console.app.runtime.alerts import CHECKED_UNTIL, AlertNotice, AlertService, AlertSummary
+from console.app.runtime.rows import QueueRow
+from console.app.runtime.worker import DbWorker
 from console.domain.alerts import AlertSchedule
 from console.paths import default_matrix_path
 from console.store.claims import set_meta

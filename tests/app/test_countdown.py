@@ -7,8 +7,8 @@ from datetime import timedelta
 import pytest
 from builders import NOW, clock, queue_row
 
-from console.app.countdown import countdown, sla_label
-from console.app.rows import QueueRow
+from console.app.runtime.countdown import countdown, sla_label
+from console.app.runtime.rows import QueueRow
 from console.domain.projection import ClockView
 
 S = timedelta(seconds=1)

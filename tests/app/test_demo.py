@@ -9,15 +9,15 @@ from pathlib import Path
 
 import pytest
 
-from console.app.demo import (
+from console.app.matrices import load_matrix_file
+from console.app.runtime.rows import QueueRow
+from console.app.usecases.demo import (
     MARKER,
     DemoError,
     demo_data_dir,
     demo_events,
     seed_demo,
 )
-from console.app.matrices import load_matrix_file
-from console.app.rows import QueueRow
 from console.domain.scoring import score
 from console.domain.tickets import Intake
 from console.paths import default_matrix_path

@@ -9,9 +9,9 @@ import pytest
 from builders import FakeClock
 from service_fakes import on_worker, running_service
 
-from console.app.drafts import DraftAutosaver, DraftRepo, draft_key, list_drafts
-from console.app.forms_ops import already_submitted, event_id, submit_events
 from console.app.matrices import load_matrix_file
+from console.app.runtime.drafts import DraftAutosaver, DraftRepo, draft_key, list_drafts
+from console.app.runtime.forms_ops import already_submitted, event_id, submit_events
 from console.paths import default_matrix_path
 
 

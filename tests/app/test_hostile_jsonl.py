@@ -7,9 +7,9 @@ from __future__ import annotations
 import pytest
 from hostile_inputs import DEEP_JSON, GOOD_1, GOOD_2, LATIN_1, NUL, SURROGATE, event
 
-from console.app import importer as imp
 from console.app.matrices import load_matrix_file
-from console.app.simulate import MAX_JSON_DEPTH, BadLine, load_json_line, read_events
+from console.app.usecases import importer as imp
+from console.app.usecases.simulate import MAX_JSON_DEPTH, BadLine, load_json_line, read_events
 from console.paths import default_matrix_path
 from console.store.local import LocalStore
 

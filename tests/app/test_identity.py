@@ -5,8 +5,8 @@ import pwd
 
 import pytest
 
-from console.app.demo import default_user
 from console.app.identity import current_user
+from console.app.usecases.demo import default_user
 
 
 @pytest.mark.parametrize("variable", ["LOGNAME", "USER", "LNAME", "USERNAME"])

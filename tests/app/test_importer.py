@@ -12,16 +12,16 @@ from pathlib import Path
 import pytest
 from builders import FakeClock
 
-from console.app import importer as imp
-from console.app.import_values import (
+from console.app.matrices import load_matrix_file
+from console.app.usecases import importer as imp
+from console.app.usecases.import_values import (
     parse_bool,
     parse_percent,
     parse_time,
     parse_workaround,
     resolve_timezone,
 )
-from console.app.matrices import load_matrix_file
-from console.app.progress import Progress
+from console.app.usecases.progress import Progress
 from console.paths import default_matrix_path
 from console.store.local import LocalStore
 

@@ -10,8 +10,8 @@ import pytest
 from matrix_variant import NEW_TEAM, TEAM_ID, variant_yaml
 from service_fakes import running_service
 
-from console.app import matrix_ops
 from console.app.matrices import load_matrix_file
+from console.app.runtime import matrix_ops
 from console.domain.matrix import Matrix, MatrixError, yamlpos
 from console.paths import default_matrix_path
 

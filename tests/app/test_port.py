@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from service_fakes import on_worker, running_service
 
-from console.app.forms_ops import event_id
 from console.app.matrices import load_matrix_file
-from console.app.port import ConsoleServicePort, TimelineEvent
+from console.app.runtime.forms_ops import event_id
+from console.app.runtime.port import ConsoleServicePort, TimelineEvent
 from console.paths import default_matrix_path
 from console.store.local import NewEvent
 

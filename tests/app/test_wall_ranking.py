@@ -10,8 +10,8 @@ import pytest
 from builders import NOW, queue_row
 from builders import clock_in as clock
 
-from console.app.rows import QueueRow
-from console.app.wall_ranking import (
+from console.app.runtime.rows import QueueRow
+from console.app.runtime.wall_ranking import (
     AT_RISK,
     BREACHED,
     ON_TRACK,
@@ -189,6 +189,6 @@ def test_a_page_must_hold_a_row():
 
 
 def test_the_ranking_module_needs_no_qt():
-    code = ("import sys, console.app.wall_ranking; "
+    code = ("import sys, console.app.runtime.wall_ranking; "
             "sys.exit(any(m.startswith('PySide6') for m in sys.modules))")
     assert subprocess.run([sys.executable, "-c", code], check=False).returncode == 0

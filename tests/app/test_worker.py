@@ -7,7 +7,7 @@ import threading
 import shiboken6
 from PySide6.QtWidgets import QLabel
 
-from console.app.worker import DbWorker
+from console.app.runtime.worker import DbWorker
 
 
 def test_a_result_for_a_deleted_widget_is_dropped_not_delivered(qtbot):

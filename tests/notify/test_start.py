@@ -5,14 +5,14 @@ from __future__ import annotations
 import pytest
 
 from benchmarks.notify.fakes import notify_config, notify_secrets, wait_for
-from console.app.notify_handle import start_notifications
 from console.app.notify_secrets import StaticSecrets
+from console.app.runtime.notify_handle import start_notifications
 
 pytestmark = pytest.mark.gui
 
 
 def test_the_console_pages_when_a_p1_is_opened(qtbot, tmp_path, matrix, services):
-    from console.app.service import ConsoleService
+    from console.app.runtime.service import ConsoleService
 
     service = ConsoleService(tmp_path / "console", matrix, sync=False, user="ana")
     handle = start_notifications(service, config=notify_config(services),

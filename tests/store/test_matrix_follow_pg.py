@@ -21,8 +21,8 @@ from matrix_variant import (
 )
 from service_fakes import FakeScheduler
 
-from console.app import matrix_ops
-from console.app.service import ConsoleService
+from console.app.runtime import matrix_ops
+from console.app.runtime.service import ConsoleService
 from console.app.settings import Settings
 from console.store.local import LocalStore
 

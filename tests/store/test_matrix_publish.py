@@ -8,8 +8,8 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from console.app import matrix_ops
-from console.app.service import ConsoleService
+from console.app.runtime import matrix_ops
+from console.app.runtime.service import ConsoleService
 from console.domain.flow import dump_records, load_records, set_target
 from console.store.sync import Syncer
 

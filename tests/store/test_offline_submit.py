@@ -8,8 +8,8 @@ import json
 import pytest
 from service_fakes import FakeScheduler, on_worker, running_service
 
-from console.app.forms_ops import submit_events
-from console.app.service import ConsoleService
+from console.app.runtime.forms_ops import submit_events
+from console.app.runtime.service import ConsoleService
 from console.store.local import LocalStore, NewEvent
 from console.store.sync import Syncer
 from console.ui.forms import HandoffDialog

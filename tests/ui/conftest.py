@@ -8,7 +8,7 @@ import pytest
 from builders import NOW, clock, minutes, queue_row
 
 from console.app.matrices import load_matrix_file
-from console.app.rows import QueueRow
+from console.app.runtime.rows import QueueRow
 from console.paths import default_matrix_path, matrices_dir
 
 __all__ = ["NOW", "clock", "minutes", "row"]

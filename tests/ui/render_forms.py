@@ -20,7 +20,7 @@ from pathlib import Path
 from PySide6.QtWidgets import QApplication
 
 from console.app.matrices import load_matrix_file
-from console.app.service import ConsoleService
+from console.app.runtime.service import ConsoleService
 from console.paths import default_matrix_path
 from console.store.local import NewEvent
 from tests.console_process import wait_in_app

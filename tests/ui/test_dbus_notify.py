@@ -35,7 +35,7 @@ CHILD = textwrap.dedent("""
     from datetime import UTC, datetime, timedelta
     from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication
-    from console.app.alerts import AlertNotice
+    from console.app.runtime.alerts import AlertNotice
     from console.domain.alerts import Alert
     from console.ui.notifier import DesktopNotifier
 
@@ -249,7 +249,7 @@ FLOOD = textwrap.dedent("""
     import sys
     from datetime import UTC, datetime, timedelta
     from PySide6.QtWidgets import QApplication
-    from console.app.alerts import AlertNotice
+    from console.app.runtime.alerts import AlertNotice
     from console.domain.alerts import Alert
     from console.ui.notifier import DesktopNotifier
 
@@ -397,10 +397,10 @@ CONSOLE = textwrap.dedent("""
     import json, sys
     from datetime import datetime
     from PySide6.QtWidgets import QApplication
-    from console.app.alerts import AlertService
+    from console.app.runtime.alerts import AlertService
     from console.app.matrices import load_matrix_file
-    from console.app.rows import QueueRow
-    from console.app.worker import DbWorker
+    from console.app.runtime.rows import QueueRow
+    from console.app.runtime.worker import DbWorker
     from console.paths import default_matrix_path
     from console.store.local import LocalStore
     from console.ui.alert_list import AlertList

@@ -9,7 +9,7 @@ import shiboken6
 from PySide6.QtCore import Qt
 from service_fakes import on_worker, running_service
 
-from console.app.attachments import stored_path
+from console.app.runtime.attachments import stored_path
 from console.domain.intake import INTAKE_REQUIRED
 from console.domain.matrix.format import HANDOFF_FIELDS
 from console.store.local import NewEvent

@@ -29,8 +29,8 @@ from PySide6.QtCore import QSettings, Qt
 from PySide6.QtWidgets import QApplication
 from service_fakes import FakeScheduler
 
-from console.app import matrix_ops
-from console.app.service import ConsoleService
+from console.app.runtime import matrix_ops
+from console.app.runtime.service import ConsoleService
 from console.domain.matrix import check_matrix_text
 from console.paths import default_matrix_path
 from console.store.local import LocalStore

@@ -13,7 +13,7 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtDBus import QDBusConnection
 
-from console.app.alerts import AlertBatch, AlertNotice, AlertSummary
+from console.app.runtime.alerts import AlertBatch, AlertNotice, AlertSummary
 from console.domain.alerts import Alert, attention, backlog_headline
 from console.paths import resources_dir
 from console.ui import alert_list as alert_list_module
@@ -163,7 +163,7 @@ def test_a_bogus_session_bus_address_falls_back_in_a_fresh_process(tmp_path):
     script = textwrap.dedent("""
         from datetime import UTC, datetime
         from PySide6.QtWidgets import QApplication
-        from console.app.alerts import AlertNotice
+        from console.app.runtime.alerts import AlertNotice
         from console.domain.alerts import Alert
         from console.ui.notifier import DesktopNotifier
 

@@ -77,8 +77,8 @@ def test_dead_letters_lists_and_retries_through_the_console_service(qtbot, tmp_p
     from service_fakes import on_worker, running_service
 
     from benchmarks.notify.fakes import FakeServices, notify_config
-    from console.app.notices import desktop_text
     from console.app.notify_ops import build_runner
+    from console.app.runtime.notices import desktop_text
     from console.ui.dead_letters import DeadLettersDialog
 
     with running_service(tmp_path / "c", matrix, qtbot, user="ana") as service, \

@@ -12,7 +12,7 @@ from PySide6.QtCore import QPersistentModelIndex, Qt
 from PySide6.QtGui import QColor, QFont, QFontMetrics, QFontMetricsF
 from PySide6.QtWidgets import QTableView
 
-from console.app.rows import QueueRow
+from console.app.runtime.rows import QueueRow
 from console.store.records import StoredEvent
 from console.ui.details import timeline_lines
 from console.ui.filter_value import QueueFilter

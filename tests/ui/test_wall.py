@@ -14,9 +14,9 @@ from builders import clock_in as clock
 from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtWidgets import QApplication
 
-from console.app.countdown import Countdown
 from console.app.matrices import load_matrix_file
-from console.app.rows import QueueRow
+from console.app.runtime.countdown import Countdown
+from console.app.runtime.rows import QueueRow
 from console.domain.projection import ClockView
 from console.paths import default_matrix_path
 from console.store.sync import SyncState

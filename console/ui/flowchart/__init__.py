@@ -1,7 +1,7 @@
 """The matrix flowchart: see the whole escalation matrix; leads edit and publish it.
 
 The integrator's entry point is ``open_flowchart``; the model and every edit live in
-console.domain.flow, the version operations in console.app.matrix_ops.
+console.domain.flow, the version operations in console.app.runtime.matrix_ops.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMainWindow, QWidget
 
 from console._pyside_refcount import pin_singletons
-from console.app.service import ConsoleService
+from console.app.runtime.service import ConsoleService
 from console.domain.matrix import Matrix
 
 from .editor import FlowEditor

@@ -1,6 +1,6 @@
 """The flowchart's unsaved edits survive a crash: autosaved as a draft, offered back.
 
-As the agents' forms do (console.app.drafts), every change of a lead's working copy is
+As the agents' forms do (console.app.runtime.drafts), every change of a lead's working copy is
 written to the local store, debounced, on the DB worker: each undo step, and each key
 typed into a property field that is not committed yet. A saved file, a publish, or an
 undo back to what the window opened (the document is clean) deletes the draft, and so
@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 import shiboken6
 from PySide6.QtCore import QObject
 
-from console.app.drafts import Draft, DraftAutosaver, draft_key
+from console.app.runtime.drafts import Draft, DraftAutosaver, draft_key
 from console.domain.flow import diff_records, dump_records, load_records
 
 from ..forms.base import Banner

@@ -7,7 +7,7 @@ version following are modules of their own.
 Every edit is an undo command on the document (QUndoStack); a drag is one command.
 Validation runs as you edit and shows on the nodes and in the Problems list. A matrix
 with problems can be saved only as a draft and never published. Database work
-(versions, publishing) runs on the service's worker through console.app.matrix_ops.
+(versions, publishing) runs on the service's worker through console.app.runtime.matrix_ops.
 """
 
 from __future__ import annotations
@@ -22,9 +22,9 @@ from PySide6.QtCore import QIODevice, QSaveFile, Qt, Signal
 from PySide6.QtGui import QCloseEvent, QUndoStack
 from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QVBoxLayout, QWidget
 
-from console.app import matrix_ops
-from console.app.matrix_ops import MatrixVersion
-from console.app.service import ConsoleService
+from console.app.runtime import matrix_ops
+from console.app.runtime.matrix_ops import MatrixVersion
+from console.app.runtime.service import ConsoleService
 from console.domain.flow import (
     FlowEditError,
     Records,

@@ -19,7 +19,7 @@ import shiboken6
 from PySide6.QtCore import QObject
 from PySide6.QtWidgets import QLabel
 
-from console.app.matrix_ops import MatrixVersion
+from console.app.runtime.matrix_ops import MatrixVersion
 from console.domain.flow import Records, diff_records, load_records
 from console.domain.matrix import Matrix
 

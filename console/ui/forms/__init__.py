@@ -12,8 +12,8 @@ from collections.abc import Callable
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QWidget
 
-from console.app.port import ConsoleServicePort
-from console.app.rows import QueueRow
+from console.app.runtime.port import ConsoleServicePort
+from console.app.runtime.rows import QueueRow
 from console.domain.matrix import Matrix
 
 from .approval import ApprovalDialog

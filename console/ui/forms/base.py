@@ -33,9 +33,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from console.app.drafts import Draft, draft_key
-from console.app.forms_ops import Submitted, new_submit_id, sync_message
-from console.app.port import ConsoleServicePort, SyncState
+from console.app.runtime.drafts import Draft, draft_key
+from console.app.runtime.forms_ops import Submitted, new_submit_id, sync_message
+from console.app.runtime.port import ConsoleServicePort, SyncState
 from console.domain.matrix import Matrix
 
 from .widgets import BANNER_STYLES, ERROR_STYLE, HINT_COLOR, FormField, on_change

@@ -26,10 +26,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from console.app.attachments import AttachmentCopier
-from console.app.forms_ops import Submitted
-from console.app.port import ConsoleServicePort
-from console.app.rows import QueueRow
+from console.app.runtime.attachments import AttachmentCopier
+from console.app.runtime.forms_ops import Submitted
+from console.app.runtime.port import ConsoleServicePort
+from console.app.runtime.rows import QueueRow
 from console.domain.handoff import (
     FIELD_HELP,
     URGENCIES,

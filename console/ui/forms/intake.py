@@ -25,8 +25,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from console.app.forms_ops import Submitted
-from console.app.port import ConsoleServicePort
+from console.app.runtime.forms_ops import Submitted
+from console.app.runtime.port import ConsoleServicePort
 from console.domain.intake import (
     INTAKE_REQUIRED,
     SeverityDecision,

@@ -12,10 +12,10 @@ import html
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QGridLayout, QGroupBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
-from console.app.countdown import countdown
-from console.app.forms_ops import Submitted
-from console.app.port import ConsoleServicePort
-from console.app.rows import QueueRow
+from console.app.runtime.countdown import countdown
+from console.app.runtime.forms_ops import Submitted
+from console.app.runtime.port import ConsoleServicePort
+from console.app.runtime.rows import QueueRow
 from console.domain.engine import build_calendars
 from console.domain.intake import STAGES, SeverityDecision, check_severity
 from console.domain.matrix import Matrix

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 from PySide6.QtWidgets import QLabel
 
-from console.app.matrix_ops import MatrixVersion
+from console.app.runtime.matrix_ops import MatrixVersion
 from console.ui.flowchart.dialogs import DiffDialog, HistoryDialog, PublishDialog
 
 

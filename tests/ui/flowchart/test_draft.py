@@ -6,7 +6,7 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 
-from console.app.drafts import DraftRepo
+from console.app.runtime.drafts import DraftRepo
 from console.domain.flow import set_target
 from console.ui.flowchart.draft import KEY
 

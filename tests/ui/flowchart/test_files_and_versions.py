@@ -10,7 +10,7 @@ import shiboken6
 from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QMainWindow
 
-from console.app import matrix_ops
+from console.app.runtime import matrix_ops
 from console.domain.flow import load_records, set_field, set_target
 from console.domain.matrix import check_matrix_text
 from console.ui.flowchart import open_flowchart

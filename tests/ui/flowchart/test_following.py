@@ -10,7 +10,7 @@ import copy
 import pytest
 from PySide6.QtTest import QTest
 
-from console.app import matrix_ops
+from console.app.runtime import matrix_ops
 from console.domain.flow import dump_records, set_target
 
 from .conftest import make_editor

@@ -16,16 +16,15 @@ from typing import Any, Protocol
 
 from PySide6.QtCore import QObject, SignalInstance
 
+from console.app.runtime.drafts import DraftAutosaver
+from console.app.runtime.port import TimelineEvent, timeline_event
+from console.app.runtime.rows import QueueRow
+from console.app.runtime.worker import DbWorker
 from console.domain.actions import approval_events, handoff_events
 from console.domain.intake import SeverityDecision, opened_payload, severity_events
 from console.domain.matrix import Matrix
 from console.domain.sync_state import SyncState
 from console.store.local import LocalStore, NewEvent
-
-from .drafts import DraftAutosaver
-from .port import TimelineEvent, timeline_event
-from .rows import QueueRow
-from .worker import DbWorker
 
 EVENT_NAMESPACE = uuid.UUID("6f1c2a4e-5b7d-4c8e-9a0b-1d2e3f405162")
 Done = Callable[[Any], None]

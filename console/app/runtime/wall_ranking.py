@@ -33,9 +33,8 @@ from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from console.app.runtime.rows import QueueRow
 from console.domain.projection import ClockView
-
-from .rows import QueueRow
 
 AT_RISK_WITHIN = timedelta(hours=2)
 URGENT_SEVERITIES = 2  # how many of the matrix's most severe levels lead the wall

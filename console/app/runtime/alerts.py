@@ -26,6 +26,8 @@ from typing import Any
 
 from PySide6.QtCore import QObject, Signal, Slot
 
+from console.app.runtime.rows import QueueRow
+from console.app.runtime.worker import DbWorker
 from console.domain.alerts import (
     Alert,
     AlertSchedule,
@@ -44,9 +46,6 @@ from console.store.claims import (
     unacknowledged_alerts,
 )
 from console.store.local import LocalStore
-
-from .rows import QueueRow
-from .worker import DbWorker
 
 CHECKED_UNTIL = "alerts_checked_until"
 ALERTS_SINCE = "alerts_since"  # when this console first started alerting

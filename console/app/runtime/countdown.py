@@ -12,11 +12,10 @@ import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from console.app.runtime.rows import QueueRow, clock_label
 from console.domain.calendar import BusinessCalendar
 from console.domain.durations import humanize
 from console.domain.projection import ClockView
-
-from .rows import QueueRow, clock_label
 
 #: The SLA pill's words for the states that name no clock.
 STATE_WORDS = {"ok": "OK", "paused": "PAUSED", "met": "MET", "none": ""}

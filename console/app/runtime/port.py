@@ -23,10 +23,9 @@ from console.domain.sync_state import SyncState
 if TYPE_CHECKING:
     from PySide6.QtCore import SignalInstance
 
+    from console.app.runtime.alerts import AlertService
+    from console.app.runtime.forms_ops import FormActions
     from console.store.records import StoredEvent
-
-    from .alerts import AlertService
-    from .forms_ops import FormActions
 
 __all__ = ["ConsoleServicePort", "DeadLetter", "Failed", "SyncState", "TimelineEvent"]
 

@@ -19,7 +19,7 @@ from typing import Any
 
 from PySide6.QtCore import QObject
 
-from .worker import DbWorker
+from console.app.runtime.worker import DbWorker
 
 ATTACHMENTS_DIR = "attachments"
 CHUNK = 1 << 20

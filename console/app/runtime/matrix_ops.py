@@ -14,12 +14,11 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
+from console.app.runtime.rows import QueueRow
+from console.app.runtime.service import ConsoleService
 from console.domain.hlc import Timestamp
 from console.domain.matrix import check_matrix_text
 from console.store.unit import MatrixVersion as StoredVersion
-
-from .rows import QueueRow
-from .service import ConsoleService
 
 LEAD_ROLE = "lead"
 

@@ -15,12 +15,11 @@ from typing import Any
 
 from PySide6.QtCore import QCoreApplication, QObject, Signal
 
+from console.app.notify_ops import build_runner, load_config
 from console.notify.channels import build_channels
 from console.notify.runner import NotifyRunner
 from console.store.deliveries import SharedClaims
 from console.store.local import LocalStore
-
-from .notify_ops import build_runner, load_config
 
 log = logging.getLogger(__name__)
 

@@ -22,7 +22,7 @@ from datetime import datetime, tzinfo
 from pathlib import Path
 from typing import Any
 
-from console.app.import_values import (
+from console.app.usecases.import_values import (
     FACTS,
     check_ticket_id,
     parse_severity,
@@ -30,8 +30,8 @@ from console.app.import_values import (
     parse_time,
     resolve_timezone,  # noqa: F401 - the command line finds it here
 )
-from console.app.progress import Progress
-from console.app.simulate import load_json_line, parse_event
+from console.app.usecases.progress import Progress
+from console.app.usecases.simulate import load_json_line, parse_event
 from console.domain.matrix import Matrix
 from console.store.local import LocalStore, NewEvent
 

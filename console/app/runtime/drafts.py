@@ -18,10 +18,9 @@ from typing import Any, Protocol
 import shiboken6
 from PySide6.QtCore import QObject, QTimer, Signal
 
+from console.app.runtime.worker import DbWorker
 from console.store.local import LocalStore
 from console.store.records import Draft
-
-from .worker import DbWorker
 
 log = logging.getLogger(__name__)
 

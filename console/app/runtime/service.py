@@ -16,17 +16,21 @@ from typing import Any
 
 from PySide6.QtCore import QObject, Signal, Slot
 
+from console.app.runtime.alerts import AlertService, WakeScheduler
+from console.app.runtime.forms_ops import (
+    FormActions,
+    already_submitted,
+    new_submit_id,
+    submit_events,
+)
+from console.app.runtime.port import DeadLetter, Failed, timeline_event
+from console.app.runtime.rows import QueueRow
+from console.app.runtime.worker import DbWorker
 from console.domain.matrix import Matrix
 from console.domain.sync_state import SyncState
 from console.store.local import LocalStore
 from console.store.records import StoredEvent
 from console.store.sync import Syncer
-
-from .alerts import AlertService, WakeScheduler
-from .forms_ops import FormActions, already_submitted, new_submit_id, submit_events
-from .port import DeadLetter, Failed, timeline_event
-from .rows import QueueRow
-from .worker import DbWorker
 
 log = logging.getLogger(__name__)
 
@@ -126,8 +130,8 @@ class ConsoleService(QObject):
         if not self._sync_enabled:
             self.syncStateChanged.emit(LOCAL_ONLY)
             return
-        from .secrets import SecretsError, load_password
-        from .settings import Settings
+        from console.app.secrets import SecretsError, load_password
+        from console.app.settings import Settings
 
         url = Settings(self.store.data_dir).shared_db_url
         if not url:
@@ -193,7 +197,7 @@ class ConsoleService(QObject):
     def dead_letters(self, on_done: Callable[[list[DeadLetter]], None],
                      on_error: Failed) -> None:
         """The deliveries that could not be sent, newest first."""
-        from .notify_ops import deliveries
+        from console.app.notify_ops import deliveries
 
         store = self.store
 
@@ -208,7 +212,7 @@ class ConsoleService(QObject):
                            on_error: Failed) -> None:
         """Put dead deliveries back in the outbox with a fresh retry budget; ``on_done``
         gets the ids that are pending again."""
-        from .notify_ops import retry_delivery
+        from console.app.notify_ops import retry_delivery
 
         store, wanted = self.store, list(ids)
 

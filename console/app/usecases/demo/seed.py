@@ -23,11 +23,11 @@ import json
 from datetime import datetime
 from pathlib import Path
 
+from console.app.identity import current_user
 from console.domain.matrix import Matrix
 from console.store.bulk import bulk_append_new_tickets
 from console.store.local import DB_NAME, InstanceLock, LocalStore
 
-from ..identity import current_user
 from .data import DEFAULT_TICKETS
 from .scenarios import ProgressCallback, demo_events
 

@@ -1,0 +1,1 @@
+"""Batch and command-line use cases, without Qt: import, simulate, demo data."""
