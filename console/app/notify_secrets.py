@@ -11,6 +11,8 @@ every address, say).
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
+from typing import TypeVar
 
 import keyring
 
@@ -18,6 +20,7 @@ from console.app.secrets import SERVICE, SecretsError
 from console.app.secrets import _call as _keyring_call
 
 PREFIX = "notify/"
+_T = TypeVar("_T")
 SECRET_LABELS = {
     "slack": "Incoming webhook URL",
     "teams": "Workflow webhook URL",
@@ -37,7 +40,7 @@ def refs_for(channel: str, address: str) -> list[str]:
     return [*refs, f"{channel}:default"]
 
 
-def _call(action, *args, missing_ok: bool = False):  # type: ignore[no-untyped-def]
+def _call(action: Callable[..., _T], *args: str, missing_ok: bool = False) -> _T | None:
     try:
         return _keyring_call(action, *args, missing_ok=missing_ok)
     except SecretsError as exc:

@@ -6,10 +6,14 @@ password-free database URL as the user name, so each shared database has its own
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TypeVar
+
 import keyring
 from keyring.errors import KeyringError, NoKeyringError, PasswordDeleteError
 
 SERVICE = "escalation-console"
+_T = TypeVar("_T")
 
 
 class SecretsError(RuntimeError):
@@ -21,7 +25,7 @@ _NO_KEYRING = ("no OS keyring is available to keep the database password; instal
                "PYTHON_KEYRING_BACKEND to a keyring backend")
 
 
-def _call(action, *args, missing_ok: bool = False):  # type: ignore[no-untyped-def]
+def _call(action: Callable[..., _T], *args: str, missing_ok: bool = False) -> _T | None:
     try:
         return action(SERVICE, *args)
     except NoKeyringError:

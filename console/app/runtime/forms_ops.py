@@ -12,6 +12,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, Protocol
 
 from PySide6.QtCore import QObject, SignalInstance
@@ -37,8 +38,7 @@ class ServiceLike(Protocol):
     user: str
     sync_state: SyncState
     rowsChanged: SignalInstance
-
-    def clock(self) -> Any: ...
+    clock: Callable[[], datetime]
 
     def wake_sync(self) -> None: ...
 
@@ -69,7 +69,8 @@ class Submitted:
         return not self.events
 
 
-def submit_events(service: ServiceLike, ticket: str, events: Sequence[tuple[str, dict]],
+def submit_events(service: ServiceLike, ticket: str,
+                  events: Sequence[tuple[str, dict[str, Any]]],
                   submit_id: str, on_done: Done, on_error: Failed,
                   draft_key: str | None = None) -> None:
     """Append ``events`` and delete the draft in one unit of work (idempotent by

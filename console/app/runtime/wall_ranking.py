@@ -87,7 +87,7 @@ def lead_clock(row: QueueRow, now: datetime) -> tuple[ClockView | None, float, b
             paused = paused or c
             continue
         warned = warned or state in ("pre_breach", "breached")
-        if lead is None or c.due < lead.due:  # type: ignore[operator]
+        if lead is None or lead.due is None or c.due < lead.due:
             lead = c
     if lead is None or lead.due is None:
         return paused, _NEVER, False
@@ -100,7 +100,7 @@ def next_deadline(row: QueueRow, now: datetime) -> tuple[ClockView | None, float
     found: ClockView | None = None
     for c in row.clocks:
         if c.stopped_at is None and c.due is not None and c.due > now and (
-                found is None or c.due < found.due):  # type: ignore[operator]
+                found is None or found.due is None or c.due < found.due):
             found = c
     if found is None or found.due is None:
         return None, _NEVER
@@ -165,8 +165,8 @@ def plan_wall(rows: Iterable[QueueRow], now: datetime, *, ranks: Mapping[str, in
     # about to breach; keep at least one row to page.
     horizon = pin_within.total_seconds()
     due_soon = []
-    for lane in lanes:
-        for e in lane:
+    for entries in lanes:
+        for e in entries:
             clock, left = next_deadline(e.row, now)
             if clock is not None and left <= horizon:
                 due_soon.append(WallEntry(e.row, clock.name, e.lane, left, pinned=True))

@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from console.app.usecases.import_values import (
     FACTS,
@@ -34,6 +34,7 @@ from console.app.usecases.progress import Progress
 from console.app.usecases.simulate import load_json_line, parse_event
 from console.domain.matrix import Matrix
 from console.store.local import LocalStore, NewEvent
+from console.store.projector import Projector
 
 # Never change: event ids of earlier imports are derived from it.
 NAMESPACE = uuid.UUID("5b0c7f64-3f1e-4f8e-9a57-6d1c2e9b7a10")
@@ -185,8 +186,8 @@ def _header_index(header: list[str], columns: dict[str, str], explicit: Iterable
 
 
 def _csv_row(line: int, cells: list[str], index: dict[str, int], columns: dict[str, str],
-             matrix: Matrix, tz: tzinfo | None) -> tuple[list[tuple[str, datetime, dict]],
-                                                         list[BadRow]]:
+             matrix: Matrix, tz: tzinfo | None
+             ) -> tuple[list[tuple[str, datetime, dict[str, Any]]], list[BadRow]]:
     bad: list[BadRow] = []
     get = {f: cells[i] for f, i in index.items()}
 
@@ -335,7 +336,7 @@ class _ReportingProjector:
     """Stands in for the store's projector during an import, refreshing the touched
     tickets one at a time (the same work) so the bar can follow the slow part."""
 
-    def __init__(self, inner: Any, progress: Progress) -> None:
+    def __init__(self, inner: Projector, progress: Progress) -> None:
         self._inner, self._progress = inner, progress
 
     def refresh(self, session: Any, tickets: Iterable[str]) -> None:
@@ -358,7 +359,8 @@ def apply_plan(store: LocalStore, plan: Plan, *, skip_bad: bool = False,
     inner = store.projector
     if progress is not None and progress.enabled and plan.events:
         progress.note(f"writing {len(plan.events):,} events to the local store...")
-        store.projector = _ReportingProjector(inner, progress)  # type: ignore[assignment]
+        # a stand-in: it refreshes as the projector does and delegates the rest to it
+        store.projector = cast(Projector, _ReportingProjector(inner, progress))
     try:
         stored = store.append_many(plan.events) if plan.events else []
     finally:

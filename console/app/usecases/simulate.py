@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import io
 import json
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -51,7 +51,7 @@ def _number(data: dict[str, Any], key: str, low: float, high: float) -> None:
         raise ValueError(f"{key}: expected a number from {low:g} to {high:g}, got {value!r}")
 
 
-def _choice(data: dict[str, Any], key: str, options: Iterable[str], required: bool) -> None:
+def _choice(data: dict[str, Any], key: str, options: Collection[str], required: bool) -> None:
     value = data.get(key)
     if value is None and not required:
         return
