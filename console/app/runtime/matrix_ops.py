@@ -1,41 +1,42 @@
 """Matrix versions for the flowchart editor: publish, list and restore, on the DB worker.
 
-Publishing appends a ``matrix_published`` event (author, time, comment) to the local
-store; the store's projection switches to the newest valid version and recomputes
-every ticket's clocks, the queue reloads, and the syncer carries the event to every
-other console. Only a lead may publish (checked here and in the editor), and only a
-valid matrix (checked in the editor, and by the store, which parses the YAML once per
-publish). Callbacks run on the GUI thread.
+The views reach these through the port: ``service.matrices`` (a ``MatrixActions``), with
+plain ``port.MatrixVersion`` results. Publishing appends a ``matrix_published`` event
+(author, time, comment) to the local store; the store's projection switches to the newest
+valid version and recomputes every ticket's clocks, the queue reloads, and the syncer
+carries the event to every other console. Only a lead may publish (checked here and in
+the editor), and only a valid matrix (checked in the editor, and by the store, which
+parses the YAML once per publish). Callbacks run on the GUI thread.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
-from datetime import datetime
+from typing import Protocol
 
+from PySide6.QtCore import SignalInstance
+
+from console.app.runtime.port import LEAD_ROLE, Failed, MatrixVersion, active_version
 from console.app.runtime.rows import QueueRow
-from console.app.runtime.service import ConsoleService
+from console.app.runtime.worker import DbWorker
 from console.domain.hlc import Timestamp
 from console.domain.matrix import check_matrix_text
+from console.store.local import LocalStore
 from console.store.unit import MatrixVersion as StoredVersion
 
-LEAD_ROLE = "lead"
+__all__ = ["LEAD_ROLE", "MatrixActions", "MatrixVersion", "PublishRefused",
+           "active_version", "load_versions", "publish", "restore_version"]
 
+class ServiceLike(Protocol):
+    """What the version operations need of the ConsoleService (the app layer's side)."""
 
-@dataclass(frozen=True, slots=True)
-class MatrixVersion:
-    """One published version, as plain data for the GUI."""
+    worker: DbWorker
+    store: LocalStore
+    user: str
+    failed: SignalInstance      # a sentence for the user
+    rowsReset: SignalInstance   # every QueueRow
 
-    number: int
-    name: str
-    author: str
-    comment: str
-    published_at: datetime
-    yaml: str
-    valid: bool
-    hlc: str
-    event_id: str
+    def wake_sync(self) -> None: ...
 
 
 class PublishRefused(PermissionError):
@@ -65,21 +66,13 @@ def versions_from_rows(rows: Iterable[StoredVersion]) -> list[MatrixVersion]:
     return sorted(out, key=lambda v: (v.number, v.hlc))
 
 
-def active_version(versions: Iterable[MatrixVersion]) -> MatrixVersion | None:
-    """The version every console runs: the newest valid one by HLC (as the store picks)."""
-    valid = [v for v in versions if v.valid]
-    return max(valid, key=lambda v: v.hlc) if valid else None
-
-
-def _report(service: ConsoleService) -> Callable[[BaseException], None]:
+def _report(service: ServiceLike) -> Failed:
     return lambda error: service.failed.emit(str(error))
 
 
-
-
-def publish(service: ConsoleService, yaml_text: str, name: str, author: str, comment: str,
+def publish(service: ServiceLike, yaml_text: str, name: str, author: str, comment: str,
             on_done: Callable[[MatrixVersion], None] | None = None,
-            on_error: Callable[[BaseException], None] | None = None, *, role: str) -> None:
+            on_error: Failed | None = None, *, role: str) -> None:
     """Publish ``yaml_text`` as the next matrix version (leads only, valid matrices only)."""
     if role != LEAD_ROLE:
         (on_error or _report(service))(PublishRefused(
@@ -106,17 +99,43 @@ def publish(service: ConsoleService, yaml_text: str, name: str, author: str, com
     service.worker.submit(work, done, on_error or _report(service))
 
 
-def load_versions(service: ConsoleService, on_done: Callable[[list[MatrixVersion]], None],
-                  on_error: Callable[[BaseException], None] | None = None) -> None:
+def load_versions(service: ServiceLike, on_done: Callable[[list[MatrixVersion]], None],
+                  on_error: Failed | None = None) -> None:
     """Every published version, oldest first."""
     service.worker.submit(lambda: versions_from_rows(service.store.matrix_versions()),
                           on_done, on_error or _report(service))
 
 
-def restore_version(service: ConsoleService, version: MatrixVersion, author: str,
+def restore_version(service: ServiceLike, version: MatrixVersion, author: str,
                     comment: str = "", on_done: Callable[[MatrixVersion], None] | None = None,
-                    on_error: Callable[[BaseException], None] | None = None, *,
-                    role: str) -> None:
+                    on_error: Failed | None = None, *, role: str) -> None:
     """Publish an earlier version again, as a new version."""
     publish(service, version.yaml, version.name, author,
             comment or f"Restored version {version.number}", on_done, on_error, role=role)
+
+
+class MatrixActions:
+    """The version operations the views use, bound to the service (``service.matrices``
+    on the port); what is published is authored by the service's user."""
+
+    def __init__(self, service: ServiceLike) -> None:
+        self._service = service
+
+    def versions(self, on_done: Callable[[list[MatrixVersion]], None],
+                 on_error: Failed | None = None) -> None:
+        """Every published version, oldest first."""
+        load_versions(self._service, on_done, on_error)
+
+    def publish(self, yaml_text: str, name: str, comment: str,
+                on_done: Callable[[MatrixVersion], None] | None = None,
+                on_error: Failed | None = None, *, role: str) -> None:
+        """Publish ``yaml_text`` as the next version (leads only, valid matrices only)."""
+        publish(self._service, yaml_text, name, self._service.user, comment, on_done,
+                on_error, role=role)
+
+    def restore(self, version: MatrixVersion, comment: str = "",
+                on_done: Callable[[MatrixVersion], None] | None = None,
+                on_error: Failed | None = None, *, role: str) -> None:
+        """Publish an earlier version again, as a new version."""
+        restore_version(self._service, version, self._service.user, comment, on_done,
+                        on_error, role=role)

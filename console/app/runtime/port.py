@@ -11,7 +11,7 @@ GUI thread through ``on_done`` (or ``on_error`` with the exception).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -25,11 +25,15 @@ if TYPE_CHECKING:
 
     from console.app.runtime.alerts import AlertService
     from console.app.runtime.forms_ops import FormActions
+    from console.app.runtime.matrix_ops import MatrixActions
     from console.store.records import StoredEvent
 
-__all__ = ["ConsoleServicePort", "DeadLetter", "Failed", "SyncState", "TimelineEvent"]
+__all__ = ["LEAD_ROLE", "ConsoleServicePort", "DeadLetter", "Failed", "MatrixVersion",
+           "SyncState", "TimelineEvent", "active_version"]
 
 Failed = Callable[[BaseException], None]
+
+LEAD_ROLE = "lead"  # the role that may edit and publish the matrix
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,6 +67,27 @@ class DeadLetter:
     created_at: datetime
 
 
+@dataclass(frozen=True, slots=True)
+class MatrixVersion:
+    """One published version of the matrix, as the flowchart reads it."""
+
+    number: int
+    name: str
+    author: str
+    comment: str
+    published_at: datetime
+    yaml: str
+    valid: bool     # whether the YAML is a valid matrix (an invalid one is never in force)
+    hlc: str
+    event_id: str
+
+
+def active_version(versions: Iterable[MatrixVersion]) -> MatrixVersion | None:
+    """The version every console runs: the newest valid one by HLC (as the store picks)."""
+    valid = [v for v in versions if v.valid]
+    return max(valid, key=lambda v: v.hlc) if valid else None
+
+
 @runtime_checkable
 class ConsoleServicePort(Protocol):
     """What the views may ask of the console service (see the module docstring)."""
@@ -80,6 +105,7 @@ class ConsoleServicePort(Protocol):
     sync_state: SyncState
     alerts: AlertService
     forms: FormActions                  # the forms' submissions, reads and drafts
+    matrices: MatrixActions             # matrix versions: list, publish, restore
 
     @property
     def matrix(self) -> Matrix: ...

@@ -23,6 +23,7 @@ from console.app.runtime.forms_ops import (
     new_submit_id,
     submit_events,
 )
+from console.app.runtime.matrix_ops import MatrixActions
 from console.app.runtime.port import DeadLetter, Failed, timeline_event
 from console.app.runtime.rows import QueueRow
 from console.app.runtime.worker import DbWorker
@@ -76,6 +77,7 @@ class ConsoleService(QObject):
         self.store.follow_matrix(self._matrixSeen.emit)
         self.alerts = AlertService(self.store, self.worker, clock, scheduler_factory, self)
         self.forms = FormActions(self)
+        self.matrices = MatrixActions(self)  # the flowchart's versions and publishing
         self.sync_state: SyncState = LOCAL_ONLY
         self._sync_enabled = sync
         self._syncer: Syncer | None = None

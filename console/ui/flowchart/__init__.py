@@ -1,7 +1,8 @@
 """The matrix flowchart: see the whole escalation matrix; leads edit and publish it.
 
 The integrator's entry point is ``open_flowchart``; the model and every edit live in
-console.domain.flow, the version operations in console.app.runtime.matrix_ops.
+console.domain.flow; the versions and publishing come through the views' port
+(``service.matrices``, console.app.runtime.port).
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMainWindow, QWidget
 
 from console._pyside_refcount import pin_singletons
-from console.app.runtime.service import ConsoleService
+from console.app.runtime.port import ConsoleServicePort
 from console.domain.matrix import Matrix
 
 from .editor import FlowEditor
@@ -20,7 +21,7 @@ from .editor import FlowEditor
 __all__ = ["FlowEditor", "open_flowchart"]
 
 
-def open_flowchart(service: ConsoleService | None, matrix: Matrix, role: str,
+def open_flowchart(service: ConsoleServicePort | None, matrix: Matrix, role: str,
                    parent: QWidget | None = None) -> QMainWindow:
     """Open (show) the flowchart of ``matrix`` and return its window.
 

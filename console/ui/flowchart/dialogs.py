@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from console.app.runtime.matrix_ops import MatrixVersion
+from console.app.runtime.port import MatrixVersion
 
 
 def diff_text(lines: list[str]) -> str:

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 import shiboken6
 from PySide6.QtCore import QObject
 
-from console.app.runtime.drafts import Draft, DraftAutosaver, draft_key
+from console.app.runtime.drafts import Draft, draft_key
 from console.domain.flow import diff_records, dump_records, load_records
 
 from ..forms.base import Banner
@@ -42,8 +42,8 @@ class FlowDraft(QObject):
         self.editor = editor
         self.banner = banner
         self.offered: Draft | None = None
-        self.autosaver = DraftAutosaver(editor.service, KEY, FORM, "", self.snapshot,
-                                        parent=self)
+        self.autosaver = editor.service.forms.autosaver(KEY, FORM, "", self.snapshot,
+                                                        parent=self)
         self.autosaver.enabled = False  # until the left-over draft is read: never overwrite it
         self.autosaver.failed.connect(editor.say)
         editor.undo.indexChanged.connect(self.changed)

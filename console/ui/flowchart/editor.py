@@ -7,7 +7,8 @@ version following are modules of their own.
 Every edit is an undo command on the document (QUndoStack); a drag is one command.
 Validation runs as you edit and shows on the nodes and in the Problems list. A matrix
 with problems can be saved only as a draft and never published. Database work
-(versions, publishing) runs on the service's worker through console.app.runtime.matrix_ops.
+(versions, publishing) runs on the service's worker: the window asks the views' port
+(``service.matrices``) and gets plain MatrixVersion values back.
 """
 
 from __future__ import annotations
@@ -22,9 +23,7 @@ from PySide6.QtCore import QIODevice, QSaveFile, Qt, Signal
 from PySide6.QtGui import QCloseEvent, QUndoStack
 from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QVBoxLayout, QWidget
 
-from console.app.runtime import matrix_ops
-from console.app.runtime.matrix_ops import MatrixVersion
-from console.app.runtime.service import ConsoleService
+from console.app.runtime.port import LEAD_ROLE, ConsoleServicePort, MatrixVersion, active_version
 from console.domain.flow import (
     FlowEditError,
     Records,
@@ -53,14 +52,14 @@ from .scene import FlowScene
 from .style import Fonts
 from .view import FlowView
 
-LEAD = matrix_ops.LEAD_ROLE
+LEAD = LEAD_ROLE
 
 
 class FlowEditor(QMainWindow):
     published = Signal(object)       # MatrixVersion, after a publish from this window
     versionsLoaded = Signal(list)    # [MatrixVersion]
 
-    def __init__(self, service: ConsoleService | None, records: Records, role: str,
+    def __init__(self, service: ConsoleServicePort | None, records: Records, role: str,
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.service = service
@@ -314,7 +313,7 @@ class FlowEditor(QMainWindow):
             if not shiboken6.isValid(self):
                 return  # the window closed while the worker read them
             self.versions = versions
-            active = matrix_ops.active_version(versions)
+            active = active_version(versions)
             if self.follower is not None:
                 self.follower.follow(active)  # the version in force, and a new one
             elif active is not None:
@@ -326,7 +325,7 @@ class FlowEditor(QMainWindow):
             if then is not None:
                 then()
 
-        matrix_ops.load_versions(self.service, loaded, lambda exc: self.say(str(exc)))
+        self.service.matrices.versions(loaded, lambda exc: self.say(str(exc)))
 
     def diff_lines(self, against: Records | None = None) -> list[str]:
         base = self.baseline if against is None else against
@@ -351,7 +350,7 @@ class FlowEditor(QMainWindow):
             self.say("No console service: there is no version history here")
             return
         self.reload_versions(lambda: self.ask.history(
-            self.versions, matrix_ops.active_version(self.versions), self.editable))
+            self.versions, active_version(self.versions), self.editable))
 
     def open_version(self, version: MatrixVersion) -> bool:
         return self.replace_records(load_records(version.yaml), f"Open version {version.number}")
@@ -362,9 +361,8 @@ class FlowEditor(QMainWindow):
 
     def restore_version(self, version: MatrixVersion) -> None:
         if self._can_publish(check_valid=False) and self.service is not None:
-            matrix_ops.restore_version(self.service, version, self.service.user, "",
-                                       self._published, lambda e: self.say(str(e)),
-                                       role=self.role)
+            self.service.matrices.restore(version, "", self._published,
+                                          lambda e: self.say(str(e)), role=self.role)
 
     def _can_publish(self, check_valid: bool = True) -> bool:
         if not self.editable:
@@ -384,10 +382,9 @@ class FlowEditor(QMainWindow):
             return False
         index = self.undo.index()  # what is published: clean, unless edited meanwhile
         records = self.document.records_for_save()  # the new baseline, without a re-parse
-        matrix_ops.publish(self.service, self.yaml_text(), self.records_name(),
-                           self.service.user, comment,
-                           lambda version: self._published(version, index, records),
-                           lambda e: self.say(str(e)), role=self.role)
+        self.service.matrices.publish(self.yaml_text(), self.records_name(), comment,
+                                      lambda version: self._published(version, index, records),
+                                      lambda e: self.say(str(e)), role=self.role)
         self.say("Publishing…")
         return True
 

@@ -1,4 +1,4 @@
-"""An open flowchart follows the matrix in force (``ConsoleService.matrixChanged``).
+"""An open flowchart follows the matrix in force (the port's ``matrixChanged``).
 
 When a version is published (here, on another console, or restored from the history),
 the editor learns its number, author and time from the store's version list. With no
@@ -19,7 +19,7 @@ import shiboken6
 from PySide6.QtCore import QObject
 from PySide6.QtWidgets import QLabel
 
-from console.app.runtime.matrix_ops import MatrixVersion
+from console.app.runtime.port import MatrixVersion
 from console.domain.flow import Records, diff_records, load_records
 from console.domain.matrix import Matrix
 

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtWidgets import QFileDialog, QInputDialog, QMessageBox
 
-from console.app.runtime.matrix_ops import MatrixVersion
+from console.app.runtime.port import MatrixVersion
 
 from .dialogs import DiffDialog, HistoryDialog, PublishDialog
 from .export import FORMATS

@@ -1,5 +1,5 @@
-"""A flowchart editor on a real ConsoleService (local store, no sync), with scripted
-answers instead of dialogs."""
+"""A flowchart editor on a real ConsoleService (local store, no sync), seen only through
+the views' port, with scripted answers instead of dialogs."""
 
 from __future__ import annotations
 
@@ -7,13 +7,30 @@ import pytest
 from service_fakes import running_service
 
 from console._pyside_refcount import pin_singletons
+from console.app.runtime.port import ConsoleServicePort
 from console.ui.flowchart import FlowEditor
 
 from ..conftest import NOW
 
 pin_singletons()  # thousands of Qt calls per test: see console._pyside_refcount
 
+# what the views may ask of the service: the Protocol's attributes, methods and properties
+PORT_MEMBERS = frozenset(
+    set(ConsoleServicePort.__annotations__)
+    | {name for name in vars(ConsoleServicePort) if not name.startswith("_")})
 
+
+class PortOnly:
+    """The real service as the views' port shows it: a member the port does not name
+    (``store``, ``worker``...) raises, so a flowchart that reaches past the port fails."""
+
+    def __init__(self, service: object) -> None:
+        self._service = service
+
+    def __getattr__(self, name: str) -> object:
+        if name not in PORT_MEMBERS:
+            raise AttributeError(f"{name!r} is not on the views' port (ConsoleServicePort)")
+        return getattr(self._service, name)
 
 
 class ScriptedPrompts:
@@ -71,7 +88,7 @@ def service(tmp_path, matrix, qtbot):
 def make_editor(qtbot, service, matrix, role: str) -> FlowEditor:
     import copy
 
-    editor = FlowEditor(service, copy.deepcopy(matrix.source), role)
+    editor = FlowEditor(PortOnly(service), copy.deepcopy(matrix.source), role)
     editor.ask = ScriptedPrompts()
     qtbot.addWidget(editor)
     editor.resize(1600, 1000)

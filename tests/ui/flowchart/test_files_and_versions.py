@@ -15,7 +15,7 @@ from console.domain.flow import load_records, set_field, set_target
 from console.domain.matrix import check_matrix_text
 from console.ui.flowchart import open_flowchart
 
-from .conftest import make_editor
+from .conftest import PortOnly, make_editor
 
 
 def test_save_writes_yaml_that_loads_as_the_same_matrix_with_every_position(editor, matrix,
@@ -162,12 +162,21 @@ def test_history_lists_versions_and_restores_one_as_a_new_version(editor, servic
 
 def test_only_a_lead_may_publish_even_through_the_app_layer(service, qtbot, matrix):
     errors = []
-    matrix_ops.publish(service, "x: 1", "m", "eve", "", on_error=errors.append, role="agent")
+    port = PortOnly(service)
+    port.matrices.publish("x: 1", "m", "", on_error=errors.append, role="agent")
     assert isinstance(errors[0], matrix_ops.PublishRefused)
-    matrix_ops.publish(service, "not: [a matrix", "m", "lena", "", on_error=errors.append,
-                       role="lead")
+    port.matrices.publish("not: [a matrix", "m", "", on_error=errors.append, role="lead")
     qtbot.waitUntil(lambda: len(errors) == 2, timeout=5000)
     assert "malformed YAML" in str(errors[1])
+
+
+def test_the_editor_sees_the_service_only_through_the_views_port(editor, qtbot):
+    with pytest.raises(AttributeError, match="not on the views' port"):
+        _ = editor.service.store  # the guard every flowchart test runs behind
+    with qtbot.waitSignal(editor.published, timeout=10000) as published:
+        assert editor.publish_now("through the port")
+    assert published.args[0].author == "lena.lead"  # the service's user, not a parameter
+    assert published.args[0].comment == "through the port"
 
 
 def test_open_flowchart_is_the_entry_point(service, matrix, qtbot):
