@@ -51,6 +51,9 @@ log = logging.getLogger(__name__)
 DB_NAME = "console.sqlite3"
 LOCK_NAME = "console.lock"
 BUSY_TIMEOUT_S = 10.0
+# Sync cursor rows of a first connect's history pull: how far it came, where it stops.
+HISTORY = "history"
+HISTORY_UNTIL = "history_until"
 
 
 def utc_now() -> datetime:
@@ -310,9 +313,14 @@ class LocalStore:
                                           device=self.device, now=self.clock(),
                                           projector=self.projector)
 
-    def ingest(self, remote: Iterable[StoredEvent], cursor: int | None = None) -> int:
+    def ingest(self, remote: Iterable[StoredEvent], cursor: int | None = None, *,
+               history: int | None = None, history_until: int | None = None) -> int:
         """Store events pulled from the shared database (duplicates are ignored) and
-        advance the pull cursor, in one transaction. Returns how many were new."""
+        advance the pull cursor, in one transaction. Returns how many were new.
+
+        ``history``/``history_until`` record how far a first connect's background
+        pull of history has come, and where it stops (see ``Syncer``), in the same
+        transaction as the events they cover."""
         assert self._hlc is not None
         remote = list(remote)
         with self._matrix_watch(), self._write() as s:
@@ -331,6 +339,10 @@ class LocalStore:
                 self._after_new_events(s, fresh)
             if cursor is not None:
                 _upsert(s, SyncCursorRow, name="server", seq=cursor)
+            if history_until is not None:
+                _upsert(s, SyncCursorRow, name=HISTORY_UNTIL, seq=history_until)
+            if history is not None:
+                _upsert(s, SyncCursorRow, name=HISTORY, seq=history)
             return len(fresh)
 
     def _after_new_events(self, s: Session, events: list[StoredEvent]) -> None:
@@ -390,6 +402,16 @@ class LocalStore:
         with self._read() as s:
             row = s.get(SyncCursorRow, "server")
             return row.seq if row else 0
+
+    def history_left(self) -> tuple[int, int] | None:
+        """(pulled up to, stop at) while a first connect's history is still being
+        pulled in the background; None when the local log is complete."""
+        with self._read() as s:
+            until = s.get(SyncCursorRow, HISTORY_UNTIL)
+            done = s.get(SyncCursorRow, HISTORY)
+            if until is None or (done is not None and done.seq >= until.seq):
+                return None
+            return (done.seq if done else 0), until.seq
 
     def known_ids(self, event_ids: Sequence[str]) -> set[str]:
         """Which of these event ids the local log already holds (a read, no lock)."""

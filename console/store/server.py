@@ -36,6 +36,12 @@ _KEEPALIVES = {"keepalives": 1, "keepalives_idle": 10, "keepalives_interval": 5,
 _COLUMNS = ("id", "ticket", "kind", "payload", "author", "device", "hlc", "at")
 
 
+def _event(r: Sequence[Any]) -> StoredEvent:
+    """A server row (seq first, then ``_COLUMNS``) as a StoredEvent with its seq."""
+    return StoredEvent(r[1], r[2], r[3], json.loads(r[4]), r[5], r[6], r[7],
+                       datetime.fromisoformat(r[8]), int(r[0]))
+
+
 class SharedDBError(RuntimeError):
     """The shared database could not be reached or refused a request. The message
     names the server with its password masked and never contains the password."""
@@ -230,9 +236,47 @@ class SharedDatabase:
                 f"SELECT seq, {', '.join(_COLUMNS)} FROM events WHERE seq > %s "
                 "ORDER BY seq LIMIT %s", (after_seq, limit)).fetchall()
 
-        return [StoredEvent(r[1], r[2], r[3], json.loads(r[4]), r[5], r[6], r[7],
-                            datetime.fromisoformat(r[8]), int(r[0]))
-                for r in self.transaction("pulling from", work)]
+        return [_event(r) for r in self.transaction("pulling from", work)]
+
+    def pull_range(self, after_seq: int, until_seq: int, limit: int = 2000
+                   ) -> list[StoredEvent]:
+        """Events with after_seq < seq <= until_seq, in seq order (history pages)."""
+        def work(conn: psycopg.Connection) -> list[Any]:
+            return conn.execute(
+                f"SELECT seq, {', '.join(_COLUMNS)} FROM events "
+                "WHERE seq > %s AND seq <= %s ORDER BY seq LIMIT %s",
+                (after_seq, until_seq, limit)).fetchall()
+
+        return [_event(r) for r in self.transaction("pulling history from", work)]
+
+    def open_snapshot(self, min_events: int = 0) -> tuple[int, list[StoredEvent]] | None:
+        """What a console connecting for the first time needs before its first paint:
+        the highest ``seq`` now, and every event up to it of the tickets open at that
+        point and of the non-ticket streams (``_matrix``), read in one snapshot.
+
+        A ticket is open when it has no ``resolved`` event or its latest one (by HLC,
+        the fold's order) is followed by a ``reopened``. Everything else up to that
+        seq is history, pulled afterwards (``pull_range``). None when the log holds
+        no more than ``min_events`` events: pulling it in order is as quick."""
+        def work(conn: psycopg.Connection) -> tuple[int, list[Any]] | None:
+            conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
+            row = conn.execute("SELECT coalesce(max(seq), 0) FROM events").fetchone()
+            top = int(row[0]) if row else 0
+            if top <= min_events:
+                return None
+            rows = conn.execute(
+                "WITH live AS (SELECT ticket FROM events GROUP BY ticket HAVING "
+                "left(ticket, 1) = '_' OR "
+                "coalesce(max(hlc) FILTER (WHERE kind = 'resolved'), '') <= "
+                "coalesce(max(hlc) FILTER (WHERE kind = 'reopened'), '')) "
+                f"SELECT seq, {', '.join(_COLUMNS)} FROM events "
+                "WHERE ticket IN (SELECT ticket FROM live) ORDER BY seq").fetchall()
+            return top, rows
+
+        found = self.transaction("reading the open tickets from", work)
+        if found is None:
+            return None
+        return found[0], [_event(r) for r in found[1]]
 
     def claim(self, key: str, device: str, at_iso: str) -> bool:
         """Claim a one-time action (an alert, a notification step); True if this call

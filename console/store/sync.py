@@ -7,6 +7,13 @@ server's events after the local cursor a page at a time; each page and its curso
 ingested in one local transaction, so a crash re-reads at most one page (and ingest
 skips what it has). LISTEN/NOTIFY only wakes a pull; a safety timeout pulls anyway, so
 a missed notification costs latency, never data.
+
+A console connecting for the first time to a database with a long history does not
+replay all of it before its first paint: it pulls the open tickets' events (and the
+matrix versions) in one snapshot first, then follows new events from that snapshot's
+seq, and pulls the history before it in the background, a page per sync cycle (all of
+it for ``sync --once``). Ingest folds each ticket from all its stored events, so a
+closed ticket's older events arriving after a newer one still give the same state.
 """
 
 from __future__ import annotations
@@ -34,6 +41,8 @@ if TYPE_CHECKING:
 
 # How far the stored pull cursor may lag behind the one in memory (echo-only pages).
 CURSOR_LAG = 5000
+# A first connect to a log longer than this pulls the open tickets first, history after.
+SNAPSHOT_MIN_EVENTS = 20_000
 
 
 def utc_now() -> datetime:
@@ -79,7 +88,8 @@ class Syncer:
                  on_pulled: Callable[[list[StoredEvent]], None] | None = None,
                  clock: Callable[[], datetime] = utc_now, backoff_initial: float = 0.2,
                  backoff_max: float = 10.0, batch: int = 2000, poll_interval: float = 2.0,
-                 after_server_commit: Callable[[], None] | None = None) -> None:
+                 after_server_commit: Callable[[], None] | None = None,
+                 snapshot_min_events: int | None = SNAPSHOT_MIN_EVENTS) -> None:
         """``after_server_commit`` runs between a push's server commit and its local
         acknowledgement, the one instant where a naive sync would duplicate or lose
         events; the crash-safety test passes one that SIGKILLs the process there."""
@@ -100,6 +110,10 @@ class Syncer:
         self._state_lock = threading.Lock()
         self._state = SyncState("syncing" if url else "not_configured")
         self._cursor = 0  # may run ahead of the stored cursor, see pull()
+        # None: pull everything in seq order on a first connect (no open-tickets-first)
+        self.snapshot_min_events = snapshot_min_events
+        self._history: tuple[int, int] | None = None  # history still to pull
+        self._history_read = False  # _history read from the store yet
 
     # -- state ------------------------------------------------------------------------
     @property
@@ -175,6 +189,8 @@ class Syncer:
         db, fresh, batches = self._require_db(), 0, 0
         if self._stored_cursor is None:  # read once; afterwards we are the only writer
             self._stored_cursor = self.store.cursor()
+            if self._stored_cursor == 0 and self.snapshot_min_events is not None:
+                fresh += self._open_tickets_first(db, self.snapshot_min_events)
         stored = self._stored_cursor
         cursor = max(self._cursor, stored)
         while max_batches is None or batches < max_batches:
@@ -195,22 +211,76 @@ class Syncer:
                 break
         return fresh
 
-    def sync_once(self) -> tuple[int, int]:
-        """Push the whole outbox, then pull everything new: (pushed, pulled)."""
-        return self._cycle(push=True)
+    # -- a first connect: open tickets first, history after ---------------------------
+    def _open_tickets_first(self, db: SharedDatabase, min_events: int) -> int:
+        """On a first connect to a long log, ingest the open tickets' events (and the
+        matrix versions) up to the server's current seq S, move the cursor to S and
+        note that history (0, S] is still to pull. Returns how many events were new."""
+        snapshot = db.open_snapshot(min_events)
+        if snapshot is None:
+            return 0
+        top, events = snapshot
+        fresh = 0
+        for start in range(0, len(events), self.batch):
+            page = events[start:start + self.batch]
+            known = self.store.known_ids([e.id for e in page])
+            new = [e for e in page if e.id not in known]
+            fresh += self.store.ingest(new)
+            if new and self.on_pulled is not None:
+                self.on_pulled(new)
+        # the cursor and the history's end move together: a crash before this line
+        # makes the next start take the snapshot again (ingest skips what it has)
+        self.store.ingest([], top, history=0, history_until=top)
+        self._stored_cursor = self._cursor = top
+        self._history, self._history_read = (0, top), True
+        return fresh
 
-    def _cycle(self, *, push: bool) -> tuple[int, int]:
+    def history_left(self) -> tuple[int, int] | None:
+        """(pulled up to, stop at) while history is still being pulled, else None."""
+        if not self._history_read:
+            self._history, self._history_read = self.store.history_left(), True
+        return self._history
+
+    def pull_history(self, max_pages: int | None = None) -> int:
+        """Pull up to ``max_pages`` pages of the history before a first connect's
+        snapshot (None: all of it); returns how many events were new here."""
+        db, fresh, pages = self._require_db(), 0, 0
+        left = self.history_left()
+        while left is not None and (max_pages is None or pages < max_pages):
+            done, until = left
+            page = db.pull_range(done, until, self.batch)
+            last = until if len(page) < self.batch else (page[-1].seq or until)
+            known = self.store.known_ids([e.id for e in page])
+            new = [e for e in page if e.id not in known]
+            fresh += self.store.ingest(new, history=last)
+            if new and self.on_pulled is not None:
+                self.on_pulled(new)
+            left = self._history = None if last >= until else (last, until)
+            pages += 1
+        return fresh
+
+    def sync_once(self) -> tuple[int, int]:
+        """Push the whole outbox, then pull everything new, history included:
+        (pushed, pulled)."""
+        return self._cycle(push=True, history_pages=None)
+
+    def _cycle(self, *, push: bool, history_pages: int | None = 1) -> tuple[int, int]:
         self._require_db()
         try:
             pushed = self.push() if push else 0
             pulled = self.pull()
+            if history_pages != 0:
+                pulled += self.pull_history(history_pages)
         except SharedDBError as exc:
             self._went_offline(str(exc))
             raise
+        left = self.history_left()
+        history_left = 0 if left is None else left[1] - left[0]
         if push or self._state.status != "online":
+            self._set_state(history_left=history_left)
             self._went_online(pushed)
         else:  # a pull changes nothing in the outbox: skip counting it
-            self._set_state(last_sync=self.clock())
+            self._set_state(last_sync=self.clock(), history_left=history_left)
         return pushed, pulled
 
     # -- the background loop ------------------------------------------------------------
@@ -237,7 +307,10 @@ class Syncer:
                     # (a local write, the safety timeout, a reconnect) also pushes
                     self._cycle(push=reason != "notify" or woken)
                     delay = self.backoff_initial
-                    reason = self._wait(listener, stop)
+                    # history still to pull: the next page now (new events and local
+                    # writes are still served each cycle in between)
+                    reason = ("history" if self.history_left() is not None
+                              else self._wait(listener, stop))
             except (SharedDBError, psycopg.Error, OSError) as exc:
                 message = str(exc) if isinstance(exc, SharedDBError) else (
                     f"lost the connection to {self._db.masked_url}")
