@@ -23,9 +23,12 @@ from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from datetime import time as clock_time
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from console import __version__
+
+if TYPE_CHECKING:
+    from PySide6.QtWidgets import QApplication
 
 #: A P1 outage, as in examples/p1-outage.jsonl (which a bundle does not ship).
 SAMPLE_EVENTS = (
@@ -112,7 +115,8 @@ def check_matrix(ctx: dict[str, Any]) -> str:
     from console.paths import default_matrix_path, matrices_dir
 
     matrix, problems = check_matrix_file(default_matrix_path())
-    _require(matrix is not None, "default matrix invalid: " + "; ".join(map(str, problems)))
+    if matrix is None:
+        raise CheckFailed("default matrix invalid: " + "; ".join(map(str, problems)))
     ctx["matrix"] = matrix
     others = sorted(p for p in matrices_dir().glob("*.yaml") if p != default_matrix_path())
     for path in others:
@@ -177,7 +181,7 @@ def check_store(ctx: dict[str, Any]) -> str:
 
     matrix = ctx["matrix"]
     opened = dict(SAMPLE_EVENTS[0])
-    ticket = opened.pop("ticket")
+    ticket = str(opened.pop("ticket"))
     for key in ("at", "type"):
         opened.pop(key)
     tmp = ctx["tmp"]
@@ -188,6 +192,8 @@ def check_store(ctx: dict[str, Any]) -> str:
                      at=now - timedelta(minutes=4))
     with LocalStore(tmp, matrix) as store:  # reopen: it was written to disk
         tickets = store.tickets()
+        if store._engine is None:  # open inside the block; this is for the type checker
+            raise CheckFailed("the reopened store has no database engine")
         revision = migrate.current_revision(store._engine)
     _require(len(tickets) == 1 and tickets[0].id == ticket,
              f"expected ticket {ticket} after reopening, found {[t.id for t in tickets]}")
@@ -327,31 +333,33 @@ CHECKS: tuple[tuple[str, Callable[[dict[str, Any]], str], tuple[str, ...]], ...]
 )
 
 
-def _qt_app():  # type: ignore[no-untyped-def]
+def _qt_app() -> QApplication:
     from PySide6.QtWidgets import QApplication
 
     app = QApplication.instance()
     if app is None:
         app = QApplication(["escalation-console", "-platform", "offscreen"])
         app.setApplicationName("Escalation Console")
+    if not isinstance(app, QApplication):
+        raise CheckFailed(f"a {type(app).__name__} is running, not a QApplication")
     return app
 
 
 def run(out: TextIO | None = None) -> int:
     """Run every check, print a checklist, and return 0 if all passed, else 1."""
-    out = out or sys.stdout
+    stream: TextIO = out or sys.stdout
     # Always offscreen: the self-test must not open windows, and it runs on CI machines
     # and in bundles without a display. Set before Qt is imported.
     os.environ["QT_QPA_PLATFORM"] = "offscreen"
 
     def say(text: str) -> None:
-        nonlocal out
+        nonlocal stream
         try:
-            print(text, file=out, flush=True)
+            print(text, file=stream, flush=True)
         except BrokenPipeError:  # e.g. piped into `head`: keep checking, quietly
-            if out is sys.stdout:
+            if stream is sys.stdout:
                 os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-            out = open(os.devnull, "w")  # noqa: SIM115
+            stream = open(os.devnull, "w")  # noqa: SIM115
 
     say(f"Escalation Console {__version__} self-test ({_where()})")
     started = time.monotonic()

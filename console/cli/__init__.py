@@ -71,7 +71,8 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _commands(sub: argparse._SubParsersAction) -> Iterator[argparse.ArgumentParser]:
+def _commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]
+              ) -> Iterator[argparse.ArgumentParser]:
     """Every sub-command parser, groups and their actions alike (``matrix``,
     ``matrix validate``...)."""
     for parser in dict.fromkeys(sub.choices.values()):  # aliases map to one parser
@@ -132,7 +133,7 @@ def _dispatch(parser: argparse.ArgumentParser, args: argparse.Namespace,
         parser.error(f"unrecognized arguments: {' '.join(extra)}")
     with guarded_streams() as stdout:
         try:
-            code = args.func(args)
+            code: int = args.func(args)
             sys.stdout.flush()  # a full disk shows here, not as a warning at exit
             return code
         except OutputError as exc:

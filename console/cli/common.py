@@ -8,7 +8,10 @@ import contextlib
 import os
 import sys
 from collections.abc import Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any, TextIO
+
+if TYPE_CHECKING:
+    from console.store.local import LocalStore
 
 EXIT_OK, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
 EXIT_STORE = 3  # the local store could not be opened or written
@@ -66,7 +69,7 @@ def add_common_options(parser: argparse.ArgumentParser) -> None:
                        help=DEBUG_HELP)
 
 
-def open_store(args: argparse.Namespace, *, lock: bool = True):  # type: ignore[no-untyped-def]
+def open_store(args: argparse.Namespace, *, lock: bool = True) -> LocalStore:
     """Open the local store of ``--data-dir`` (or the default) with the default matrix.
     The store comes back open: close it, or use :func:`opened`, never ``with`` (which
     would open it a second time)."""
@@ -80,7 +83,7 @@ def open_store(args: argparse.Namespace, *, lock: bool = True):  # type: ignore[
 
 
 @contextlib.contextmanager
-def opened(store: Any) -> Iterator[Any]:
+def opened(store: LocalStore) -> Iterator[LocalStore]:
     """Close an already open store when the block ends."""
     try:
         yield store
@@ -96,7 +99,7 @@ class GuardedOutput:
     """Standard output whose write failures raise :class:`OutputError`, so main() can
     tell them from other OSErrors and say so in one line."""
 
-    def __init__(self, stream: Any) -> None:
+    def __init__(self, stream: TextIO | None) -> None:
         self._stream = stream
 
     def write(self, data: str) -> int:
@@ -130,11 +133,13 @@ def guarded_streams() -> Iterator[Any]:
     they stand for, as Python does under the C locale: file names are echoed as the OS
     gave them, even when they are not UTF-8. A closed standard input (<&-) reads as
     empty, so ``-`` and --password-stdin say "empty" rather than crash on None."""
-    stream, stdin = sys.stdout, sys.stdin
+    # whatever file object sys.stdout is: reconfigure() is looked for, not assumed
+    stream: Any = sys.stdout
+    stdin = sys.stdin
     strict = getattr(stream, "errors", None) == "strict" and hasattr(stream, "reconfigure")
     if strict:
         stream.reconfigure(errors="surrogateescape")
-    sys.stdout = GuardedOutput(stream)  # type: ignore[assignment]
+    sys.stdout = GuardedOutput(stream)
     if stdin is None:
         sys.stdin = open(os.devnull, encoding="utf-8")  # noqa: SIM115 (closed below)
     try:

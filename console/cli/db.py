@@ -6,14 +6,21 @@ import argparse
 import contextlib
 import os
 import sys
+from typing import TYPE_CHECKING
 
 from .common import EXIT_INVALID, EXIT_OK, EXIT_STORE, fail, open_store, text
+
+if TYPE_CHECKING:
+    from pathlib import Path
+    from types import FrameType
+
+    from console.store.local import LocalStore
 
 URL_HELP = ("postgresql://user@host:port/database; a password in it is moved to the OS "
             "keyring and never stored in settings.json")
 
 
-def register(sub: argparse._SubParsersAction) -> None:
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     connect = sub.add_parser(
         "connect", help="connect this console to a shared PostgreSQL database",
         description="Check the connection, migrate the shared database, keep the password "
@@ -87,7 +94,7 @@ def _prompt_password(url: str) -> str | None:
     return getpass.getpass(f"password for {mask_url(url)} (empty for none): ") or None
 
 
-def _data_dir(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+def _data_dir(args: argparse.Namespace) -> Path:
     from console.app.datadir import resolve_data_dir
 
     return resolve_data_dir(args.data_dir)
@@ -187,7 +194,7 @@ def _cmd_sync(args: argparse.Namespace) -> int:
         store.close()
 
 
-def _sync_forever(store, url: str, password: str | None) -> int:  # type: ignore[no-untyped-def]
+def _sync_forever(store: LocalStore, url: str, password: str | None) -> int:
     import signal
     import threading
     from datetime import UTC, datetime
@@ -203,7 +210,7 @@ def _sync_forever(store, url: str, password: str | None) -> int:  # type: ignore
     stop = threading.Event()
     syncer = Syncer(store, url, password, on_state=report)
 
-    def on_signal(signum, frame):  # type: ignore[no-untyped-def]
+    def on_signal(signum: int, frame: FrameType | None) -> None:
         stop.set()
         syncer.wake()
 

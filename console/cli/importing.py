@@ -8,7 +8,7 @@ import sys
 from .common import EXIT_INVALID, EXIT_OK, EXIT_STORE, EXIT_USAGE, open_store, text
 
 
-def register(sub: argparse._SubParsersAction) -> None:
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     imp = sub.add_parser(
         "import", help="import tickets from a CSV helpdesk export or a JSON Lines file",
         description="Import tickets into the local store, all or nothing: every row is "
@@ -41,6 +41,8 @@ def _error(message: str) -> None:
 
 def _cmd_import(args: argparse.Namespace) -> int:
     from console.app.usecases import importer as imp
+    from console.app.usecases.import_values import resolve_timezone
+    from console.app.usecases.progress import Progress
     from console.store.errors import StoreError
 
     name = "<stdin>" if args.file == "-" else args.file
@@ -54,7 +56,7 @@ def _cmd_import(args: argparse.Namespace) -> int:
         if fmt == "jsonl" and (args.map or args.preset):
             raise ValueError("--map and --preset apply to CSV files only")
         columns, explicit = imp.columns_for(args.preset, imp.parse_mapping(args.map))
-        tz = imp.resolve_timezone(args.timezone) if args.timezone else None
+        tz = resolve_timezone(args.timezone) if args.timezone else None
         if not args.author.strip():
             raise ValueError("--author: give a name")
     except ValueError as exc:
@@ -66,10 +68,10 @@ def _cmd_import(args: argparse.Namespace) -> int:
         _error(f"{name}: cannot read: {exc.strerror or exc}")
         return EXIT_USAGE
 
-    bars: list[imp.Progress] = []
+    bars: list[Progress] = []
 
-    def bar(total: int) -> imp.Progress:
-        bars.append(imp.Progress(total, stream=sys.stderr, label="reading  "))
+    def bar(total: int) -> Progress:
+        bars.append(Progress(total, stream=sys.stderr, label="reading  "))
         return bars[-1]
 
     try:
@@ -85,7 +87,7 @@ def _cmd_import(args: argparse.Namespace) -> int:
                                       progress=bar)
             for reading in bars:
                 reading.finish()
-            writing = imp.Progress(len(plan.events), stream=sys.stderr, unit="tickets")
+            writing = Progress(len(plan.events), stream=sys.stderr, unit="tickets")
             result = imp.apply_plan(store, plan, skip_bad=args.skip_bad, progress=writing)
         finally:
             store.close()

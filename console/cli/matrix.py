@@ -9,7 +9,7 @@ import sys
 from .common import EXIT_INVALID, EXIT_OK, EXIT_USAGE, fail
 
 
-def register(sub: argparse._SubParsersAction) -> None:
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     matrix = sub.add_parser("matrix", help="validate matrix files or export their JSON Schema",
                             description="Work with escalation matrix files (YAML).")
     msub = matrix.add_subparsers(dest="matrix_command", metavar="ACTION", required=True)

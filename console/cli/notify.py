@@ -6,13 +6,20 @@ from __future__ import annotations
 import argparse
 import json
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 from .common import EXIT_INVALID, EXIT_OK, EXIT_STORE, EXIT_USAGE, fail, opened, positive_int, text
+
+if TYPE_CHECKING:
+    from contextlib import AbstractContextManager
+    from pathlib import Path
+
+    from console.store.local import LocalStore
 
 CHANNELS = ("slack", "teams", "email", "pagerduty", "webhook")
 
 
-def register(sub: argparse._SubParsersAction) -> None:
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     notify = sub.add_parser("notify", help="test channels, list and retry deliveries, "
                                            "acknowledge from PagerDuty",
                             description="Notification channels and the delivery outbox.")
@@ -57,7 +64,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     ack.set_defaults(func=_cmd_pd_ack)
 
 
-def _data_dir(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+def _data_dir(args: argparse.Namespace) -> Path:
     from console.app.datadir import resolve_data_dir
 
     return resolve_data_dir(args.data_dir)
@@ -68,7 +75,7 @@ def _address(value: str) -> str:
     return text(value) if value else value
 
 
-def _open(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+def _open(args: argparse.Namespace) -> AbstractContextManager[LocalStore]:
     """The open local store, closed when the ``with`` block ends; beside a running
     console (which holds the lock) it is opened without the lock: SQLite serialises
     the writes."""

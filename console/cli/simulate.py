@@ -5,11 +5,18 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from typing import TYPE_CHECKING
 
 from .common import EXIT_INVALID, EXIT_OK, EXIT_USAGE
 
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+    from datetime import datetime
 
-def register(sub: argparse._SubParsersAction) -> None:
+    from console.domain.tickets import TicketEvent
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     sim = sub.add_parser(
         "simulate", help="replay ticket events and print what the engine fires",
         description="Replay ticket events (JSON Lines) through a matrix and print what the "
@@ -84,7 +91,7 @@ def _cmd_simulate(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _warn_about_until(until, events) -> None:  # type: ignore[no-untyped-def]
+def _warn_about_until(until: datetime, events: Sequence[TicketEvent]) -> None:
     """Say when --until leaves events out: a too-early --until otherwise prints nothing
     and looks like a matrix that never fires."""
     after = sum(1 for event in events if event.at > until)

@@ -5,12 +5,17 @@ from __future__ import annotations
 import argparse
 import json
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .common import EXIT_INVALID, EXIT_OK, EXIT_STORE, EXIT_USAGE, fail, opened, text
 
+if TYPE_CHECKING:
+    from contextlib import AbstractContextManager
 
-def register(sub: argparse._SubParsersAction) -> None:
+    from console.store.local import LocalStore
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     tickets = sub.add_parser("tickets", help="list tickets or show one with its history",
                              description="Read tickets from this console's local store.")
     tsub = tickets.add_subparsers(dest="tickets_command", metavar="ACTION", required=True)
@@ -62,7 +67,7 @@ def ticket_json(row: Any, now: datetime, *, full: bool = False) -> dict[str, Any
     return out
 
 
-def _open(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+def _open(args: argparse.Namespace) -> AbstractContextManager[LocalStore]:
     from .common import open_store
 
     return opened(open_store(args, lock=False))  # read-only: works beside a running console

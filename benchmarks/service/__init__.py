@@ -1,0 +1,1 @@
+"""Benchmarks of the escalation service and of a long shared log (a year of history)."""
