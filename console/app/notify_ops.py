@@ -78,9 +78,11 @@ def build_runner(store: LocalStore, *, config: dict[str, Any] | None = None,
                  claims: SharedClaims | str | None = "auto",
                  show: Callable[[dict[str, Any]], None] | None = None,
                  clock: Callable[[], datetime] = utc_now, sentiment: Any = "vader",
-                 poll_interval: float = 1.0, seed: int | None = None) -> NotifyRunner:
+                 poll_interval: float = 1.0, seed: int | None = None,
+                 may_send: Callable[[], bool] | None = None) -> NotifyRunner:
     """A runner over an open store. ``claims="auto"`` uses the shared database from the
-    console's settings (none configured: local only)."""
+    console's settings (none configured: local only). ``may_send`` gates the external
+    sends (a standby service, or a console while a service pages)."""
     config = config if config is not None else load_config(store.data_dir)
     secrets = secrets if secrets is not None else NotifySecrets()
     if claims == "auto":
@@ -96,7 +98,7 @@ def build_runner(store: LocalStore, *, config: dict[str, Any] | None = None,
                          max_attempts=int(retry.get("max_attempts", 10)))
     dispatcher = Dispatcher(outbox, build_channels(config, show), secrets.lookup,
                             claims=claims if isinstance(claims, SharedClaims) else None,
-                            policy=policy, clock=clock, seed=seed,
+                            policy=policy, clock=clock, seed=seed, may_send=may_send,
                             offline_grace=float(config.get("offline_grace_seconds", 120.0)))
 
     dispatcher.secret_source = secrets  # type: ignore[attr-defined]  # for reload()

@@ -7,15 +7,19 @@ One pass over a lane (a channel) at ``now``:
 2. skip chain steps whose ticket was acknowledged or resolved after the step fired;
 3. fail over the ones still unsent past their step's deadline to the recipient's next
    channel;
-4. claim the cluster-wide ones in the shared database: only the console that wins a
+4. hold the external ones (every channel but desktop) while ``may_send`` says no: a
+   standby service, or a console while a service is live; nothing is claimed or
+   counted, and the ones another instance finished are marked as such;
+5. claim the cluster-wide ones in the shared database: only the console that wins a
    key sends it; a key another console sent is skipped; a live claim of another
    console is checked again after its lease (if that console died, its claim goes
    stale and is taken over). Offline, PagerDuty sends anyway (its dedup_key folds
-   duplicates); other channels wait ``offline_grace`` seconds for a claim first;
-5. send per target bucket (one webhook, one SMTP server, one routing key), honouring
+   duplicates); other channels wait ``offline_grace`` seconds for a claim first; a
+   fenced claim (this instance lost the service lease) is held like step 4;
+6. send per target bucket (one webhook, one SMTP server, one routing key), honouring
    the bucket's pacing and any ``Retry-After``; Slack and Teams put a backlog in one
-   digest message;
-6. record every outcome in one local transaction: sent; retry with backoff (or after
+   digest message; ``may_send`` is asked again right before every external send;
+7. record every outcome in one local transaction: sent; retry with backoff (or after
    Retry-After); failed over; or dead (a dead letter, listed in the UI for a retry).
 
 The dispatcher never sleeps; the runner calls it when something falls due.
@@ -54,6 +58,7 @@ class Claims(Protocol):
 
     def claim(self, keys: Sequence[str], now: datetime) -> dict[str, tuple[str, str, str]]: ...
     def finish(self, keys: Sequence[str], status: str, now: datetime) -> None: ...
+    # Optional: settled(keys) -> {key: (status, device)} and release(keys), see _gate.
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,12 +85,19 @@ class PassReport:
     failed_over: int = 0
 
 
+NOT_MINE = "not sending: another instance pages (this one is standing by)"
+
+
 class Dispatcher:
+    """``may_send`` (None: always) gates every external send: False keeps the delivery
+    pending, rechecked after ``gate_interval`` seconds, with no attempt counted."""
+
     def __init__(self, outbox: Outbox, channels: dict[str, Channel], secrets: SecretLookup,
                  *, claims: Claims | None = None, policy: RetryPolicy | None = None,
                  offline_grace: float = 120.0, stopped: StopCheck | None = None,
                  on_result: Callable[[Any, DeliveryResult], None] | None = None,
-                 clock: Callable[[], datetime] | None = None, seed: int | None = None
+                 clock: Callable[[], datetime] | None = None, seed: int | None = None,
+                 may_send: Callable[[], bool] | None = None, gate_interval: float = 1.0
                  ) -> None:
         self.outbox = outbox
         self.channels = channels
@@ -97,6 +109,8 @@ class Dispatcher:
         self.on_result = on_result
         self.clock = clock
         self.rng = random.Random(seed)
+        self.may_send = may_send
+        self.gate_interval = gate_interval
         self.online: bool | None = None if claims is not None else False
         self.last_claim_error = ""
         self._blocked: dict[tuple[str, str], datetime] = {}
@@ -115,6 +129,7 @@ class Dispatcher:
             return report
         outcomes: list[dict[str, Any]] = []
         live = self._screen(rows, now, outcomes, report)
+        live = self._gate(live, now, outcomes, report)
         live = self._claim(live, now, outcomes, report)
         self.outbox.record(outcomes)
         if not live:
@@ -134,6 +149,11 @@ class Dispatcher:
                     report.held += len(rest)
                     outcomes += [{"id": r.id, "status": "pending", "attempts": r.attempts,
                                   "next_attempt_at": until} for r in rest]
+                    break
+                if self._external(channel_name) and not self._allowed():
+                    rest = [r for c in chunks[n:] for r, _ in c]  # lost the lease just now
+                    outcomes += self._hold(rest, at, report)
+                    self._release([r.key for r in rest])
                     break
                 batch = [r for r, _ in chunk]
                 message = (batch[0].payload["message"] if len(batch) == 1 else
@@ -160,6 +180,60 @@ class Dispatcher:
 
     def _now(self, fallback: datetime) -> datetime:
         return self.clock() if self.clock is not None else fallback
+
+    # -- the gate -------------------------------------------------------------------------
+    def _external(self, channel: str) -> bool:
+        """Every channel but the desktop (which shows on this console only)."""
+        return bool(getattr(self.channels.get(channel), "cluster_wide", True))
+
+    def _allowed(self) -> bool:
+        if self.may_send is None:
+            return True
+        try:
+            return bool(self.may_send())
+        except Exception:  # an unknown answer must not page twice
+            log.exception("the may_send check failed: holding external deliveries")
+            return False
+
+    def _hold(self, rows: Sequence[Any], now: datetime, report: PassReport
+              ) -> list[dict[str, Any]]:
+        """Back to pending, the attempt (if marked) undone, rechecked shortly."""
+        report.held += len(rows)
+        return [{"id": r.id, "status": "pending", "attempts": r.attempts, "last_error": NOT_MINE,
+                 "next_attempt_at": now + timedelta(seconds=self.gate_interval)} for r in rows]
+
+    def _gate(self, rows: list[Any], now: datetime, outcomes: list[dict[str, Any]],
+              report: PassReport) -> list[Any]:
+        external = [r for r in rows if self._external(r.channel)]
+        if not external or self._allowed():
+            return rows
+        settled: dict[str, tuple[str, str]] = {}
+        try:  # what the active instance finished is not pending here any more
+            peek = getattr(self.claims, "settled", None)
+            settled = peek([r.key for r in external]) if peek is not None else {}
+        except Exception as exc:
+            log.debug("cannot read the shared claims: %s", exc)
+        outcomes += [self._finished(r, *settled[r.key], now, report)
+                     for r in external if r.key in settled]
+        outcomes += self._hold([r for r in external if r.key not in settled], now, report)
+        return [r for r in rows if not self._external(r.channel)]
+
+    def _finished(self, r: Any, state: str, owner: str, now: datetime, report: PassReport
+                  ) -> dict[str, Any]:
+        """The outcome of a key the shared claims say was sent or is dead."""
+        if state == "sent" and owner == getattr(self.claims, "device", owner):
+            report.sent += 1
+            return {"id": r.id, "status": "sent", "sent_at": now,
+                    "last_error": "sent before a restart (shared claim says so)"}
+        report.skipped += 1
+        return {"id": r.id, "status": "skipped", "external_id": f"elsewhere:{owner}"[:200],
+                "last_error": f"{state} by console {owner}"}
+
+    def _release(self, keys: list[str]) -> None:
+        try:  # else the claim lease frees them in time
+            getattr(self.claims, "release", lambda _keys: None)(keys)
+        except Exception as exc:
+            log.warning("cannot release %d claims: %s", len(keys), exc)
 
     # -- steps ----------------------------------------------------------------------------
     def _screen(self, rows: list[Any], now: datetime, outcomes: list[dict[str, Any]],
@@ -211,6 +285,9 @@ class Dispatcher:
             self.online, self.last_claim_error = True, ""
         except offline_errors as exc:  # the shared database is unreachable: offline
             self.online, self.last_claim_error = False, str(exc)
+            if getattr(self.claims, "fence", None) is not None:  # a service cannot prove
+                outcomes += self._hold(wanted, now, report)    # it still holds the lease
+                return [r for r in rows if r not in wanted]
             return self._offline(rows, wanted, now, outcomes, report)
         lease = timedelta(seconds=self.claims.lease_seconds)
         live = []
@@ -222,15 +299,10 @@ class Dispatcher:
             state, owner, claimed_at = states.get(r.key, ("held", "?", ""))
             if state in ("won", "mine", "taken"):
                 live.append(r)
-            elif state == "sent" and owner == getattr(self.claims, "device", owner):
-                outcomes.append({"id": r.id, "status": "sent", "sent_at": now,
-                                 "last_error": "sent before a restart (shared claim says so)"})
-                report.sent += 1
+            elif state == "fenced":  # this instance lost the service lease
+                outcomes += self._hold([r], now, report)
             elif state in ("sent", "dead"):
-                outcomes.append({"id": r.id, "status": "skipped",
-                                 "external_id": f"elsewhere:{owner}"[:200],
-                                 "last_error": f"{state} by console {owner}"})
-                report.skipped += 1
+                outcomes.append(self._finished(r, state, owner, now, report))
             else:  # held by a live claim elsewhere: look again once its lease could lapse
                 try:
                     again = datetime.fromisoformat(claimed_at) + lease + timedelta(seconds=1)

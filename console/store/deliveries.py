@@ -9,17 +9,18 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 import psycopg
-from sqlalchemy import Select, func, select, update
+from sqlalchemy import Select, case, func, select, update
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from .claims import get_meta, set_meta
 from .feed import EventFeed as EventFeed  # re-exported: the notifier's import
+from .lease import LEASE_NAME
 from .models import DeliveryRow, rows_affected
 from .repo import Repo
 from .server import SharedDatabase, SharedDBError
@@ -169,6 +170,29 @@ class DeliveriesRepo(Repo):
         return {status: n for status, n in self._s.execute(
             select(DeliveryRow.status, func.count()).group_by(DeliveryRow.status))}
 
+    def channel_stats(self) -> list[tuple[str, str, int, int]]:
+        """(channel, status, deliveries, retries: attempts beyond each one's first),
+        counted in the database (the service's /metrics)."""
+        retries = func.sum(case((DeliveryRow.attempts > 1, DeliveryRow.attempts - 1),
+                                else_=0))
+        query = (select(DeliveryRow.channel, DeliveryRow.status, func.count(), retries)
+                 .group_by(DeliveryRow.channel, DeliveryRow.status))
+        return [(c, s, int(n), int(r or 0)) for c, s, n, r in self._s.execute(query)]
+
+    def lateness(self, bounds: Sequence[float]) -> tuple[list[int], float, int]:
+        """How late sent deliveries went out against their fire's due instant, in
+        seconds (``sent_at`` minus ``meta.fire_at``): counts at or under each bound, the
+        sum and the count. PagerDuty acknowledge/resolve follow-ups are no fire."""
+        late = (func.julianday(DeliveryRow.sent_at) - func.julianday(
+            func.json_extract(DeliveryRow.payload, "$.meta.fire_at"))) * 86400.0
+        query = (select(*[func.sum(case((late <= b, 1), else_=0)) for b in bounds],
+                        func.sum(late), func.count())
+                 .where(DeliveryRow.status == "sent", late.is_not(None),
+                        func.coalesce(func.json_extract(DeliveryRow.payload, "$.meta.kind"),
+                                      "").not_like("pd\\_%", escape="\\")))
+        row = self._s.execute(query).one()
+        return [int(n or 0) for n in row[:-2]], float(row[-2] or 0.0), int(row[-1])
+
 
 class DeliveryOutbox:
     """The durable notification outbox of one console: one unit of work per call."""
@@ -272,14 +296,21 @@ class SharedClaims:
     gone stale, past the lease, and this console took it over), ``held`` (another
     console holds a live claim), ``sent`` or ``dead`` (another console finished it).
     The lease is renewed on every attempt, so only a console that stopped trying loses
-    its claim."""
+    its claim.
+
+    With a ``fence`` (the service's ``lambda: lease.epoch``), every key is ``fenced``
+    (nothing claimed) unless the service lease row still has that epoch and has not
+    expired by the database clock, checked in the claim's own transaction: a leader
+    paused past its lease claims nothing the new leader could send too."""
 
     unavailable: tuple[type[Exception], ...] = (SharedDBError,)  # = offline
 
-    def __init__(self, db: SharedDatabase, device: str, lease_seconds: float = 120.0) -> None:
+    def __init__(self, db: SharedDatabase, device: str, lease_seconds: float = 120.0,
+                 fence: Callable[[], int | None] | None = None) -> None:
         self.db = db
         self.device = device
         self.lease_seconds = lease_seconds
+        self.fence = fence
 
     def claim(self, keys: Sequence[str], now: datetime) -> dict[str, tuple[str, str, str]]:
         """key -> (state, owner device, claimed_at)."""
@@ -289,8 +320,16 @@ class SharedClaims:
         stamp = iso(now)
         stale = iso(datetime.fromtimestamp(now.timestamp() - self.lease_seconds, UTC))
         me = self.device
+        epoch = self.fence() if self.fence is not None else None
+        fenced = {k: ("fenced", "", stamp) for k in keys}
+        if self.fence is not None and epoch is None:
+            return fenced  # not the active instance: claim nothing
 
         def work(conn: psycopg.Connection) -> dict[str, tuple[str, str, str]]:
+            if epoch is not None and conn.execute(
+                    "SELECT 1 FROM service_lease WHERE name = %s AND epoch = %s "
+                    "AND expires_at > now()", (LEASE_NAME, epoch)).fetchone() is None:
+                return fenced
             rows = conn.execute(
                 "WITH input(key) AS (SELECT unnest(%s::text[])), "
                 "ins AS (INSERT INTO notification_claims (key, device, claimed_at, status) "
@@ -357,6 +396,28 @@ class SharedClaims:
                          (keys, self.device, iso(now), status))
 
         self.db.transaction("recording on", work)
+
+    def settled(self, keys: Sequence[str]) -> dict[str, tuple[str, str]]:
+        """key -> (status, device) for the keys some instance finished (sent or dead),
+        read without claiming: a console that may not send still learns what went
+        out."""
+        keys = list(dict.fromkeys(keys))
+        if not keys:
+            return {}
+        rows = self.db.transaction("reading claims on", lambda conn: conn.execute(
+            "SELECT key, status, device FROM notification_claims "
+            "WHERE key = ANY(%s) AND status IN ('sent', 'dead')", (keys,)).fetchall())
+        return {str(k): (str(status), str(device)) for k, status, device in rows}
+
+    def release(self, keys: Sequence[str]) -> None:
+        """Give up this instance's open claims on keys it will not send after all
+        (it lost the lease between the claim and the send), so the next leader need
+        not wait out the claim lease."""
+        keys = list(dict.fromkeys(keys))
+        if keys:
+            self.db.transaction("releasing claims on", lambda conn: conn.execute(
+                "DELETE FROM notification_claims WHERE key = ANY(%s) AND device = %s "
+                "AND status = 'claimed'", (keys, self.device)))
 
     def close(self) -> None:
         self.db.close()
