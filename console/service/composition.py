@@ -1,0 +1,287 @@
+"""The running service: its parts, their threads, readiness, and the clean stop.
+
+Parts, each on its own thread and its own database connection (so a slow pull never
+delays a lease renewal):
+
+- the local store in ``state_dir`` (the same SQLite cache a console keeps), holding
+  the events, the projection and the durable delivery outbox;
+- the ``Syncer``: push and pull with the shared database;
+- the ``LeaderLease``: one active instance; the others stand by;
+- the ``NotifyRunner``: the engine over every ticket, the chains and the outbox, its
+  claims fenced by the lease's epoch and every send gated on ``lease.active``;
+- the HTTP server (``console.service.http``).
+
+The stop (SIGTERM) runs in a fixed budget, in the order that loses nothing: no new
+HTTP requests; the runner stops (a send in flight finishes or stays ``sending``,
+which ``recover()`` puts back to pending at the next start: the outbox is durable);
+the lease is released so a standby takes over at once; the local outbox of events is
+pushed. A part that overruns its share is left to the process's exit.
+"""
+
+from __future__ import annotations
+
+import logging
+import socket
+import ssl
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from console.app.identity import current_user
+from console.app.matrices import load_matrix_file
+from console.paths import default_matrix_path
+from console.store.deliveries import OPEN, DeliveryOutbox, SharedClaims
+from console.store.local import LocalStore
+from console.store.server import SharedDatabase, parse_url
+from console.store.sync import Syncer, SyncState
+
+from .config import ServiceConfig
+from .secrets import ServerSecrets
+
+log = logging.getLogger(__name__)
+STOP_BUDGET = 4.5  # seconds; systemd and the tests allow 5
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def tls_context(config: ServiceConfig) -> ssl.SSLContext | None:
+    """A server TLS context from ``tls_cert`` (and ``tls_key``), None without TLS.
+    Raise ValueError naming the field when the files do not load."""
+    if config.tls_cert is None:
+        if config.tls_key is not None:
+            raise ValueError("tls_key: set tls_cert too (the certificate chain file)")
+        return None
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    try:
+        context.load_cert_chain(config.tls_cert, config.tls_key)
+    except FileNotFoundError as exc:
+        raise ValueError(f"tls_cert: no such file {exc.filename}") from None
+    except (ssl.SSLError, OSError) as exc:
+        raise ValueError(f"tls_cert: cannot load {config.tls_cert}"
+                         f"{' with ' + str(config.tls_key) if config.tls_key else ''}: "
+                         f"{getattr(exc, 'reason', None) or exc}") from None
+    return context
+
+
+@dataclass
+class _Part:
+    name: str
+    thread: threading.Thread
+    stop: threading.Event
+
+
+class Service:
+    """Owns the parts; ``start()`` then ``stop()``, from one thread."""
+
+    def __init__(self, config: ServiceConfig, password: str | None, secrets: ServerSecrets,
+                 *, clock: Callable[[], datetime] = utc_now) -> None:
+        self.config = config
+        self.password = password
+        self.secrets = secrets
+        self.clock = clock
+        self.started_at = clock()
+        self.store: LocalStore | None = None
+        self.syncer: Syncer | None = None
+        self.lease: Any = None
+        self.runner: Any = None
+        self.http: Any = None
+        self._dbs: list[SharedDatabase] = []
+        self._parts: dict[str, _Part] = {}
+        self._outbox: DeliveryOutbox | None = None
+
+    # -- start ------------------------------------------------------------------------
+    def database(self) -> SharedDatabase:
+        """A new connection holder to the shared database (closed at stop)."""
+        db = SharedDatabase(self.config.database_url, self.password)
+        self._dbs.append(db)
+        return db
+
+    def open_store(self) -> LocalStore:
+        """The local cache in ``state_dir`` (raises StoreError)."""
+        matrix = load_matrix_file(default_matrix_path())
+        self.store = LocalStore(self.config.state_dir, matrix, clock=self.clock).open()
+        self._outbox = DeliveryOutbox(self.store)
+        return self.store
+
+    def start(self, ssl_context: ssl.SSLContext | None = None) -> None:
+        """Start every part; returns once HTTP listens. Raises on a start failure
+        (the caller stops what did start)."""
+        store = self.store or self.open_store()
+        self._start_lease()
+        self.syncer = Syncer(store, self.config.database_url, self.password,
+                             on_state=self._sync_state, clock=self.clock)
+        self._spawn("sync", self.syncer.run)
+        self._start_runner(store)
+        self._start_http(store, ssl_context)
+
+    def _spawn(self, name: str, target: Callable[[threading.Event], None]) -> _Part:
+        stop = threading.Event()
+        part = _Part(name, threading.Thread(name=f"serve-{name}", daemon=True,
+                                            target=self._guard, args=(name, target, stop)),
+                     stop)
+        self._parts[name] = part
+        part.thread.start()
+        return part
+
+    @staticmethod
+    def _guard(name: str, target: Callable[[threading.Event], None],
+               stop: threading.Event) -> None:
+        try:
+            target(stop)
+        except Exception:  # a part dying must be seen; the others keep running
+            log.exception("the %s part stopped on an error", name)
+
+    def _start_lease(self) -> None:
+        from console.store.lease import LeaderLease
+
+        self.lease = LeaderLease(self.database(), self.config.instance,
+                                 host=socket.gethostname(),
+                                 ttl=self.config.takeover_seconds)
+        self._spawn("lease", lambda stop: self.lease.run(stop, on_change=self._role_changed))
+
+    def _role_changed(self, active: bool) -> None:
+        epoch = self.lease.epoch if active else None
+        log.info("this instance is now %s", "active" if active else "standing by",
+                 extra={"role": "active" if active else "standby", "epoch": epoch})
+        if self.runner is not None:
+            self.runner.wake()  # a new leader sends what is due at once
+
+    def _start_runner(self, store: LocalStore) -> None:
+        from console.app.notify_ops import build_runner
+
+        notify = self.config.notify
+        claims = SharedClaims(self.database(), store.device,
+                              float(notify.get("lease_seconds", 120.0)),
+                              fence=lambda: self.lease.epoch)
+        self.runner = build_runner(store, config=notify, secrets=self.secrets, claims=claims,
+                                   may_send=lambda: bool(self.lease.active),
+                                   clock=self.clock)
+        self._spawn("notify", self.runner.run)
+
+    def _start_http(self, store: LocalStore, ssl_context: ssl.SSLContext | None) -> None:
+        from console.service.http.server import HttpContext, HttpServer, make_app
+
+        assert self.syncer is not None
+        context = HttpContext(db=self.database(), store=store, author=self.author,
+                              device=store.device, clock=self.clock,
+                              readiness=self.readiness, secret=self.secrets.named,
+                              wake=self.syncer.wake)
+        self.http = HttpServer(make_app(context), self.config.listen_host,
+                               self.config.listen_port, ssl_context=ssl_context)
+        self.http.start()
+
+    @property
+    def author(self) -> str:
+        """Events the service writes are signed with its database login."""
+        return parse_url(self.config.database_url).username or current_user()
+
+    def _sync_state(self, state: SyncState) -> None:
+        if state.status == "offline":
+            log.warning("sync offline: %s", state.last_error,
+                        extra={"sync": state.status, "pending": state.pending})
+        else:
+            log.info("sync %s", state.describe(),
+                     extra={"sync": state.status, "pending": state.pending})
+
+    # -- readiness ----------------------------------------------------------------------
+    def readiness(self) -> dict[str, Any]:
+        """For /readyz and /metrics: role, database reachable, sync lag, outbox depth."""
+        state = self.syncer.state if self.syncer is not None else SyncState("syncing")
+        since = state.last_sync or self.started_at
+        depth = 0
+        if self._outbox is not None:
+            try:
+                counts = self._outbox.counts()
+                depth = sum(counts.get(status, 0) for status in OPEN)
+            except Exception:  # the local disk: report, do not fail the probe
+                log.exception("cannot count the outbox")
+                depth = -1
+        active = bool(self.lease is not None and self.lease.active)
+        return {"role": "active" if active else "standby",
+                "database": state.status == "online",
+                "sync_lag_seconds": round(max(0.0, (self.clock() - since).total_seconds()), 3),
+                "outbox_depth": depth,
+                "instance": self.config.instance}
+
+    # -- stop -------------------------------------------------------------------------
+    def stop(self, budget: float = STOP_BUDGET) -> list[str]:
+        """Stop in the order that loses nothing, within ``budget`` seconds; returns
+        the parts that overran (left to the process's exit)."""
+        deadline = time.monotonic() + budget
+        late: list[str] = []
+
+        def left(share: float) -> float:
+            return max(0.0, min(share, deadline - time.monotonic()))
+
+        if self.http is not None:
+            try:
+                self.http.stop(timeout=left(1.5))
+            except Exception:
+                log.exception("stopping HTTP failed")
+        if not self._join("notify", left(1.5), wake=self._wake_runner):
+            late.append("notify")
+            log.warning("a send was still in flight at the stop: it stays in the durable "
+                        "outbox and is retried (or found sent) at the next start")
+        if not self._join("lease", left(1.5)):  # run() releases the lease on its way out
+            late.append("lease")
+        if not self._join("sync", left(1.0), wake=self._wake_sync):
+            late.append("sync")
+        elif self.syncer is not None and not self._bounded(self._final_push, left(1.5),
+                                                           "pushing the last events"):
+            late.append("final push")
+        if not late:
+            self._close()
+        return late
+
+    def _wake_runner(self) -> None:
+        if self.runner is not None:
+            self.runner.wake()
+
+    def _wake_sync(self) -> None:
+        if self.syncer is not None:
+            self.syncer.wake()
+
+    def _join(self, name: str, timeout: float, wake: Callable[[], None] | None = None
+              ) -> bool:
+        part = self._parts.get(name)
+        if part is None:
+            return True
+        part.stop.set()
+        if wake is not None:
+            wake()
+        part.thread.join(timeout)
+        return not part.thread.is_alive()
+
+    @staticmethod
+    def _bounded(work: Callable[[], None], timeout: float, what: str) -> bool:
+        """Run ``work`` on a helper thread for at most ``timeout`` seconds."""
+        def guarded() -> None:
+            try:
+                work()
+            except Exception as exc:  # the database is gone: the outbox keeps it
+                log.warning("%s failed: %s", what, exc)
+
+        helper = threading.Thread(target=guarded, name=f"serve-stop-{what}", daemon=True)
+        helper.start()
+        helper.join(timeout)
+        return not helper.is_alive()
+
+    def _final_push(self) -> None:
+        assert self.syncer is not None
+        pushed = self.syncer.push()
+        if pushed:
+            log.info("pushed %d local events before stopping", pushed)
+
+    def _close(self) -> None:
+        if self.syncer is not None:
+            self.syncer.close()
+        for db in self._dbs:
+            db.close()
+        if self.store is not None:
+            self.store.close()
+            self.store = None
