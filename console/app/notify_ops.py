@@ -17,7 +17,7 @@ from typing import Any
 from console.app.notify_secrets import NotifySecrets, StaticSecrets
 from console.app.settings import Settings
 from console.notify.channels import CHANNELS, DeliveryResult, Target, build_channels
-from console.notify.message import TicketInfo, build_message, pd_dedup_key
+from console.notify.message import TicketInfo, build_message, pd_dedup_key, ticket_from_dedup_key
 from console.notify.outbox import Dispatcher, RetryPolicy
 from console.notify.runner import NotifyRunner
 from console.store.deliveries import DeliveryOutbox, DeliveryRecord, EventFeed, SharedClaims
@@ -113,6 +113,21 @@ def build_runner(store: LocalStore, *, config: dict[str, Any] | None = None,
     # matrixChanged comes from, the moment it commits (local publish or pull)
     store.follow_matrix(runner.set_matrix)
     return runner
+
+
+# -- acknowledgements from PagerDuty (``notify pd-ack``, the service's webhook) ---------
+def alert_ticket(store: LocalStore, key: str, *, ticket_ids: bool = True) -> str | None:
+    """The ticket a PagerDuty alert was raised for, if this store has it. ``key`` is the
+    alert's dedup key (``ec/TICKET/REF``, built by ``pd_dedup_key``) or, with
+    ``ticket_ids``, a ticket id; a dedup key that is not one of ours gives None."""
+    ticket = ticket_from_dedup_key(key) or (key if ticket_ids else None)
+    return ticket if ticket and store.ticket(ticket) is not None else None
+
+
+def pagerduty_ack_payload(key: str, by: str, **extra: Any) -> dict[str, Any]:
+    """The payload of an ``acknowledged`` (or ``resolved``) event that came from
+    PagerDuty's alert ``key``."""
+    return {"by": by, "via": "pagerduty", "dedup_key": key, "alert": key, **extra}
 
 
 # -- tests, listings and retries (the dialogs and the CLI) --------------------------------

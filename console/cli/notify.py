@@ -153,17 +153,18 @@ def _cmd_retry(args: argparse.Namespace) -> int:
 
 
 def _cmd_pd_ack(args: argparse.Namespace) -> int:
+    from console.app.notify_ops import alert_ticket, pagerduty_ack_payload
     from console.notify.message import ticket_from_dedup_key
     from console.store.errors import StoreError
 
-    ticket = ticket_from_dedup_key(args.key) or args.key
     try:
         with _open(args) as store:
-            if store.ticket(ticket) is None:
-                return fail(f"no ticket {ticket!r} in the local store", EXIT_USAGE)
+            ticket = alert_ticket(store, args.key)
+            if ticket is None:
+                named = ticket_from_dedup_key(args.key) or args.key
+                return fail(f"no ticket {named!r} in the local store", EXIT_USAGE)
             event = store.append(ticket, "acknowledged",
-                                 {"by": args.by, "via": "pagerduty", "dedup_key": args.key,
-                                  "alert": args.key}, args.by)
+                                 pagerduty_ack_payload(args.key, args.by), args.by)
     except StoreError as exc:
         return fail(str(exc), EXIT_STORE)
     print(f"{ticket}: acknowledged from PagerDuty at {event.at.isoformat()} "
