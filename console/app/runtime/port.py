@@ -2,8 +2,10 @@
 
 ``ConsoleServicePort`` names everything a window, form or dialog may ask of the
 console service; ``ConsoleService`` implements it. Results are the plain values below
-(and the domain's), never ORM rows or store records, so ``console.ui`` imports neither
-``console.store`` nor ``console.notify`` (an import-linter contract keeps it so).
+(and the domain's), never ORM rows; the one store record the views see is ``Draft`` (a
+frozen dataclass the forms' autosaver hands back), named here so that ``console.ui``
+imports neither ``console.store`` nor ``console.notify`` (an import-linter contract
+keeps it so).
 
 Calls that read or write the database run on the service's DB worker and answer on the
 GUI thread through ``on_done`` (or ``on_error`` with the exception).
@@ -19,6 +21,7 @@ from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from console.domain.matrix import Matrix
 from console.domain.sync_state import SyncState
+from console.store.records import Draft
 
 if TYPE_CHECKING:
     from PySide6.QtCore import SignalInstance
@@ -28,8 +31,8 @@ if TYPE_CHECKING:
     from console.app.runtime.matrix_ops import MatrixActions
     from console.store.records import StoredEvent
 
-__all__ = ["LEAD_ROLE", "ConsoleServicePort", "DeadLetter", "Failed", "MatrixVersion",
-           "SyncState", "TimelineEvent", "active_version"]
+__all__ = ["LEAD_ROLE", "ConsoleServicePort", "DeadLetter", "Draft", "Failed",
+           "MatrixVersion", "SyncState", "TimelineEvent", "active_version"]
 
 Failed = Callable[[BaseException], None]
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 from typing import TYPE_CHECKING
 
 from PySide6.QtGui import QAction, QKeySequence
@@ -17,7 +18,8 @@ ADD_KINDS = (("severity", "Severity"), ("trigger", "Trigger"), ("tier", "Tier"),
 
 
 def _action(editor: FlowEditor, name: str, text: str, slot: Callable[[], object],
-            shortcut: QKeySequence | str | None = None, tip: str = "") -> QAction:
+            shortcut: QKeySequence | QKeySequence.StandardKey | str | None = None,
+            tip: str = "") -> QAction:
     action = QAction(text, editor)
     action.setObjectName(name)
     if shortcut is not None:
@@ -43,8 +45,7 @@ def build_actions(editor: FlowEditor) -> None:
     e.actions_by_name.update(undo=undo, redo=redo)
     add_menu = QMenu("Add", e)
     for kind, label in ADD_KINDS:
-        add_menu.addAction(_action(e, f"add_{kind}", label,
-                                   lambda k=kind: e.ask_and_add(k)))
+        add_menu.addAction(_action(e, f"add_{kind}", label, partial(e.ask_and_add, kind)))
     rename = _action(e, "rename", "Rename…", e.ask_and_rename, "F2",
                      "Give the selected node a new id; references follow")
     delete = _action(e, "delete", "Delete", e.remove_selected, std.Delete,
@@ -61,7 +62,7 @@ def build_actions(editor: FlowEditor) -> None:
     export_menu = QMenu("Export", e)
     for fmt in ("png", "svg", "pdf"):
         export_menu.addAction(_action(e, f"export_{fmt}", f"Export {fmt.upper()}…",
-                                      lambda f=fmt: e.ask_and_export(f)))
+                                      partial(e.ask_and_export, fmt)))
     diff = _action(e, "diff", "Diff", e.show_diff, None,
                    "Compare the working copy with the published version, in words")
     history = _action(e, "history", "History", e.show_history, None,
@@ -80,12 +81,12 @@ def build_actions(editor: FlowEditor) -> None:
     file_menu.addSeparator()
     file_menu.addAction(_action(e, "close", "Close", e.close, std.Close))
     edit_menu = menus.addMenu("&Edit")
-    for item in (undo, redo, None, rename, delete, arrange):
-        edit_menu.addSeparator() if item is None else edit_menu.addAction(item)
+    for edit in (undo, redo, None, rename, delete, arrange):
+        edit_menu.addSeparator() if edit is None else edit_menu.addAction(edit)
     edit_menu.addMenu(add_menu)
     view_menu = menus.addMenu("&View")
-    for item in (zoom_in, zoom_out, fit, None, problems, properties):
-        view_menu.addSeparator() if item is None else view_menu.addAction(item)
+    for shown in (zoom_in, zoom_out, fit, None, problems, properties):
+        view_menu.addSeparator() if shown is None else view_menu.addAction(shown)
     matrix_menu = menus.addMenu("&Matrix")
     for item in (diff, history, publish):
         matrix_menu.addAction(item)
@@ -93,8 +94,8 @@ def build_actions(editor: FlowEditor) -> None:
     bar = QToolBar("Flowchart", e)
     bar.setObjectName("flowchartToolbar")
     bar.setMovable(False)
-    for item in (zoom_in, zoom_out, fit, None, undo, redo, None):
-        bar.addSeparator() if item is None else bar.addAction(item)
+    for tool in (zoom_in, zoom_out, fit, None, undo, redo, None):
+        bar.addSeparator() if tool is None else bar.addAction(tool)
     if e.editable:
         add_button = QToolButton(bar)
         add_button.setText("Add")

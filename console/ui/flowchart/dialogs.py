@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, Signal, SignalInstance
 from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QDialog,
@@ -115,7 +115,7 @@ class HistoryDialog(QDialog):
         if not self.versions:
             layout.addWidget(QLabel("No version has been published yet: every console runs "
                                     "the shipped default matrix."))
-        row = QHBoxLayout()
+        buttons = QHBoxLayout()
         self.load_button = QPushButton("Open in editor")
         self.compare_button = QPushButton("Compare with working copy")
         self.restore_button = QPushButton("Restore as new version…")
@@ -127,19 +127,19 @@ class HistoryDialog(QDialog):
                                (self.restore_button, self.restoreRequested)):
             button.clicked.connect(lambda _=False, s=signal: self._emit(s))
             button.setEnabled(button.isEnabled() and bool(self.versions))
-            row.addWidget(button)
-        row.addStretch(1)
+            buttons.addWidget(button)
+        buttons.addStretch(1)
         close = QPushButton("Close")
         close.clicked.connect(self.reject)
-        row.addWidget(close)
-        layout.addLayout(row)
+        buttons.addWidget(close)
+        layout.addLayout(buttons)
         self.table.setFocus(Qt.FocusReason.OtherFocusReason)
 
     def selected(self) -> MatrixVersion | None:
         rows = self.table.selectionModel().selectedRows()
         return self.versions[rows[0].row()] if rows else None
 
-    def _emit(self, signal: Signal) -> None:
+    def _emit(self, signal: SignalInstance) -> None:
         version = self.selected()
         if version is not None:
             signal.emit(version)

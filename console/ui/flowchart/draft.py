@@ -16,7 +16,8 @@ from typing import TYPE_CHECKING, Any
 import shiboken6
 from PySide6.QtCore import QObject
 
-from console.app.runtime.drafts import Draft, draft_key
+from console.app.runtime.drafts import draft_key
+from console.app.runtime.port import Draft
 from console.domain.flow import diff_records, dump_records, load_records
 
 from ..forms.base import Banner

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -46,6 +47,7 @@ from .document import FlowDocument
 from .draft import FlowDraft
 from .export import export
 from .following import VersionFollower
+from .panel import Path as FieldPath
 from .panel import PropertyPanel, edit_for, rekeyed
 from .problems import ProblemList
 from .scene import FlowScene
@@ -53,6 +55,10 @@ from .style import Fonts
 from .view import FlowView
 
 LEAD = LEAD_ROLE
+
+
+def _without(nid: str, records: Records) -> Records:
+    return remove_node(records, nid)
 
 
 class FlowEditor(QMainWindow):
@@ -191,7 +197,7 @@ class FlowEditor(QMainWindow):
         for nid in sorted(nodes, key=lambda n: -int(n.rsplit("/", 1)[1])
                           if n.startswith("step:") else 0):
             if nid in self.document.graph.nodes:
-                self.push(lambda r, n=nid: remove_node(r, n), f"Delete {nid}")
+                self.push(partial(_without, nid), f"Delete {nid}")
         self.undo.endMacro()
 
     def auto_arrange(self) -> None:
@@ -203,14 +209,14 @@ class FlowEditor(QMainWindow):
     def replace_records(self, records: Records, text: str) -> bool:
         return self.push(lambda _: records, text)
 
-    def _panel_edit(self, scope: str, nid: str, path: tuple, value: Any) -> None:
+    def _panel_edit(self, scope: str, nid: str, path: FieldPath, value: Any) -> None:
         if not self.push(edit_for(scope, nid, path, value), self._edit_text(scope, nid, path)):
             return
         renamed = rekeyed(scope, nid, path, value)
         if renamed != nid and renamed in self.scene.nodes:
             self.scene.select_node(renamed)  # an authority row's id is its action and role
 
-    def _edit_text(self, scope: str, nid: str, path: tuple) -> str:
+    def _edit_text(self, scope: str, nid: str, path: FieldPath) -> str:
         """The undo step's name in the panel's words: "Set P2 Response"."""
         label = next((f.label for f, _ in self.panel._widgets
                       if f.scope == scope and f.path == path), ".".join(map(str, path)))

@@ -10,7 +10,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from PySide6.QtCore import QMarginsF, QRectF, QSize, Qt
-from PySide6.QtGui import QImage, QPageLayout, QPageSize, QPainter, QPdfWriter
+from PySide6.QtGui import QImage, QImageWriter, QPageLayout, QPageSize, QPainter, QPdfWriter
 from PySide6.QtSvg import QSvgGenerator
 from PySide6.QtWidgets import QGraphicsItem
 
@@ -26,8 +26,8 @@ FORMATS = {"png": "PNG image (*.png)", "svg": "SVG drawing (*.svg)", "pdf": "PDF
 def _clean(scene: FlowScene) -> Iterator[QRectF]:
     selected = scene.selectedItems()
     scene.clearSelection()
-    for item in scene.nodes.values():
-        item.show_handle(False)
+    for node in scene.nodes.values():
+        node.show_handle(False)
     # cached items would paint pixmaps: SVG and PDF want text and curves
     cached = [i for i in scene.items() if i.cacheMode() != QGraphicsItem.CacheMode.NoCache]
     modes = [i.cacheMode() for i in cached]
@@ -59,8 +59,9 @@ def export_png(scene: FlowScene, path: str | Path, scale: float = 2.0) -> QSize:
         painter = QPainter(image)
         _render(scene, painter, QRectF(0, 0, size.width(), size.height()), source)
         painter.end()
-    if not image.save(str(path), "PNG"):
-        raise OSError(f"could not write {path}")
+    writer = QImageWriter(str(path), b"png")
+    if not writer.write(image):
+        raise OSError(f"could not write {path}: {writer.errorString()}")
     return size
 
 

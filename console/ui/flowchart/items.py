@@ -46,6 +46,7 @@ from .style import (
 )
 
 ARROW = 9.0
+EDGE_ID = 0  # an edge label's data key: the id of the edge it names (the scene's pick)
 GROUP_COLORS = {"tier": ("#f4f6f8", "#cfd8dc"), "chain": ("#f1f8f1", "#c8e6c9"),
                 "section": ("#f7f8fa", "#dfe3e8")}
 Z_GROUP, Z_EDGE, Z_NODE, Z_LABEL, Z_DRAG = -10.0, 0.0, 10.0, 20.0, 30.0
@@ -206,7 +207,7 @@ class EdgeItem(QGraphicsPathItem):
             self.label_box.setRect(0, 0, size.width() + 10, size.height() + 4)
             self.label_box.setBrush(QBrush(QColor("#ffffff")))
             self.label_box.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
-            self.label_box.edge_item = weakref.ref(self)
+            self.label_box.setData(EDGE_ID, edge.id)
         source.edges.append(self)
         target.edges.append(self)
         self.setToolTip(EDGE_STYLES[edge.kind].label)

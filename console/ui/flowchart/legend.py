@@ -52,13 +52,13 @@ class LegendItem(QGraphicsRectItem):
             y += 6
         first = width
         width = 0.0
-        for kind, style in EDGE_STYLES.items():
+        for kind, edge_style in EDGE_STYLES.items():
             line = QGraphicsPathItem(self)
             path = QPainterPath(QPointF(x + 12, y + ROW / 2 - 1))
             path.lineTo(x + 12 + SWATCH, y + ROW / 2 - 1)
             line.setPath(path)
             line.setPen(edge_pen(kind))
-            width = max(width, self._text(style.label, x + 12, y, fonts))
+            width = max(width, self._text(edge_style.label, x + 12, y, fonts))
             y += ROW
         right = x + 12 + SWATCH + 10 + (width if columns == 2 else max(width, first)) + 14
         self.setRect(0, 0, right, max(y, bottom) + 8)

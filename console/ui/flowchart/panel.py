@@ -40,6 +40,7 @@ from console.domain.matrix.format import CHANNELS, FUNCTIONS
 from console.domain.matrix.yamlpos import YamlSyntaxError, format_path, load_yaml
 
 Path = tuple[str | int, ...]
+Kind = str | tuple[str, ...]  # text, number, int, yaml, or a choice: a section name or a tuple
 CONDITIONS = ("unresolved_for", "severity", "tier", "category", "keywords", "words",
               "account_tier", "workaround", "users_affected_pct", "sentiment", "sla",
               "revenue_risk", "security_breach")
@@ -50,11 +51,11 @@ ALWAYS_SHOWN = ("words",)  # a rule offers these even when it does not use them 
 class Field:
     label: str
     path: Path             # inside the node's record; for steps, "chain" paths start at the chain
-    kind: str = "text"     # text, number, int, yaml, or a choice: a section name or a tuple
+    kind: Kind = "text"
     scope: str = "record"  # record | chain | matrix | rule (a severity's criteria)
 
 
-def _choices(records: Records, kind: Any) -> list[str]:
+def _choices(records: Records, kind: Kind) -> list[str]:
     if isinstance(kind, tuple):
         return list(kind)
     if kind in ("teams", "tiers", "roles", "contacts", "severities"):
@@ -160,7 +161,7 @@ def set_rule(records: Records, nid: str, path: Path, value: Any) -> Records:
     return out
 
 
-def _show(value: Any, kind: Any) -> str:
+def _show(value: Any, kind: Kind) -> str:
     if value is None:
         return ""
     if kind == "yaml":
@@ -169,7 +170,7 @@ def _show(value: Any, kind: Any) -> str:
     return str(value)
 
 
-def parse(text: str, kind: Any) -> Any:
+def parse(text: str, kind: Kind) -> Any:
     """The value a field's text stands for; None (remove) when empty. Raises ValueError."""
     text = text.strip()
     if not text:
@@ -317,7 +318,7 @@ class PropertyPanel(QScrollArea):
         heading = (f"{kind.capitalize()} {split_node_id(nid)[1]}" if nid
                    else f"Matrix: {records.get('name', '')}")
         chain = mapping(records, "chains").get(split_step_key(split_node_id(nid)[1])[0]) \
-            if kind == "step" else None
+            if kind == "step" and nid else None
         fields = FIELDS.get(kind, []) if nid else MATRIX_FIELDS
         if kind == "severity" and isinstance(record, dict):
             fields = [*fields, *rule_fields(record)]
@@ -481,7 +482,7 @@ class PropertyPanel(QScrollArea):
         return True
 
 
-def _is_choice(kind: Any) -> bool:
+def _is_choice(kind: Kind) -> bool:
     return isinstance(kind, tuple) or kind in ("teams", "tiers", "roles", "contacts", "chains",
                                                "calendars", "rotations", "severities")
 

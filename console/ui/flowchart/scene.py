@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
 from console.domain.flow.layout import COLUMN_OF, TITLES, label_positions
 
 from .document import FlowDocument, Point
-from .items import Z_DRAG, EdgeItem, GroupItem, HandleItem, NodeItem
+from .items import EDGE_ID, Z_DRAG, EdgeItem, GroupItem, HandleItem, NodeItem
 from .legend import LegendItem
 from .style import BACKGROUND, SELECTED, Fonts
 
@@ -104,16 +104,16 @@ class FlowScene(QGraphicsScene):
                 self._drop_edge(self.edges.pop(eid))
         ts = label_positions(doc.graph, doc.layout(), self.fonts.label_size)
         for eid, edge in doc.graph.edges.items():
-            item = self.edges.get(eid)
-            if item is None:
-                item = EdgeItem(edge, self.nodes[edge.source], self.nodes[edge.target],
+            line = self.edges.get(eid)
+            if line is None:
+                line = EdgeItem(edge, self.nodes[edge.source], self.nodes[edge.target],
                                 self.fonts, ts.get(eid, 0.5))
-                self.edges[eid] = item
-                for part in item.scene_items():
+                self.edges[eid] = line
+                for part in line.scene_items():
                     self.addItem(part)
-            elif ts.get(eid, 0.5) != item.t:
-                item.t = ts.get(eid, 0.5)
-                item.adjust()
+            elif ts.get(eid, 0.5) != line.t:
+                line.t = ts.get(eid, 0.5)
+                line.adjust()
         self._show_problems(doc.problems)
         self._decorate()
 
@@ -142,9 +142,9 @@ class FlowScene(QGraphicsScene):
         for nid, item in self.nodes.items():
             if item.problems != by_node.get(nid, []):
                 item.set_problems(by_node.get(nid, []))
-        for eid, item in self.edges.items():
-            if item.problem != (eid in bad_edges):
-                item.set_problem(eid in bad_edges)
+        for eid, line in self.edges.items():
+            if line.problem != (eid in bad_edges):
+                line.set_problem(eid in bad_edges)
 
     # -- decorations: frames, headings, legend --------------------------------------------------
     def _decorate(self) -> None:
@@ -228,9 +228,8 @@ class FlowScene(QGraphicsScene):
         for item in self.items(pos):
             if isinstance(item, EdgeItem):
                 return item
-            owner = getattr(item, "edge_item", None)
-            if owner is not None and owner() is not None:
-                return owner()
+            if (eid := item.data(EDGE_ID)) is not None and eid in self.edges:
+                return self.edges[eid]  # the edge's label
             if isinstance(item, NodeItem) or (item.parentItem() is not None
                                               and isinstance(item.parentItem(), NodeItem)):
                 return None

@@ -159,6 +159,16 @@ def test_clicking_an_edge_selects_it_for_deleting(editor):
     assert "route_to" not in severity(editor.document.records, "P4")
 
 
+def test_clicking_an_edges_label_selects_that_edge(editor):
+    eid, edge = next((eid, e) for eid, e in sorted(editor.scene.edges.items())
+                     if e.label_box is not None)
+    editor.view.centerOn(edge.label_box)
+    point = edge.label_box.sceneBoundingRect().center()
+    QTest.mouseClick(editor.view.viewport(), Qt.MouseButton.LeftButton,
+                     Qt.KeyboardModifier.NoModifier, viewport_point(editor, point))
+    assert editor.scene.selected_ids() == ([], [eid])
+
+
 def test_a_problem_about_a_reference_marks_its_edge(editor):
     editor.push(lambda r: {**r, "chains": {**r["chains"], "p1-page": {
         **r["chains"]["p1-page"], "steps": [
