@@ -48,6 +48,8 @@ _ACQUIRE = (
     "renewed_at = now(), expires_at = EXCLUDED.expires_at "
     "WHERE l.holder = EXCLUDED.holder OR l.expires_at < now() "
     "RETURNING l.epoch")
+_LEFT = ("SELECT extract(epoch FROM expires_at - now()) FROM service_lease "
+         "WHERE name = %s")
 _SELECT = ("SELECT holder, host, epoch, renewed_at, expires_at, expires_at > now(), "
            "extract(epoch FROM expires_at - now()) FROM service_lease WHERE name = %s")
 
@@ -111,6 +113,7 @@ class LeaderLease:
         self._deadline: float | None = None
         self._epoch: int | None = None
         self._lock = threading.Lock()
+        self._holder_left: float | None = None  # standby: the holder's lease runs this long
         self.last_error = ""
 
     def tick(self) -> bool:
@@ -122,13 +125,17 @@ class LeaderLease:
         # A renewal that waits longer than a third of the ttl is of no use.
         timeout_ms = str(max(1, int(self.ttl * 1000 / 3)))
 
-        def work(conn: psycopg.Connection) -> int | None:
+        def work(conn: psycopg.Connection) -> tuple[int | None, float | None]:
             conn.execute("SELECT set_config('statement_timeout', %s, true)", (timeout_ms,))
             row = conn.execute(_ACQUIRE, params).fetchone()
-            return int(row[0]) if row is not None else None
+            if row is not None:
+                return int(row[0]), None
+            left = conn.execute(_LEFT, (self.name,)).fetchone()
+            return None, float(left[0]) if left is not None else None
 
         try:
-            epoch = self.db.transaction("renewing the service lease on", work)
+            epoch, self._holder_left = self.db.transaction("renewing the service lease on",
+                                                           work)
         except SharedDBError as exc:
             self.last_error = str(exc)
             log.warning("cannot renew the service lease: %s", exc)
@@ -187,12 +194,20 @@ class LeaderLease:
             was = now_active
             if stop.is_set():
                 return
-            # Wake at the local deadline too, so on_change(False) is not late.
-            wait = self.ttl / 3
-            with self._lock:
-                deadline = self._deadline
-            left = deadline - self._monotonic() if deadline is not None else wait
-            stop.wait(min(wait, left) if left > 0 else wait)
+            stop.wait(self._next_tick())
+
+    def _next_tick(self) -> float:
+        """Seconds to the next tick: a third of the ttl; sooner at this instance's local
+        deadline (so on_change(False) is not late), or, standing by, just after the
+        holder's lease expires (so takeover takes the ttl, not the ttl plus a tick)."""
+        wait = self.ttl / 3
+        with self._lock:
+            deadline = self._deadline
+        if deadline is not None and deadline - self._monotonic() > 0:
+            wait = min(wait, deadline - self._monotonic())
+        elif deadline is None and self._holder_left is not None:
+            wait = min(wait, max(0.0, self._holder_left) + 0.01)
+        return wait
 
 
 class ServicePresence:
