@@ -22,6 +22,9 @@ _.CloseNotification  # D-Bus method and signal slots, connected by name (ui/noti
 _._on_action
 _._on_closed
 
+# -- Libraries call these by name ------------------------------------------------------------
+_.collect  # service/http/metrics.py: prometheus_client's registry calls a collector's collect()
+
 # -- Python keeps these objects alive only through the reference ---------------------------
 _._startup_probe  # ui/app.py: a Qt object with no parent would be collected
 _._refusal

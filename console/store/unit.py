@@ -102,6 +102,12 @@ class TicketsRepo(Repo):
         # plain column tuples: no ORM object (and its identity-map state) per ticket
         return [TicketRecord(*row) for row in self._s.execute(query)]
 
+    def open_clocks(self) -> list[tuple[str, str]]:
+        """(severity, clocks JSON) of every ticket not resolved (the service's /metrics:
+        open tickets by severity and SLA state)."""
+        query = select(TicketRow.severity, TicketRow.clocks).where(TicketRow.status != "resolved")
+        return [(severity, clocks) for severity, clocks in self._s.execute(query)]
+
     def accounts(self) -> dict[str, str]:
         """Known accounts and their tiers; the latest opened ticket wins."""
         rows = self._s.execute(select(TicketRow.account, TicketRow.account_tier)
