@@ -1,0 +1,139 @@
+"""``escalation-console serve`` as a real process against a real PostgreSQL: it starts,
+answers /healthz, stops on SIGTERM within 5 s with exit 0, hands the lease over at
+once, keeps a send that was in flight, checks (or migrates) the schema, and never
+imports Qt."""
+
+from __future__ import annotations
+
+import signal
+import sqlite3
+import time
+import urllib.request
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from benchmarks.notify.fakes import FakeServices, wait_for
+from console.app.matrices import load_matrix_file
+from console.paths import default_matrix_path
+from console.store.lease import current_lease
+from console.store.local import DB_NAME, LocalStore
+from console.store.sync import Syncer
+
+from .conftest import clean_env
+
+pytestmark = [pytest.mark.postgres, pytest.mark.slow]
+PD_PATH = "/pagerduty/v2/enqueue"
+
+
+def _healthz(port: int) -> int:
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=5) as reply:
+        return int(reply.status)
+
+
+def _lease(url: str):  # type: ignore[no-untyped-def]
+    from console.store.server import SharedDatabase
+
+    db = SharedDatabase(url)
+    try:
+        return current_lease(db)
+    finally:
+        db.close()
+
+
+def test_sigterm_stops_within_five_seconds_with_exit_0_and_hands_the_lease_over_at_once(
+        pg, serve_config, start_serve):
+    # a 15 s takeover: the standby can only take over sooner if the lease was released
+    first = start_serve(serve_config(pg.url, "pager-a", takeover_seconds=15))
+    port = first.wait_ready()
+    first.wait_log(lambda e: e.get("role") == "active")
+    assert _healthz(port) == 200
+    second = start_serve(serve_config(pg.url, "pager-b", takeover_seconds=15))
+    second.wait_ready()
+    assert _lease(pg.url).holder == "pager-a"
+
+    sent = first.signal(signal.SIGTERM)
+    code = first.wait(timeout=10)
+    stopped = time.monotonic() - sent
+    assert code == 0, first.log_text()
+    assert stopped <= 5.0
+    assert first.find(lambda e: e.get("message") == "stopped"), first.log_text()
+    second.wait_log(lambda e: e.get("role") == "active", timeout=10)
+    took_over = time.monotonic() - sent
+    assert took_over < 15, "the standby waited for the lease to expire: it was not released"
+    lease = _lease(pg.url)
+    assert (lease.holder, lease.live) == ("pager-b", True)
+
+
+def _agent_opens_a_p1(tmp_path: Path, url: str) -> None:
+    """A console somewhere opens a P1 and syncs it to the shared database."""
+    store = LocalStore(tmp_path / "agent", load_matrix_file(default_matrix_path())).open()
+    try:
+        store.append("INC-1", "opened", {"title": "Checkout fails", "account": "Acme",
+                                         "users_affected_pct": 50, "workaround": "none"},
+                     "agent-ana")
+        with Syncer(store, url) as syncer:
+            syncer.sync_once()
+    finally:
+        store.close()
+
+
+def _statuses(state_dir: Path) -> dict[str, str]:
+    with sqlite3.connect(state_dir / DB_NAME) as conn:
+        rows = dict(conn.execute("SELECT key, status FROM deliveries WHERE channel = "
+                                 "'pagerduty'"))
+    conn.close()
+    return rows
+
+
+def test_sigterm_during_a_pagerduty_send_loses_nothing(tmp_path, pg, serve_config,
+                                                       start_serve):
+    with FakeServices() as services:
+        env = clean_env(ESCALATION_SECRET_NOTIFY_PAGERDUTY_ENGINEERING_ONCALL="R-ONCALL",
+                        ESCALATION_SECRET_NOTIFY_PAGERDUTY_EXECUTIVE_ESCALATION="R-EXEC")
+        config = serve_config(pg.url, "pager", notify={
+            "pagerduty": {"events_url": services.pagerduty_url},
+            "retry": {"base": 0.5, "cap": 2.0, "max_attempts": 10}})
+        state_dir = tmp_path / "pager-state"
+        services.delays[PD_PATH] = 8.0  # the page is on the wire when SIGTERM comes
+        serve = start_serve(config, env=env)
+        serve.wait_ready()
+        _agent_opens_a_p1(tmp_path, pg.url)
+        assert wait_for(lambda: services.received(PD_PATH), 30), serve.log_text()
+        in_flight = services.received(PD_PATH)[0].body["dedup_key"]
+
+        sent = serve.signal(signal.SIGTERM)
+        assert serve.wait(timeout=10) == 0, serve.log_text()
+        assert time.monotonic() - sent <= 5.0
+        assert "sending" in _statuses(state_dir).values()  # kept in the durable outbox
+
+        services.delays.clear()
+        again = start_serve(config, env=env)
+        again.wait_ready()
+        assert wait_for(lambda: set(_statuses(state_dir).values()) == {"sent"}, 30), (
+            _statuses(state_dir), again.log_text())
+        triggers = Counter(r.body["dedup_key"] for r in services.received(PD_PATH))
+        assert triggers[in_flight] == 2  # sent again after the restart: PagerDuty folds it
+        assert len(services.alerts) == len(triggers)  # one alert per dedup key, none lost
+        again.signal(signal.SIGTERM)
+        assert again.wait(timeout=10) == 0
+
+
+def test_serve_refuses_a_database_without_the_schema_and_migrates_it_when_asked(
+        bare_pg, serve_config, start_serve):
+    config = serve_config(bare_pg.url, "fresh")
+    refused = start_serve(config)
+    assert refused.wait(timeout=30) == 1
+    error = refused.wait_log(lambda e: e.get("level") == "error")
+    assert "has no schema yet" in error["message"] and "--migrate" in error["message"]
+
+    # -X importtime lists every module the process imports, on stderr
+    migrated = start_serve(config, "--migrate", python=("-X", "importtime"))
+    migrated.wait_ready()
+    assert migrated.find(lambda e: e.get("message") == "migrated the shared database")
+    imported = [line for line in migrated.other if line.startswith("import time:")]
+    assert any("console.service.composition" in line for line in imported)
+    assert not [line for line in imported if "PySide6" in line or "shiboken6" in line]
+    migrated.signal(signal.SIGTERM)
+    assert migrated.wait(timeout=10) == 0
