@@ -325,3 +325,24 @@ def test_a_slack_click_for_a_ticket_this_service_does_not_know_records_nothing(r
     wait_until(lambda: services.received("/hook/slack-reply"), timeout=5)
     reply = services.received("/hook/slack-reply")[0].body
     assert reply["response_type"] == "ephemeral" and "No ticket NOPE-1" in reply["text"]
+
+
+def test_pagerduty_echoing_the_consoles_own_acknowledgement_records_nothing_more(rig, world):
+    """Acknowledged in the console, the runner acknowledges the PagerDuty alert; the
+    webhook PagerDuty then sends is that same acknowledgement coming back, and must not
+    move the ticket's acknowledgement time (nor a resolution's)."""
+    c = rig.console
+    open_ticket(c.store, "INC-1")
+    c.runner.run_once()
+    dedup_key = c.by_key()[PRIMARY].external_id
+    world.advance(60)
+    c.store.append("INC-1", "acknowledged", {"by": "dana"}, "dana")
+    c.runner.run_once()
+    assert c.by_key()[PRIMARY + "|acknowledge"].status == "sent"
+    world.advance(5)
+    answer = rig.pagerduty(pd_webhook("incident.acknowledged", dedup_key))
+    assert answer.status_code == 200 and "ignored" in answer.json()
+    assert rig.events() == []
+    # a resolution in PagerDuty is news, though: the console never resolved it
+    assert rig.pagerduty(pd_webhook("incident.resolved", dedup_key)).json()["recorded"] \
+        == "resolved"

@@ -22,8 +22,9 @@ carries that alert's dedup key as ``data.incident_key``. Ours are ``ec/TICKET/RE
 (``console.notify.message.pd_dedup_key``); ``console.app.notify_ops.alert_ticket``,
 which ``notify pd-ack`` uses too, maps one to its ticket. Anything else (another
 tool's incident, a ticket this instance does not know, other event types, PagerDuty's
-``pagey.ping``) is answered 200 and ignored, so PagerDuty neither retries it nor
-disables the subscription.
+``pagey.ping``, or PagerDuty echoing an acknowledgement the console itself sent it) is
+answered 200 and ignored, so PagerDuty neither retries it nor disables the
+subscription.
 """
 
 from __future__ import annotations
@@ -48,11 +49,14 @@ from console.app.notify_ops import alert_ticket, pagerduty_ack_payload
 from console.app.secrets import SecretsError
 from console.domain.hlc import HybridClock, to_ms
 from console.notify.message import SLACK_ACK_ACTION, slack_ack_value, ticket_from_dedup_key
+from console.store.deliveries import DeliveryOutbox
 from console.store.errors import StoreError
 from console.store.records import StoredEvent
 from console.store.server import SharedDBError
 
 if TYPE_CHECKING:
+    from console.store.local import LocalStore
+
     from .server import HttpContext
 
 log = logging.getLogger(__name__)
@@ -190,12 +194,16 @@ class Hooks:
         try:
             ticket = await self._off_loop(
                 functools.partial(alert_ticket, self.ctx.store, key, ticket_ids=False))
+            echo = ticket is not None and await self._off_loop(
+                functools.partial(told_pagerduty, self.ctx.store, ticket, key, kind))
         except StoreError as exc:
             log.error("PagerDuty webhook: cannot read the local store: %s", exc)
             return _answer(503, error="the local store is unavailable; try again")
         if ticket is None:
             log.warning("PagerDuty %s for %s: no such ticket here", event_type, key)
             return _answer(200, ignored=f"no ticket {ticket_from_dedup_key(key)!r} here")
+        if echo:
+            return _answer(200, ignored=f"the console {kind} {ticket} itself")
         agent = event.get("agent") if isinstance(event.get("agent"), dict) else {}
         by = str(agent.get("summary") or agent.get("id") or "pagerduty")
         payload = pagerduty_ack_payload(
@@ -272,6 +280,17 @@ class Hooks:
             update = {"replace_original": False, "response_type": "ephemeral", "text": text}
         await _post(url, update)
         return response
+
+
+def told_pagerduty(store: LocalStore, ticket: str, key: str, kind: str) -> bool:
+    """Whether the console itself acknowledged (or resolved) the alert ``key`` in
+    PagerDuty: its outbox holds that follow-up (``Planner.pagerduty_follow_up``). The
+    webhook PagerDuty sends next is then our own action coming back; recording it would
+    move the ticket's acknowledgement (or resolution) time."""
+    wanted = "pd_" + ("acknowledge" if kind == "acknowledged" else "resolve")
+    return any(r.channel == "pagerduty" and r.meta.get("kind") == wanted
+               and (r.payload.get("message") or {}).get("dedup_key") == key
+               for r in DeliveryOutbox(store).for_ticket(ticket))
 
 
 def acknowledged_blocks(blocks: list[Any], ticket: str, text: str) -> list[Any]:
