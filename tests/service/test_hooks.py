@@ -346,3 +346,27 @@ def test_pagerduty_echoing_the_consoles_own_acknowledgement_records_nothing_more
     # a resolution in PagerDuty is news, though: the console never resolved it
     assert rig.pagerduty(pd_webhook("incident.resolved", dedup_key)).json()["recorded"] \
         == "resolved"
+
+
+def test_an_acknowledgement_that_cannot_be_recorded_gets_503_so_pagerduty_retries_it(
+        make_console, world):
+    """The shared database is down: nothing is acknowledged yet, so the answer must not
+    be a 2xx (PagerDuty retries a 5xx for about 20 minutes, and drops a 4xx)."""
+    console = make_console()
+    open_ticket(console.store, "INC-1")
+    down = SharedDatabase("postgresql://escalation@127.0.0.1:9/escalation")
+    ctx = HttpContext(down, console.store, "service", "svc1", world.clock(),
+                      lambda: {"database": False},
+                      {hooks.PAGERDUTY_SECRET: PD_SECRET}.get, lambda: None)
+    server = HttpServer(make_app(ctx), port=0)
+    server.start()
+    try:
+        body = pd_webhook("incident.acknowledged", pd_dedup_key("INC-1", PRIMARY))
+        answer = requests.post(f"http://127.0.0.1:{server.port}{hooks.PAGERDUTY_PATH}",
+                               data=body, timeout=30, headers={
+                                   "X-PagerDuty-Signature":
+                                       hooks.pagerduty_signature(PD_SECRET, body)})
+    finally:
+        server.stop()
+        down.close()
+    assert answer.status_code == 503 and "unavailable" in answer.json()["error"]
