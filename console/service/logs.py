@@ -87,23 +87,34 @@ class TextFormatter(logging.Formatter):
         return line
 
 
+class LogSetup:
+    """The handler ``setup_logging`` installed and the levels it changed."""
+
+    def __init__(self, handler: logging.Handler, levels: dict[str, int]) -> None:
+        self.handler = handler
+        self.levels = levels
+
+    def close(self) -> None:
+        """Remove the handler and put the levels back (tests run serve in-process)."""
+        logging.getLogger().removeHandler(self.handler)
+        self.handler.close()
+        for name, level in self.levels.items():
+            logging.getLogger(name or None).setLevel(level)
+
+
 def setup_logging(log_format: str, level: str, scrubber: Scrubber,
-                  stream: TextIO | None = None) -> logging.Handler:
-    """Route every logger to one scrubbed handler on stderr; returns the handler (the
-    caller removes it with :func:`remove_handler` when done)."""
+                  stream: TextIO | None = None) -> LogSetup:
+    """Route every logger to one scrubbed handler on stderr."""
     handler = logging.StreamHandler(stream if stream is not None else sys.stderr)
     handler.setFormatter(JsonFormatter() if log_format == "json" else TextFormatter())
     handler.addFilter(scrubber)
     root = logging.getLogger()
+    # third-party chatter below warning stays out unless debugging
+    noisy = ("aiohttp.access", "apscheduler", "alembic")
+    levels = {name: logging.getLogger(name or None).level for name in ("", *noisy)}
     root.addHandler(handler)
     root.setLevel(getattr(logging, level.upper(), logging.INFO))
-    # third-party chatter below warning stays out unless debugging
-    for noisy in ("aiohttp.access", "apscheduler", "alembic"):
-        logging.getLogger(noisy).setLevel(logging.DEBUG if level == "debug" else
-                                          logging.WARNING)
-    return handler
-
-
-def remove_handler(handler: logging.Handler) -> None:
-    logging.getLogger().removeHandler(handler)
-    handler.close()
+    for name in noisy:
+        logging.getLogger(name).setLevel(logging.DEBUG if level == "debug" else
+                                         logging.WARNING)
+    return LogSetup(handler, levels)

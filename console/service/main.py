@@ -18,7 +18,7 @@ from typing import Any
 
 from .composition import Service, tls_context
 from .config import ServiceConfig
-from .logs import Scrubber, remove_handler, setup_logging
+from .logs import Scrubber, setup_logging
 from .secrets import SecretSourceError, SecretSources, ServerSecrets, database_password
 from .systemd import sd_notify
 
@@ -36,14 +36,14 @@ def serve(config: ServiceConfig, options: ServeOptions = ServeOptions(),
     """Run until ``stop`` is set (by SIGTERM/SIGINT when run from the main thread)."""
     sources = SecretSources(env)
     scrubber = Scrubber(sources.values)
-    handler = setup_logging(config.log_format, config.log_level, scrubber)
+    logging_setup = setup_logging(config.log_format, config.log_level, scrubber)
     stop = stop or threading.Event()
     restore = _on_signals(stop)
     try:
         return _serve(config, options, sources, scrubber, stop)
     finally:
         restore()
-        remove_handler(handler)
+        logging_setup.close()
 
 
 def _on_signals(stop: threading.Event) -> Any:
