@@ -33,9 +33,10 @@ _._flowchart
 _._notifications
 _._bus  # ui/notifier.py: the D-Bus connection lives as long as the notifier
 
-# -- signal handler and SQLAlchemy event signatures ---------------------------------------
+# -- signal handler, SQLAlchemy event and PyYAML override signatures ----------------------
 signum  # signal.signal's handler arguments (cli/db.py)
 frame
+indentless  # domain/flow/yamltext.py: PyYAML's Dumper.increase_indent signature
 _on_connect  # @event.listens_for(engine, ...) on SQLite connections (store/local.py)
 _on_begin
 _.isolation_level  # pysqlite: leave transactions to SQLAlchemy's BEGIN (store/local.py)
@@ -82,20 +83,3 @@ _.ranked_ids
 _.summary_text
 _.tile_counts
 _.stale_text
-
-# -- unused, in files other engineers were changing when this check came in: delete them
-# -- and their line here (see issue 12, "Dead code goes") -----------------------------------
-PAUSABLE  # domain/clocks.py
-KINDS  # domain/flow/graph.py
-EDGE_KINDS
-LIST_SECTIONS  # domain/flow/records.py
-INTAKE_FIELDS  # domain/intake.py
-INTAKE_LABELS
-EVENT_TYPES  # domain/tickets.py
-up  # domain/flow/refs.py: _trigger_up's unused parameter
-indentless  # domain/flow/yamltext.py: PyYAML's increase_indent signature (keep)
-STATUSES  # store/deliveries.py
-claim_locally  # store/claims.py
-_.label_point  # ui/flowchart/items.py
-_.form_name  # ui/forms/base.py
-_.reset_filters  # ui/main_window.py

@@ -16,7 +16,6 @@ from .matrix.model import Matrix, Severity
 from .tickets import TicketState
 
 CLOCKS = ("response", "update", "resolution", "initial_severity", "confirmation")
-PAUSABLE = frozenset({"update", "resolution"})
 _ZERO = timedelta(0)
 
 

@@ -14,14 +14,6 @@ from typing import Any
 from .matrix.model import Matrix
 from .tickets import WORKAROUNDS, Intake
 
-INTAKE_FIELDS = ("title", "account", "account_tier", "text", "category", "workaround",
-                 "users_affected_pct", "revenue_risk", "security_breach")
-INTAKE_LABELS = {
-    "title": "Issue title", "account": "Customer / account", "account_tier": "Account tier",
-    "text": "Description", "category": "Category", "workaround": "Workaround",
-    "users_affected_pct": "Users affected (%)", "revenue_risk": "Revenue at risk",
-    "security_breach": "Security or data breach",
-}
 INTAKE_REQUIRED = {
     "title": "Give the issue a short title, e.g. \"Checkout returns 502 for EU customers\".",
     "account": "Name the customer or account.",

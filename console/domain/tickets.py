@@ -11,12 +11,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-EVENT_TYPES = (
-    "opened", "severity", "responded", "update_sent", "status", "message",
-    "acknowledged", "resolved", "reopened", "escalated", "assigned", "handoff_submitted",
-    # recorded for the audit trail and metrics; they do not change the fold
-    "severity_disagreement", "approval_requested", "approval_granted", "approval_denied",
-)
+# severity_disagreement and approval_requested/granted/denied events are kept for the
+# audit trail and the metrics; the fold passes over them
 WORKAROUNDS = ("none", "partial", "full")
 
 

@@ -118,15 +118,6 @@ def _stored(row: ConsoleAlertRow) -> StoredAlert:
 # -- one unit of work per call, for callers that do one thing ---------------------------
 
 
-def claim_locally(store: LocalStore, keys: list[str], at_iso: str) -> set[str]:
-    """Record alert keys as shown on this console; return the keys that were new.
-    One transaction, so a crash never leaves an alert half-recorded."""
-    if not keys:
-        return set()
-    with store.unit() as uow:
-        return uow.alerts.claim(keys, at_iso)
-
-
 def raise_alerts(store: LocalStore, keys: list[str], at_iso: str,
                  build: Callable[[set[str], StoredAlert | None], tuple[list[StoredAlert], T]],
                  *, summary_prefix: str = "summary|backlog|",

@@ -28,7 +28,7 @@ from .server import SharedDatabase, SharedDBError
 if TYPE_CHECKING:
     from .local import LocalStore
 
-STATUSES = ("pending", "sending", "sent", "failed", "dead", "skipped")
+# a delivery is pending, sending, sent, failed, dead or skipped
 OPEN = ("pending", "sending")
 
 

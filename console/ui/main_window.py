@@ -310,9 +310,6 @@ class MainWindow(QMainWindow):
         self.proxy.set_filter(new)
         self._update_counts()
 
-    def reset_filters(self) -> None:
-        self.filters.reset()
-
     def sort_by_next_due(self) -> None:
         self.view.horizontalHeader().setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
         self.proxy.sort_by_next_due()

@@ -27,10 +27,6 @@ from .records import (
     step_key,
 )
 
-KINDS = ("severity", "trigger", "tier", "team", "step", "contact", "authority", "up")
-EDGE_KINDS = ("route", "notify", "functional", "hierarchical", "ladder", "primary", "backup",
-              "cc", "next", "chain_next", "when", "bump")
-
 
 @dataclass(frozen=True, slots=True)
 class Node:

@@ -20,7 +20,6 @@ Records = dict[str, Any]
 # node kind -> the top-level section that holds its records
 SECTION = {"severity": "severities", "trigger": "triggers", "tier": "tiers", "team": "teams",
            "contact": "contacts", "step": "chains", "authority": "authority"}
-LIST_SECTIONS = ("tiers", "teams", "roles", "contacts", "severities", "triggers")
 UP = "up:next-tier"  # the pseudo node for "escalate one tier up"
 _ID = re.compile(ID)
 

@@ -251,7 +251,7 @@ def _trigger_tier(out: Records, trigger: str, tier: str, role: str | None) -> No
     _add_action(out, trigger, {"escalate": {"kind": "hierarchical", "to": _key(tier)}})
 
 
-def _trigger_up(out: Records, trigger: str, up: str, role: str | None) -> None:
+def _trigger_up(out: Records, trigger: str, _up: str, role: str | None) -> None:
     _add_action(out, trigger, {"escalate": {"kind": "hierarchical", "to": "up"}})
 
 

@@ -31,7 +31,7 @@ from PySide6.QtWidgets import (
 )
 
 from console.domain.flow import Edge, Node
-from console.domain.flow.geometry import Rect, edge_curve, label_rect, point_at, route_for
+from console.domain.flow.geometry import Rect, edge_curve, label_rect, route_for
 
 from .style import (
     EDGE_STYLES,
@@ -270,12 +270,6 @@ class EdgeItem(QGraphicsPathItem):
             r = self.label_box.rect()
             box = label_rect(curve, self.t, self.route, (r.width(), r.height()))
             self.label_box.setPos(box.x, box.y)
-
-    def label_point(self) -> tuple[float, float] | None:
-        source, target = self.source, self.target
-        if source is None or target is None:
-            return None
-        return point_at(edge_curve(source.rect(), target.rect(), self.route), self.t)
 
     def shape(self) -> QPainterPath:
         """A 10 px wide band along the curve: easy to click."""

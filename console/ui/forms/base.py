@@ -186,7 +186,6 @@ class FormDialog(QDialog):
         self.service = service
         self.matrix = matrix
         service.matrixChanged.connect(self.set_matrix)  # a publish while the form is open
-        self.form_name = form
         self.ticket_id = ticket
         self.submit_id = new_submit_id()
         self.fields: dict[str, FormField] = {}
