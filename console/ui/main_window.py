@@ -105,6 +105,10 @@ class MainWindow(QMainWindow):
         self.details_dock.setMinimumWidth(DETAILS_START_WIDTH)
         self._build_menus()
         self._build_status_bar()
+        self.paging_label = QLabel()  # who sends the pages: a service or this console
+        self.paging_label.setObjectName("paging")
+        self.paging_label.setMargin(2)
+        self.statusBar().addPermanentWidget(self.paging_label)
 
         for signal in (self.proxy.rowsInserted, self.proxy.rowsRemoved,
                        self.proxy.modelReset, self.proxy.layoutChanged):
@@ -112,6 +116,7 @@ class MainWindow(QMainWindow):
         service.rowsReset.connect(self.reset_rows)
         service.rowsChanged.connect(self.apply_changes)
         service.syncStateChanged.connect(self.set_sync_state)
+        service.pagingChanged.connect(self.set_paging)
         service.historyLoaded.connect(self.details.set_history)
         service.matrixChanged.connect(self.set_matrix)
 
@@ -123,6 +128,7 @@ class MainWindow(QMainWindow):
         self.resize(1600, 940)
         self.restore_settings()
         self.set_sync_state(service.sync_state)
+        self.set_paging(service.paging)
         self._update_counts()
 
     # -- building ----------------------------------------------------------------------------
@@ -250,6 +256,11 @@ class MainWindow(QMainWindow):
         self.sync_label.setText(f"Sync: {state.describe()}")
         self.sync_label.setStyleSheet(SYNC_STYLES.get(state.status, f"color: #57606a; {_PILL}"))
         self.sync_label.setToolTip(state.last_error or "")
+
+    def set_paging(self, paging: str) -> None:
+        """Who sends the pages: "paging: service host-a" or "paging: this console (no
+        service)" (a console stands by while a service is live)."""
+        self.paging_label.setText(f"paging: {paging}")
 
     # -- the 1 Hz tick ----------------------------------------------------------------------
     def tick(self) -> None:

@@ -282,6 +282,10 @@ class WallScreen(QWidget):
             service.rowsChanged.connect(self.apply_changes)
             service.syncStateChanged.connect(self.set_sync_state)
             service.matrixChanged.connect(self.set_matrix)
+            paging = getattr(service, "pagingChanged", None)  # older test doubles lack it
+            if paging is not None:
+                paging.connect(self.set_paging)
+        self.set_paging(getattr(service, "paging", ""))
         self.timer = QTimer(self, interval=1000, timeout=self.tick)
         self._rescale()
         self.tick()
@@ -295,6 +299,7 @@ class WallScreen(QWidget):
 
         self.title = label("wallTitle", TITLE)
         self.sync_note = label("wallSyncNote")
+        self.paging_note = label("wallPaging")  # who sends the pages
         self.clock_label, self.date_label = label("wallClock"), label("wallDate")
         self.banner = label("wallStaleBanner")
         self.banner.setAlignment(Qt.AlignmentFlag.AlignCenter)
@@ -313,6 +318,8 @@ class WallScreen(QWidget):
         top.addWidget(self.title)
         top.addStretch(1)
         top.addWidget(self.sync_note)
+        top.addSpacing(40)
+        top.addWidget(self.paging_note)
         top.addSpacing(40)
         top.addLayout(stamp)
         for tile in self.tiles:
@@ -499,6 +506,10 @@ class WallScreen(QWidget):
         self._set(self.sync_note, note)
         if self.sync_note.property("tone") != tone:
             _repolish(self.sync_note, "tone", tone)
+
+    def set_paging(self, paging: str) -> None:
+        """"paging: service host-a" or "paging: this console (no service)"."""
+        self._set(self.paging_note, f"paging: {paging}" if paging else "")
 
     @staticmethod
     def _set(label: QLabel, text: str) -> None:

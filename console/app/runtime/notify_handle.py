@@ -5,6 +5,11 @@ that happens on the runner thread), wakes it on every change, and stops it on qu
 
 Kept apart from ``notify_ops`` because it needs Qt signals, and the headless commands
 that use ``notify_ops`` must never load PySide6.
+
+While an escalation service is live on the shared database, this console sends no
+external notifications (its desktop alerts stay): the dispatcher's ``may_send`` is a
+``ServicePresence`` check, refreshed every few seconds on a notifier thread, never on
+the GUI thread; ``pagingChanged`` tells the views who pages.
 """
 
 from __future__ import annotations
@@ -15,10 +20,11 @@ from typing import Any
 
 from PySide6.QtCore import QCoreApplication, QObject, Signal
 
-from console.app.notify_ops import build_runner, load_config
+from console.app.notify_ops import build_runner, load_config, open_claims
 from console.notify.channels import build_channels
 from console.notify.runner import NotifyRunner
 from console.store.deliveries import SharedClaims
+from console.store.lease import NO_SERVICE, ServicePresence
 from console.store.local import LocalStore
 
 log = logging.getLogger(__name__)
@@ -29,6 +35,7 @@ class NotificationHandle(QObject):
 
     desktopMessage = Signal(dict)  # a chain step for this console's desktop (GUI thread)
     failed = Signal(str)
+    pagingChanged = Signal(str)    # "service host-a" or "this console (no service)"
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -36,6 +43,8 @@ class NotificationHandle(QObject):
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._store: LocalStore | None = None
+        self.presence: ServicePresence | None = None
+        self._watcher: threading.Thread | None = None
 
     def start(self, store: LocalStore, **kwargs: Any) -> None:
         if self._thread is not None:
@@ -44,7 +53,8 @@ class NotificationHandle(QObject):
 
         def main() -> None:
             try:
-                self.runner = build_runner(store, show=self.desktopMessage.emit, **kwargs)
+                options = self._gate(store, dict(kwargs))
+                self.runner = build_runner(store, show=self.desktopMessage.emit, **options)
                 self.runner.run(self._stop)
             except Exception as exc:
                 log.exception("notifications stopped")
@@ -52,6 +62,33 @@ class NotificationHandle(QObject):
 
         self._thread = threading.Thread(target=main, name="console-notify", daemon=True)
         self._thread.start()
+
+    def _gate(self, store: LocalStore, options: dict[str, Any]) -> dict[str, Any]:
+        """On the notifier thread: claims on the shared database and, with them, the
+        service presence check as the dispatcher's ``may_send``."""
+        if options.get("claims", "auto") == "auto":
+            config = options.get("config") or load_config(store.data_dir)
+            options["claims"] = open_claims(store, float(config.get("lease_seconds", 120.0)))
+        claims = options["claims"]
+        if not isinstance(claims, SharedClaims) or "may_send" in options:
+            self.pagingChanged.emit(NO_SERVICE)  # no shared database: no service either
+            return options
+        self.presence = ServicePresence(claims.db)
+        options["may_send"] = self.presence.may_send
+        self._watcher = threading.Thread(target=self._watch, args=(self.presence,),
+                                         name="console-presence", daemon=True)
+        self._watcher.start()
+        return options
+
+    def _watch(self, presence: ServicePresence) -> None:
+        """Refresh the presence every few seconds; tell the views who pages."""
+        shown = None
+        while not self._stop.is_set():
+            presence.refresh()
+            if presence.paging != shown:
+                shown = presence.paging
+                self.pagingChanged.emit(shown)
+            self._stop.wait(presence.refresh_every)
 
     def reload(self, *_: Any) -> None:
         """Apply changed channel settings and secrets (after the Channels dialog saved)."""
@@ -79,6 +116,9 @@ class NotificationHandle(QObject):
         if self._thread is not None:
             self._thread.join(timeout=10)
             self._thread = None
+        if self._watcher is not None:
+            self._watcher.join(timeout=10)
+            self._watcher = None
         if self.runner is not None and self._store is not None:
             self._store.unfollow_matrix(self.runner.set_matrix)
         claims = self.runner.dispatcher.claims if self.runner is not None else None
@@ -103,6 +143,7 @@ def start_notifications(service: Any, **kwargs: Any) -> NotificationHandle:
         service.ready.connect(begin)
     service.rowsChanged.connect(handle.wake)
     service.rowsReset.connect(handle.wake)
+    handle.pagingChanged.connect(service.set_paging)
     app = QCoreApplication.instance()
     if app is not None:
         app.aboutToQuit.connect(handle.stop)

@@ -100,12 +100,14 @@ class ConsoleServicePort(Protocol):
     rowsReset: SignalInstance           # every QueueRow
     rowsChanged: SignalInstance         # changed QueueRows, removed ticket ids
     syncStateChanged: SignalInstance    # SyncState
+    pagingChanged: SignalInstance       # str: who pages now (see ``paging``)
     historyLoaded: SignalInstance       # ticket id, [TimelineEvent]
     failed: SignalInstance              # a sentence for the user
     ready: SignalInstance
 
     user: str
     sync_state: SyncState
+    paging: str                         # "service host-a" or "this console (no service)"
     alerts: AlertService
     forms: FormActions                  # the forms' submissions, reads and drafts
     matrices: MatrixActions             # matrix versions: list, publish, restore

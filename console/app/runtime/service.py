@@ -29,6 +29,7 @@ from console.app.runtime.rows import QueueRow
 from console.app.runtime.worker import DbWorker
 from console.domain.matrix import Matrix
 from console.domain.sync_state import SyncState
+from console.store.lease import NO_SERVICE
 from console.store.local import LocalStore
 from console.store.records import StoredEvent
 from console.store.sync import Syncer
@@ -54,6 +55,7 @@ class ConsoleService(QObject):
     rowsReset = Signal(list)            # every QueueRow (first load, matrix change)
     rowsChanged = Signal(list, list)    # changed QueueRows, removed ticket ids
     syncStateChanged = Signal(object)   # SyncState
+    pagingChanged = Signal(str)         # who pages: "service host-a" or NO_SERVICE
     historyLoaded = Signal(str, list)   # ticket id, [TimelineEvent]
     failed = Signal(str)                # a sentence for the user
     ready = Signal()
@@ -79,6 +81,7 @@ class ConsoleService(QObject):
         self.forms = FormActions(self)
         self.matrices = MatrixActions(self)  # the flowchart's versions and publishing
         self.sync_state: SyncState = LOCAL_ONLY
+        self.paging = NO_SERVICE  # the notifier's presence check says otherwise
         self._sync_enabled = sync
         self._syncer: Syncer | None = None
         self._stop = threading.Event()
@@ -245,6 +248,13 @@ class ConsoleService(QObject):
 
     def _remember_sync_state(self, state: SyncState) -> None:
         self.sync_state = state
+
+    @Slot(str)
+    def set_paging(self, paging: str) -> None:
+        """Who pages now (from the notifier, queued to the GUI thread)."""
+        if paging != self.paging:
+            self.paging = paging
+            self.pagingChanged.emit(paging)
 
     def _fail(self, error: BaseException) -> None:
         log.error("console error: %s", error)
