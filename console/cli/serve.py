@@ -91,6 +91,9 @@ def _cmd_serve(args: argparse.Namespace) -> int:
     from console.service.configfile import ConfigError
     from console.service.main import ServeOptions, serve
 
+    if getattr(args, "data_dir", None):  # a console's option: it must not look obeyed
+        return fail("serve keeps its local cache in state_dir (in --config, or "
+                    "$ESCALATION_SERVICE_STATE_DIR); --data-dir is for consoles", EXIT_USAGE)
     try:
         config = load_service_config(args)
     except ConfigError as exc:

@@ -193,3 +193,12 @@ def test_a_bad_listen_option_is_a_usage_error():
     result = _serve("serve", "--listen", "everywhere")
     assert result.returncode == 2
     assert "--listen" in result.stderr and "host:port" in result.stderr
+
+
+def test_serve_refuses_a_consoles_data_dir_rather_than_ignore_it(tmp_path):
+    path = _write(tmp_path, "service.toml", f'database_url = "{URL}"\n')
+    for args in (["--data-dir", str(tmp_path), "serve", "--config", str(path)],
+                 ["serve", "--config", str(path), "--data-dir", str(tmp_path)]):
+        result = _serve(*args)
+        assert result.returncode == 2, result.stderr
+        assert "state_dir" in result.stderr and "--data-dir" in result.stderr

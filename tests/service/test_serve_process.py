@@ -5,9 +5,11 @@ imports Qt."""
 
 from __future__ import annotations
 
+import json
 import signal
 import sqlite3
 import time
+import urllib.error
 import urllib.request
 from collections import Counter
 from pathlib import Path
@@ -32,6 +34,34 @@ def _healthz(port: int) -> int:
         return int(reply.status)
 
 
+def _readyz(port: int) -> dict:  # type: ignore[type-arg]
+    """/readyz once the instance has synced (200: the database is reachable)."""
+    def ready() -> dict | None:  # type: ignore[type-arg]
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/readyz", timeout=5) as r:
+                return dict(json.loads(r.read()))
+        except urllib.error.HTTPError:
+            return None
+
+    assert wait_for(ready, 30), "/readyz never said the database is reachable"
+    answer = ready()
+    assert answer is not None
+    return answer
+
+
+def test_a_second_instance_on_the_same_state_dir_is_refused_with_exit_3(
+        pg, serve_config, start_serve, tmp_path):
+    state = str(tmp_path / "shared-state")
+    first = start_serve(serve_config(pg.url, "one", state_dir=state))
+    first.wait_ready()
+    second = start_serve(serve_config(pg.url, "two", state_dir=state))
+    assert second.wait(timeout=30) == 3
+    error = second.wait_log(lambda e: e.get("level") == "error")
+    assert "already using" in error["message"]
+    first.signal(signal.SIGTERM)
+    assert first.wait(timeout=10) == 0
+
+
 def _lease(url: str):  # type: ignore[no-untyped-def]
     from console.store.server import SharedDatabase
 
@@ -50,8 +80,11 @@ def test_sigterm_stops_within_five_seconds_with_exit_0_and_hands_the_lease_over_
     first.wait_log(lambda e: e.get("role") == "active")
     assert _healthz(port) == 200
     second = start_serve(serve_config(pg.url, "pager-b", takeover_seconds=15))
-    second.wait_ready()
+    second_port = second.wait_ready()
     assert _lease(pg.url).holder == "pager-a"
+    first_ready, second_ready = _readyz(port), _readyz(second_port)
+    assert (first_ready["role"], second_ready["role"]) == ("active", "standby")
+    assert first_ready["outbox_depth"] == 0 and first_ready["instance"] == "pager-a"
 
     sent = first.signal(signal.SIGTERM)
     code = first.wait(timeout=10)
