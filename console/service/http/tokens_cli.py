@@ -38,7 +38,8 @@ def add_tokens_commands(serve_parser: argparse.ArgumentParser) -> None:
                              description="Make a token for the integration NAME (e.g. "
                                          "zendesk) and print it, once: it is not stored. "
                                          "Events it sends are written as author api:NAME.")
-    add.add_argument("name", metavar="NAME")
+    add.add_argument("name", metavar="NAME",
+                     help="the integration the token is for, e.g. zendesk")
     add_config_option(add)
     add.set_defaults(func=_run(_add))
     listing = actions.add_parser("list", help="list tokens (names and prefixes, no secrets)")
@@ -47,7 +48,7 @@ def add_tokens_commands(serve_parser: argparse.ArgumentParser) -> None:
     revoke = actions.add_parser("revoke", help="revoke an integration's token at once",
                                 description="Revoke the live token of NAME: the next "
                                             "request with it gets 401, on every instance.")
-    revoke.add_argument("name", metavar="NAME")
+    revoke.add_argument("name", metavar="NAME", help="the integration whose token to revoke")
     add_config_option(revoke)
     revoke.set_defaults(func=_run(_revoke))
 
