@@ -48,7 +48,7 @@ branch_labels
 depends_on
 downgrade
 
-# -- dispatched by name: getattr(self, f"_{scenario}") (app/usecases/demo/scenarios.py) -------------
+# -- dispatched by name: getattr(self, f"_{scenario}") (app/usecases/demo/scenarios.py) --
 _._ok
 _._pre_breach
 _._breached
