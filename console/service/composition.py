@@ -79,8 +79,14 @@ class Service:
     """Owns the parts; ``start()`` then ``stop()``, from one thread."""
 
     def __init__(self, config: ServiceConfig, password: str | None, secrets: ServerSecrets,
-                 *, clock: Callable[[], datetime] = utc_now) -> None:
+                 *, clock: Callable[[], datetime] = utc_now,
+                 on_failure: Callable[[str], None] | None = None) -> None:
+        """``on_failure(part)`` runs when a part's thread ends on an error: each part
+        handles the failures it expects (the database going away, a bad event), so
+        this is a bug, and a service that silently stopped paging is worse than one
+        that exits for systemd to restart."""
         self.config = config
+        self.on_failure = on_failure
         self.password = password
         self.secrets = secrets
         self.clock = clock
@@ -128,13 +134,14 @@ class Service:
         part.thread.start()
         return part
 
-    @staticmethod
-    def _guard(name: str, target: Callable[[threading.Event], None],
+    def _guard(self, name: str, target: Callable[[threading.Event], None],
                stop: threading.Event) -> None:
         try:
             target(stop)
-        except Exception:  # a part dying must be seen; the others keep running
+        except Exception:
             log.exception("the %s part stopped on an error", name)
+            if self.on_failure is not None:
+                self.on_failure(name)
 
     def _start_lease(self) -> None:
         from console.store.lease import LeaderLease

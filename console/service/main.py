@@ -78,7 +78,13 @@ def _serve(config: ServiceConfig, options: ServeOptions, sources: SecretSources,
     except (SecretSourceError, ValueError) as exc:
         log.error("%s", exc)
         return EXIT_CONFIG
-    service = Service(config, password, ServerSecrets(sources))
+    failed: list[str] = []
+
+    def part_failed(name: str) -> None:
+        failed.append(name)
+        stop.set()
+
+    service = Service(config, password, ServerSecrets(sources), on_failure=part_failed)
     schema_db = service.database()
     if password:  # mask its URL as user:***@ (without one, user@ says none was sent)
         scrubber.extra = schema_db.scrub
@@ -110,6 +116,9 @@ def _serve(config: ServiceConfig, options: ServeOptions, sources: SecretSources,
     except Exception as exc:  # e.g. the port is taken: say it in one line, then stop
         log.error("cannot start: %s: %s", type(exc).__name__, exc,
                   exc_info=config.log_level == "debug")
+        code = EXIT_FAILED
+    if failed:  # exit non-zero: systemd's Restart= starts a fresh process
+        log.error("stopping because the %s part failed", ", ".join(failed))
         code = EXIT_FAILED
     sd_notify("STOPPING=1")
     late = service.stop()

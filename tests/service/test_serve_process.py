@@ -168,5 +168,6 @@ def test_serve_refuses_a_database_without_the_schema_and_migrates_it_when_asked(
     imported = [line for line in migrated.other if line.startswith("import time:")]
     assert any("console.service.composition" in line for line in imported)
     assert not [line for line in imported if "PySide6" in line or "shiboken6" in line]
-    migrated.signal(signal.SIGTERM)
+    migrated.signal(signal.SIGINT)  # Ctrl-C in a terminal stops it as cleanly
     assert migrated.wait(timeout=10) == 0
+    assert migrated.find(lambda e: e.get("message") == "stopped")
