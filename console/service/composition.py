@@ -56,11 +56,13 @@ def tls_context(config: ServiceConfig) -> ssl.SSLContext | None:
         if config.tls_key is not None:
             raise ValueError("tls_key: set tls_cert too (the certificate chain file)")
         return None
+    for name, path in (("tls_cert", config.tls_cert), ("tls_key", config.tls_key)):
+        if path is not None and not path.is_file():  # ssl's own error names no file
+            raise ValueError(f"{name}: no such file {path}")
     context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.minimum_version = ssl.TLSVersion.TLSv1_2
     try:
         context.load_cert_chain(config.tls_cert, config.tls_key)
-    except FileNotFoundError as exc:
-        raise ValueError(f"tls_cert: no such file {exc.filename}") from None
     except (ssl.SSLError, OSError) as exc:
         raise ValueError(f"tls_cert: cannot load {config.tls_cert}"
                          f"{' with ' + str(config.tls_key) if config.tls_key else ''}: "

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import threading
 
-from console.service.composition import Service
+import pytest
+
+from console.service.composition import Service, tls_context
 from console.service.config import load_config
 from console.service.secrets import SecretSources, ServerSecrets
 
@@ -35,3 +37,25 @@ def test_a_part_that_returns_at_its_stop_is_not_a_failure():
     assert service._join("sync", 5)
     assert not part.thread.is_alive() and failures == []
     assert service.stop(budget=1.0) == []  # nothing else was started: nothing overruns
+
+
+def _tls_config(**files: str):  # type: ignore[no-untyped-def]
+    env = {"ESCALATION_SERVICE_DATABASE_URL": "postgresql://svc@db/x"}
+    env.update({f"ESCALATION_SERVICE_{k.upper()}": v for k, v in files.items()})
+    return load_config(None, env)
+
+
+def test_tls_files_that_do_not_load_are_named_by_their_field(tmp_path):
+    from benchmarks.notify.fakes import self_signed_cert
+
+    cert, key = self_signed_cert(tmp_path)
+    assert tls_context(_tls_config()) is None
+    assert tls_context(_tls_config(tls_cert=str(cert), tls_key=str(key))) is not None
+    with pytest.raises(ValueError, match=r"^tls_cert: no such file .*missing\.pem"):
+        tls_context(_tls_config(tls_cert=str(tmp_path / "missing.pem"), tls_key=str(key)))
+    with pytest.raises(ValueError, match=r"^tls_key: no such file"):
+        tls_context(_tls_config(tls_cert=str(cert), tls_key=str(tmp_path / "nokey.pem")))
+    with pytest.raises(ValueError, match=r"^tls_key: set tls_cert too"):
+        tls_context(_tls_config(tls_key=str(key)))
+    with pytest.raises(ValueError, match=r"^tls_cert: cannot load"):
+        tls_context(_tls_config(tls_cert=str(key), tls_key=str(key)))

@@ -62,6 +62,23 @@ def test_a_second_instance_on_the_same_state_dir_is_refused_with_exit_3(
     assert first.wait(timeout=10) == 0
 
 
+def test_serve_speaks_https_with_the_configured_certificate(pg, serve_config, start_serve,
+                                                            tmp_path):
+    import ssl
+
+    from benchmarks.notify.fakes import self_signed_cert
+
+    cert, key = self_signed_cert(tmp_path)
+    serve = start_serve(serve_config(pg.url, "tls", tls_cert=str(cert), tls_key=str(key)))
+    port = serve.wait_ready()
+    trusted = ssl.create_default_context(cafile=str(cert))
+    with urllib.request.urlopen(f"https://127.0.0.1:{port}/healthz", timeout=5,
+                                context=trusted) as reply:
+        assert reply.status == 200
+    serve.signal(signal.SIGTERM)
+    assert serve.wait(timeout=10) == 0
+
+
 def _lease(url: str):  # type: ignore[no-untyped-def]
     from console.store.server import SharedDatabase
 
