@@ -29,7 +29,6 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 import psycopg
 
@@ -234,8 +233,7 @@ class ServicePresence:
         """Read the lease row now (a database round trip)."""
         start = self._monotonic()
         try:
-            lease = self.db.transaction("reading the service lease on",
-                                        lambda conn: _read(conn, self.name))
+            lease = current_lease(self.db, self.name)
         except SharedDBError as exc:
             with self._lock:
                 self._checked, self.last_error = start, str(exc)
@@ -277,10 +275,3 @@ class ServicePresence:
         if self.service_live and lease is not None:
             return f"service {lease.host or lease.holder}"
         return NO_SERVICE
-
-    def describe(self) -> dict[str, Any]:
-        """For logs and tests: what was seen last."""
-        with self._lock:
-            lease = self._lease
-        return {"service_live": self.service_live, "paging": self.paging,
-                "holder": lease.holder if lease else None, "error": self.last_error}
