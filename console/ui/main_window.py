@@ -29,6 +29,7 @@ from console.domain.matrix import Matrix
 
 from .details import DetailsPanel
 from .filter_bar import FilterBar
+from .filter_value import QueueFilter
 from .queue_columns import ColumnFitter
 from .queue_delegates import (
     CountdownDelegate,
@@ -37,8 +38,9 @@ from .queue_delegates import (
     TextDelegate,
     stale_clock_cells,
 )
-from .queue_filters import QueueFilter, QueueFilterProxy
+from .queue_filters import QueueFilterProxy
 from .queue_model import CLOCK_COLUMNS, HEADERS, ROW_ROLE, Column, QueueModel
+from .theme import named
 
 WINDOW_TITLE = "Escalation Console"
 ROW_HEIGHT = 30
@@ -74,6 +76,13 @@ class MainWindow(QMainWindow):
     The matrix is the service's: the window and its parts follow ``matrixChanged``."""
 
     wallRequested = Signal()
+    # what the composition root (console/ui/app.py) keeps alive with the window
+    _startup_probe: object
+    _refusal: QWidget
+    _raise_server: object
+    _wall: QWidget
+    _flowchart: QWidget
+    _notifications: object
 
     def __init__(self, service: ConsoleServicePort, settings: QSettings | None = None,
                  parent: QWidget | None = None) -> None:
@@ -158,8 +167,8 @@ class MainWindow(QMainWindow):
         self.columns = ColumnFitter(view)  # fitted columns; the Title stretches
         header.setMinimumSectionSize(48)
         view.setSortingEnabled(True)
-        self._delegates = [TextDelegate(view), SeverityBadgeDelegate(self.service.matrix, view),
-                           SlaPillDelegate(view), CountdownDelegate(view)]
+        self._delegates = (TextDelegate(view), SeverityBadgeDelegate(self.service.matrix, view),
+                           SlaPillDelegate(view), CountdownDelegate(view))
         view.setItemDelegate(self._delegates[0])
         view.setItemDelegateForColumn(Column.SEVERITY, self._delegates[1])
         view.setItemDelegateForColumn(Column.SLA, self._delegates[2])
@@ -200,8 +209,8 @@ class MainWindow(QMainWindow):
         self.panels_menu.addAction(self.details_dock.toggleViewAction())
 
     def _build_status_bar(self) -> None:
-        self.count_label = QLabel(objectName="ticketCount")
-        self.sync_label = QLabel(objectName="syncState")
+        self.count_label = named(QLabel(), "ticketCount")
+        self.sync_label = named(QLabel(), "syncState")
         self.sync_label.setMargin(2)
         bar = self.statusBar()
         bar.addPermanentWidget(self.count_label)

@@ -105,7 +105,9 @@ def test_a_console_stands_by_while_a_service_is_live_then_takes_over(
                    timeout=10, interval=0.05)
         waited = time.monotonic() - renewed
         assert [r.body["id"] for r in services.received("/hook/")] == ["w1"]
-        assert 2 * ttl <= waited < 2 * ttl + 1.5, f"the console took over after {waited:.2f} s"
+        # the lease's ttl, then the takeover time (less a query's latency: the console
+        # maps the database's expiry onto its own clock)
+        assert 2 * ttl - 0.1 <= waited < 2 * ttl + 1.5, f"the console paged after {waited:.2f} s"
         assert presence.paging == NO_SERVICE
     finally:
         store.close()
