@@ -46,13 +46,11 @@ def check_schema(db: SharedDatabase) -> str:
 
 
 def _is_older(current: str, head: str) -> bool:
+    """Whether ``current`` is one of this program's revisions before ``head``."""
     from alembic.script import ScriptDirectory
 
     script = ScriptDirectory.from_config(migrate._config())
-    try:
-        return any(rev.revision == current for rev in script.walk_revisions("base", head))
-    except Exception:  # an unknown revision makes walk_revisions raise
-        return False
+    return any(rev.revision == current for rev in script.walk_revisions("base", head))
 
 
 def prepare_schema(db: SharedDatabase, *, run_migrations: bool) -> tuple[str | None, str]:
