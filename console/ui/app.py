@@ -22,6 +22,7 @@ from .single_instance import EXIT_ALREADY_RUNNING, RaiseServer, ask_to_raise
 
 if TYPE_CHECKING:
     from console.app.runtime.port import ConsoleServicePort
+    from console.app.runtime.rows import QueueRow
     from console.app.runtime.service import ConsoleService
 
     from .main_window import MainWindow
@@ -78,8 +79,8 @@ def run_gui(argv: list[str] | None = None, *, options: GuiOptions | None = None,
     app.setApplicationName("Escalation Console")
     app.setOrganizationName("EscalationConsole")
     app.setApplicationVersion(__version__)
-    app.setDesktopFileName("escalation-console")  # matches the .desktop file (Wayland)
-    app.setWindowIcon(QIcon(str(resources_dir() / "icons" / "escalation-console.svg")))
+    QApplication.setDesktopFileName("escalation-console")  # matches the .desktop file (Wayland)
+    QApplication.setWindowIcon(QIcon(str(resources_dir() / "icons" / "escalation-console.svg")))
     if _raised_running_console(gui_data_dir(options)):
         return EXIT_ALREADY_RUNNING
     window, service = build(options)
@@ -114,7 +115,7 @@ def _raised_running_console(data_dir: Path) -> bool:
     return True
 
 
-def _fail_at_start(window, data_dir: Path, message: str) -> None:  # type: ignore[no-untyped-def]
+def _fail_at_start(window: MainWindow, data_dir: Path, message: str) -> None:
     """The store could not be opened (locked by another process, a data dir that is a
     file, read-only, a full disk, damaged): say so on stderr, raise the running console
     if that is the cause, show the message without blocking where a display can show
@@ -137,13 +138,17 @@ def _fail_at_start(window, data_dir: Path, message: str) -> None:  # type: ignor
     box.setWindowModality(Qt.WindowModality.NonModal)  # nothing waits on it
     unread = QTimer(box, singleShot=True, interval=UNREAD_MESSAGE_MS)  # nobody reads it
     unread.timeout.connect(box.close)
-    box.finished.connect(lambda _: (unread.stop(), leave()))
+    def finished(_result: int) -> None:
+        unread.stop()
+        leave()
+
+    box.finished.connect(finished)
     unread.start()
     box.show()
     window._refusal = box
 
 
-def _listen_for_raise(window, data_dir: Path) -> None:  # type: ignore[no-untyped-def]
+def _listen_for_raise(window: MainWindow, data_dir: Path) -> None:
     """Once this console holds the data directory, a second start raises this window."""
     server = RaiseServer(data_dir, window)
     if not server.listen():
@@ -164,7 +169,7 @@ def _listen_for_raise(window, data_dir: Path) -> None:  # type: ignore[no-untype
     window._raise_server = server
 
 
-def build(options: GuiOptions):  # type: ignore[no-untyped-def]
+def build(options: GuiOptions) -> tuple[MainWindow, ConsoleService]:
     """Wire the service, the queue window, alerts and the wall screen."""
     from console.app.identity import current_user
     from console.app.matrices import load_matrix_file
@@ -205,8 +210,12 @@ def build(options: GuiOptions):  # type: ignore[no-untyped-def]
     if first_run:  # a short alert strip; the queue gets the height
         window.resizeDocks([alert_dock], [170], Qt.Orientation.Vertical)
     notifier = DesktopNotifier(window)
-    wire_alerts(service, alerts, notifier, lambda ticket: (
-        window.show_ticket(ticket), window.raise_(), window.activateWindow()))
+    def show_ticket(ticket: str) -> None:
+        window.show_ticket(ticket)
+        window.raise_()
+        window.activateWindow()
+
+    wire_alerts(service, alerts, notifier, show_ticket)
 
     def open_wall() -> None:
         wall = WallScreen(service, service.matrix, parent=None)
@@ -273,19 +282,19 @@ def _wire_matrix(window: MainWindow, service: ConsoleService, options: GuiOption
 def _wire_forms(window: MainWindow, service: ConsoleServicePort) -> None:
     """The agents' forms, as a Ticket menu with shortcuts (see docs/forms.md). Each
     opens on the matrix in force (service.matrix) and follows matrixChanged."""
-    from PySide6.QtGui import QKeySequence
+    from PySide6.QtGui import QAction, QKeySequence
 
     from . import forms
 
     menu = window.menuBar().addMenu("&Ticket")
 
-    def act(text: str, keys: str, slot) -> object:  # type: ignore[no-untyped-def]
+    def act(text: str, keys: str, slot: Callable[[], object]) -> QAction:
         action = menu.addAction(text)
         action.setShortcut(QKeySequence(keys))
         action.triggered.connect(slot)
         return action
 
-    def with_row(fn) -> None:  # type: ignore[no-untyped-def]
+    def with_row(fn: Callable[[QueueRow], object]) -> None:
         row = window.details.row
         if row is None:
             window.statusBar().showMessage("Select a ticket first", 4000)

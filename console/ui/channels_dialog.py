@@ -35,6 +35,7 @@ from PySide6.QtWidgets import (
 
 from console.app.notify_ops import load_config, save_config, send_test
 from console.app.notify_secrets import SECRET_LABELS, NotifySecrets, StaticSecrets, refs_for
+from console.domain.matrix import Matrix
 
 TABS = (("slack", "Slack"), ("teams", "Teams"), ("email", "Email"),
         ("pagerduty", "PagerDuty"), ("webhook", "Webhook"))
@@ -221,7 +222,7 @@ class ChannelTab(QWidget):
         address = self.current_address()
         self.test_button.setEnabled(False)
         self.result.setText("Sending a test message…")
-        secrets, sender, channel = self.dialog.secrets, self.dialog.sender, self.channel
+        secrets, sender, channel = self.dialog.secrets, self.dialog.test_sender, self.channel
         self.dialog.jobs.run(lambda: sender(channel, address, config=config, secrets=secrets),
                              self._tested)
 
@@ -243,14 +244,14 @@ class ChannelsDialog(QDialog):
     secretsChanged = Signal()
     saved = Signal()
 
-    def __init__(self, data_dir: str | Path, matrix: Any = None, *,
+    def __init__(self, data_dir: str | Path, matrix: Matrix | None = None, *,
                  secrets: NotifySecrets | StaticSecrets | None = None,
                  sender: Sender = send_test, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("Notification channels")
         self.data_dir = data_dir
         self.secrets = secrets if secrets is not None else NotifySecrets()
-        self.sender = sender
+        self.test_sender = sender  # not self.sender: QObject.sender() is a method
         self.jobs = _Background(self)
         self.config = load_config(data_dir)
         self.tabs = QTabWidget()
@@ -272,7 +273,7 @@ class ChannelsDialog(QDialog):
             tab.refresh_secret_state()
 
     @staticmethod
-    def _addresses(matrix: Any, channel: str) -> list[str]:
+    def _addresses(matrix: Matrix | None, channel: str) -> list[str]:
         if matrix is None:
             return []
         found = {c.addresses[channel] for c in matrix.contacts if channel in c.addresses}

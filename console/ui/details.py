@@ -35,7 +35,7 @@ from console.domain.matrix import Matrix
 
 from .queue_delegates import pause_glyph
 from .queue_model import STATUS_LABELS, UNCONFIRMED_TIP, cell_colors, local_time
-from .theme import SLA_LABELS, severity_color, text_on
+from .theme import SLA_LABELS, named, severity_color, text_on
 
 CLOCK_NAMES = {"response": "Response", "update": "Update", "resolution": "Resolution",
                "initial_severity": "Initial severity", "confirmation": "Confirmation"}
@@ -150,20 +150,20 @@ class DetailsPanel(QWidget):
         self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.empty.setStyleSheet("color: #6b7780; padding: 24px;")
 
-        self.ticket = QLabel(objectName="detailsTicket")
+        self.ticket = named(QLabel(), "detailsTicket")
         self.ticket.setWordWrap(True)
         self.ticket.setStyleSheet("color: #57606a;")
-        self.title = QLabel(objectName="detailsTitle")
+        self.title = named(QLabel(), "detailsTitle")
         self.title.setWordWrap(True)
         self.title.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.title.setStyleSheet("font-size: 15pt; font-weight: bold;")
-        self.badge = QLabel(objectName="detailsSeverity")
-        self.severity = QLabel(objectName="detailsSeverityText")
+        self.badge = named(QLabel(), "detailsSeverity")
+        self.severity = named(QLabel(), "detailsSeverityText")
         self.severity.setWordWrap(True)
-        self.reasons = QLabel(objectName="detailsReasons")
+        self.reasons = named(QLabel(), "detailsReasons")
         self.reasons.setWordWrap(True)
         self.reasons.setTextFormat(Qt.TextFormat.RichText)
-        self.acknowledge = QPushButton("Acknowledge", objectName="acknowledgeButton")
+        self.acknowledge = named(QPushButton("Acknowledge"), "acknowledgeButton")
         self.acknowledge.setToolTip("Tell everyone you have this ticket")
         self.acknowledge.clicked.connect(self._acknowledge)
 
@@ -171,11 +171,11 @@ class DetailsPanel(QWidget):
         self.clock_grid = QGridLayout(self.clocks)
         self.clock_grid.setColumnStretch(1, 1)  # the due time gets the room: one line
         self.handoff = QGroupBox("Latest handoff")
-        self.handoff_text = QLabel(objectName="detailsHandoff")
+        self.handoff_text = named(QLabel(), "detailsHandoff")
         self.handoff_text.setWordWrap(True)
         self.handoff_text.setTextFormat(Qt.TextFormat.RichText)
         QVBoxLayout(self.handoff).addWidget(self.handoff_text)
-        self.timeline = QListWidget(objectName="detailsTimeline")
+        self.timeline = named(QListWidget(), "detailsTimeline")
         self.timeline.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.timeline.setWordWrap(True)
         self.timeline.setMinimumHeight(160)
@@ -266,8 +266,8 @@ class DetailsPanel(QWidget):
     def _build_clocks(self, row: QueueRow, now: datetime) -> None:
         while self.clock_grid.count():
             item = self.clock_grid.takeAt(0)
-            if item.widget() is not None:
-                item.widget().deleteLater()
+            if item is not None and (widget := item.widget()) is not None:
+                widget.deleteLater()
         self._clock_labels.clear()
         ordered = sorted(row.clocks, key=lambda c: list(CLOCK_NAMES).index(c.name)
                          if c.name in CLOCK_NAMES else 99)
@@ -280,7 +280,7 @@ class DetailsPanel(QWidget):
             due.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
             due.setStyleSheet("color: #57606a;")
             due.setToolTip(f"{clock.calendar} calendar, target {clock.target_seconds // 60} min")
-            state, left = QLabel(objectName=f"clockState_{clock.name}"), QLabel()
+            state, left = named(QLabel(), f"clockState_{clock.name}"), QLabel()
             left.setWordWrap(True)  # "paused, 1h 00m left" is long in a 12 pt bold font
             left.setStyleSheet("font-size: 12pt; font-weight: bold;")
             state.setAlignment(Qt.AlignmentFlag.AlignCenter)

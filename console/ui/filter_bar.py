@@ -12,11 +12,19 @@ from PySide6.QtWidgets import QLabel, QLineEdit, QMenu, QToolBar, QToolButton, Q
 
 from console.domain.matrix import Matrix
 
-from .queue_filters import QueueFilter
+from .filter_value import QueueFilter
 from .queue_model import STATUS_LABELS
 from .theme import severity_color, text_on
 
 NEUTRAL = "#57606a"
+
+
+def _tool_button(parent: QWidget, text: str, checkable: bool = False) -> QToolButton:
+    # text= and checkable= in the constructor work, but PySide6's stubs omit them
+    button = QToolButton(parent)
+    button.setText(text)
+    button.setCheckable(checkable)
+    return button
 
 
 class FilterBar(QToolBar):
@@ -41,7 +49,7 @@ class FilterBar(QToolBar):
         self.team_menu = self._menu("Team")
         self.status_menu = self._menu("Status")
         self._fill(self.status_menu, list(STATUS_LABELS.items()))
-        self.mine = QToolButton(self, text="Mine", checkable=True)
+        self.mine = _tool_button(self, "Mine", checkable=True)
         self.mine.setObjectName("mineFilter")
         self.mine.setToolTip(f"Only tickets owned by {user}" if user else "No user is signed in")
         self.mine.setEnabled(bool(user))
@@ -78,7 +86,7 @@ class FilterBar(QToolBar):
             button.deleteLater()
         self.severity_buttons, self._severity_actions = {}, []
         for sev in matrix.severities:
-            button = QToolButton(self, text=sev.id, checkable=True)
+            button = _tool_button(self, sev.id, checkable=True)
             button.setObjectName(f"severity_{sev.id}")
             button.setToolTip(f"{sev.id} {sev.name}: show only the checked severities")
             button.setStyleSheet(_chip_style(severity_color(matrix, sev.id)))
@@ -91,7 +99,7 @@ class FilterBar(QToolBar):
                                     for t in sorted(matrix.teams, key=lambda t: t.tier)])
 
     def _menu(self, title: str) -> QToolButton:
-        button = QToolButton(self, text=title)
+        button = _tool_button(self, title)
         button.setObjectName(f"{title.lower()}Filter")
         button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
         button.setStyleSheet(_chip_style(QColor(NEUTRAL), menu=True))

@@ -200,7 +200,8 @@ class DesktopNotifier(QObject):
         for name, slot in (("ActionInvoked", "_on_action(uint,QString)"),
                            ("NotificationClosed", "_on_closed(uint,uint)")):
             # any sender: the daemon's unique name changes when it restarts
-            if not bus.connect("", PATH, INTERFACE, name, self, SLOT(slot)):
+            if not bus.connect("", PATH, INTERFACE, name, self,
+                               SLOT(slot)):  # type: ignore[call-overload]  # stub wants bytes
                 log.warning("cannot listen to %s.%s", INTERFACE, name)
         self._bus, self._interface = bus, interface
         return True
@@ -335,7 +336,8 @@ class DesktopNotifier(QObject):
         hints = {"urgency": self._urgency[threshold], "desktop-entry": DESKTOP_ENTRY,
                  "category": f"x-escalation-console.{kind}"}
         actions = ACTIONS if isinstance(entry, AlertNotice) else SUMMARY_ACTIONS
-        nid = QMetaObject.invokeMethod(
+        # the stubs say bool; with Q_RETURN_ARG PySide6 returns the method's answer
+        nid: Any = QMetaObject.invokeMethod(
             interface, "Notify", Qt.ConnectionType.DirectConnection, Q_RETURN_ARG("uint"),
             Q_ARG(str, APP_NAME), Q_ARG("uint", replaces), Q_ARG(str, icon_path()),
             Q_ARG(str, summary), Q_ARG(str, html.escape(body, quote=False)),

@@ -10,9 +10,10 @@ tooltips hold the whole text. A column the user resized keeps the user's width.
 from __future__ import annotations
 
 import math
+from typing import cast
 
 import shiboken6
-from PySide6.QtCore import QEvent, QObject
+from PySide6.QtCore import QByteArray, QEvent, QObject
 from PySide6.QtGui import QFont, QFontMetricsF
 from PySide6.QtWidgets import QHeaderView, QTableView
 
@@ -87,7 +88,8 @@ class ColumnFitter(QObject):
         """A saved header state, and which columns the user had resized ("2,4")."""
         self._fitting = True
         try:
-            self.header.restoreState(state)
+            # what saveState() gave, as QSettings kept it
+            self.header.restoreState(cast(QByteArray, state))
             self.header.setSectionResizeMode(Column.TITLE, QHeaderView.ResizeMode.Stretch)
         finally:
             self._fitting = False
@@ -113,7 +115,8 @@ class ColumnFitter(QObject):
         """The fitted widths, with Account and Team giving way while the Title would
         get less than a 45-character title needs."""
         header = self.header
-        widths = {c: w for c, w in self.fitted.items() if not header.isSectionHidden(c)}
+        widths: dict[int, int] = {c: w for c, w in self.fitted.items()
+                                  if not header.isSectionHidden(c)}
         for column in self.user_sized:
             if column in widths:
                 widths[column] = header.sectionSize(column)

@@ -138,8 +138,10 @@ def queue_rows(model: QAbstractItemModel | None) -> RowLookup | None:
     """(row_at, QueueModel) for the queue's models; None for any other model."""
     if isinstance(model, QueueModel):
         return model.row_at, model
-    if isinstance(model, QueueFilterProxy) and isinstance(model.sourceModel(), QueueModel):
-        return model.row_at, model.sourceModel()
+    if isinstance(model, QueueFilterProxy):
+        source = model.sourceModel()
+        if isinstance(source, QueueModel):
+            return model.row_at, source
     return None
 
 
@@ -249,7 +251,7 @@ class LeanDelegate(QStyledItemDelegate):
         """Elided, vertically centred text inside the style's margins, as the style has it."""
         if not text:
             return
-        x, y, width, height = rect.getRect()
+        x, y, width, height = rect.x(), rect.y(), rect.width(), rect.height()
         static, font, dx, dy = look.place(text, width, height, font_name)
         painter.setFont(font)
         painter.setPen(color)

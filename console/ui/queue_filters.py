@@ -40,13 +40,12 @@ class _Descending:
     def __init__(self, value: Any) -> None:
         self.value = value
 
-    def __eq__(self, other: object) -> bool:
+    def __eq__(self, other: object) -> bool:  # which leaves the class unhashable
         return isinstance(other, _Descending) and self.value == other.value
 
     def __lt__(self, other: _Descending) -> bool:
-        return other.value < self.value
-
-    __hash__ = None  # type: ignore[assignment]
+        less: bool = other.value < self.value
+        return less
 
 
 class QueueFilterProxy(QAbstractProxyModel):
@@ -70,7 +69,8 @@ class QueueFilterProxy(QAbstractProxyModel):
         self._moving: list[str] = []
 
     # -- the source ----------------------------------------------------------------------
-    def setSourceModel(self, model: QueueModel | None) -> None:  # type: ignore[override]
+    # a QueueModel only: the proxy reads its rows, not just its cells
+    def setSourceModel(self, model: QueueModel) -> None:  # type: ignore[override]
         if self._model is not None:
             for signal, slot in self._connections(self._model):
                 signal.disconnect(slot)
@@ -82,6 +82,13 @@ class QueueFilterProxy(QAbstractProxyModel):
                 signal.connect(slot)
         self._rebuild()
         self.endResetModel()
+
+    @property
+    def _queue(self) -> QueueModel:
+        """The source model, which the source's signals and the view's calls imply."""
+        if self._model is None:
+            raise RuntimeError("the queue filter has no source model yet")
+        return self._model
 
     def _connections(self, model: QueueModel) -> list[tuple[Any, Any]]:
         return [(model.modelAboutToBeReset, self.beginResetModel),
@@ -103,7 +110,7 @@ class QueueFilterProxy(QAbstractProxyModel):
         self._save_persistent()
 
     def _source_layout_changed(self, *_: Any) -> None:
-        changed = self._model.layout_changes
+        changed = self._queue.layout_changes
         if changed is None:
             self._resync()
         else:
@@ -112,20 +119,20 @@ class QueueFilterProxy(QAbstractProxyModel):
         self.layoutChanged.emit()
 
     def _source_rows_inserted(self, parent: QModelIndex, first: int, last: int) -> None:
-        model = self._model
+        model = self._queue
         for ticket_id in [model.ticket_at(r) for r in range(first, last + 1)]:
             self._sync(ticket_id)
 
     def _source_rows_about_to_be_removed(self, parent: QModelIndex, first: int,
                                          last: int) -> None:
-        model = self._model
+        model = self._queue
         for ticket_id in [model.ticket_at(r) for r in range(first, last + 1)]:
             self._drop(ticket_id)
             self._seen.pop(ticket_id, None)
 
     def _source_rows_about_to_be_moved(self, parent: QModelIndex, first: int, last: int,
                                        *_: Any) -> None:
-        self._moving = [self._model.ticket_at(r) for r in range(first, last + 1)]
+        self._moving = [self._queue.ticket_at(r) for r in range(first, last + 1)]
 
     def _source_rows_moved(self, *_: Any) -> None:
         moving, self._moving = self._moving, []
@@ -138,7 +145,7 @@ class QueueFilterProxy(QAbstractProxyModel):
         if last - first > len(self._seen) * _RESYNC_ALL:  # e.g. a new matrix
             self._relayout(self._resync)
             return
-        model = self._model
+        model = self._queue
         for ticket_id in [model.ticket_at(r) for r in range(first, last + 1)]:
             self._sync(ticket_id)
             row = self.row_of(ticket_id)
@@ -150,14 +157,14 @@ class QueueFilterProxy(QAbstractProxyModel):
         key = row.sort_key()
         if self._sort_column < 0:
             return key
-        value = self._model.sort_value(row, self._sort_column)
+        value = self._queue.sort_value(row, self._sort_column)
         if self._sort_order != _ASCENDING:
             value = _Descending(value)
         return (value, *key)
 
     def _wanted(self, ticket_id: str) -> tuple[QueueRow | None, tuple[Any, ...] | None]:
         """The ticket's source row, and the key to show it under (None: not shown)."""
-        row = self._model.get(ticket_id)
+        row = self._queue.get(ticket_id)
         if row is None or not self._filter.accepts(row, self.user):
             return row, None
         old = self._key_of.get(ticket_id)
@@ -250,7 +257,7 @@ class QueueFilterProxy(QAbstractProxyModel):
 
     def _resync(self) -> None:
         """Catch up with a source layout change of unknown extent: sync what changed."""
-        rows, seen = self._model.by_id(), self._seen
+        rows, seen = self._queue.by_id(), self._seen
         changed = [t for t, r in rows.items() if seen.get(t) is not r]
         new = sum(1 for t in changed if t not in seen)
         gone = [t for t in seen if t not in rows] if len(seen) + new != len(rows) else []
@@ -327,7 +334,7 @@ class QueueFilterProxy(QAbstractProxyModel):
             return QModelIndex()
         return self.createIndex(row, column)
 
-    def parent(self, index: Index | None = None) -> Any:  # type: ignore[override]
+    def parent(self, index: Index | None = None) -> Any:
         if index is None:  # QObject.parent()
             return super().parent()
         return QModelIndex()
@@ -352,7 +359,7 @@ class QueueFilterProxy(QAbstractProxyModel):
         keys = self._keys
         if not 0 <= r < len(keys):
             return None
-        return self._model.cell(self._seen[keys[r][-1]], index.column(), role)
+        return self._queue.cell(self._seen[keys[r][-1]], index.column(), role)
 
     def headerData(self, section: int, orientation: Qt.Orientation,
                    role: int = Qt.ItemDataRole.DisplayRole) -> Any:

@@ -6,6 +6,9 @@ always reads the same at a glance, in the light queue and on the dark wall scree
 
 from __future__ import annotations
 
+from typing import TypeVar
+
+from PySide6.QtCore import QObject
 from PySide6.QtGui import QColor
 
 from console.domain.matrix import Matrix
@@ -24,6 +27,16 @@ SLA_LABELS = {"ok": "OK", "pre_breach": "PRE-BREACH", "breached": "BREACHED",
 WALL_BACKGROUND = "#0d1117"
 WALL_TEXT = "#e6edf3"
 WALL_MUTED = "#8b949e"
+
+_Named = TypeVar("_Named", bound=QObject)
+
+
+def named(obj: _Named, name: str) -> _Named:
+    """``obj`` with the object name that style sheets and tests select it by. (Qt takes
+    ``objectName=`` in any constructor, but PySide6's type stubs list only each class's
+    own properties, not the inherited ones.)"""
+    obj.setObjectName(name)
+    return obj
 
 
 def severity_color(matrix: Matrix, severity: str) -> QColor:

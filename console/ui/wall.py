@@ -22,19 +22,24 @@ from typing import Any
 
 from PySide6.QtCore import QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import (
+    QCloseEvent,
     QColor,
     QFont,
     QFontMetrics,
     QGuiApplication,
+    QHideEvent,
     QKeyEvent,
     QPainter,
+    QPaintEvent,
     QPen,
+    QResizeEvent,
+    QShowEvent,
 )
 from PySide6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from console.app.runtime.countdown import Countdown, countdown
 from console.app.runtime.countdown import span as countdown_span  # the tiles' layout uses "span"
-from console.app.runtime.port import ConsoleServicePort
+from console.app.runtime.port import ConsoleServicePort, SyncState
 from console.app.runtime.rows import QueueRow, clock_label
 from console.app.runtime.wall_ranking import WallEntry, WallPlan, plan_wall
 from console.domain.engine import build_calendars
@@ -127,7 +132,7 @@ class _Tile(QFrame):
         super().__init__(parent)
         self.severity, self.values = severity, (-1, -1)
         self.setObjectName(f"wallTile_{severity}")
-        grid = QGridLayout(self)
+        self.grid = grid = QGridLayout(self)
         labels = [QLabel(text, self) for text in (f"{severity} · {name}", "0", "0", "open",
                                                   "breached")]
         self.name, self.count, self.breached, *captions = labels
@@ -178,12 +183,12 @@ class _Board(QWidget):
         """Rows share the board's height above the summary line, so a full page fills it."""
         return min((self._height() - self._footer()) / self.capacity(), 120 * self.scale)
 
-    def resizeEvent(self, event: Any) -> None:
+    def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
         if self.wall._ranked_at is not None:
             self.wall.refresh()  # a page holds as many rows as fit: never paint one cut off
 
-    def paintEvent(self, event: Any) -> None:
+    def paintEvent(self, event: QPaintEvent) -> None:
         p = QPainter(self)
         p.setRenderHint(QPainter.RenderHint.Antialiasing)
         s, width, h, base = self.scale, self.width(), self.row_height(), self.font()
@@ -196,8 +201,8 @@ class _Board(QWidget):
             p.setBrush(QColor(color))
             p.drawRoundedRect(rect, radius * s, radius * s)
 
-        def text(rect: QRectF, font: QFont, color: QColor | str, value: str, align=center
-                 ) -> None:
+        def text(rect: QRectF, font: QFont, color: QColor | str, value: str,
+                 align: Qt.AlignmentFlag = center) -> None:
             p.setFont(font)
             p.setPen(QColor(color))
             p.drawText(rect, align, value)
@@ -274,7 +279,7 @@ class WallScreen(QWidget):
         self._dirty, self._page = True, 0
         self._page_started: datetime | None = None
         self._ranked_at: datetime | None = None
-        self._sync = getattr(service, "sync_state", None)
+        self._sync: SyncState | None = getattr(service, "sync_state", None)
         self._qss = (resources_dir() / "styles" / "wall.qss").read_text(encoding="utf-8")
         self._build()
         if service is not None:
@@ -286,7 +291,8 @@ class WallScreen(QWidget):
             if paging is not None:
                 paging.connect(self.set_paging)
         self.set_paging(getattr(service, "paging", ""))
-        self.timer = QTimer(self, interval=1000, timeout=self.tick)
+        self.timer = QTimer(self, interval=1000)
+        self.timer.timeout.connect(self.tick)
         self._rescale()
         self.tick()
 
@@ -350,26 +356,26 @@ class WallScreen(QWidget):
         self.outer.setSpacing(int(16 * s))
         self.tile_row.setSpacing(int(20 * s))
         for tile in self.tiles:
-            tile.layout().setContentsMargins(m - 6, int(10 * s), m - 6, int(10 * s))
+            tile.grid.setContentsMargins(m - 6, int(10 * s), m - 6, int(10 * s))
         self.board.scale = s
         self.board.update()
         if self._ranked_at is not None:
             self.refresh()  # the scale decides how many rows a page holds
 
-    def resizeEvent(self, event: Any) -> None:
+    def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
         self._rescale()
 
-    def showEvent(self, event: Any) -> None:
+    def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
         self.timer.start()
         self.tick()
 
-    def hideEvent(self, event: Any) -> None:
+    def hideEvent(self, event: QHideEvent) -> None:
         self.timer.stop()
         super().hideEvent(event)
 
-    def closeEvent(self, event: Any) -> None:
+    def closeEvent(self, event: QCloseEvent) -> None:
         self.timer.stop()
         self.closed.emit()
         super().closeEvent(event)
@@ -421,7 +427,7 @@ class WallScreen(QWidget):
         """A team's name in the matrix in force (its id if the matrix has no such team)."""
         return next((t.name for t in self.matrix.teams if t.id == team_id), team_id)
 
-    def set_sync_state(self, state: Any) -> None:
+    def set_sync_state(self, state: SyncState) -> None:
         self._sync = state
         self._update_sync(self._clock())
 
@@ -495,9 +501,9 @@ class WallScreen(QWidget):
 
     def _update_sync(self, now: datetime) -> None:
         status = getattr(self._sync, "status", "not_configured")
-        since = getattr(self._sync, "offline_since", None)
+        since: datetime | None = getattr(self._sync, "offline_since", None)
         stale = status == "offline" and since is not None and now - since > STALE_AFTER
-        if stale:
+        if stale and since is not None:  # stale implies since
             self._set(self.banner, "⚠ DATA MAY BE STALE — shared database unreachable since "
                       f"{since.astimezone():%H:%M:%S} ({short_duration(now - since)})")
         if self.banner.isHidden() == stale:

@@ -36,8 +36,8 @@ def report(app: QApplication, form: str, step: str, dialog) -> None:  # type: ig
         "form": form, "step": step, "size": [dialog.width(), dialog.height()],
         "screen": [free.width(), free.height()],
         "fits": dialog.width() <= free.width() and dialog.height() <= free.height(),
-        "scrolls": dialog.scroll.verticalScrollBar().maximum() > 0
-        or dialog.scroll.horizontalScrollBar().maximum() > 0}), flush=True)
+        "scrolls": dialog.scroll_area.verticalScrollBar().maximum() > 0
+        or dialog.scroll_area.horizontalScrollBar().maximum() > 0}), flush=True)
 
 
 def pick(box, data) -> None:  # type: ignore[no-untyped-def]

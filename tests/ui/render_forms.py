@@ -41,7 +41,7 @@ def fit_report(app: QApplication, name: str, dialog) -> dict:  # type: ignore[no
     for field_name, field in dialog.fields.items():
         if field.isHidden() or not field.widget.isVisibleTo(dialog):
             continue
-        dialog.scroll.ensureWidgetVisible(field.widget, 10, 10)
+        dialog.scroll_area.ensureWidgetVisible(field.widget, 10, 10)
         app.processEvents()
         if field.widget.visibleRegion().isEmpty():
             unreachable.append(field_name)

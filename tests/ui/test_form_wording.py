@@ -53,7 +53,7 @@ def test_the_banner_after_a_submit_makes_the_form_grow_instead_of_squeezing_it(
     qtbot.addWidget(dialog)
     dialog.show()
     qtbot.waitExposed(dialog)
-    bar = dialog.scroll.verticalScrollBar()
+    bar = dialog.scroll_area.verticalScrollBar()
     assert bar.maximum() == 0  # it opens at its natural size: nothing to scroll
     dialog.reason_edit.setPlainText("Checked the logs")
     with qtbot.waitSignal(dialog.submitted, timeout=5000):

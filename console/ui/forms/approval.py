@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from console.app.runtime.forms_ops import Submitted
-from console.app.runtime.port import ConsoleServicePort
+from console.app.runtime.port import ConsoleServicePort, TimelineEvent
 from console.app.runtime.rows import QueueRow
 from console.domain.handoff import (
     AuthorityDecision,
@@ -38,6 +38,7 @@ from console.domain.handoff import (
 )
 from console.domain.matrix import Matrix
 
+from ..theme import named
 from .base import FormDialog, SyncFollower
 from .widgets import ERROR_COLOR, chain_tab_order, combo, line_height, refill, text_area
 
@@ -72,7 +73,7 @@ class ApprovalDialog(FormDialog):
         self.add_field("action", "&Action", self.action_box, required=True)
         self.add_field("amount", "A&mount", self.amount_box, required=True)
         self.add_field("reason", "&Reason", self.reason_edit, required=True)
-        self.verdict = QLabel(objectName="authorityVerdict")
+        self.verdict = named(QLabel(), "authorityVerdict")
         self.verdict.setWordWrap(True)
         self.verdict.setMinimumHeight(line_height(self.verdict, 2.5))  # no jumping layout
         self.role_box.activated.connect(self._role_picked)
@@ -95,15 +96,15 @@ class ApprovalDialog(FormDialog):
         form.addWidget(self.fields["reason"])
 
         answer = QGroupBox("Waiting for approval on this ticket")
-        self.pending_list = QListWidget(objectName="pendingApprovals")
+        self.pending_list = named(QListWidget(), "pendingApprovals")
         self.pending_list.setMinimumHeight(line_height(self.pending_list, 3))
         self.pending_list.setMaximumHeight(line_height(self.pending_list, 6))
         self.pending_list.currentRowChanged.connect(lambda _r: self._update_answer())
         self.answer_note = QLineEdit(placeholderText="Note for the requester (optional)")
-        self.answer_who = QLabel(objectName="approverNote")
+        self.answer_who = named(QLabel(), "approverNote")
         self.answer_who.setWordWrap(True)
-        self.approve_button = QPushButton("A&pprove", objectName="approveButton")
-        self.deny_button = QPushButton("D&eny", objectName="denyButton")
+        self.approve_button = named(QPushButton("A&pprove"), "approveButton")
+        self.deny_button = named(QPushButton("D&eny"), "denyButton")
         for button, granted in ((self.approve_button, True), (self.deny_button, False)):
             button.setAutoDefault(False)
             button.clicked.connect(lambda _=False, g=granted: self.answer(g))
@@ -198,7 +199,7 @@ class ApprovalDialog(FormDialog):
             errors["role"] = "Choose the role you act in: the limits depend on it."
         if not self.action():
             errors["action"] = "Choose the action."
-        elif self.amount() is not None and self.amount() <= 0:
+        elif (amount := self.amount()) is not None and amount <= 0:
             errors["amount"] = "Enter the amount."
         if not self.reason_edit.toPlainText().strip():
             errors["reason"] = "Say why: the approver reads this first."
@@ -232,7 +233,7 @@ class ApprovalDialog(FormDialog):
         self.service.forms.history(self.row.id, self.guard(self._history_loaded),
                                    lambda e: None)
 
-    def _history_loaded(self, events: list) -> None:
+    def _history_loaded(self, events: list[TimelineEvent]) -> None:
         self.pending = pending_approvals(events)
         self.pending_list.clear()
         for request in self.pending:

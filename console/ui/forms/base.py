@@ -33,11 +33,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from console.app.runtime.drafts import Draft, draft_key
+from console.app.runtime.drafts import draft_key
 from console.app.runtime.forms_ops import Submitted, new_submit_id, sync_message
-from console.app.runtime.port import ConsoleServicePort, SyncState
+from console.app.runtime.port import ConsoleServicePort, Draft, SyncState
 from console.domain.matrix import Matrix
 
+from ..theme import named
 from .widgets import BANNER_STYLES, ERROR_STYLE, HINT_COLOR, FormField, on_change
 
 SUBMIT_KEYS = ("Ctrl+Return", "Ctrl+Enter")
@@ -51,11 +52,11 @@ class Banner(QFrame):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("formBanner")
-        self.text = QLabel(objectName="bannerText")
+        self.text = named(QLabel(), "bannerText")
         self.text.setWordWrap(True)
         self.text.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.buttons = [QPushButton(objectName="bannerFirst"),
-                        QPushButton(objectName="bannerSecond")]
+        self.buttons = [named(QPushButton(), "bannerFirst"),
+                        named(QPushButton(), "bannerSecond")]
         self._actions: list[Callable[[], None] | None] = [None, None]
         layout = QHBoxLayout(self)
         layout.setContentsMargins(10, 6, 10, 6)
@@ -203,34 +204,34 @@ class FormDialog(QDialog):
         self.autosaver.saved.connect(self._draft_saved)
         self.autosaver.failed.connect(lambda m: self.banner.show_message("error", m))
 
-        self.banner = Banner(self)
+        self.banner: Banner = Banner(self)
         # the banner takes room from the fields: grow rather than squeeze them
         self.banner.appeared.connect(self._grow_soon)
-        self.body = QWidget(objectName="formBody")
-        self.scroll = FitScrollArea(objectName="formScroll")
-        self.scroll.setWidget(self.body)
+        self.body = named(QWidget(), "formBody")
+        self.scroll_area = named(FitScrollArea(), "formScroll")
+        self.scroll_area.setWidget(self.body)
         self._fitted_need = 0  # the body height the last fit_to_screen made room for
         self._content_check = QTimer(self, singleShot=True, interval=0)
         self._content_check.timeout.connect(self._content_changed)
         self.body.installEventFilter(self)  # its LayoutRequests: the content changed size
-        self.scroll.setWidgetResizable(True)
-        self.scroll.setFrameShape(QFrame.Shape.NoFrame)
-        self.scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded)
-        self.error_summary = QLabel(objectName="errorSummary")
+        self.scroll_area.setWidgetResizable(True)
+        self.scroll_area.setFrameShape(QFrame.Shape.NoFrame)
+        self.scroll_area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded)
+        self.error_summary = named(QLabel(), "errorSummary")
         self.error_summary.setWordWrap(True)
         self.error_summary.setStyleSheet(ERROR_STYLE)
         self.error_summary.hide()
-        self.draft_state = QLabel(objectName="draftState")
+        self.draft_state = named(QLabel(), "draftState")
         self.draft_state.setStyleSheet(f"color: {HINT_COLOR};")
-        self.discard_button = QPushButton("Discard draft…", objectName="discardButton")
+        self.discard_button = named(QPushButton("Discard draft…"), "discardButton")
         self.discard_button.setAutoDefault(False)
         self.discard_button.setToolTip("Delete the saved draft and clear the form")
         self.discard_button.clicked.connect(self.confirm_discard)
-        self.close_button = QPushButton("Close (draft kept)", objectName="closeButton")
+        self.close_button = named(QPushButton("Close (draft kept)"), "closeButton")
         self.close_button.setAutoDefault(False)
         self.close_button.setToolTip("Esc: close; the draft stays saved for next time")
         self.close_button.clicked.connect(self.reject)
-        self.submit_button = QPushButton(submit_text, objectName="submitButton")
+        self.submit_button = named(QPushButton(submit_text), "submitButton")
         self.submit_button.setDefault(True)
         self.submit_button.setToolTip("Ctrl+Enter")
         self.submit_button.clicked.connect(self.try_submit)
@@ -241,11 +242,11 @@ class FormDialog(QDialog):
         buttons.addWidget(self.submit_button)
         outer = QVBoxLayout(self)
         outer.addWidget(self.banner)
-        outer.addWidget(self.scroll, 1)
+        outer.addWidget(self.scroll_area, 1)
         outer.addWidget(self.error_summary)
         outer.addLayout(buttons)
         for keys in SUBMIT_KEYS:
-            QShortcut(QKeySequence(keys), self, activated=self.try_submit)
+            QShortcut(QKeySequence(keys), self).activated.connect(self.try_submit)
 
     def guard(self, fn: Callable[..., Any]) -> Callable[..., None]:
         """A callback for background work that does nothing once the form is gone."""
@@ -278,8 +279,8 @@ class FormDialog(QDialog):
             self._content_check.start()  # once the layout has run
         elif event.type() == QEvent.Type.FocusIn and isinstance(obj, QWidget):
             field = obj.parentWidget()
-            self.scroll.ensureWidgetVisible(field if isinstance(field, FormField) else obj,
-                                            20, 20)
+            self.scroll_area.ensureWidgetVisible(
+                field if isinstance(field, FormField) else obj, 20, 20)
         return False
 
     def fit_to_screen(self, grow_only: bool = False) -> None:
@@ -288,15 +289,16 @@ class FormDialog(QDialog):
         at 125% and 150% scaling. ``grow_only`` after messages appear."""
         screen = self.screen() or QGuiApplication.primaryScreen()
         free = screen.availableGeometry()
-        if self.body.layout() is not None:
-            self.body.layout().activate()
-        self.scroll.updateGeometry()  # the scroll area's hint follows its content
-        self.layout().invalidate()
+        if (body_layout := self.body.layout()) is not None:
+            body_layout.activate()
+        self.scroll_area.updateGeometry()  # the scroll area's hint follows its content
+        if (layout := self.layout()) is not None:
+            layout.invalidate()
         hint = self.sizeHint().expandedTo(self.minimumSizeHint())
         preferred = self.fontMetrics().horizontalAdvance("x") * self.preferred_chars
         width = min(max(hint.width(), preferred, self.width() if grow_only else 0),
                     int(free.width() * 0.95))
-        chrome = hint.height() - self.scroll.sizeHint().height()
+        chrome = hint.height() - self.scroll_area.sizeHint().height()
         inner = width - (hint.width() - self.body.sizeHint().width())
         body = self.body.heightForWidth(inner) if self.body.layout() is not None else -1
         height = chrome + max(body, self.body.sizeHint().height()) + 2
@@ -311,7 +313,7 @@ class FormDialog(QDialog):
         form the user made smaller stays so until its content grows again."""
         if self._closed or not self.isVisible():
             return
-        viewport = self.scroll.viewport()
+        viewport = self.scroll_area.viewport()
         width = viewport.width()
         need = max(self.body.heightForWidth(width) if self.body.layout() is not None else -1,
                    self.body.minimumSizeHint().height())
@@ -458,7 +460,7 @@ class FormDialog(QDialog):
         if errors:
             first = next((self.fields[n] for n in self.ordered() if n in errors), None)
             if first is not None:
-                self.scroll.ensureWidgetVisible(first, 20, 20)
+                self.scroll_area.ensureWidgetVisible(first, 20, 20)
                 first.widget.setFocus(Qt.FocusReason.OtherFocusReason)
             return
         self._busy = True

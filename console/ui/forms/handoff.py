@@ -9,6 +9,7 @@ attachments are copied into the store as they are added. Submitting records
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
@@ -28,7 +29,7 @@ from PySide6.QtWidgets import (
 
 from console.app.runtime.attachments import AttachmentCopier
 from console.app.runtime.forms_ops import Submitted
-from console.app.runtime.port import ConsoleServicePort
+from console.app.runtime.port import ConsoleServicePort, TimelineEvent
 from console.app.runtime.rows import QueueRow
 from console.domain.handoff import (
     FIELD_HELP,
@@ -42,6 +43,7 @@ from console.domain.handoff import (
 from console.domain.matrix import Matrix
 from console.domain.matrix.format import HANDOFF_FIELDS
 
+from ..theme import named
 from .base import FormDialog
 from .widgets import AttachmentList, Checklist, chain_tab_order, combo, refill, text_area
 
@@ -91,14 +93,17 @@ class HandoffDialog(FormDialog):
         self.copier = AttachmentCopier(service.data_dir, self)
         self._mode_from_target = True
 
-        make = {
+        self.target_box = combo(team_items(matrix, row.team), "Choose a team…")
+        self.mode_box = combo(MODE_ITEMS, "Choose…")
+        self.attachments = AttachmentList()
+        make: dict[str, QWidget] = {
             "summary": QLineEdit(), "details": text_area(5), "customer": QLineEdit(),
             "history": text_area(7), "steps_tried": text_area(4), "next_steps": text_area(3),
             "reason": text_area(2, max_lines=4),
-            "target": combo(team_items(matrix, row.team), "Choose a team…"),
-            "mode": combo(MODE_ITEMS, "Choose…"),
+            "target": self.target_box,
+            "mode": self.mode_box,
             "urgency": combo([(u.capitalize(), u) for u in URGENCIES], "Choose…"),
-            "attachments": AttachmentList(),
+            "attachments": self.attachments,
             "context": text_area(2, "Filled in by triage assistance later; optional",
                                  max_lines=4),
         }
@@ -113,10 +118,9 @@ class HandoffDialog(FormDialog):
         self.move_box = QCheckBox("&Move the ticket to the target team now")
         self.move_box.setChecked(True)
         self.watch(self.move_box)
-        self.attachments: AttachmentList = make["attachments"]  # type: ignore[assignment]
         self.attachments.addRequested.connect(self.choose_files)
-        self.fields["target"].widget.activated.connect(self._target_picked)
-        self.fields["mode"].widget.activated.connect(
+        self.target_box.activated.connect(self._target_picked)
+        self.mode_box.activated.connect(
             lambda _=0: setattr(self, "_mode_from_target", False))
         self._build()
         with self.quietly():
@@ -126,7 +130,7 @@ class HandoffDialog(FormDialog):
         self.fit_to_screen()
 
     @contextmanager
-    def quietly(self):  # type: ignore[no-untyped-def]
+    def quietly(self) -> Iterator[None]:
         """Pre-fill without counting as typing (a restored draft still wins)."""
         self._restoring = True
         try:
@@ -136,7 +140,7 @@ class HandoffDialog(FormDialog):
 
     def _build(self) -> None:
         f = self.fields
-        self.header = head = QLabel(objectName="handoffHeader")
+        self.header = head = named(QLabel(), "handoffHeader")
         head.setWordWrap(True)
         self._show_header()
         move = QGridLayout()
@@ -197,7 +201,7 @@ class HandoffDialog(FormDialog):
 
     def on_matrix_changed(self) -> None:
         """The published version's teams, template prompts and required fields."""
-        refill(self.fields["target"].widget, team_items(self.matrix, self.row.team))
+        refill(self.target_box, team_items(self.matrix, self.row.team))
         self.template = self.matrix.handoff_template(self.row.category)
         self.required = set(required_fields(self.template))
         for name in HANDOFF_FIELDS:
@@ -229,7 +233,7 @@ class HandoffDialog(FormDialog):
         self.attachments.set_form_value([])
         self._update_move()
 
-    def _history_loaded(self, events: list) -> None:
+    def _history_loaded(self, events: list[TimelineEvent]) -> None:
         field = self.fields["history"]
         if str(field.value()).strip():
             return  # a restored draft (or the agent) already wrote it

@@ -41,9 +41,9 @@ from console.domain.intake import (
 from console.domain.matrix import Matrix
 from console.domain.scoring import Score, score
 
-from ..theme import severity_color, text_on
+from ..theme import named, severity_color, text_on
 from .base import FormDialog
-from .widgets import chain_tab_order, combo, minutes, refill, text_area
+from .widgets import FormField, chain_tab_order, combo, minutes, refill, text_area
 
 PCT_PRESETS = ("0", "1", "5", "10", "25", "50", "75", "100")
 YES_NO = [("No", False), ("Yes", True)]
@@ -79,7 +79,8 @@ class IntakeDialog(FormDialog):
         self.workaround_box = combo(WORKAROUND_ITEMS, "Choose…")
         self.pct_box = combo([(p, p) for p in PCT_PRESETS], editable=True)
         self.pct_box.setCurrentIndex(-1)
-        self.pct_box.lineEdit().setPlaceholderText("0–100")
+        if (pct_line := self.pct_box.lineEdit()) is not None:  # editable: it has one
+            pct_line.setPlaceholderText("0–100")
         self.pct_box.setValidator(QRegularExpressionValidator(
             QRegularExpression(r"\s*(100|\d{1,2})([.,]\d{0,2})?\s*%?\s*")))
         self.revenue_box = combo(YES_NO)
@@ -116,7 +117,7 @@ class IntakeDialog(FormDialog):
         self.start()
         self.fit_to_screen()
 
-    def _build(self, fields: list, impact: list) -> None:
+    def _build(self, fields: list[FormField], impact: list[FormField]) -> None:
         left = QVBoxLayout()
         for field in fields[:2]:
             left.addWidget(field)
@@ -132,22 +133,22 @@ class IntakeDialog(FormDialog):
         box.setLayout(grid)
         left.addWidget(box)
 
-        self.badge = QLabel(objectName="suggestedBadge")
+        self.badge = named(QLabel(), "suggestedBadge")
         self.badge.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.suggested_name = QLabel(objectName="suggestedName")
+        self.suggested_name = named(QLabel(), "suggestedName")
         self.suggested_name.setWordWrap(True)
-        self.reasons = QLabel(objectName="suggestionReasons")
+        self.reasons = named(QLabel(), "suggestionReasons")
         self.reasons.setWordWrap(True)
         self.reasons.setTextFormat(Qt.TextFormat.RichText)
         # the facts and the agent's own words behind the suggestion, so they can judge it
-        self.drivers = QLabel(objectName="suggestionDrivers")
+        self.drivers = named(QLabel(), "suggestionDrivers")
         self.drivers.setWordWrap(True)
         self.drivers.setTextFormat(Qt.TextFormat.RichText)
         self.drivers.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.provisional = QLabel(objectName="suggestionProvisional")
+        self.provisional = named(QLabel(), "suggestionProvisional")
         self.provisional.setWordWrap(True)
         self.provisional.setStyleSheet("color: #8a5a00;")
-        self.two_stage = QLabel(objectName="twoStageNote")
+        self.two_stage = named(QLabel(), "twoStageNote")
         self.two_stage.setWordWrap(True)
         self.two_stage.setStyleSheet("color: #57606a;")
         head = QHBoxLayout()

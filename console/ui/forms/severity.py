@@ -20,7 +20,7 @@ from console.domain.engine import build_calendars
 from console.domain.intake import STAGES, SeverityDecision, check_severity
 from console.domain.matrix import Matrix
 
-from ..theme import SLA_LABELS, severity_color, text_on
+from ..theme import SLA_LABELS, named, severity_color, text_on
 from .base import FormDialog
 from .intake import severity_items
 from .widgets import chain_tab_order, combo, minutes, refill, text_area
@@ -56,7 +56,7 @@ class ConfirmSeverityDialog(FormDialog):
                                      if engineering else "Why this severity")
         self.add_field("severity", "&Severity", self.severity_box)
         self.add_field("reason", "&Reason", self.reason_edit, required=engineering)
-        self.note = QLabel(objectName="decisionNote")
+        self.note = named(QLabel(), "decisionNote")
         self.note.setWordWrap(True)
         self.clock_labels: dict[str, tuple[QLabel, QLabel]] = {}
         self._build()
@@ -72,8 +72,8 @@ class ConfirmSeverityDialog(FormDialog):
     def _build(self) -> None:
         row = self.row
         color = severity_color(self.matrix, row.severity)
-        badge = QLabel(row.severity if row.confirmed else f"{row.severity} ?",
-                       objectName="currentBadge")
+        badge = named(QLabel(row.severity if row.confirmed else f"{row.severity} ?"),
+                      "currentBadge")
         badge.setStyleSheet(f"background: {color.name()}; color: {text_on(color).name()};"
                             " font-weight: bold; font-size: 14pt; border-radius: 6px;"
                             " padding: 3px 12px;")
@@ -86,9 +86,9 @@ class ConfirmSeverityDialog(FormDialog):
         head = QHBoxLayout()
         head.addWidget(badge, 0, Qt.AlignmentFlag.AlignTop)
         head.addWidget(current, 1)
-        why = QLabel("<b>Matrix suggests " + html.escape(self.suggested) + ":</b> "
-                     + html.escape("; ".join(self.suggestion_reasons) or "—"),
-                     objectName="suggestionText")
+        why = named(QLabel("<b>Matrix suggests " + html.escape(self.suggested) + ":</b> "
+                           + html.escape("; ".join(self.suggestion_reasons) or "—")),
+                    "suggestionText")
         why.setWordWrap(True)
 
         clocks = QGroupBox("Severity clocks")

@@ -25,6 +25,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ..theme import named
+
 ERROR_COLOR = "#b3261e"
 HINT_COLOR = "#57606a"
 ERROR_STYLE = (f"color: {ERROR_COLOR}; background: #fdecea; border-left: 3px solid "
@@ -178,13 +180,13 @@ class FormField(QWidget):
         self.name = name
         self.widget = widget
         self._label_text = label
-        self.label = QLabel(objectName=f"label_{name}")
+        self.label = named(QLabel(), f"label_{name}")
         self.label.setBuddy(widget)
-        self.hint = QLabel(hint, objectName=f"hint_{name}")
+        self.hint = named(QLabel(hint), f"hint_{name}")
         self.hint.setWordWrap(True)
         self.hint.setStyleSheet(f"color: {HINT_COLOR};")
         self.hint.setVisible(bool(hint))
-        self.error = QLabel(objectName=f"error_{name}")
+        self.error = named(QLabel(), f"error_{name}")
         self.error.setWordWrap(True)
         self.error.setStyleSheet(ERROR_STYLE)
         self.error.setTextFormat(Qt.TextFormat.PlainText)
@@ -268,11 +270,11 @@ class Checklist(QWidget):
             box.setChecked(box.text() in ticked)
 
 
-def human_size(size: int) -> str:
+def human_size(size: float) -> str:
     for unit in ("bytes", "KB", "MB", "GB"):
         if size < 1024 or unit == "GB":
             return f"{size:.0f} {unit}" if unit == "bytes" else f"{size:.1f} {unit}"
-        size /= 1024  # type: ignore[assignment]
+        size /= 1024
     return ""
 
 
@@ -288,13 +290,13 @@ class AttachmentList(QWidget):
         super().__init__(parent)
         self.items: list[dict[str, Any]] = []
         self.busy: list[str] = []
-        self.list = QListWidget(objectName="attachmentList")
+        self.list = named(QListWidget(), "attachmentList")
         self.list.setMinimumHeight(line_height(self.list, 2.5))
         self.list.setMaximumHeight(line_height(self.list, 5))
-        self.add_button = QPushButton("Add f&iles…", objectName="addAttachments")
+        self.add_button = named(QPushButton("Add f&iles…"), "addAttachments")
         self.add_button.setAutoDefault(False)
         self.add_button.clicked.connect(self.addRequested)
-        self.remove_button = QPushButton("Remo&ve", objectName="removeAttachment")
+        self.remove_button = named(QPushButton("Remo&ve"), "removeAttachment")
         self.remove_button.setAutoDefault(False)
         self.remove_button.clicked.connect(self.remove_selected)
         buttons = QVBoxLayout()
