@@ -28,18 +28,23 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from console.app.identity import current_user
 from console.app.matrices import load_matrix_file
+from console.notify.runner import NotifyRunner
 from console.paths import default_matrix_path
 from console.store.deliveries import OPEN, DeliveryOutbox, SharedClaims
+from console.store.lease import LeaderLease
 from console.store.local import LocalStore
 from console.store.server import SharedDatabase, parse_url
 from console.store.sync import Syncer, SyncState
 
 from .config import ServiceConfig
 from .secrets import ServerSecrets
+
+if TYPE_CHECKING:
+    from console.service.http.server import HttpServer
 
 log = logging.getLogger(__name__)
 STOP_BUDGET = 4.5  # seconds; systemd and the tests allow 5
@@ -95,9 +100,9 @@ class Service:
         self.started_at = clock()
         self.store: LocalStore | None = None
         self.syncer: Syncer | None = None
-        self.lease: Any = None
-        self.runner: Any = None
-        self.http: Any = None
+        self.lease: LeaderLease | None = None
+        self.runner: NotifyRunner | None = None
+        self.http: HttpServer | None = None
         self._dbs: list[SharedDatabase] = []
         self._parts: dict[str, _Part] = {}
         self._outbox: DeliveryOutbox | None = None
@@ -120,12 +125,12 @@ class Service:
         """Start every part; returns once HTTP listens. Raises on a start failure
         (the caller stops what did start)."""
         store = self.store or self.open_store()
-        self._start_lease()
-        self.syncer = Syncer(store, self.config.database_url, self.password,
-                             on_state=self._sync_state, clock=self.clock)
-        self._spawn("sync", self.syncer.run)
-        self._start_runner(store)
-        self._start_http(store, ssl_context)
+        lease = self._start_lease()
+        syncer = self.syncer = Syncer(store, self.config.database_url, self.password,
+                                      on_state=self._sync_state, clock=self.clock)
+        self._spawn("sync", syncer.run)
+        self._start_runner(store, lease)
+        self._start_http(store, syncer, ssl_context)
 
     def _spawn(self, name: str, target: Callable[[threading.Event], None]) -> _Part:
         stop = threading.Event()
@@ -145,41 +150,42 @@ class Service:
             if self.on_failure is not None:
                 self.on_failure(name)
 
-    def _start_lease(self) -> None:
-        from console.store.lease import LeaderLease
-
-        self.lease = LeaderLease(self.database(), self.config.instance,
-                                 host=socket.gethostname(),
-                                 ttl=self.config.takeover_seconds)
-        self._spawn("lease", lambda stop: self.lease.run(stop, on_change=self._role_changed))
+    def _start_lease(self) -> LeaderLease:
+        lease = self.lease = LeaderLease(self.database(), self.config.instance,
+                                         host=socket.gethostname(),
+                                         ttl=self.config.takeover_seconds)
+        self._spawn("lease", lambda stop: lease.run(stop, on_change=self._role_changed))
+        return lease
 
     def _role_changed(self, active: bool) -> None:
-        epoch = self.lease.epoch if active else None
+        epoch = self.lease.epoch if active and self.lease is not None else None
         log.info("this instance is now %s", "active" if active else "standing by",
                  extra={"role": "active" if active else "standby", "epoch": epoch})
         if self.runner is not None:
             self.runner.wake()  # a new leader sends what is due at once
 
-    def _start_runner(self, store: LocalStore) -> None:
+    def _start_runner(self, store: LocalStore, lease: LeaderLease) -> None:
         from console.app.notify_ops import build_runner
 
         notify = self.config.notify
+        # claims only under this instance's live lease (the epoch is the fencing token),
+        # and no external send unless this instance is the active one right now
         claims = SharedClaims(self.database(), store.device,
                               float(notify.get("lease_seconds", 120.0)),
-                              fence=lambda: self.lease.epoch)
-        self.runner = build_runner(store, config=notify, secrets=self.secrets, claims=claims,
-                                   may_send=lambda: bool(self.lease.active),
-                                   clock=self.clock)
-        self._spawn("notify", self.runner.run)
+                              fence=lambda: lease.epoch)
+        runner = self.runner = build_runner(store, config=notify, secrets=self.secrets,
+                                            claims=claims, may_send=lambda: lease.active,
+                                            clock=self.clock)
+        self._spawn("notify", runner.run)
 
-    def _start_http(self, store: LocalStore, ssl_context: ssl.SSLContext | None) -> None:
+    def _start_http(self, store: LocalStore, syncer: Syncer,
+                    ssl_context: ssl.SSLContext | None) -> None:
         from console.service.http.server import HttpContext, HttpServer, make_app
 
-        assert self.syncer is not None
         context = HttpContext(db=self.database(), store=store, author=self.author,
                               device=store.device, clock=self.clock,
                               readiness=self.readiness, secret=self.secrets.named,
-                              wake=self.syncer.wake)
+                              wake=syncer.wake)
         self.http = HttpServer(make_app(context), self.config.listen_host,
                                self.config.listen_port, ssl_context=ssl_context)
         self.http.start()
