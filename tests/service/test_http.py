@@ -5,14 +5,18 @@ PostgreSQL; requests go over the socket with ``requests``."""
 from __future__ import annotations
 
 import hashlib
+import ipaddress
 import json
+import ssl
 import sys
+import threading
 from collections.abc import Iterator
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 import requests
+from aiohttp import web
 from prometheus_client.parser import text_string_to_metric_families
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests/: the shared fixtures
@@ -23,7 +27,7 @@ import service.http_rig as rig
 from benchmarks.pgcluster import free_port
 from console.domain.hlc import Timestamp
 from console.notify.plan import NewDelivery
-from console.service.http.server import Limits
+from console.service.http.server import HttpServer, Limits
 from console.service.http.tokens import TokenStore, hash_token
 from console.store.deliveries import DeliveryOutbox
 from service.http_rig import EVENTS, T0, Service, opened
@@ -232,3 +236,68 @@ def test_metrics_parse_and_show_deliveries_lateness_tickets_and_leader(service):
     assert tickets == [("P1", "breached", 1.0)]  # INC-2 is resolved; INC-1 is long overdue
     assert value("escalation_leader") == 1.0
     assert value("escalation_sync_lag_seconds") == 0.25
+
+
+# -- the server -------------------------------------------------------------------------
+def _hello_app() -> web.Application:
+    app = web.Application()
+    app.add_routes([web.get("/", _hello)])
+    return app
+
+
+async def _hello(request: web.Request) -> web.Response:
+    return web.Response(text="hello")
+
+
+def test_a_port_in_use_is_an_oserror_at_start_and_leaves_no_thread_behind():
+    first = HttpServer(_hello_app(), port=0)
+    first.start()
+    try:
+        second = HttpServer(_hello_app(), port=first.port)
+        with pytest.raises(OSError):
+            second.start()
+        assert not any(t.name == "http" and t is not first._thread
+                       for t in threading.enumerate())
+    finally:
+        first.stop()
+    assert not any(t.name == "http" for t in threading.enumerate())
+
+
+def test_with_certificate_files_it_speaks_https_only(tmp_path):
+    cert, key = _self_signed(tmp_path)
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(cert, key)
+    server = HttpServer(_hello_app(), port=0, ssl_context=context)
+    server.start()
+    try:
+        answer = requests.get(f"https://127.0.0.1:{server.port}/", verify=str(cert),
+                              timeout=10)
+        assert answer.text == "hello"
+        with pytest.raises(requests.ConnectionError):
+            requests.get(f"http://127.0.0.1:{server.port}/", timeout=10)
+    finally:
+        server.stop()
+
+
+def _self_signed(tmp_path: Path) -> tuple[Path, Path]:
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    now = datetime.now(UTC)
+    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name)
+            .public_key(key.public_key()).serial_number(x509.random_serial_number())
+            .not_valid_before(now - timedelta(minutes=1))
+            .not_valid_after(now + timedelta(days=1))
+            .add_extension(x509.SubjectAlternativeName(
+                [x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), critical=False)
+            .sign(key, hashes.SHA256()))
+    cert_file, key_file = tmp_path / "cert.pem", tmp_path / "key.pem"
+    cert_file.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_file.write_bytes(key.private_bytes(serialization.Encoding.PEM,
+                                           serialization.PrivateFormat.PKCS8,
+                                           serialization.NoEncryption()))
+    return cert_file, key_file

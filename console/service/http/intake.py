@@ -8,7 +8,6 @@ optional ``id``: the sender's own event id, which makes a retry harmless.
 
 from __future__ import annotations
 
-import json
 import re
 import threading
 import uuid
@@ -182,6 +181,3 @@ class Writer:
         self.db.push(stored)
         return Accepted([p.id for p in planned], len(fresh))
 
-
-def dumps(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))

@@ -221,12 +221,14 @@ def make_app(ctx: HttpContext) -> web.Application:
     return app
 
 
-def tls_context(cert_file: str, key_file: str) -> ssl.SSLContext:
-    """A server TLS context from PEM files (TLS 1.2 or newer)."""
-    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-    context.minimum_version = ssl.TLSVersion.TLSv1_2
-    context.load_cert_chain(cert_file, key_file)
-    return context
+def _loop_error(loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
+    """A client that fails the TLS handshake (plain HTTP on the HTTPS port, a scanner)
+    is the client's problem: one info line, not asyncio's error with a traceback."""
+    exc = context.get("exception")
+    if isinstance(exc, ssl.SSLError):
+        log.info("TLS handshake failed: %s", exc)
+        return
+    loop.default_exception_handler(context)
 
 
 class HttpServer:
@@ -258,6 +260,7 @@ class HttpServer:
 
     def _run(self) -> None:
         loop = asyncio.new_event_loop()
+        loop.set_exception_handler(_loop_error)
         self._loop = loop
         try:
             try:
@@ -270,18 +273,31 @@ class HttpServer:
             loop.run_forever()
         finally:
             if self._runner is not None:
-                loop.run_until_complete(self._runner.cleanup())
+                loop.run_until_complete(self._close(self._runner))
             loop.run_until_complete(loop.shutdown_asyncgens())
             loop.run_until_complete(loop.shutdown_default_executor())
             loop.close()
 
     async def _listen(self) -> None:
-        runner = web.AppRunner(self.app, shutdown_timeout=2.0)
+        runner = web.AppRunner(self.app, shutdown_timeout=1.0)
         await runner.setup()
         self._runner = runner
         site = web.TCPSite(runner, self.host, self._port, ssl_context=self.ssl_context)
         await site.start()
         self._port = int(runner.addresses[0][1])
+
+    @staticmethod
+    async def _close(runner: web.AppRunner) -> None:
+        """Finish the requests in flight, then drop the connections still open: a TLS
+        connection's polite close waits for the peer's close_notify, which a client
+        that went away never sends, and would outlive the loop."""
+        server = runner.server
+        transports = [h.transport for h in (server.connections if server else [])
+                      if h.transport is not None]
+        await runner.cleanup()
+        for transport in transports:
+            transport.abort()
+        await asyncio.sleep(0)  # one turn: the aborted sockets close
 
     def stop(self, timeout: float = 3.0) -> None:
         """Stop listening, finish the requests in flight, close the loop."""
