@@ -69,8 +69,9 @@ class QueueFilterProxy(QAbstractProxyModel):
         self._moving: list[str] = []
 
     # -- the source ----------------------------------------------------------------------
-    # a QueueModel only: the proxy reads its rows, not just its cells
-    def setSourceModel(self, model: QueueModel) -> None:  # type: ignore[override]
+    def setSourceModel(self, model: QueueModel) -> None:  # type: ignore[override]  # reads rows
+        """Filter ``model``: a QueueModel only (narrower than Qt's signature), as the
+        proxy reads its QueueRows, not just its cells."""
         if self._model is not None:
             for signal, slot in self._connections(self._model):
                 signal.disconnect(slot)
