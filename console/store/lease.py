@@ -26,6 +26,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -39,13 +40,18 @@ log = logging.getLogger(__name__)
 LEASE_NAME = "pager"
 NO_SERVICE = "this console (no service)"
 
+# "Mine" is this process's token, not its name: two processes configured with one
+# instance name (a restart, a replacement started beside a partitioned original) are
+# two holders, and the second gets the lease only once it expired, with a new epoch.
 _ACQUIRE = (
-    "INSERT INTO service_lease AS l (name, holder, host, epoch, renewed_at, expires_at) "
-    "VALUES (%(name)s, %(holder)s, %(host)s, 1, now(), now() + make_interval(secs => %(ttl)s)) "
+    "INSERT INTO service_lease AS l (name, holder, host, token, epoch, renewed_at, expires_at) "
+    "VALUES (%(name)s, %(holder)s, %(host)s, %(token)s, 1, now(), "
+    "now() + make_interval(secs => %(ttl)s)) "
     "ON CONFLICT (name) DO UPDATE SET holder = EXCLUDED.holder, host = EXCLUDED.host, "
-    "epoch = CASE WHEN l.holder = EXCLUDED.holder THEN l.epoch ELSE l.epoch + 1 END, "
+    "token = EXCLUDED.token, "
+    "epoch = CASE WHEN l.token = EXCLUDED.token THEN l.epoch ELSE l.epoch + 1 END, "
     "renewed_at = now(), expires_at = EXCLUDED.expires_at "
-    "WHERE l.holder = EXCLUDED.holder OR l.expires_at < now() "
+    "WHERE l.token = EXCLUDED.token OR l.expires_at < now() "
     "RETURNING l.epoch")
 _LEFT = ("SELECT extract(epoch FROM expires_at - now()) FROM service_lease "
          "WHERE name = %s")
@@ -108,6 +114,7 @@ class LeaderLease:
         if not 0 <= self.margin < self.ttl:
             raise ValueError(f"the lease margin must be in [0, ttl), not {self.margin}")
         self.name = name
+        self.token = uuid.uuid4().hex
         self._monotonic = monotonic
         self._deadline: float | None = None
         self._epoch: int | None = None
@@ -120,7 +127,7 @@ class LeaderLease:
         failure keeps the previous deadline, which then runs out on its own."""
         start = self._monotonic()
         params = {"name": self.name, "holder": self.holder, "host": self.host,
-                  "ttl": self.ttl}
+                  "token": self.token, "ttl": self.ttl}
         # A renewal that waits longer than a third of the ttl is of no use.
         timeout_ms = str(max(1, int(self.ttl * 1000 / 3)))
 
@@ -172,8 +179,8 @@ class LeaderLease:
         try:
             self.db.transaction("releasing the service lease on", lambda conn: conn.execute(
                 "UPDATE service_lease SET expires_at = now() "
-                "WHERE name = %s AND holder = %s AND epoch = %s AND expires_at > now()",
-                (self.name, self.holder, epoch)))
+                "WHERE name = %s AND token = %s AND epoch = %s AND expires_at > now()",
+                (self.name, self.token, epoch)))
         except SharedDBError as exc:  # it expires by itself after the ttl
             log.warning("cannot release the service lease: %s", exc)
 

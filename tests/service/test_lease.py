@@ -16,7 +16,6 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests/: the shared fixtures
 
-import store.conftest as store_fixtures
 from store.helpers import wait_until
 
 from console.store import migrate
@@ -25,7 +24,6 @@ from console.store.lease import LeaderLease, current_lease
 from console.store.server import SharedDatabase
 
 pytestmark = pytest.mark.postgres
-pg, pg_server = store_fixtures.pg, store_fixtures.pg_server
 T = TypeVar("T")
 
 
@@ -154,6 +152,21 @@ def test_a_fenced_claim_fails_once_the_lease_expired_even_with_no_new_holder(dbs
     assert _claim(claims, "k") == "fenced"
     assert a.tick() and _claim(claims, "k") == "won"  # renewed: the same epoch again
     assert a.epoch == 1
+
+
+def test_a_second_process_with_the_same_name_is_another_holder(dbs):
+    """A replacement started beside a partitioned original under the same instance name
+    (a fixed pod name, say) must not share its lease: it waits, then gets a new epoch,
+    and the original's renewals fail from then on."""
+    original = LeaderLease(dbs(), "serve-0", host="node-1", ttl=0.5)
+    replacement = LeaderLease(dbs(), "serve-0", host="node-2", ttl=0.5)
+    assert original.tick() and original.epoch == 1
+    assert replacement.tick() is False  # live lease, same name: still not its own
+    wait_until(replacement.tick, timeout=5)
+    assert replacement.epoch == 2
+    assert original.tick() is False and original.epoch is None
+    lease = current_lease(dbs())
+    assert lease is not None and (lease.host, lease.epoch) == ("node-2", 2)
 
 
 def test_release_hands_the_lease_over_at_once(dbs):

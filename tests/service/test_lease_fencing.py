@@ -36,7 +36,7 @@ from console.store.local import LocalStore
 from console.store.server import SharedDatabase
 
 pytestmark = [pytest.mark.postgres, pytest.mark.filterwarnings("ignore:Session.login_data")]
-pg, pg_server, matrix = store_fixtures.pg, store_fixtures.pg_server, store_fixtures.matrix
+matrix = store_fixtures.matrix  # pg and pg_server: tests/service/conftest.py
 
 
 def utc_now() -> datetime:

@@ -19,14 +19,12 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests/: the shared fixtures
 
-import store.conftest as store_fixtures
 from store.helpers import wait_until
 
 from console.store.lease import current_lease
 from console.store.server import SharedDatabase
 
 pytestmark = [pytest.mark.postgres, pytest.mark.slow]
-pg, pg_server = store_fixtures.pg, store_fixtures.pg_server
 ROOT = Path(__file__).resolve().parents[2]
 
 # One instance: prints "active <monotonic>" / "standby <monotonic>" on each change of

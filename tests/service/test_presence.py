@@ -31,7 +31,7 @@ from console.store.local import LocalStore
 from console.store.server import SharedDatabase
 
 pytestmark = [pytest.mark.postgres, pytest.mark.filterwarnings("ignore:Session.login_data")]
-pg, pg_server, matrix = store_fixtures.pg, store_fixtures.pg_server, store_fixtures.matrix
+matrix = store_fixtures.matrix  # pg and pg_server: tests/service/conftest.py
 
 
 def utc_now() -> datetime:
@@ -158,7 +158,7 @@ def test_an_unreachable_database_keeps_what_the_console_saw_last(dbs, pg):
     clock = FakeMonotonic()
     service = LeaderLease(dbs(), "host-a:1", host="host-a", ttl=15)
     assert service.tick()
-    cut_off = SharedDatabase(pg.url.replace("/t_", "/missing_"))
+    cut_off = SharedDatabase(pg.url.rsplit("/", 1)[0] + "/no_such_database")
     try:
         presence = ServicePresence(cut_off, takeover=15, refresh=3, monotonic=clock)
         assert presence.may_send()  # never saw a service: page as today

@@ -32,6 +32,9 @@ def upgrade() -> None:
         sa.Column("name", sa.String(40), primary_key=True),  # "pager"
         sa.Column("holder", sa.String(200), nullable=False),  # instance id, host:pid
         sa.Column("host", sa.String(200), nullable=False, server_default=""),
+        # One per process: a restarted (or duplicated) instance with the same name is a
+        # new holder, so it waits for the lease and gets a new epoch like any other.
+        sa.Column("token", sa.String(64), nullable=False, server_default=""),
         # The fencing token: +1 on every change of holder.
         sa.Column("epoch", sa.BigInteger, nullable=False, server_default="0"),
         sa.Column("renewed_at", postgresql.TIMESTAMP(timezone=True), nullable=False,
