@@ -175,8 +175,17 @@ class Service:
                               fence=lambda: lease.epoch)
         runner = self.runner = build_runner(store, config=notify, secrets=self.secrets,
                                             claims=claims, may_send=lambda: lease.active,
-                                            clock=self.clock)
+                                            show=self._desktop_alert, clock=self.clock)
         self._spawn("notify", runner.run)
+
+    @staticmethod
+    def _desktop_alert(message: dict[str, Any]) -> None:
+        """A server has no desktop: its "desktop" alerts (a chain with nowhere else to
+        go, a chain exhausted) are warnings in its log, not dead letters."""
+        log.warning("alert for the desktop: %s %s: %s", message.get("severity") or "",
+                    message.get("ticket"), message.get("reason") or message.get("title"),
+                    extra={"ticket": message.get("ticket"), "ref": message.get("ref"),
+                           "channel": "desktop"})
 
     def _start_http(self, store: LocalStore, syncer: Syncer,
                     ssl_context: ssl.SSLContext | None) -> None:

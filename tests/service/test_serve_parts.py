@@ -59,3 +59,17 @@ def test_tls_files_that_do_not_load_are_named_by_their_field(tmp_path):
         tls_context(_tls_config(tls_key=str(key)))
     with pytest.raises(ValueError, match=r"^tls_cert: cannot load"):
         tls_context(_tls_config(tls_cert=str(key), tls_key=str(key)))
+
+
+def test_a_desktop_alert_on_a_server_is_a_warning_in_its_log_not_a_dead_letter(caplog):
+    from console.notify.channels import Target
+    from console.notify.channels.desktop import DesktopChannel
+
+    channel = DesktopChannel(Service._desktop_alert)
+    message = {"ticket": "INC-7", "severity": "P1", "reason": "chain p1-page exhausted",
+               "ref": "abc123"}
+    result = channel.send(message, Target("desktop", "", "", ""), None)
+    assert result.ok
+    record = next(r for r in caplog.records if r.levelname == "WARNING")
+    assert record.getMessage() == "alert for the desktop: P1 INC-7: chain p1-page exhausted"
+    assert record.ticket == "INC-7"  # type: ignore[attr-defined]
