@@ -5,13 +5,12 @@ PostgreSQL; requests go over the socket with ``requests``."""
 from __future__ import annotations
 
 import hashlib
-import ipaddress
 import json
 import ssl
 import sys
 import threading
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -24,6 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests/: the shar
 import store.conftest as store_fixtures
 
 import service.http_rig as rig
+from benchmarks.notify.fakes import self_signed_cert
 from benchmarks.pgcluster import free_port
 from console.domain.hlc import Timestamp
 from console.notify.plan import NewDelivery
@@ -264,7 +264,7 @@ def test_a_port_in_use_is_an_oserror_at_start_and_leaves_no_thread_behind():
 
 
 def test_with_certificate_files_it_speaks_https_only(tmp_path):
-    cert, key = _self_signed(tmp_path)
+    cert, key = self_signed_cert(tmp_path)
     context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     context.load_cert_chain(cert, key)
     server = HttpServer(_hello_app(), port=0, ssl_context=context)
@@ -278,26 +278,3 @@ def test_with_certificate_files_it_speaks_https_only(tmp_path):
     finally:
         server.stop()
 
-
-def _self_signed(tmp_path: Path) -> tuple[Path, Path]:
-    from cryptography import x509
-    from cryptography.hazmat.primitives import hashes, serialization
-    from cryptography.hazmat.primitives.asymmetric import ec
-    from cryptography.x509.oid import NameOID
-
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
-    now = datetime.now(UTC)
-    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name)
-            .public_key(key.public_key()).serial_number(x509.random_serial_number())
-            .not_valid_before(now - timedelta(minutes=1))
-            .not_valid_after(now + timedelta(days=1))
-            .add_extension(x509.SubjectAlternativeName(
-                [x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), critical=False)
-            .sign(key, hashes.SHA256()))
-    cert_file, key_file = tmp_path / "cert.pem", tmp_path / "key.pem"
-    cert_file.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    key_file.write_bytes(key.private_bytes(serialization.Encoding.PEM,
-                                           serialization.PrivateFormat.PKCS8,
-                                           serialization.NoEncryption()))
-    return cert_file, key_file
