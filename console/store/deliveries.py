@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 import psycopg
-from sqlalchemy import Select, case, func, select, update
+from sqlalchemy import Select, func, select, update
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from .claims import get_meta, set_meta
@@ -169,29 +169,6 @@ class DeliveriesRepo(Repo):
     def counts(self) -> dict[str, int]:
         return {status: n for status, n in self._s.execute(
             select(DeliveryRow.status, func.count()).group_by(DeliveryRow.status))}
-
-    def channel_stats(self) -> list[tuple[str, str, int, int]]:
-        """(channel, status, deliveries, retries: attempts beyond each one's first),
-        counted in the database (the service's /metrics)."""
-        retries = func.sum(case((DeliveryRow.attempts > 1, DeliveryRow.attempts - 1),
-                                else_=0))
-        query = (select(DeliveryRow.channel, DeliveryRow.status, func.count(), retries)
-                 .group_by(DeliveryRow.channel, DeliveryRow.status))
-        return [(c, s, int(n), int(r or 0)) for c, s, n, r in self._s.execute(query)]
-
-    def lateness(self, bounds: Sequence[float]) -> tuple[list[int], float, int]:
-        """How late sent deliveries went out against their fire's due instant, in
-        seconds (``sent_at`` minus ``meta.fire_at``): counts at or under each bound, the
-        sum and the count. PagerDuty acknowledge/resolve follow-ups are no fire."""
-        late = (func.julianday(DeliveryRow.sent_at) - func.julianday(
-            func.json_extract(DeliveryRow.payload, "$.meta.fire_at"))) * 86400.0
-        query = (select(*[func.sum(case((late <= b, 1), else_=0)) for b in bounds],
-                        func.sum(late), func.count())
-                 .where(DeliveryRow.status == "sent", late.is_not(None),
-                        func.coalesce(func.json_extract(DeliveryRow.payload, "$.meta.kind"),
-                                      "").not_like("pd\\_%", escape="\\")))
-        row = self._s.execute(query).one()
-        return [int(n or 0) for n in row[:-2]], float(row[-2] or 0.0), int(row[-1])
 
 
 class DeliveryOutbox:

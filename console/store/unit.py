@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 
 from .claims import AlertsRepo
 from .deliveries import DeliveriesRepo
+from .delivery_stats import DeliveryStatsRepo
 from .feed import FeedRepo
 from .models import (
     DraftRow,
@@ -214,6 +215,7 @@ class UnitOfWork:
         self.writable = writable
         self.alerts = AlertsRepo(session, writable, device)
         self.deliveries = DeliveriesRepo(session, writable)
+        self.delivery_stats = DeliveryStatsRepo(session, writable)
         self.feed = FeedRepo(session)
         self.events = EventsRepo(session, writable, append, bulk)
         self.tickets = TicketsRepo(session, writable)

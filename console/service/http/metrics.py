@@ -52,8 +52,8 @@ class StoreCollector(Collector):
 
     def collect(self) -> Iterator[Metric]:
         with self.store.unit(read_only=True) as uow:
-            stats = uow.deliveries.channel_stats()
-            buckets, total, count = uow.deliveries.lateness(LATENESS_BUCKETS)
+            stats = uow.delivery_stats.channel_stats()
+            buckets, total, count = uow.delivery_stats.lateness(LATENESS_BUCKETS)
             tickets = uow.tickets.open_clocks()
         deliveries = CounterMetricFamily(
             "escalation_deliveries", "Deliveries by channel and outcome: sent, retried "
