@@ -135,7 +135,7 @@ class MatrixChange:
 
 def _snapshot(engine: Engine) -> dict[tuple[str, str], tuple[Any, Any]]:
     return {(tid, c.name): (c.due, c.pre_breach_at)
-            for tid, t in engine.tickets.items() if t.state.open for c in t.clocks}
+            for tid, t in engine.tickets.items() if t.state.open for c in engine.clocks(tid)}
 
 
 def change_matrix(engine: Engine, matrix: Matrix) -> MatrixChange:
@@ -150,7 +150,7 @@ def change_matrix(engine: Engine, matrix: Matrix) -> MatrixChange:
     for key, instants in after.items():
         if before.get(key, instants) != instants:
             moved[f"{engine.severity(key[0])} {key[1]}"] += 1
-    running = sum(1 for t in engine.tickets.values() for c in t.clocks
+    running = sum(1 for tid in engine.tickets for c in engine.clocks(tid)
                   if c.due is not None and c.stopped_at is None)
     open_tickets = sum(1 for t in engine.tickets.values() if t.state.open)
     assert engine.now is not None

@@ -108,11 +108,8 @@ def _clock(name: str, sev: Severity, cals: dict[str, BusinessCalendar], start: d
 def initial_severity_for_confirmation(matrix: Matrix, state: TicketState) -> Severity | None:
     """The severity Support set first: it decides whether Engineering must confirm. One
     the matrix does not have (removed, or from a newer matrix) asks for no confirmation."""
-    for change in state.severity_history:
-        if change.by in ("support", "intake", "engineering"):
-            known = matrix.has_severity(change.severity)
-            return matrix.severity(change.severity) if known else None
-    return None
+    first = state.first_severity
+    return matrix.severity(first) if first is not None and matrix.has_severity(first) else None
 
 
 def ticket_clocks(state: TicketState, matrix: Matrix, cals: dict[str, BusinessCalendar],

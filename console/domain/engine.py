@@ -9,6 +9,10 @@ The engine keeps one heap of timers at exact instants. Events change a ticket an
 reschedule only that ticket; ``next_fire()`` is the heap's top, so the app's scheduler
 sleeps until then instead of polling. Time is always an argument: the engine never
 reads a clock, so the live app, ``simulate``, the tests and the benchmarks share it.
+
+What it keeps per ticket is plain data (``tracked.Ticket``: the fold without its
+history, marks of what fired, chain positions), small because a console holds every
+open ticket; clocks are recomputed from it, never stored.
 """
 
 from __future__ import annotations
@@ -16,12 +20,11 @@ from __future__ import annotations
 import heapq
 import itertools
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from .calendar import BusinessCalendar
-from .chains import ChainRun, advance_chain, start_chain
+from .chains import advance_chain, start_chain
 from .clocks import Clock, ticket_clocks
 from .durations import format_duration
 from .fires import Fire
@@ -36,24 +39,21 @@ from .matrix.model import (
     Trigger,
 )
 from .scoring import Facts, SentimentScorer, effective_severity, match, score
-from .tickets import SeverityChange, TicketEvent, TicketState, apply_event
+from .tickets import (
+    Intake,
+    TicketCore,
+    TicketEvent,
+    TicketState,
+    apply_event,
+    message_text,
+    raise_severity,
+)
+from .tracked import IntakeSource, Marks, SharedIntakes, Ticket, reads_text
 
-_SLA, _TRIGGER, _CHAIN = 0, 1, 2
 _CLOCK_NEUTRAL = frozenset({"message", "acknowledged"})
-
-
-@dataclass(slots=True)
-class Ticket:
-    """A ticket as the engine tracks it: state, score, clocks and what already fired."""
-
-    state: TicketState
-    suggested: str  # the scored severity (its reasons are read once, when it opens)
-    version: int = 0
-    clocks: list[Clock] = field(default_factory=list)
-    # (clock, cycle, threshold) of SLA alerts sent, ("timer", id, wait) of spent time
-    # triggers, and the bare ids of triggers that acted: one set, not two per ticket
-    fired: set[tuple[Any, ...] | str] = field(default_factory=set)
-    chains: dict[str, ChainRun] = field(default_factory=dict)
+# A heap entry: (instant, sequence, ticket id, ticket version, what). What is an SLA
+# alert's mark (clock, cycle, threshold), shared; a time trigger's index; a chain's id.
+Entry = tuple[datetime, int, str, int, Any]
 
 
 def _criteria(matrix: Matrix) -> list[tuple[str, Any]]:
@@ -68,13 +68,18 @@ def build_calendars(matrix: Matrix) -> dict[str, BusinessCalendar]:
 class Engine:
     """Tracks open tickets and answers what fires, and when."""
 
-    def __init__(self, matrix: Matrix, sentiment: SentimentScorer | None = None) -> None:
+    def __init__(self, matrix: Matrix, sentiment: SentimentScorer | None = None,
+                 intakes: IntakeSource | None = None) -> None:
+        """``intakes`` reads tickets' intakes back (title and text): given, the engine
+        keeps only their shared words and reads the rest when a rule needs it."""
         self.matrix = matrix
         self.calendars = build_calendars(matrix)
         self.sentiment = sentiment
         self.tickets: dict[str, Ticket] = {}
         self.now: datetime | None = None
-        self._heap: list[tuple[datetime, int, str, int, int, Any]] = []
+        self._marks = Marks()
+        self._intakes = SharedIntakes(intakes)
+        self._heap: list[Entry] = []
         self._heap_floor = 0  # the heap's size after its last compaction
         self._seq = itertools.count()
         self._index_triggers(matrix)
@@ -85,18 +90,22 @@ class Engine:
         fires = self.advance_to(event.at, inclusive=False)
         self.now = max(self.now or event.at, event.at)
         ticket = self.tickets.get(event.ticket)
-        state = apply_event(ticket.state if ticket else None, event)
+        state = apply_event(ticket.state if ticket else None, event, TicketCore)
         if state is None:
             return fires
+        intake: Intake | None = None  # the whole intake, while a new ticket opens
         if ticket is None:
-            scored = score(self.matrix, state.intake)
+            intake = state.intake
+            scored = score(self.matrix, intake)
             ticket = Ticket(state, scored.severity)
             self.tickets[event.ticket] = ticket
             self._place_new(ticket)
             if ticket.state.severity is None:
                 fires.append(Fire(event.at, event.ticket, "severity_suggested",
                                   scored.explain(), severity=scored.severity))
-        caused = self._after_event(ticket, event)
+        caused = self._after_event(ticket, event, intake)
+        if intake is not None:
+            state.intake = self._intakes.keep(intake)
         fires.extend(caused)
         # Customer messages and acknowledgements move no clock: unless a trigger acted,
         # the ticket's timers in the heap are still right.
@@ -109,12 +118,12 @@ class Engine:
         fires: list[Fire] = []
         heap = self._heap
         while heap and (heap[0][0] <= until if inclusive else heap[0][0] < until):
-            at, _, tid, version, kind, payload = heapq.heappop(heap)
+            at, _, tid, version, what = heapq.heappop(heap)
             ticket = self.tickets.get(tid)
             if ticket is None or ticket.version != version:
                 continue  # stale: the ticket changed and was rescheduled
             self.now = max(self.now or at, at)
-            if self._on_timer(ticket, at, kind, payload, fires):
+            if self._on_timer(ticket, at, what, fires):
                 self._reschedule(ticket)
         if inclusive:
             self.now = max(self.now or until, until)
@@ -124,7 +133,7 @@ class Engine:
         """The next instant at which anything can fire, across all tickets."""
         heap = self._heap
         while heap:
-            at, _, tid, version, _, _ = heap[0]
+            at, _, tid, version, _ = heap[0]
             ticket = self.tickets.get(tid)
             if ticket is not None and ticket.version == version:
                 return at
@@ -135,7 +144,7 @@ class Engine:
         ticket = self.tickets.get(ticket_id)
         if ticket is None:
             return None
-        times = [at for at, *_ in self._timers(ticket)]
+        times = [at for at, _ in self._timers(ticket, self._clocks(ticket))]
         return min(times) if times else None
 
     def set_matrix(self, matrix: Matrix) -> int:
@@ -148,36 +157,48 @@ class Engine:
         rescore = (_criteria(old) != _criteria(matrix)
                    or old.default_severity != matrix.default_severity)
         count = 0
-        heap: list[tuple[datetime, int, str, int, int, Any]] = []
+        heap: list[Entry] = []
+        intakes = self._rescore_intakes(matrix) if rescore else {}
         for ticket in self.tickets.values():
             st = ticket.state
             if not st.open:
                 continue
             if rescore:
-                ticket.suggested = score(matrix, st.intake).severity
+                ticket.suggested = score(matrix, intakes.get(st.id, st.intake)).severity
             self._repair_chains(ticket)
             ticket.version += 1
-            ticket.clocks = ticket_clocks(st, matrix, self.calendars, self._severity(ticket))
+            clocks = ticket_clocks(st, matrix, self.calendars, self._severity(ticket))
             version = ticket.version
-            for at, kind, payload in self._timers(ticket):
-                heap.append((at, next(self._seq), st.id, version, kind, payload))
-            count += sum(1 for c in ticket.clocks if c.due is not None)
+            for at, what in self._timers(ticket, clocks):
+                heap.append((at, next(self._seq), st.id, version, what))
+            count += sum(1 for c in clocks if c.due is not None)
         heapq.heapify(heap)
         self._heap = heap
         self._heap_floor = len(heap)
         return count
 
+    def _rescore_intakes(self, matrix: Matrix) -> dict[str, Intake]:
+        """The whole intakes of the open tickets, when the new criteria read words."""
+        if not any(reads_text(c.when, False) for s in matrix.severities for c in s.criteria):
+            return {}
+        return self._intakes.full_many([t.state for t in self.tickets.values()
+                                        if t.state.open])
+
     def _repair_chains(self, ticket: Ticket) -> None:
         """Chains that the new matrix removed stop; shortened ones restart their round."""
-        for chain_id in list(ticket.chains):
-            run = ticket.chains[chain_id]
-            chain = self.matrix.chains.get(chain_id)
+        if not ticket.chains:
+            return
+        kept = []
+        for run in ticket.chains:
+            chain = self.matrix.chains.get(run.chain)
             if chain is None:
                 run.next_at = None
-                del ticket.chains[chain_id]
-            elif run.step >= len(chain.steps) or (
+                continue
+            if run.step >= len(chain.steps) or (
                     run.stage == "backup" and chain.steps[run.step].backup is None):
                 run.step, run.stage = 0, "primary"
+            kept.append(run)
+        ticket.chains = tuple(kept)
 
     def _index_triggers(self, matrix: Matrix) -> None:
         """Split triggers by what can make them fire, so an event only re-checks the
@@ -208,17 +229,22 @@ class Engine:
         return effective_severity(self.matrix, ticket.state.severity, ticket.suggested)
 
     def clocks(self, ticket_id: str) -> list[Clock]:
-        return self.tickets[ticket_id].clocks
+        """The ticket's clocks under the current matrix (none once it is resolved)."""
+        return self._clocks(self.tickets[ticket_id])
+
+    def _clocks(self, ticket: Ticket) -> list[Clock]:
+        st = ticket.state
+        if not st.open:
+            return []
+        return ticket_clocks(st, self.matrix, self.calendars, self._severity(ticket))
 
     # -- scheduling ---------------------------------------------------------------
     def _reschedule(self, ticket: Ticket) -> None:
         ticket.version += 1
-        st = ticket.state
-        ticket.clocks = (ticket_clocks(st, self.matrix, self.calendars, self._severity(ticket))
-                         if st.open else [])
+        tid, version = ticket.state.id, ticket.version
         push = heapq.heappush
-        for at, kind, payload in self._timers(ticket):
-            push(self._heap, (at, next(self._seq), st.id, ticket.version, kind, payload))
+        for at, what in self._timers(ticket, self._clocks(ticket)):
+            push(self._heap, (at, next(self._seq), tid, version, what))
         if len(self._heap) > 2 * self._heap_floor + 1024:
             self._compact()
 
@@ -234,39 +260,44 @@ class Engine:
         self._heap = heap
         self._heap_floor = len(heap)
 
-    def _timers(self, ticket: Ticket) -> Iterable[tuple[datetime, int, Any]]:
+    def _timers(self, ticket: Ticket, clocks: list[Clock]
+                ) -> Iterable[tuple[datetime, Any]]:
+        """(instant, what) of each timer the ticket has pending."""
         if not ticket.state.open:
             return
         now = self.now
-        for c in ticket.clocks:
+        fired, shared = ticket.fired, self._marks.shared
+        for c in clocks:
             if c.stopped_at is not None:
                 # stopped after its due time, but never alerted: a severity change moved
                 # the deadline back past the stop; alert once, late and retroactive
                 if (now is not None and c.due is not None and c.stopped_at > c.due
-                        and (c.name, c.cycle, "breach") not in ticket.fired):
-                    yield now, _SLA, (c.name, c.cycle, "breach", c.due)
+                        and (c.name, c.cycle, "breach") not in fired):
+                    yield now, shared((c.name, c.cycle, "breach"))
                 continue
             if c.due is None:
                 continue
             for threshold, at in (("pre_breach", c.pre_breach_at), ("breach", c.due)):
-                if at is not None and (c.name, c.cycle, threshold) not in ticket.fired:
-                    yield (max(at, now) if now else at), _SLA, (c.name, c.cycle, threshold, at)
+                if at is not None and (mark := (c.name, c.cycle, threshold)) not in fired:
+                    yield (max(at, now) if now else at), shared(mark)
         for i, trig in enumerate(self._time_triggers):
-            spent = ("timer", trig.id, trig.when.unresolved_for) in ticket.fired
+            spent = ("timer", trig.id, trig.when.unresolved_for) in fired
             wait = trig.when.unresolved_for  # never None: only these are time triggers
-            if trig.id not in ticket.fired and not spent and wait is not None:
+            if trig.id not in fired and not spent and wait is not None:
                 at = ticket.state.opened_at + wait
-                yield (max(at, now) if now else at), _TRIGGER, i
-        for run in ticket.chains.values():
+                yield (max(at, now) if now else at), i
+        for run in ticket.chains:
             if run.next_at is not None:
-                yield run.next_at, _CHAIN, run.chain
+                yield run.next_at, run.chain
 
-    def _on_timer(self, ticket: Ticket, at: datetime, kind: int, payload: Any,
-                  fires: list[Fire]) -> bool:
-        if kind == _SLA:
-            clock, cycle, threshold, due_at = payload
-            ticket.fired.add((clock, cycle, threshold))
-            c = next(c for c in ticket.clocks if c.name == clock)
+    def _on_timer(self, ticket: Ticket, at: datetime, what: Any, fires: list[Fire]) -> bool:
+        if type(what) is tuple:  # an SLA alert: its clock as it was scheduled (the
+            # ticket and the matrix are unchanged, or the entry would be stale)
+            clock, cycle, threshold = what
+            self._marks.add(ticket, what)
+            c = next(c for c in self._clocks(ticket) if c.name == clock)
+            due_at = c.pre_breach_at if threshold == "pre_breach" else c.due
+            assert due_at is not None
             extra: dict[str, Any] = {"due": c.due, "target": format_duration(c.target),
                                      "tier": ticket.state.tier, "team": ticket.state.team,
                                      "business": c.business}
@@ -288,28 +319,31 @@ class Engine:
             self._run_triggers(ticket, at, self._sla_triggers, fires, sla=(clock, state))
             # Only an action changes the ticket; otherwise its other timers stay valid.
             return len(fires) > before
-        if kind == _TRIGGER:
+        if type(what) is int:
             # The timer is spent even when the other conditions do not hold yet (events
             # re-check the trigger later); otherwise it would be rescheduled at `now`
             # and advance_to would loop forever.
-            trig = self._time_triggers[payload]
-            ticket.fired.add(("timer", trig.id, trig.when.unresolved_for))
+            trig = self._time_triggers[what]
+            self._marks.add(ticket, ("timer", trig.id, trig.when.unresolved_for))
             before = len(fires)
             self._run_triggers(ticket, at, [trig], fires)
             return len(fires) > before
-        run = ticket.chains[payload]
+        run = ticket.run(what)
+        assert run is not None  # a chain timer belongs to a run the ticket keeps
         acked = ticket.state.acknowledged_at
         if acked is not None and acked >= run.started_at:
             run.next_at = None
             return False
-        armed = {cid: r.next_at for cid, r in ticket.chains.items()}
+        armed = {r.chain: r.next_at for r in ticket.chains}
+        runs = ticket.runs()
         fires.extend(advance_chain(self.matrix, ticket.state.id, self._severity(ticket),
-                                   ticket.chains, payload, at, self._chain_context(ticket)))
+                                   runs, what, at, self._chain_context(ticket)))
+        ticket.set_runs(runs)
         # push only the chain timers this step armed; every other entry is still valid
-        for cid, r in ticket.chains.items():
-            if r.next_at is not None and (cid == payload or armed.get(cid) != r.next_at):
+        for r in ticket.chains:
+            if r.next_at is not None and (r.chain == what or armed.get(r.chain) != r.next_at):
                 heapq.heappush(self._heap, (r.next_at, next(self._seq), ticket.state.id,
-                                            ticket.version, _CHAIN, cid))
+                                            ticket.version, r.chain))
         return False
 
     # -- events, triggers and actions ------------------------------------------------
@@ -319,46 +353,55 @@ class Engine:
         st.team = st.team or team_id
         st.tier = st.tier or self.matrix.team(team_id).tier
 
-    def _after_event(self, ticket: Ticket, event: TicketEvent) -> list[Fire]:
+    def _after_event(self, ticket: Ticket, event: TicketEvent,
+                     intake: Intake | None) -> list[Fire]:
+        """What the event causes; ``intake`` is the whole intake of a ticket opening."""
         fires: list[Fire] = []
         st = ticket.state
         if not st.open:
-            for run in ticket.chains.values():
+            for run in ticket.chains:
                 run.next_at = None
             return fires
         if event.type == "acknowledged":
-            for run in ticket.chains.values():
+            for run in ticket.chains:
                 run.next_at = None
         if event.type in ("opened", "severity"):
             self._severity_chain(ticket, event.at, fires)
             self._route_if_settled(ticket, event, fires)
-        texts = (f"{st.intake.title}. {st.intake.text}",) if event.type == "opened" else ()
-        if event.type == "message":
-            texts = (st.messages[-1],)
+        texts: tuple[str, ...] = ()
+        if event.type == "opened":
+            intake = intake or self._intakes.full(st)  # read back for a repeated opening
+            texts = (f"{intake.title}. {intake.text}",)
+        elif event.type == "message":
+            texts = (message_text(event),)
         triggers = self._triggers_on.get(event.type)
         if triggers:
-            self._run_triggers(ticket, event.at, triggers, fires, texts=texts)
+            self._run_triggers(ticket, event.at, triggers, fires, texts=texts, intake=intake)
         return fires
+
+    def _start_chain(self, ticket: Ticket, severity: str, chain: str, at: datetime,
+                     reason: str, fires: list[Fire]) -> None:
+        runs = ticket.runs()
+        fires.extend(start_chain(self.matrix, ticket.state.id, severity, runs, chain, at,
+                                 reason, self._chain_context(ticket)))
+        ticket.set_runs(runs)
 
     def _severity_chain(self, ticket: Ticket, at: datetime, fires: list[Fire]) -> None:
         severity = self._severity(ticket)
         chain = self.matrix.severity(severity).notify
-        if chain and chain not in ticket.chains:
-            fires.extend(start_chain(self.matrix, ticket.state.id, severity,
-                                     ticket.chains, chain, at,
-                                     f"{severity} notification chain",
-                                     self._chain_context(ticket)))
+        if chain and ticket.run(chain) is None:
+            self._start_chain(ticket, severity, chain, at, f"{severity} notification chain",
+                              fires)
 
     def _route_if_settled(self, ticket: Ticket, event: TicketEvent, fires: list[Fire]) -> None:
         """Route to the severity's owning team once the severity is settled: confirmed by
         Engineering, or set by Support for a severity that needs no confirmation."""
         st = ticket.state
-        if (st.severity is None or not st.severity_history
-                or not self.matrix.has_severity(st.severity)):
+        if st.severity is None or not self.matrix.has_severity(st.severity):
             return  # no severity chosen, or one the matrix no longer has
         sev = self.matrix.severity(st.severity)
-        last = st.severity_history[-1]
-        settled = last.by == "engineering" or (sev.two_stage is None and last.by != "trigger")
+        by = st.severity_by
+        settled = by == "engineering" or (sev.two_stage is None and by != "trigger")
         if settled and sev.route_to and sev.route_to != st.team and st.handoffs == 0:
             team = self.matrix.team(sev.route_to)
             fires.append(Fire(event.at, st.id, "route", f"{sev.id} is owned by {team.name}",
@@ -368,19 +411,22 @@ class Engine:
 
     def _run_triggers(self, ticket: Ticket, at: datetime, triggers: list[Trigger],
                       fires: list[Fire], sla: tuple[str, str] | None = None,
-                      texts: tuple[str, ...] = ()) -> None:
+                      texts: tuple[str, ...] = (), intake: Intake | None = None) -> None:
+        """``intake``: the ticket's whole intake, when the caller has it at hand."""
         st = ticket.state
         for trig in triggers:
             if trig.id in ticket.fired or not st.open:
                 continue
             if trig.when.sentiment is not None and not texts and sla is None:
                 continue  # sentiment only judges new customer text
-            facts = Facts(st.intake, self._severity(ticket), st.tier, texts, at - st.opened_at,
-                          sla)
+            if intake is None and reads_text(trig.when, bool(texts)):
+                intake = self._intakes.full(st)  # the title and text this rule reads
+            facts = Facts(st.intake if intake is None else intake, self._severity(ticket),
+                          st.tier, texts, at - st.opened_at, sla)
             reasons = match(trig.when, facts, self.sentiment)
             if reasons is None:
                 continue
-            ticket.fired.add(trig.id)
+            self._marks.add(ticket, trig.id)
             why = f"trigger {trig.id}: {', '.join(reasons)}"
             for action in trig.then:
                 self._act(ticket, at, action, trig, why, fires)
@@ -400,17 +446,15 @@ class Engine:
                                      "team": team.id}))
             st.team, st.tier = team.id, team.tier
         elif isinstance(action, Notify):
-            if action.chain not in ticket.chains:
-                fires.extend(start_chain(m, st.id, severity, ticket.chains,
-                                         action.chain, at, why, self._chain_context(ticket)))
+            if ticket.run(action.chain) is None:
+                self._start_chain(ticket, severity, action.chain, at, why, fires)
         elif isinstance(action, BumpSeverity):
             before = m.severity(severity)
             target = (m.severity(action.to) if action.to else
                       m.severities[max(0, before.rank - action.levels)])
             if target.rank >= before.rank:
                 return
-            st.severity_history.append(SeverityChange(at, target.id, "trigger", why))
-            st.severity = target.id
+            raise_severity(st, at, target.id, why)
             fires.append(Fire(at, st.id, "severity_bump", why, severity=target.id,
                               extra={**base, "from": before.id}))
             self._severity_chain(ticket, at, fires)

@@ -1,7 +1,10 @@
 """Ticket events and the ticket state they fold into.
 
 The same fold serves the engine, the simulate command and the store's projection:
-state is a pure function of a ticket's events in order.
+state is a pure function of a ticket's events in order. The projection folds into a
+``TicketState`` with its history (severity changes with their reasons, customer
+messages, the latest handoff note); the engine, which holds every open ticket for the
+process's lifetime and whose rules read none of that, folds into a ``TicketCore``.
 """
 
 from __future__ import annotations
@@ -9,11 +12,13 @@ from __future__ import annotations
 import sys
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, ClassVar
 
 # severity_disagreement and approval_requested/granted/denied events are kept for the
 # audit trail and the metrics; the fold passes over them
 WORKAROUNDS = ("none", "partial", "full")
+# who sets the severity that decides whether Engineering must confirm (not a trigger)
+FIRST_SETTERS = frozenset({"support", "intake", "engineering"})
 
 
 def _word(value: Any, default: str = "") -> str:
@@ -83,7 +88,7 @@ class TicketState:
     opened_at: datetime
     intake: Intake
     severity: str | None = None          # set by a person or a trigger; None = use scored
-    severity_history: list[SeverityChange] = field(default_factory=list)
+    severity_history: tuple[SeverityChange, ...] = ()
     initial_set_at: datetime | None = None
     confirmed_at: datetime | None = None
     responded_at: datetime | None = None
@@ -97,9 +102,13 @@ class TicketState:
     team: str | None = None
     owner: str = ""
     priority: str = "normal"
-    messages: list[str] = field(default_factory=list)
+    messages: tuple[str, ...] = ()
     handoffs: int = 0
     latest_handoff: dict[str, Any] | None = None  # the receiving tier reads it pinned
+    severity_by: str = ""                # who set ``severity``: the last change's ``by``
+    first_severity: str | None = None    # the first one Support, intake or Engineering set
+    # False: the fold leaves severity_history, messages and latest_handoff empty
+    keeps_history: ClassVar[bool] = True
 
     @property
     def paused(self) -> bool:
@@ -110,8 +119,24 @@ class TicketState:
         return self.resolved_at is None
 
 
-def open_ticket(event: TicketEvent) -> TicketState:
-    state = TicketState(id=event.ticket, opened_at=event.at, intake=Intake.from_data(event.data))
+@dataclass(slots=True)
+class TicketCore(TicketState):
+    """A ticket's state without its history: what the engine keeps of each open ticket.
+    Its rules read the current severity, who set it and the first one set (kept as
+    ``severity_by`` and ``first_severity``), never the reasons, the customer's earlier
+    messages or the handoff note, which were most of a ticket's bytes."""
+
+    keeps_history: ClassVar[bool] = False
+
+
+def message_text(event: TicketEvent) -> str:
+    """The customer's words a ``message`` event carries."""
+    return str(event.data.get("text") or "")
+
+
+def open_ticket(event: TicketEvent, state_type: type[TicketState] = TicketState
+                ) -> TicketState:
+    state = state_type(id=event.ticket, opened_at=event.at, intake=Intake.from_data(event.data))
     state.owner = _word(event.data.get("owner"))
     if event.data.get("severity"):
         _set_severity(state, event.at, sys.intern(str(event.data["severity"])),
@@ -120,8 +145,12 @@ def open_ticket(event: TicketEvent) -> TicketState:
 
 
 def _set_severity(state: TicketState, at: datetime, severity: str, by: str, reason: str) -> None:
-    state.severity_history.append(SeverityChange(at, severity, by, reason))
+    if state.keeps_history:
+        state.severity_history += (SeverityChange(at, severity, by, reason),)
     state.severity = severity
+    state.severity_by = by
+    if state.first_severity is None and by in FIRST_SETTERS:
+        state.first_severity = severity
     if by == "engineering":
         state.confirmed_at = state.confirmed_at or at
         state.initial_set_at = state.initial_set_at or at
@@ -129,13 +158,20 @@ def _set_severity(state: TicketState, at: datetime, severity: str, by: str, reas
         state.initial_set_at = state.initial_set_at or at
 
 
-def apply_event(state: TicketState | None, event: TicketEvent) -> TicketState | None:
-    """Fold one event into the state (mutating it). Returns the state, new for `opened`.
+def raise_severity(state: TicketState, at: datetime, severity: str, reason: str) -> None:
+    """A trigger bumped the severity. It settles nothing: no initial or confirmed time."""
+    _set_severity(state, at, severity, "trigger", reason)
+
+
+def apply_event(state: TicketState | None, event: TicketEvent,
+                state_type: type[TicketState] = TicketState) -> TicketState | None:
+    """Fold one event into the state (mutating it). Returns the state, new (a
+    ``state_type``) for `opened`.
 
     Events for a ticket that was never opened are ignored: the fold is total, so an
     out-of-order or foreign event can never crash a projection."""
     if event.type == "opened":
-        return open_ticket(event) if state is None else state
+        return open_ticket(event, state_type) if state is None else state
     if state is None:
         return None
     d, at = event.data, event.at
@@ -152,7 +188,8 @@ def apply_event(state: TicketState | None, event: TicketEvent) -> TicketState | 
     elif kind == "status":
         _set_status(state, at, str(d.get("status") or "open"))
     elif kind == "message":
-        state.messages.append(str(d.get("text") or ""))
+        if state.keeps_history:
+            state.messages += (message_text(event),)
     elif kind == "acknowledged":
         state.acknowledged_at = at
     elif kind == "resolved":
@@ -169,7 +206,8 @@ def apply_event(state: TicketState | None, event: TicketEvent) -> TicketState | 
         state.owner = _shared(d.get("owner", state.owner))
     elif kind == "handoff_submitted":
         state.handoffs += 1
-        state.latest_handoff = dict(d)
+        if state.keeps_history:
+            state.latest_handoff = dict(d)
     return state
 
 

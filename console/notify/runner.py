@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -37,6 +37,7 @@ from typing import Any, Protocol
 from console.domain.engine import Engine
 from console.domain.fires import Fire
 from console.domain.matrix.model import Matrix
+from console.domain.tickets import Intake
 
 from .message import TicketInfo
 from .oncall import OnCall
@@ -55,6 +56,7 @@ def utc_now() -> datetime:
 class Feed(Protocol):
     def initial(self) -> tuple[Iterable[Any], int]: ...
     def since(self, cursor: int, limit: int = 5000) -> tuple[list[Any], int]: ...
+    def intakes(self, ids: Collection[str]) -> Mapping[str, Intake]: ...
 
 
 class RunnerOutbox(Outbox, Protocol):
@@ -104,6 +106,7 @@ class NotifyRunner:
         self._wake = threading.Event()
         self._lanes: dict[str, threading.Event] = {}
         self._last_checkpoint: datetime | None = None
+        self.started = threading.Event()  # set once the start's replay is done
         dispatcher.stopped = self.stopped
 
     # -- start ------------------------------------------------------------------------------
@@ -112,7 +115,9 @@ class NotifyRunner:
         with self._matrix_lock:
             matrix = self._matrix = self._next_matrix or self._matrix
             self._next_matrix = None
-        self.engine = Engine(matrix, sentiment=self.sentiment)
+        # the engine keeps no ticket's title and text: it reads them back from the store
+        # for the rare rule that looks at words after the ticket opened
+        self.engine = Engine(matrix, sentiment=self.sentiment, intakes=self.feed.intakes)
         self.planner = Planner(matrix, OnCall(matrix, self.oncall_dir), self._info)
         recovered = self.outbox.recover()
         if recovered:
@@ -125,6 +130,7 @@ class NotifyRunner:
         report.fires += [f for f in self.engine.advance_to(now) if f.at >= floor]
         report.enqueued = self._enqueue(report.fires, now)
         self._checkpoint(now, force=True)
+        self.started.set()
         return report
 
     # -- one turn ---------------------------------------------------------------------------

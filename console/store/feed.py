@@ -4,12 +4,14 @@ events pulled from other consoles and written by other processes are seen too.""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import select, text
+from sqlalchemy import bindparam, select, text
 from sqlalchemy.orm import Session
+
+from console.domain.tickets import Intake
 
 from .models import TicketRow
 from .records import StoredEvent, TicketRecord
@@ -51,6 +53,21 @@ class FeedRepo:
             return [], cursor
         return [self._event(r) for r in rows], int(rows[-1].rowid)
 
+    def intakes(self, ids: Iterable[str]) -> dict[str, Intake]:
+        """Each ticket's intake as its first opening (in HLC order) gave it, title and
+        text included: the engine keeps only the words tickets share and reads these
+        back when a rule looks at the words."""
+        query = text("SELECT ticket, payload FROM events WHERE kind = 'opened' "
+                     "AND ticket IN :ids ORDER BY hlc").bindparams(
+                         bindparam("ids", expanding=True))
+        wanted = list(set(ids))
+        out: dict[str, Intake] = {}
+        for i in range(0, len(wanted), 500):
+            for ticket, payload in self._s.execute(query, {"ids": wanted[i:i + 500]}):
+                if ticket not in out:
+                    out[ticket] = Intake.from_data(json.loads(payload))
+        return out
+
     def tickets(self, ids: Iterable[str]) -> dict[str, TicketRecord]:
         wanted = list(set(ids))
         out: dict[str, TicketRecord] = {}
@@ -86,6 +103,11 @@ class EventFeed:
     def since(self, cursor: int, limit: int = 5000) -> tuple[list[StoredEvent], int]:
         with self.store.unit(read_only=True) as uow:
             return uow.feed.since(cursor, limit)
+
+    def intakes(self, ids: Collection[str]) -> dict[str, Intake]:
+        """These tickets' intakes as they were opened (FeedRepo.intakes)."""
+        with self.store.unit(read_only=True) as uow:
+            return uow.feed.intakes(ids)
 
     def tickets(self, ids: Iterable[str]) -> dict[str, TicketRecord]:
         """The tickets of these ids that exist, as plain records."""

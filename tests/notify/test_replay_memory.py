@@ -71,6 +71,9 @@ class _Watched:
     def since(self, cursor: int, limit: int = 5000):  # type: ignore[no-untyped-def]
         return self.feed.since(cursor, limit)
 
+    def intakes(self, ids):  # type: ignore[no-untyped-def]
+        return self.feed.intakes(ids)
+
 
 def test_fires_from_before_the_checkpoint_are_dropped_as_the_replay_goes(make_console):
     console = make_console()
