@@ -57,6 +57,18 @@ def test_an_event_lands_in_the_shared_database_as_the_tokens_integration(service
     assert service.wakes == [1]  # sync is woken to pull it into the local store
 
 
+def test_an_event_from_the_past_is_stamped_after_everything_the_service_has_seen(service):
+    """As a console's own append: HLC order is the order events reach the log, so a late
+    event never slips in before history the service already holds."""
+    earlier = service.store.append("ZD-1", "opened", {"title": "t"}, "agent")  # now
+    answer = service.post(EVENTS, {"at": T0.isoformat(), "ticket": "ZD-1",
+                                   "type": "responded"})
+    assert answer.status_code == 200
+    [(_, _, _, _, _, _, hlc, _)] = service.rows()
+    ours, theirs = Timestamp.decode(hlc), Timestamp.decode(earlier.hlc)
+    assert (ours.wall_ms, ours.counter) > (theirs.wall_ms, theirs.counter)
+
+
 def test_the_same_event_id_sent_twice_is_stored_once(service):
     event = {**opened(), "id": "zd-evt-1"}
     first, again = service.post(EVENTS, event), service.post(EVENTS, event)

@@ -21,7 +21,7 @@ import psycopg
 from console.app.usecases.import_values import check_ticket_id
 from console.app.usecases.importer import event_id
 from console.app.usecases.simulate import load_json_line, parse_event
-from console.domain.hlc import HybridClock, to_ms
+from console.domain.hlc import HybridClock, Timestamp, to_ms
 from console.domain.matrix import Matrix
 from console.store.records import StoredEvent
 from console.store.server import SharedDatabase
@@ -150,10 +150,14 @@ def plan(body: Any, matrix: Matrix, *, integration: str,
 
 class Writer:
     """Stamps planned events with this instance's API clock and pushes them to the
-    shared database in one transaction (durable before the caller answers 2xx)."""
+    shared database in one transaction (durable before the caller answers 2xx). The
+    clock first observes the newest HLC the local store has seen, as a console's own
+    clock does, so HLC order stays the order in which events reach the log."""
 
-    def __init__(self, db: SharedDatabase, device: str) -> None:
+    def __init__(self, db: SharedDatabase, device: str,
+                 seen: Callable[[], str | None] = lambda: None) -> None:
         self.db = db
+        self.seen = seen  # the latest HLC this instance's store has seen
         # Its own HLC device, so its stamps never equal the local store's (same host).
         self.device = (device.replace("-", "_") + ".api")[:64]
         self._hlc = HybridClock(self.device)
@@ -173,8 +177,11 @@ class Writer:
 
         have = self.db.transaction("reading from", known)
         fresh = [p for p in unique if p.id not in have]
+        last = self.seen()
         with self._lock:
             now_ms = to_ms(clock())
+            if last:  # as a console's append: after everything already in the log here
+                self._hlc.observe(Timestamp.decode(last), now_ms)
             stored = [StoredEvent(p.id, p.ticket, p.kind, p.payload, author, self.device,
                                   self._hlc.now(min(to_ms(p.at), now_ms)).encode(),
                                   p.at.astimezone(UTC)) for p in fresh]

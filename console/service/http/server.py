@@ -90,8 +90,12 @@ class _Api:
         self.ctx = ctx
         self.tokens = TokenStore(ctx.db)
         self.limiter = RateLimiter(ctx.limits.rate, ctx.limits.burst)
-        self.writer = Writer(ctx.db, ctx.device)
+        self.writer = Writer(ctx.db, ctx.device, self._seen)
         self.registry = make_registry(ctx.store, ctx.readiness, ctx.clock)
+
+    def _seen(self) -> str | None:
+        with self.ctx.store.unit(read_only=True) as uow:
+            return uow.meta.get("hlc")
 
     async def healthz(self, request: web.Request) -> web.Response:
         return web.json_response({"status": "alive"})
