@@ -189,12 +189,16 @@ class Service:
 
     def _start_http(self, store: LocalStore, syncer: Syncer,
                     ssl_context: ssl.SSLContext | None) -> None:
-        from console.service.http.server import HttpContext, HttpServer, make_app
+        from console.service.http.server import HttpContext, HttpServer, Limits, make_app
 
+        given = self.config.http
+        limits = Limits(**{name: given[key] for key, name in (
+            ("max_body_bytes", "max_body"), ("rate_per_second", "rate"), ("burst", "burst"))
+            if key in given})
         context = HttpContext(db=self.database(), store=store, author=self.author,
                               device=store.device, clock=self.clock,
                               readiness=self.readiness, secret=self.secrets.named,
-                              wake=syncer.wake)
+                              wake=syncer.wake, limits=limits)
         self.http = HttpServer(make_app(context), self.config.listen_host,
                                self.config.listen_port, ssl_context=ssl_context)
         self.http.start()

@@ -52,6 +52,7 @@ class ServiceConfig:
     log_format: str = "text"
     log_level: str = "info"
     notify: dict[str, Any] = field(default_factory=dict)
+    http: dict[str, Any] = field(default_factory=dict)  # only what was set (HTTP defaults)
     source: str = ""  # the file read, for messages ("" = environment only)
 
     @property
@@ -189,6 +190,21 @@ def _string(value: Any) -> str:
 
 
 NOTIFY = _notify_schema()
+
+
+def _positive_int(value: Any) -> int:
+    number = _integer(value)
+    if number < 1:
+        raise ValueError(f"expected a whole number of 1 or more, got {value!r}")
+    return number
+
+
+# The HTTP endpoint's limits (console/service/http/server.py Limits; unset: its default).
+HTTP: dict[KeyPath, Callable[[Any], Any]] = {
+    ("max_body_bytes",): _positive_int,
+    ("rate_per_second",): _seconds,
+    ("burst",): _positive_int,
+}
 # the notify keys that are tables (``email``, ``slack``...), leaves or none
 NOTIFY_TABLES = {k for k, v in _notify_defaults().items() if isinstance(v, dict)}
 
@@ -220,11 +236,26 @@ def _from_document(doc: Document) -> dict[KeyPath, tuple[Any, str]]:
                 raise ConfigError(doc.where(("notify",)), "notify",
                                   "expected a table of notification settings")
             _notify_from_document(doc, value, out)
+        elif key == "http":
+            _http_from_document(doc, value, out)
         elif key in TOP:
             out[(key,)] = (value, doc.where((key,)))
         else:
-            raise ConfigError(doc.where((key,)), key, _unknown((key,), [*TOP, "notify"]))
+            raise ConfigError(doc.where((key,)), key,
+                              _unknown((key,), [*TOP, "notify", "http"]))
     return out
+
+
+def _http_from_document(doc: Document, section: Any,
+                        out: dict[KeyPath, tuple[Any, str]]) -> None:
+    if not isinstance(section, dict):
+        raise ConfigError(doc.where(("http",)), "http", "expected a table of HTTP limits")
+    for key, value in section.items():
+        path = ("http", key)
+        if (key,) not in HTTP:
+            raise ConfigError(doc.where(path), _dotted(path),
+                              _unknown(path, [p[0] for p in HTTP]))
+        out[path] = (value, doc.where(path))
 
 
 def _notify_from_document(doc: Document, section: dict[str, Any],
@@ -251,6 +282,7 @@ def _notify_from_document(doc: Document, section: dict[str, Any],
 def _from_environment(env: Mapping[str, str]) -> dict[KeyPath, tuple[Any, str]]:
     names: dict[str, KeyPath] = {env_name((k,)): (k,) for k in TOP}
     names.update({env_name(("notify", *p)): ("notify", *p) for p in NOTIFY})
+    names.update({env_name(("http", *p)): ("http", *p) for p in HTTP})
     out: dict[KeyPath, tuple[Any, str]] = {}
     for variable, value in env.items():
         if not variable.startswith(ENV_PREFIX):
@@ -273,7 +305,8 @@ def load_config(path: str | Path | None, env: Mapping[str, str] | None = None
     raw.update(_from_environment(env))
     values: dict[KeyPath, Any] = {}
     for key, (value, where) in raw.items():
-        parser = TOP[key[0]] if len(key) == 1 else NOTIFY[key[1:]]
+        parser = (TOP[key[0]] if len(key) == 1 else
+                  HTTP[key[1:]] if key[0] == "http" else NOTIFY[key[1:]])
         if key == ("database_url",) and where.startswith("$"):
             parser = _env_database_url
         try:
@@ -320,4 +353,5 @@ def _build(values: dict[KeyPath, Any], source: str) -> ServiceConfig:
         instance=values.get(("instance",)) or default_instance(),
         log_format=values.get(("log_format",), "text"),
         log_level=values.get(("log_level",), "info"),
-        notify=notify, source=source)
+        notify=notify, source=source,
+        http={key[1]: value for key, value in values.items() if key[0] == "http"})

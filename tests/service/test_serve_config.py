@@ -202,3 +202,19 @@ def test_serve_refuses_a_consoles_data_dir_rather_than_ignore_it(tmp_path):
         result = _serve(*args)
         assert result.returncode == 2, result.stderr
         assert "state_dir" in result.stderr and "--data-dir" in result.stderr
+
+
+def test_http_limits_come_from_the_file_or_the_environment_and_default_to_the_servers(
+        tmp_path):
+    path = _write(tmp_path, "service.toml", f'database_url = "{URL}"\n[http]\n'
+                                            'max_body_bytes = 4096\n')
+    assert load_config(path, {}).http == {"max_body_bytes": 4096}
+    config = load_config(path, {"ESCALATION_SERVICE_HTTP_RATE_PER_SECOND": "2.5",
+                                "ESCALATION_SERVICE_HTTP_BURST": "5"})
+    assert config.http == {"max_body_bytes": 4096, "rate_per_second": 2.5, "burst": 5}
+    assert load_config(None, {"ESCALATION_SERVICE_DATABASE_URL": URL}).http == {}
+    bad = _write(tmp_path, "bad.toml", f'database_url = "{URL}"\n[http]\nburst = 0\n')
+    assert str(_error(bad)).startswith(f"{bad}:3: http.burst: expected a whole number of 1")
+    bad.write_text(f'database_url = "{URL}"\n[http]\nmax_body = 1\n')
+    assert str(_error(bad)).startswith(f"{bad}:3: http.max_body: unknown key; known here: "
+                                       "burst, max_body_bytes, rate_per_second")

@@ -62,19 +62,27 @@ def test_a_second_instance_on_the_same_state_dir_is_refused_with_exit_3(
     assert first.wait(timeout=10) == 0
 
 
-def test_serve_speaks_https_with_the_configured_certificate(pg, serve_config, start_serve,
-                                                            tmp_path):
+def test_serve_applies_its_tls_certificate_and_http_limits(pg, serve_config, start_serve,
+                                                           tmp_path):
     import ssl
 
     from benchmarks.notify.fakes import self_signed_cert
 
     cert, key = self_signed_cert(tmp_path)
-    serve = start_serve(serve_config(pg.url, "tls", tls_cert=str(cert), tls_key=str(key)))
+    serve = start_serve(serve_config(pg.url, "tls", tls_cert=str(cert), tls_key=str(key),
+                                     http={"max_body_bytes": 64}))
     port = serve.wait_ready()
     trusted = ssl.create_default_context(cafile=str(cert))
     with urllib.request.urlopen(f"https://127.0.0.1:{port}/healthz", timeout=5,
                                 context=trusted) as reply:
         assert reply.status == 200
+    request = urllib.request.Request(f"https://127.0.0.1:{port}/api/v1/events",
+                                     data=b"[" + b" " * 100 + b"]", method="POST",
+                                     headers={"Content-Type": "application/json"})
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(request, timeout=5, context=trusted)
+    assert refused.value.code == 413 and "64 bytes" in refused.value.read().decode()
+    refused.value.close()
     serve.signal(signal.SIGTERM)
     assert serve.wait(timeout=10) == 0
 
