@@ -80,6 +80,7 @@ def test_the_sample_configuration_is_accepted_and_holds_no_secret():
     assert str(config.state_dir) == "/var/lib/escalation-console"
     assert (config.listen_host, config.listen_port) == ("127.0.0.1", 8787)
     assert config.takeover_seconds == 15.0 and config.log_format == "json"
+    assert config.notify["lease_seconds"] == 30.0
 
 
 def test_the_containerfile_runs_serve_as_an_unprivileged_user():
