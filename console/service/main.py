@@ -93,10 +93,11 @@ def _serve(config: ServiceConfig, options: ServeOptions, sources: SecretSources,
                                 "config": config.source or "(environment)"})
     try:
         before, now = prepare_schema(schema_db, run_migrations=options.migrate)
-        schema_db.close()
     except (SharedDBError, SchemaError) as exc:
         log.error("%s", exc)
         return EXIT_FAILED
+    finally:
+        schema_db.close()
     if before != now:
         log.info("migrated the shared database", extra={"from": before, "to": now})
     try:

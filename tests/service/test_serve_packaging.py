@@ -33,6 +33,7 @@ def test_the_unit_restarts_as_a_dedicated_user_with_hardening_and_credentials():
     assert unit["ExecStart"] == [f"{INSTALLED} serve --config "
                                  "/etc/escalation-console/service.toml"]
     assert unit["Restart"] == ["always"] and unit["Type"] == ["notify"]
+    assert unit["StartLimitIntervalSec"] == ["0"]  # a long database outage: keep trying
     assert unit["User"] == ["escalation"]
     for key, value in [("ProtectSystem", "strict"), ("ProtectHome", "yes"),
                        ("NoNewPrivileges", "yes"), ("PrivateTmp", "yes"),
