@@ -87,6 +87,21 @@ def test_a_batch_replayed_with_the_same_idempotency_key_is_stored_once(service):
     assert service.post(EVENTS, batch, headers={"Idempotency-Key": "b43"}).json()["new"] == 2
 
 
+@pytest.mark.parametrize("body, message", [
+    ([], "the batch is empty"),
+    ([{"at": "x"}] * 1001, "at most 1000 per request"),
+])
+def test_an_empty_or_too_long_batch_gets_400(service, body, message):
+    answer = service.post(EVENTS, body)
+    assert answer.status_code == 400 and message in answer.json()["problems"][0]["message"]
+
+
+def test_an_idempotency_key_over_200_characters_gets_400(service):
+    answer = service.post(EVENTS, opened(), headers={"Idempotency-Key": "k" * 201})
+    assert answer.status_code == 400 and "Idempotency-Key" in answer.json()["error"]
+    assert service.rows() == []
+
+
 def test_a_half_bad_batch_is_refused_whole_with_every_problem_by_index_and_field(service):
     batch = [opened("ZD-1"),
              {**opened("ZD-2"), "at": "2026-03-02T10:00:00"},       # no UTC offset
