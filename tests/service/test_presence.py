@@ -179,7 +179,7 @@ def test_the_status_bar_and_the_wall_say_who_pages(qtbot, tmp_path, matrix, pg, 
                                                    services):
     from PySide6.QtCore import QSettings
 
-    from console.app.runtime.notify_handle import start_notifications
+    from console.app.runtime.notify_handle import CONSOLE_GATE_INTERVAL, start_notifications
     from console.ui.main_window import MainWindow
     from console.ui.wall import WallScreen
 
@@ -194,8 +194,10 @@ def test_the_status_bar_and_the_wall_say_who_pages(qtbot, tmp_path, matrix, pg, 
                                      secrets=StaticSecrets(notify_secrets(services)),
                                      sentiment=None, poll_interval=0.2)
         try:
-            qtbot.waitUntil(lambda: handle.presence is not None, timeout=10000)
-            assert handle.presence is not None
+            qtbot.waitUntil(lambda: handle.runner is not None, timeout=10000)
+            assert handle.presence is not None and handle.runner is not None
+            # held deliveries are looked at again every few seconds, not every second
+            assert handle.runner.dispatcher.gate_interval == CONSOLE_GATE_INTERVAL
             handle.presence.refresh_every = 0.1
             assert window.paging_label.text() == "paging: this console (no service)"
             assert wall.paging_note.text() == "paging: this console (no service)"

@@ -28,6 +28,9 @@ from console.store.lease import NO_SERVICE, ServicePresence
 from console.store.local import LocalStore
 
 log = logging.getLogger(__name__)
+# A console holding deliveries back for a service looks at them again this often: it
+# steps in only after the takeover time anyway, so there is no hurry.
+CONSOLE_GATE_INTERVAL = 5.0
 
 
 class NotificationHandle(QObject):
@@ -55,6 +58,8 @@ class NotificationHandle(QObject):
             try:
                 options = self._gate(store, dict(kwargs))
                 self.runner = build_runner(store, show=self.desktopMessage.emit, **options)
+                if self.presence is not None:
+                    self.runner.dispatcher.gate_interval = CONSOLE_GATE_INTERVAL
                 self.runner.run(self._stop)
             except Exception as exc:
                 log.exception("notifications stopped")
