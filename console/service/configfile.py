@@ -99,9 +99,9 @@ def _split_key(text: str) -> KeyPath:
 
 
 def _toml_key_lines(text: str) -> dict[KeyPath, int]:
-    """The first line that sets each key path (a table header sets its own path).
-    Good enough for error messages: multi-line strings may hide a key, never add one
-    that tomllib did not also see."""
+    """The first line that sets each key path (a table header sets its own path), for
+    error messages only: a line inside a multi-line string that reads like ``key = x``
+    could be mistaken for one, and the service's settings have no multi-line values."""
     lines: dict[KeyPath, int] = {}
     table: KeyPath = ()
     for number, line in enumerate(text.splitlines(), 1):

@@ -155,9 +155,9 @@ def test_malformed_files_name_the_line(tmp_path):
 
 
 # -- through the command ----------------------------------------------------------------
-def _serve(*args: str) -> subprocess.CompletedProcess[str]:
+def _serve(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-m", "console", *args], cwd=ROOT,
-                          env=clean_env(), capture_output=True, text=True, timeout=60)
+                          env=clean_env(**env), capture_output=True, text=True, timeout=60)
 
 
 @pytest.mark.parametrize(("name", "text", "expected"), [
@@ -218,3 +218,17 @@ def test_http_limits_come_from_the_file_or_the_environment_and_default_to_the_se
     bad.write_text(f'database_url = "{URL}"\n[http]\nmax_body = 1\n')
     assert str(_error(bad)).startswith(f"{bad}:3: http.max_body: unknown key; known here: "
                                        "burst, max_body_bytes, rate_per_second")
+
+
+def test_an_unreadable_secret_file_or_tls_file_stops_serve_with_exit_2(tmp_path):
+    # both are checked before the database is contacted (this URL has no server)
+    path = _write(tmp_path, "service.toml", 'database_url = "postgresql://svc@127.0.0.1:1/x"\n'
+                                            f'state_dir = "{tmp_path / "state"}"\n')
+    result = _serve("serve", "--config", str(path), ESCALATION_SECRET_DATABASE_PASSWORD_FILE=
+                    str(tmp_path / "missing"))
+    assert result.returncode == 2, result.stderr
+    assert "$ESCALATION_SECRET_DATABASE_PASSWORD_FILE: no such file" in result.stderr
+    result = _serve("serve", "--config", str(path),
+                    ESCALATION_SERVICE_TLS_CERT=str(tmp_path / "cert.pem"))
+    assert result.returncode == 2, result.stderr
+    assert f"tls_cert: no such file {tmp_path / 'cert.pem'}" in result.stderr
