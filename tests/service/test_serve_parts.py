@@ -73,3 +73,24 @@ def test_a_desktop_alert_on_a_server_is_a_warning_in_its_log_not_a_dead_letter(c
     record = next(r for r in caplog.records if r.levelname == "WARNING")
     assert record.getMessage() == "alert for the desktop: P1 INC-7: chain p1-page exhausted"
     assert record.ticket == "INC-7"  # type: ignore[attr-defined]
+
+
+@pytest.mark.postgres
+def test_the_stop_pushes_local_events_the_syncer_had_not_sent_yet(pg, tmp_path):
+    config = load_config(None, {"ESCALATION_SERVICE_DATABASE_URL": pg.url,
+                                "ESCALATION_SERVICE_STATE_DIR": str(tmp_path / "state"),
+                                "ESCALATION_SERVICE_LISTEN": "127.0.0.1:0",
+                                "ESCALATION_SERVICE_INSTANCE": "in-process"})
+    failures: list[str] = []
+    service = Service(config, None, ServerSecrets(SecretSources({})),
+                      on_failure=failures.append)
+    service.start()
+    try:
+        assert service.store is not None
+        # written without waking the syncer: only the stop's last push can send it
+        event = service.store.append("INC-9", "opened", {"title": "Written at the stop"},
+                                     "svc")
+    finally:
+        late = service.stop()
+    assert late == [] and failures == []
+    assert pg.query("SELECT ticket FROM events WHERE id = %s", (event.id,)) == [("INC-9",)]
