@@ -109,7 +109,7 @@ class LeaderLease:
         self.host = host
         self.ttl = float(ttl)
         # The local deadline stops this much short of the database's expiry: room for
-        # clock-rate drift and the time between the renewal's start and now() in SQL.
+        # clock-rate drift between the hosts and for a send begun just before it.
         self.margin = float(margin) if margin is not None else self.ttl / 5
         if not 0 <= self.margin < self.ttl:
             raise ValueError(f"the lease margin must be in [0, ttl), not {self.margin}")
