@@ -16,8 +16,12 @@ import threading
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from console.domain.matrix.model import Contact, Matrix, Rotation
+
+if TYPE_CHECKING:  # icalendar is imported when a calendar is first read
+    from icalendar.cal import Component
 
 log = logging.getLogger(__name__)
 LOOKAHEAD = timedelta(days=62)
@@ -43,10 +47,10 @@ class IcalRotation:
         self.path = path
         self.matrix = matrix
         self._mtime: float | None = None
-        self._events: list = []
+        self._events: list[Component] = []
         self._lock = threading.Lock()
 
-    def _who(self, event) -> str | None:  # type: ignore[no-untyped-def]
+    def _who(self, event: Component) -> str | None:
         summary = str(event.get("SUMMARY") or "").strip()
         for c in self.matrix.contacts:
             if summary and summary.lower() in (c.id.lower(), c.name.lower()):
@@ -60,7 +64,7 @@ class IcalRotation:
                 return c.id
         return None
 
-    def _load(self) -> list:
+    def _load(self) -> list[Component]:
         import icalendar
 
         mtime = self.path.stat().st_mtime
@@ -90,7 +94,9 @@ class IcalRotation:
                 length = timedelta(days=1)
             starts = [first]
             if event.get("RRULE") is not None:
-                rule = rrulestr(event["RRULE"].to_ical().decode(), dtstart=first)
+                text = event["RRULE"].to_ical()
+                rule = rrulestr(text.decode() if isinstance(text, bytes) else text,
+                                dtstart=first)
                 starts = rule.between(start - length, end, inc=True)
                 exdates = event.get("EXDATE") or []
                 if not isinstance(exdates, list):
