@@ -4,7 +4,9 @@ report resident memory every minute.
 ``python -m benchmarks.queue.hold DATA_DIR MINUTES`` builds the app as
 ``escalation-console --local-only`` does (console.ui.app.build: store, service,
 alerts, main window with its own 1 Hz timer on the wall clock), shows the window at
-1920x1080 offscreen, waits for the rows, then prints one JSON line per sample:
+1920x1080 offscreen, waits for the rows and for the notifier's start (its replay of
+the whole event log runs on its own thread: sampled before it ends, the minutes after
+would show its memory as growth), then prints one JSON line per sample:
 ``{"t_s", "rss_mb", "maxrss_mb", "rows", "none_refs", "bool_refs"}`` (VmRSS from
 /proc/self/status, ru_maxrss from getrusage), at the start, every minute, and at the
 end, where it also reports how many ticks ran, and how fast PySide6 6.12 drains the
@@ -38,16 +40,37 @@ def main(argv: list[str]) -> int:
     window.timer.timeout.connect(lambda: ticks.__setitem__(0, ticks[0] + 1))
     started = [0.0]
 
-    def sample(label: str) -> None:
+    def sample(label: str, **more: object) -> None:
         print(json.dumps({"label": label, "t_s": round(time.monotonic() - started[0], 1),
                           "rss_mb": rss_mb(), "maxrss_mb": maxrss_mb(),
                           "rows": window.model.rowCount(), "ticks": ticks[0],
                           "none_refs": none_refcount(), "bool_refs": bool_refcount(),
-                          "pinned": pinned}), flush=True)
+                          "pinned": pinned, **more}), flush=True)
+
+    waiting = QTimer(app)
+    ready_at = [0.0]
+
+    def notifier_started() -> bool:
+        """True once the notifier has replayed the log (or when the app runs none)."""
+        handle = getattr(window, "_notifications", None)
+        if handle is None:
+            return True
+        return handle.runner is not None and handle.runner.started.is_set()
+
+    def poll_notifier() -> None:
+        if notifier_started():
+            waiting.stop()
+            begin()
+
+    def wait_for_notifier() -> None:
+        ready_at[0] = time.monotonic()
+        waiting.setInterval(200)
+        waiting.timeout.connect(poll_notifier)
+        waiting.start()
 
     def begin() -> None:
         started[0] = time.monotonic()
-        sample("start")
+        sample("start", notifier_wait_s=round(started[0] - ready_at[0], 1))
         every = QTimer(app)
         every.setInterval(60_000)
         every.timeout.connect(minute)
@@ -63,7 +86,7 @@ def main(argv: list[str]) -> int:
         sample("end")
         app.quit()
 
-    service.ready.connect(lambda: QTimer.singleShot(2000, begin))
+    service.ready.connect(lambda: QTimer.singleShot(2000, wait_for_notifier))
     service.failed.connect(lambda message: print(json.dumps({"error": message}), flush=True))
     app.exec()
     service.stop()

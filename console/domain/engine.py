@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import heapq
 import itertools
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from datetime import datetime
 from typing import Any
 
@@ -118,12 +118,12 @@ class Engine:
         fires: list[Fire] = []
         heap = self._heap
         while heap and (heap[0][0] <= until if inclusive else heap[0][0] < until):
-            at, _, tid, version, what = heapq.heappop(heap)
+            at, seq, tid, version, what = heapq.heappop(heap)
             ticket = self.tickets.get(tid)
             if ticket is None or ticket.version != version:
                 continue  # stale: the ticket changed and was rescheduled
             self.now = max(self.now or at, at)
-            if self._on_timer(ticket, at, what, fires):
+            if self._on_timer(ticket, at, seq, what, fires):
                 self._reschedule(ticket)
         if inclusive:
             self.now = max(self.now or until, until)
@@ -168,9 +168,7 @@ class Engine:
             self._repair_chains(ticket)
             ticket.version += 1
             clocks = ticket_clocks(st, matrix, self.calendars, self._severity(ticket))
-            version = ticket.version
-            for at, what in self._timers(ticket, clocks):
-                heap.append((at, next(self._seq), st.id, version, what))
+            heap.extend(self._entries(ticket, clocks))
             count += sum(1 for c in clocks if c.due is not None)
         heapq.heapify(heap)
         self._heap = heap
@@ -241,24 +239,40 @@ class Engine:
     # -- scheduling ---------------------------------------------------------------
     def _reschedule(self, ticket: Ticket) -> None:
         ticket.version += 1
-        tid, version = ticket.state.id, ticket.version
-        push = heapq.heappush
-        for at, what in self._timers(ticket, self._clocks(ticket)):
-            push(self._heap, (at, next(self._seq), tid, version, what))
+        push, heap = heapq.heappush, self._heap
+        for entry in self._entries(ticket, self._clocks(ticket)):
+            push(heap, entry)
         if len(self._heap) > 2 * self._heap_floor + 1024:
-            self._compact()
+            self.compact()
 
-    def _compact(self) -> None:
-        """Drop the timers a reschedule superseded. Each event leaves its ticket's old
-        timers behind (popping skips them); replaying a store of 50,000 tickets left
-        ten dead entries per live one. Entries are ordered by (instant, sequence),
-        both unique, so the live ones pop in the same order from the rebuilt heap."""
+    def compact(self) -> None:
+        """Drop the timers a reschedule superseded (also done as the heap grows). Each
+        event leaves its ticket's old timers behind (popping skips them); replaying a
+        store of 50,000 tickets left ten dead entries per live one. Entries are ordered
+        by (instant, sequence), both unique, so the live ones pop in the same order
+        from the rebuilt heap."""
         tickets = self.tickets
         heap = [e for e in self._heap
                 if (t := tickets.get(e[2])) is not None and t.version == e[3]]
         heapq.heapify(heap)
         self._heap = heap
         self._heap_floor = len(heap)
+
+    def _entries(self, ticket: Ticket, clocks: list[Clock]) -> Iterator[Entry]:
+        """The ticket's heap entries, one sequence number per timer. A clock's breach
+        waits behind its pre-breach, which pushes it when it fires (``_on_sla``) under
+        the number reserved for it here: the two pop in the same order, and the heap
+        holds one entry per running clock, not two."""
+        tid, version, seq = ticket.state.id, ticket.version, self._seq
+        deferred: Any = None
+        for at, what in self._timers(ticket, clocks):
+            number = next(seq)
+            if what is deferred:  # marks are shared: the same breach is the same tuple
+                continue
+            deferred = None
+            if type(what) is tuple and what[2] == "pre_breach":
+                deferred = self._marks.shared((what[0], what[1], "breach"))
+            yield at, number, tid, version, what
 
     def _timers(self, ticket: Ticket, clocks: list[Clock]
                 ) -> Iterable[tuple[datetime, Any]]:
@@ -290,35 +304,11 @@ class Engine:
             if run.next_at is not None:
                 yield run.next_at, run.chain
 
-    def _on_timer(self, ticket: Ticket, at: datetime, what: Any, fires: list[Fire]) -> bool:
-        if type(what) is tuple:  # an SLA alert: its clock as it was scheduled (the
-            # ticket and the matrix are unchanged, or the entry would be stale)
-            clock, cycle, threshold = what
-            self._marks.add(ticket, what)
-            c = next(c for c in self._clocks(ticket) if c.name == clock)
-            due_at = c.pre_breach_at if threshold == "pre_breach" else c.due
-            assert due_at is not None
-            extra: dict[str, Any] = {"due": c.due, "target": format_duration(c.target),
-                                     "tier": ticket.state.tier, "team": ticket.state.team,
-                                     "business": c.business}
-            if clock == "update":
-                extra["cycle"] = cycle
-            if at > due_at:
-                extra["late"] = True
-            if c.stopped_at is not None:
-                extra["retroactive"] = True  # a severity change moved the due time back
-            what = "pre-breach" if threshold == "pre_breach" else "breach"
-            reason = (f"{clock} {what}: {format_duration(c.target)} target due "
-                      f"{c.due.isoformat() if c.due else '?'}")
-            if threshold == "pre_breach":
-                reason += f" ({format_duration(c.lead)} lead)"
-            fires.append(Fire(at, ticket.state.id, threshold, reason, clock,
-                              self._severity(ticket), extra))
-            state = "pre_breach" if threshold == "pre_breach" else "breached"
-            before = len(fires)
-            self._run_triggers(ticket, at, self._sla_triggers, fires, sla=(clock, state))
-            # Only an action changes the ticket; otherwise its other timers stay valid.
-            return len(fires) > before
+    def _on_timer(self, ticket: Ticket, at: datetime, seq: int, what: Any,
+                  fires: list[Fire]) -> bool:
+        """Handle one due timer; True when the ticket changed (reschedule it)."""
+        if type(what) is tuple:
+            return self._on_sla(ticket, at, seq, what, fires)
         if type(what) is int:
             # The timer is spent even when the other conditions do not hold yet (events
             # re-check the trigger later); otherwise it would be rescheduled at `now`
@@ -344,6 +334,45 @@ class Engine:
             if r.next_at is not None and (r.chain == what or armed.get(r.chain) != r.next_at):
                 heapq.heappush(self._heap, (r.next_at, next(self._seq), ticket.state.id,
                                             ticket.version, r.chain))
+        return False
+
+    def _on_sla(self, ticket: Ticket, at: datetime, seq: int, mark: tuple[str, int, str],
+                fires: list[Fire]) -> bool:
+        """An SLA alert, judged by its clock as it was scheduled (the ticket and the
+        matrix are unchanged, or the entry would be stale)."""
+        clock, cycle, threshold = mark
+        self._marks.add(ticket, mark)
+        c = next(c for c in self._clocks(ticket) if c.name == clock)
+        due_at = c.pre_breach_at if threshold == "pre_breach" else c.due
+        assert due_at is not None and c.due is not None
+        extra: dict[str, Any] = {"due": c.due, "target": format_duration(c.target),
+                                 "tier": ticket.state.tier, "team": ticket.state.team,
+                                 "business": c.business}
+        if clock == "update":
+            extra["cycle"] = cycle
+        if at > due_at:
+            extra["late"] = True
+        if c.stopped_at is not None:
+            extra["retroactive"] = True  # a severity change moved the due time back
+        label = "pre-breach" if threshold == "pre_breach" else "breach"
+        reason = f"{clock} {label}: {format_duration(c.target)} target due {c.due.isoformat()}"
+        if threshold == "pre_breach":
+            reason += f" ({format_duration(c.lead)} lead)"
+        fires.append(Fire(at, ticket.state.id, threshold, reason, clock,
+                          self._severity(ticket), extra))
+        state = "pre_breach" if threshold == "pre_breach" else "breached"
+        before = len(fires)
+        self._run_triggers(ticket, at, self._sla_triggers, fires, sla=(clock, state))
+        # Only an action changes the ticket; otherwise its other timers stay valid.
+        if len(fires) > before:
+            return True
+        breach = self._marks.shared((clock, cycle, "breach"))
+        if threshold == "pre_breach" and breach not in ticket.fired:
+            # the breach _entries held back, at the instant and number it had then
+            # (self.now is this entry's instant: the reschedule's now, or later)
+            assert self.now is not None
+            heapq.heappush(self._heap, (max(c.due, self.now), seq + 1, ticket.state.id,
+                                        ticket.version, breach))
         return False
 
     # -- events, triggers and actions ------------------------------------------------

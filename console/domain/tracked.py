@@ -14,7 +14,7 @@ Its SLA clocks are not kept: they are a pure function of the state, the matrix a
 calendars, recomputed when the ticket changes (to schedule its timers) and when one of
 them fires. Everything here is plain values (strings, numbers, datetimes, tuples,
 slotted records): no closures, no matrix objects, so a checkpoint can save it as it
-is (``plain()``) and the timer heap can be rebuilt from it.
+is (pickle, or ``dataclasses.asdict``) and rebuild the timer heap from it.
 """
 
 from __future__ import annotations
@@ -61,14 +61,6 @@ class Ticket:
 
     def set_runs(self, runs: dict[str, ChainRun]) -> None:
         self.chains = tuple(runs.values())
-
-    def plain(self) -> dict[str, Any]:
-        """The record as plain data, for a checkpoint (datetimes stay datetimes)."""
-        out = {f.name: getattr(self.state, f.name) for f in dataclasses.fields(self.state)}
-        out["intake"] = dataclasses.asdict(self.state.intake)
-        out["pauses"] = list(out["pauses"])
-        return {"state": out, "suggested": self.suggested, "fired": list(self.fired),
-                "chains": [dataclasses.asdict(run) for run in self.chains]}
 
 
 class Marks:

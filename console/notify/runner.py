@@ -16,8 +16,10 @@ different readers. The projector stores each ticket's clocks in its row when its
 change, for the queue on other threads; the engine needs, beyond the clocks, what
 already fired, the triggers spent and the chain steps armed, none of which the rows
 hold, and it must see a matrix change at the instant it came into force. So the runner
-folds the events itself, keeping one compact engine ticket per ticket (superseded
-timers compacted away, shared words interned, history fires dropped as the replay goes).
+folds the events itself, keeping one small record per ticket (``domain.tracked``: the
+fold without its history, marks of what fired, chain positions; no clocks, no title or
+text, which the engine reads back through ``Feed.intakes`` for a rule that reads words),
+superseded timers compacted away and history fires dropped as the replay goes.
 
 ``run_once(now)`` does one whole turn synchronously (tests, fake clocks); ``run(stop)``
 is the live loop with one sending thread per channel, so a slow SMTP server or a
@@ -128,6 +130,7 @@ class NotifyRunner:
         report = TurnReport()
         report.fires = self._apply(events, floor, report)
         report.fires += [f for f in self.engine.advance_to(now) if f.at >= floor]
+        self.engine.compact()  # the replay's superseded timers, not kept until they pop
         report.enqueued = self._enqueue(report.fires, now)
         self._checkpoint(now, force=True)
         self.started.set()
