@@ -99,7 +99,8 @@ def build_runner(store: LocalStore, *, config: dict[str, Any] | None = None,
     dispatcher = Dispatcher(outbox, build_channels(config, show), secrets.lookup,
                             claims=claims if isinstance(claims, SharedClaims) else None,
                             policy=policy, clock=clock, seed=seed, may_send=may_send,
-                            offline_grace=float(config.get("offline_grace_seconds", 120.0)))
+                            offline_grace=float(config.get("offline_grace_seconds", 120.0)),
+                            secret_hint=secrets.where)
 
     dispatcher.secret_source = secrets  # type: ignore[attr-defined]  # for reload()
 

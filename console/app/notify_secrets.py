@@ -78,6 +78,10 @@ class NotifySecrets:
         with self._lock:
             self._cache.clear()
 
+    def where(self, ref: str) -> str:
+        """Where to set the secret ``ref`` (the dispatcher's hint when one is missing)."""
+        return "set it in Notifications > Channels (kept in the OS keyring)"
+
     def lookup(self, channel: str, address: str) -> tuple[str, str | None]:
         """(the ref used, the secret or None): the dispatcher's SecretLookup."""
         refs = refs_for(channel, address)
@@ -107,6 +111,10 @@ class StaticSecrets:
 
     def invalidate(self) -> None:
         pass
+
+    def where(self, ref: str) -> str:
+        """Where to set the secret ``ref``: as the keyring it stands in for."""
+        return "set it in Notifications > Channels (kept in the OS keyring)"
 
     def lookup(self, channel: str, address: str) -> tuple[str, str | None]:
         refs = refs_for(channel, address)

@@ -31,7 +31,7 @@ import logging
 import random
 import threading
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
@@ -97,8 +97,11 @@ class Dispatcher:
                  offline_grace: float = 120.0, stopped: StopCheck | None = None,
                  on_result: Callable[[Any, DeliveryResult], None] | None = None,
                  clock: Callable[[], datetime] | None = None, seed: int | None = None,
-                 may_send: Callable[[], bool] | None = None, gate_interval: float = 1.0
-                 ) -> None:
+                 may_send: Callable[[], bool] | None = None, gate_interval: float = 1.0,
+                 secret_hint: Callable[[str], str] | None = None) -> None:
+        """``secret_hint(ref)`` says where this installation keeps the secret ``ref``
+        (a server: its environment variable or credential); it replaces the channel's
+        desktop wording when a delivery fails for want of one."""
         self.outbox = outbox
         self.channels = channels
         self.secrets = secrets
@@ -111,6 +114,7 @@ class Dispatcher:
         self.rng = random.Random(seed)
         self.may_send = may_send
         self.gate_interval = gate_interval
+        self.secret_hint = secret_hint
         self.online: bool | None = None if claims is not None else False
         self.last_claim_error = ""
         self._blocked: dict[tuple[str, str], datetime] = {}
@@ -163,6 +167,9 @@ class Dispatcher:
                 except Exception as exc:  # a channel bug must not stop the other deliveries
                     log.exception("channel %s crashed", channel_name)
                     result = DeliveryResult.retry(f"{type(exc).__name__}: {exc}")
+                if result.missing_secret and self.secret_hint is not None:
+                    result = replace(result, error=f"no {channel_name} secret for {ref}: "
+                                                   f"{self.secret_hint(ref)}")
                 at = self._now(now)
                 outcomes += self._outcomes(batch, channel, ref, result, at, report, finished)
                 pace = getattr(channel, "min_interval", 0.0)
@@ -373,6 +380,8 @@ class Dispatcher:
             if result.final or attempts >= self.policy.max_attempts:
                 why = result.error if result.final else \
                     f"gave up after {attempts} attempts: {result.error}"
+                log.error("%s delivery %s for %s failed: %s", channel.name, r.id[:8],
+                          r.ticket, why)
                 out += self._fail_over(r, now, why, report)
                 if r.key in claimed:
                     finished["dead"].append(r.key)
@@ -381,6 +390,8 @@ class Dispatcher:
                 wait = result.retry_after + self.policy.margin
             else:
                 wait = self.policy.backoff(attempts, self.rng)
+            log.warning("%s delivery %s for %s failed (attempt %d, retried in %.0f s): %s",
+                        channel.name, r.id[:8], r.ticket, attempts, wait, result.error)
             out.append({"id": r.id, "status": "pending", "last_error": result.error[:2000],
                         "next_attempt_at": now + timedelta(seconds=wait)})
             report.retried += 1

@@ -119,6 +119,12 @@ class ServerSecrets(StaticSecrets):
             self._cache[ref] = value
         return value
 
+    def where(self, ref: str) -> str:
+        """Where a server keeps the secret ``ref`` (named in a failed delivery)."""
+        name = secret_name(ref)
+        return (f"set {env_variable(name)} (or {env_variable(name)}_FILE), or the "
+                f"systemd credential {name!r}; see docs/service.md#secrets")
+
     def set(self, ref: str, value: str) -> None:
         raise SecretsError(f"a server reads its secrets from the environment, files or "
                            f"systemd credentials: set {env_variable(secret_name(ref))} or "

@@ -44,6 +44,8 @@ class DeliveryResult:
     external_id: str = ""
     error: str = ""
     status: int | None = None
+    #: failed for want of a secret: the dispatcher says where this installation keeps it
+    missing_secret: bool = False
 
     @classmethod
     def sent(cls, external_id: str = "", status: int | None = None) -> DeliveryResult:
@@ -149,5 +151,6 @@ def http_send(url: str, body: Any, what: str, headers: dict[str, str] | None = N
 
 def missing_secret(channel: str, address: str) -> DeliveryResult:
     where = f"{channel}:{address}" if address else channel
-    return DeliveryResult.fail(f"no {channel} secret in the OS keyring for {where}; set it in "
-                               "Notifications > Channels")
+    return DeliveryResult(False, final=True, missing_secret=True,
+                          error=f"no {channel} secret in the OS keyring for {where}; set it "
+                                "in Notifications > Channels")

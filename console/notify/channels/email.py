@@ -99,7 +99,8 @@ class EmailChannel:
                     smtp.ehlo()
                 if s.username:
                     if secret is None:
-                        return DeliveryResult.fail("no SMTP password in the OS keyring")
+                        return DeliveryResult(False, final=True, missing_secret=True,
+                                              error="no SMTP password in the OS keyring")
                     smtp.login(s.username, secret)
                 refused = smtp.send_message(mail)
         except smtplib.SMTPRecipientsRefused as exc:
