@@ -106,6 +106,8 @@ class Service:
         self._dbs: list[SharedDatabase] = []
         self._parts: dict[str, _Part] = {}
         self._outbox: DeliveryOutbox | None = None
+        # set first thing at a stop: no new external send starts (see stop())
+        self._stopping = threading.Event()
 
     # -- start ------------------------------------------------------------------------
     def database(self) -> SharedDatabase:
@@ -169,12 +171,15 @@ class Service:
 
         notify = self.config.notify
         # claims only under this instance's live lease (the epoch is the fencing token),
-        # and no external send unless this instance is the active one right now
+        # and no external send unless this instance is the active one right now and is
+        # not stopping
         claims = SharedClaims(self.database(), store.device,
                               float(notify.get("lease_seconds", 120.0)),
                               fence=lambda: lease.epoch)
         runner = self.runner = build_runner(store, config=notify, secrets=self.secrets,
-                                            claims=claims, may_send=lambda: lease.active,
+                                            claims=claims,
+                                            may_send=lambda: (lease.active
+                                                              and not self._stopping.is_set()),
                                             show=self._desktop_alert, clock=self.clock)
         self._spawn("notify", runner.run)
 
@@ -218,7 +223,9 @@ class Service:
 
     # -- readiness ----------------------------------------------------------------------
     def readiness(self) -> dict[str, Any]:
-        """For /readyz and /metrics: role, database reachable, sync lag, outbox depth."""
+        """For /readyz and /metrics: role, database reachable, sync lag, outbox depth,
+        and whether the notifier's engine has replayed the stored events (``replayed``:
+        until then nothing that falls due is seen)."""
         state = self.syncer.state if self.syncer is not None else SyncState("syncing")
         since = state.last_sync or self.started_at
         depth = 0
@@ -234,6 +241,7 @@ class Service:
                 "database": state.status == "online",
                 "sync_lag_seconds": round(max(0.0, (self.clock() - since).total_seconds()), 3),
                 "outbox_depth": depth,
+                "replayed": bool(self.runner is not None and self.runner.started.is_set()),
                 "instance": self.config.instance}
 
     # -- stop -------------------------------------------------------------------------
@@ -241,6 +249,12 @@ class Service:
         """Stop in the order that loses nothing, within ``budget`` seconds; returns
         the parts that overran (left to the process's exit)."""
         deadline = time.monotonic() + budget
+        # A pass that is sending goes on with its other due deliveries unless told: it
+        # would start sends the exit cuts off and record none of the pass's results (the
+        # standby then sends them all again). Shut the gate: the send on the wire
+        # finishes and is recorded, the rest go back to pending with their claims
+        # released, for the standby to send at once.
+        self._stopping.set()
         late: list[str] = []
 
         def left(share: float) -> float:
