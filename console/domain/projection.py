@@ -4,6 +4,7 @@ the same events in the same HLC order always give the same view."""
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -56,9 +57,11 @@ class ClockView:
         def dt(v: str | None) -> datetime | None:
             return None if v is None else datetime.fromisoformat(v)
 
-        return cls(d["name"], d["severity"], d["target_seconds"], dt(d["due"]),
-                   dt(d["pre_breach_at"]), dt(d["stopped_at"]), dt(d["paused_since"]),
-                   d["business"], d["calendar"], d.get("remaining_when_paused"))
+        # one copy of the clock, severity and calendar names for all the queue's rows
+        return cls(sys.intern(d["name"]), sys.intern(d["severity"]), d["target_seconds"],
+                   dt(d["due"]), dt(d["pre_breach_at"]), dt(d["stopped_at"]),
+                   dt(d["paused_since"]), d["business"], sys.intern(d["calendar"]),
+                   d.get("remaining_when_paused"))
 
 
 @dataclass(slots=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -14,6 +15,24 @@ CLOCK_LABELS = {"response": "response", "update": "update", "resolution": "resol
                 "initial_severity": "initial severity", "confirmation": "confirmation"}
 _SHORT_LABELS = {"initial_severity": "severity"}
 _STATE_ORDER = ("breached", "pre_breach", "ok", "paused")
+
+
+def _word(value: Any) -> Any:
+    """One copy of a word many rows hold (a team, a tier, a severity): each row's
+    columns and JSON are decoded on their own, so 50,000 rows held 50,000 "P3"s."""
+    return sys.intern(value) if type(value) is str else value
+
+
+def _shared(value: Any) -> Any:
+    """A decoded JSON value with its keys and short strings (reasons, words) shared
+    across rows; long text stays as it is."""
+    if type(value) is dict:
+        return {sys.intern(k): _shared(v) for k, v in value.items()}
+    if type(value) is list:
+        return [_shared(v) for v in value]
+    if type(value) is str and len(value) <= 120:
+        return sys.intern(value)
+    return value
 
 
 def clock_label(name: str, short: bool = False) -> str:
@@ -85,12 +104,14 @@ class QueueRow:
 
     @classmethod
     def from_record(cls, r: Any) -> QueueRow:
+        w = _word
         return cls(
-            id=r.id, title=r.title, account=r.account, account_tier=r.account_tier,
-            severity=r.severity, severity_source=r.severity_source, confirmed=r.confirmed,
-            status=r.status, tier=r.tier, team=r.team, owner=r.owner, priority=r.priority,
-            category=r.category, opened_at=datetime.fromisoformat(r.opened_at),
+            id=r.id, title=r.title, account=w(r.account), account_tier=w(r.account_tier),
+            severity=w(r.severity), severity_source=w(r.severity_source),
+            confirmed=r.confirmed, status=w(r.status), tier=w(r.tier), team=w(r.team),
+            owner=w(r.owner), priority=w(r.priority), category=w(r.category),
+            opened_at=datetime.fromisoformat(r.opened_at),
             next_due=datetime.fromisoformat(r.next_due) if r.next_due else None,
             clocks=tuple(ClockView.from_json(c) for c in json.loads(r.clocks)),
-            detail=json.loads(r.detail),
+            detail=_shared(json.loads(r.detail)),
         )
