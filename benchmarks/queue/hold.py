@@ -1,16 +1,17 @@
 """Child process: hold the whole queue in the real console, 1 Hz tick running, and
 report resident memory every minute.
 
-``python -m benchmarks.queue.hold DATA_DIR MINUTES`` builds the app as
+``python -m benchmarks.queue.hold DATA_DIR MINUTES [SECONDS]`` builds the app as
 ``escalation-console --local-only`` does (console.ui.app.build: store, service,
 alerts, main window with its own 1 Hz timer on the wall clock), shows the window at
 1920x1080 offscreen, waits for the rows and for the notifier's start (its replay of
 the whole event log runs on its own thread: sampled before it ends, the minutes after
 would show its memory as growth), then prints one JSON line per sample:
 ``{"t_s", "rss_mb", "maxrss_mb", "rows", "none_refs", "bool_refs"}`` (VmRSS from
-/proc/self/status, ru_maxrss from getrusage), at the start, every minute, and at the
-end, where it also reports how many ticks ran, and how fast PySide6 6.12 drains the
-None refcount (harmless under the app's workaround, console/_pyside_refcount.py).
+/proc/self/status, ru_maxrss from getrusage), at the start, every minute (or every
+SECONDS), and at the end, where it also reports how many ticks ran, and how fast
+PySide6 6.12 drains the None refcount (harmless under the app's workaround,
+console/_pyside_refcount.py).
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from .common import bool_refcount, maxrss_mb, none_refcount, pin_none, rss_mb
 
 def main(argv: list[str]) -> int:
     data_dir, minutes = argv[0], float(argv[1])
+    every_s = float(argv[2]) if len(argv) > 2 else 60.0  # between samples
     pinned = pin_none()
     from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication
@@ -72,14 +74,15 @@ def main(argv: list[str]) -> int:
         started[0] = time.monotonic()
         sample("start", notifier_wait_s=round(started[0] - ready_at[0], 1))
         every = QTimer(app)
-        every.setInterval(60_000)
+        every.setInterval(int(every_s * 1000))
         every.timeout.connect(minute)
         every.start()
         QTimer.singleShot(int(minutes * 60_000), finish)
         window._bench_timer = every  # keep it alive
 
     def minute() -> None:
-        if time.monotonic() - started[0] < minutes * 60 - 5:  # the end sample follows
+        if time.monotonic() - started[0] < minutes * 60 - min(5.0, every_s / 2):
+            # the end sample follows
             sample("minute")
 
     def finish() -> None:
