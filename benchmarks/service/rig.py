@@ -11,8 +11,11 @@ engineer and whose backup is paged ``ack`` seconds later; the chain runs three r
 from __future__ import annotations
 
 import json
+import random
 import tempfile
+import threading
 import time
+import urllib.error
 import urllib.request
 from datetime import UTC, datetime
 from pathlib import Path
@@ -121,3 +124,37 @@ def wall(monotonic: float) -> datetime:
     """The wall-clock instant of a ``time.monotonic()`` reading of this process (the
     fake servers stamp requests with it)."""
     return datetime.fromtimestamp(time.time() - (time.monotonic() - monotonic), UTC)
+
+
+class Helpdesk(threading.Thread):
+    """Opens a P1 (``PREFIX-0000``, ...) about every ``every`` seconds at one of the
+    live instances in ``ports`` (name -> HTTP port; change it under ``lock``). A post
+    that fails (the instance died under it) is sent again, same event id, elsewhere:
+    the intake API stores it once."""
+
+    def __init__(self, token: str, ports: dict[str, int], every: float, seed: int,
+                 prefix: str = "P1") -> None:
+        super().__init__(daemon=True, name="helpdesk")
+        self.token, self.ports, self.every, self.prefix = token, ports, every, prefix
+        self.rng = random.Random(seed)
+        self.accepted: list[str] = []
+        self.retried = 0
+        self.halt = threading.Event()
+        self.lock = threading.Lock()
+
+    def run(self) -> None:
+        n = 0
+        while not self.halt.wait(self.every):
+            event = p1_event(f"{self.prefix}-{n:04d}")
+            while not self.halt.is_set():
+                with self.lock:
+                    port = self.rng.choice(list(self.ports.values()))
+                try:
+                    post_events(port, self.token, event, timeout=5)
+                except (urllib.error.URLError, ConnectionError, TimeoutError):
+                    self.retried += 1
+                    self.halt.wait(0.1)
+                    continue
+                self.accepted.append(event["ticket"])
+                n += 1
+                break

@@ -109,17 +109,23 @@ def toml_text(settings: dict[str, Any]) -> str:
     return "\n".join(emit("", settings)) + "\n"
 
 
+def config_file(directory: Path, url: str, name: str = "service", **settings: Any) -> Path:
+    """directory/<name>.toml; state_dir is directory/<name>-state and listen a free
+    port on 127.0.0.1 unless given (benchmarks/service uses it outside pytest)."""
+    full = {"database_url": url, "state_dir": str(directory / f"{name}-state"),
+            "listen": f"127.0.0.1:{free_port()}", "takeover_seconds": 3,
+            "instance": name, **settings}
+    path = directory / f"{name}.toml"
+    path.write_text(toml_text(full), encoding="utf-8")
+    return path
+
+
 @pytest.fixture
 def serve_config(tmp_path: Path) -> Callable[..., Path]:
-    """serve_config(url, name="service", **settings) -> a TOML file; state_dir is
-    tmp_path/<name>-state and listen a free port on 127.0.0.1 unless given."""
+    """serve_config(url, name="service", **settings) -> a TOML file in tmp_path
+    (``config_file``)."""
     def make(url: str, name: str = "service", **settings: Any) -> Path:
-        full = {"database_url": url, "state_dir": str(tmp_path / f"{name}-state"),
-                "listen": f"127.0.0.1:{free_port()}", "takeover_seconds": 3,
-                "instance": name, **settings}
-        path = tmp_path / f"{name}.toml"
-        path.write_text(toml_text(full), encoding="utf-8")
-        return path
+        return config_file(tmp_path, url, name, **settings)
 
     return make
 
