@@ -23,6 +23,7 @@ from collections.abc import Iterable, Iterator
 from datetime import datetime
 from typing import Any
 
+from .action_events import is_engine_action
 from .calendar import BusinessCalendar
 from .chains import advance_chain, start_chain
 from .clocks import Clock, ticket_clocks
@@ -90,6 +91,9 @@ class Engine:
         fires = self.advance_to(event.at, inclusive=False)
         self.now = max(self.now or event.at, event.at)
         ticket = self.tickets.get(event.ticket)
+        if ticket is not None and is_engine_action(event):
+            self._own_action(ticket, event)
+            return fires
         state = apply_event(ticket.state if ticket else None, event, TicketCore)
         if state is None:
             return fires
@@ -381,6 +385,18 @@ class Engine:
         team_id = self.matrix.intake_team or self.matrix.teams[0].id
         st.team = st.team or team_id
         st.tier = st.tier or self.matrix.team(team_id).tier
+
+    def _own_action(self, ticket: Ticket, event: TicketEvent) -> None:
+        """An action of the engine come back as an event (``action_events``): this
+        engine took it already, from the same events, so it fires nothing, runs no
+        trigger and starts no chain. Folded all the same, so the engine and the
+        projection agree; only if that changes the ticket (another instance acted on a
+        ticket this one has seen move since) are its timers rescheduled."""
+        st = ticket.state
+        before = (st.team, st.tier, st.severity, st.severity_by, st.priority)
+        apply_event(st, event, TicketCore)
+        if (st.team, st.tier, st.severity, st.severity_by, st.priority) != before:
+            self._reschedule(ticket)
 
     def _after_event(self, ticket: Ticket, event: TicketEvent,
                      intake: Intake | None) -> list[Fire]:

@@ -14,8 +14,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, ClassVar
 
-# severity_disagreement and approval_requested/granted/denied events are kept for the
-# audit trail and the metrics; the fold passes over them
+# severity_disagreement, approval_requested/granted/denied and the engine's
+# handoff_required events are kept for the audit trail and the metrics; the fold passes
+# over them
 WORKAROUNDS = ("none", "partial", "full")
 # who sets the severity that decides whether Engineering must confirm (not a trigger)
 FIRST_SETTERS = frozenset({"support", "intake", "engineering"})
@@ -200,10 +201,12 @@ def apply_event(state: TicketState | None, event: TicketEvent,
     elif kind == "reopened":
         state.resolved_at = None
         state.status = "open"
-    elif kind in ("escalated", "assigned"):
+    elif kind in ("escalated", "assigned", "routed"):  # routed: by the engine
         state.team = _shared(d.get("team", state.team))
         state.tier = _shared(d.get("tier", state.tier))
         state.owner = _shared(d.get("owner", state.owner))
+    elif kind == "prioritized":  # by the engine: a trigger raised the queue priority
+        state.priority = _shared(d.get("priority", state.priority))
     elif kind == "handoff_submitted":
         state.handoffs += 1
         if state.keeps_history:
