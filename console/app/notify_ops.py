@@ -20,8 +20,10 @@ from console.notify.channels import CHANNELS, DeliveryResult, Target, build_chan
 from console.notify.message import TicketInfo, build_message, pd_dedup_key, ticket_from_dedup_key
 from console.notify.outbox import Dispatcher, RetryPolicy
 from console.notify.runner import NotifyRunner
+from console.store.actions import StoreActionLog
 from console.store.deliveries import DeliveryOutbox, DeliveryRecord, EventFeed, SharedClaims
 from console.store.local import LocalStore
+from console.store.records import StoredEvent
 
 log = logging.getLogger(__name__)
 SETTINGS_KEY = "notify"
@@ -79,6 +81,7 @@ def build_runner(store: LocalStore, *, config: dict[str, Any] | None = None,
                  show: Callable[[dict[str, Any]], None] | None = None,
                  clock: Callable[[], datetime] = utc_now, sentiment: Any = "vader",
                  poll_interval: float = 1.0, seed: int | None = None,
+                 on_actions: Callable[[list[StoredEvent]], None] | None = None,
                  may_send: Callable[[], bool] | None = None) -> NotifyRunner:
     """A runner over an open store. ``claims="auto"`` uses the shared database from the
     console's settings (none configured: local only). ``may_send`` gates the external
@@ -109,6 +112,8 @@ def build_runner(store: LocalStore, *, config: dict[str, Any] | None = None,
 
     runner = NotifyRunner(feed, outbox, dispatcher, store.matrix, infos, clock=clock,
                           sentiment=sentiment, oncall_dir=store.data_dir,
+                          # the engine's actions as events (``on_actions`` hears of them)
+                          actions=StoreActionLog(store, on_written=on_actions),
                           poll_interval=poll_interval)
     # a new version reaches the runner by the store's event, the one the GUI's
     # matrixChanged comes from, the moment it commits (local publish or pull)

@@ -202,6 +202,11 @@ class Dispatcher:
             log.exception("the may_send check failed: holding external deliveries")
             return False
 
+    def paging(self) -> bool:
+        """Whether this process pages now (``may_send``; an unknown answer is no): the
+        runner writes the engine's actions as events only then."""
+        return self._allowed()
+
     def _hold(self, rows: Sequence[Any], now: datetime, report: PassReport
               ) -> list[dict[str, Any]]:
         """Back to pending, the attempt (if marked) undone, rechecked shortly."""

@@ -41,6 +41,7 @@ from console.domain.fires import Fire
 from console.domain.matrix.model import Matrix
 from console.domain.tickets import Intake
 
+from .actions import ActionLog, ActionWriter
 from .message import TicketInfo
 from .oncall import OnCall
 from .outbox import Dispatcher, Outbox, PassReport
@@ -87,6 +88,7 @@ class NotifyRunner:
                  ticket_info: Callable[[Sequence[str]], dict[str, TicketInfo]], *,
                  clock: Callable[[], datetime] = utc_now, sentiment: Any = None,
                  oncall_dir: Path | None = None, history_grace: float = 60.0,
+                 actions: ActionLog | None = None,
                  poll_interval: float = 1.0) -> None:
         self.feed = feed
         self.outbox = outbox
@@ -110,6 +112,8 @@ class NotifyRunner:
         self._last_checkpoint: datetime | None = None
         self.started = threading.Event()  # set once the start's replay is done
         dispatcher.stopped = self.stopped
+        # the engine's actions become events (into ``actions``) while this process pages
+        self.actions = ActionWriter(actions, dispatcher.paging)
 
     # -- start ------------------------------------------------------------------------------
     def start(self, now: datetime) -> TurnReport:
@@ -132,6 +136,7 @@ class NotifyRunner:
         report.fires += [f for f in self.engine.advance_to(now) if f.at >= floor]
         self.engine.compact()  # the replay's superseded timers, not kept until they pop
         report.enqueued = self._enqueue(report.fires, now)
+        self.actions.offer(report.fires, now)
         self._checkpoint(now, force=True)
         self.started.set()
         return report
@@ -148,6 +153,7 @@ class NotifyRunner:
         fires += self.engine.advance_to(now)
         report.fires = fires
         report.enqueued = self._enqueue(fires, now)
+        self.actions.offer(fires, now)
         self._checkpoint(now, force=bool(fires))
         return report
 
