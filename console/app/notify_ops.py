@@ -17,6 +17,8 @@ from typing import Any
 from console.app.notify_secrets import NotifySecrets, StaticSecrets
 from console.app.settings import Settings
 from console.notify.channels import CHANNELS, DeliveryResult, Target, build_channels
+from console.notify.checkpoint import FILE_NAME as CHECKPOINT_FILE
+from console.notify.checkpoint import EngineCheckpoint
 from console.notify.message import TicketInfo, build_message, pd_dedup_key, ticket_from_dedup_key
 from console.notify.outbox import Dispatcher, RetryPolicy
 from console.notify.runner import NotifyRunner
@@ -82,10 +84,13 @@ def build_runner(store: LocalStore, *, config: dict[str, Any] | None = None,
                  clock: Callable[[], datetime] = utc_now, sentiment: Any = "vader",
                  poll_interval: float = 1.0, seed: int | None = None,
                  on_actions: Callable[[list[StoredEvent]], None] | None = None,
-                 may_send: Callable[[], bool] | None = None) -> NotifyRunner:
+                 may_send: Callable[[], bool] | None = None,
+                 checkpoint: bool = True) -> NotifyRunner:
     """A runner over an open store. ``claims="auto"`` uses the shared database from the
     console's settings (none configured: local only). ``may_send`` gates the external
-    sends (a standby service, or a console while a service pages)."""
+    sends (a standby service, or a console while a service pages). ``checkpoint``: the
+    engine's state saved in the data directory, so a start replays only the events
+    after it (``console.notify.checkpoint``); False replays every event."""
     config = config if config is not None else load_config(store.data_dir)
     secrets = secrets if secrets is not None else NotifySecrets()
     if claims == "auto":
@@ -110,11 +115,19 @@ def build_runner(store: LocalStore, *, config: dict[str, Any] | None = None,
     def infos(ids: Any) -> dict[str, TicketInfo]:
         return {k: TicketInfo.from_row(v) for k, v in feed.tickets(ids).items()}
 
+    saved = None
+    if checkpoint:
+        def matrix_event() -> str | None:  # named in the checkpoint's header
+            versions = store.matrix_versions()
+            return versions[-1].event_id if versions else None
+
+        saved = EngineCheckpoint(store.data_dir / CHECKPOINT_FILE, feed,
+                                 matrix_event=matrix_event)
     runner = NotifyRunner(feed, outbox, dispatcher, store.matrix, infos, clock=clock,
                           sentiment=sentiment, oncall_dir=store.data_dir,
                           # the engine's actions as events (``on_actions`` hears of them)
                           actions=StoreActionLog(store, on_written=on_actions),
-                          poll_interval=poll_interval)
+                          poll_interval=poll_interval, checkpoint=saved)
     # a new version reaches the runner by the store's event, the one the GUI's
     # matrixChanged comes from, the moment it commits (local publish or pull)
     store.follow_matrix(runner.set_matrix)

@@ -262,6 +262,50 @@ class Engine:
         self._heap = heap
         self._heap_floor = len(heap)
 
+    # -- checkpoints (console.notify.checkpoint saves and restores these) -----------
+    def export_state(self) -> dict[str, Any]:
+        """Everything the engine holds, as plain data: the tickets, the live timers
+        (compacted), its instant and the next sequence number, so a restored engine
+        pops the same timers in the same order."""
+        self.compact()
+        number = next(self._seq)
+        self._seq = itertools.count(number)
+        return {"tickets": self.tickets, "heap": self._heap, "now": self.now, "seq": number}
+
+    def import_state(self, state: dict[str, Any]) -> None:
+        """Take over what ``export_state`` gave (unpickled), sharing marks and intake
+        words again."""
+        shared = self._marks.shared
+        self.tickets = state["tickets"]
+        for ticket in self.tickets.values():
+            self._share(ticket)
+        self._heap = [(at, seq, tid, version, shared(what) if type(what) is tuple else what)
+                      for at, seq, tid, version, what in state["heap"]]
+        heapq.heapify(self._heap)
+        self._heap_floor = len(self._heap)
+        self.now = state["now"]
+        self._seq = itertools.count(state["seq"])
+
+    def drop_closed(self) -> list[str]:
+        """Forget the resolved tickets (they have no timers); their ids. A later event
+        for one needs it folded again from its events first (``adopt``)."""
+        gone = [tid for tid, t in self.tickets.items() if not t.state.open]
+        for tid in gone:
+            del self.tickets[tid]
+        if gone:
+            self.compact()  # no entry of theirs may outlive them (versions restart)
+        return gone
+
+    def adopt(self, ticket: Ticket) -> None:
+        """Hold ``ticket`` again, folded by another engine from its events."""
+        self._share(ticket)
+        self.tickets[ticket.state.id] = ticket
+        self._reschedule(ticket)
+
+    def _share(self, ticket: Ticket) -> None:
+        ticket.fired = tuple(self._marks.shared(m) for m in ticket.fired)
+        ticket.state.intake = self._intakes.keep(ticket.state.intake)
+
     def _entries(self, ticket: Ticket, clocks: list[Clock]) -> Iterator[Entry]:
         """The ticket's heap entries, one sequence number per timer. A clock's breach
         waits behind its pre-breach, which pushes it when it fires (``_on_sla``) under

@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -42,6 +43,7 @@ from console.domain.matrix.model import Matrix
 from console.domain.tickets import Intake
 
 from .actions import ActionLog, ActionWriter
+from .checkpoint import EngineCheckpoint
 from .message import TicketInfo
 from .oncall import OnCall
 from .outbox import Dispatcher, Outbox, PassReport
@@ -89,8 +91,12 @@ class NotifyRunner:
                  clock: Callable[[], datetime] = utc_now, sentiment: Any = None,
                  oncall_dir: Path | None = None, history_grace: float = 60.0,
                  actions: ActionLog | None = None,
-                 poll_interval: float = 1.0) -> None:
+                 poll_interval: float = 1.0,
+                 checkpoint: EngineCheckpoint | None = None) -> None:
+        """``checkpoint``: the engine's saved state, so a start replays only the events
+        after it (``console.notify.checkpoint``); None replays every event."""
         self.feed = feed
+        self.checkpoint = checkpoint
         self.outbox = outbox
         self.dispatcher = dispatcher
         self._matrix = matrix
@@ -111,35 +117,51 @@ class NotifyRunner:
         self._lanes: dict[str, threading.Event] = {}
         self._last_checkpoint: datetime | None = None
         self.started = threading.Event()  # set once the start's replay is done
+        self.start_seconds: float | None = None  # what the start took (readiness)
+        self._last_now: datetime | None = None  # the last turn's instant
         dispatcher.stopped = self.stopped
         # the engine's actions become events (into ``actions``) while this process pages
         self.actions = ActionWriter(actions, dispatcher.paging)
 
     # -- start ------------------------------------------------------------------------------
     def start(self, now: datetime) -> TurnReport:
-        """Replay every stored event; enqueue what fell due since the last checkpoint."""
+        """Replay the stored events (those after the engine's checkpoint when it has a
+        usable one, else every one); enqueue what fell due since the last checkpoint."""
+        t0 = time.perf_counter()
         with self._matrix_lock:
             matrix = self._matrix = self._next_matrix or self._matrix
             self._next_matrix = None
-        # the engine keeps no ticket's title and text: it reads them back from the store
-        # for the rare rule that looks at words after the ticket opened
-        self.engine = Engine(matrix, sentiment=self.sentiment, intakes=self.feed.intakes)
         self.planner = Planner(matrix, OnCall(matrix, self.oncall_dir), self._info)
         recovered = self.outbox.recover()
         if recovered:
             log.info("%d deliveries were mid-send at the last stop: retrying them", recovered)
         mark = self.outbox.get_meta(CHECKPOINT)
         floor = datetime.fromisoformat(mark) if mark else now - self.history_grace
-        events, self.cursor = self.feed.initial()
+        saved, restored = self.checkpoint, None
+        if saved is not None:
+            restored = saved.restore(matrix, self._new_engine,
+                                     datetime.fromisoformat(mark) if mark else None)
+        if saved is not None and restored is not None:
+            self.engine, self.stops = restored.engine, restored.stops
+            events, self.cursor = saved.tail(restored.cursor)
+        else:
+            self.engine = self._new_engine()
+            events, self.cursor = self.feed.initial()
         report = TurnReport()
         report.fires = self._apply(events, floor, report)
         report.fires += [f for f in self.engine.advance_to(now) if f.at >= floor]
         self.engine.compact()  # the replay's superseded timers, not kept until they pop
         report.enqueued = self._enqueue(report.fires, now)
         self.actions.offer(report.fires, now)
-        self._checkpoint(now, force=True)
+        self._checkpoint(now, force=True, engine=True)
+        self.start_seconds = time.perf_counter() - t0
         self.started.set()
         return report
+
+    def _new_engine(self) -> Engine:
+        # the engine keeps no ticket's title and text: it reads them back from the store
+        # for the rare rule that looks at words after the ticket opened
+        return Engine(self._matrix, sentiment=self.sentiment, intakes=self.feed.intakes)
 
     # -- one turn ---------------------------------------------------------------------------
     def step(self, now: datetime) -> TurnReport:
@@ -150,6 +172,8 @@ class NotifyRunner:
         events, self.cursor = self.feed.since(self.cursor)
         report = TurnReport()
         fires = self._apply(events, None, report)
+        if self.checkpoint is not None:
+            self.checkpoint.counted(len(events))
         fires += self.engine.advance_to(now)
         report.fires = fires
         report.enqueued = self._enqueue(fires, now)
@@ -235,6 +259,10 @@ class NotifyRunner:
             if nxt is not None:
                 wait = max(0.0, min(wait, (nxt - self.clock()).total_seconds()))
             self._wake.wait(wait)
+        try:
+            self.save_checkpoint()  # the next start replays only what comes after
+        except Exception:
+            log.exception("saving the engine checkpoint at the stop failed")
         for event in self._lanes.values():
             event.set()
         for t in threads:
@@ -276,6 +304,8 @@ class NotifyRunner:
             report.events += 1
             if e.ticket.startswith("_"):  # the matrix stream: set_matrix() brings it
                 continue
+            if self.checkpoint is not None:  # a resolved ticket dropped from the engine
+                self.checkpoint.hold(self.engine, e.ticket, self._new_engine)
             caused = self.engine.apply(e.to_domain())
             fires.extend(caused if floor is None else [f for f in caused if f.at >= floor])
             if e.kind in STOP_KINDS:
@@ -316,8 +346,20 @@ class NotifyRunner:
         planned = self.planner.plan(wanted, now)
         return len(self.outbox.enqueue(planned, now)) if planned else 0
 
-    def _checkpoint(self, now: datetime, force: bool = False) -> None:
+    def _checkpoint(self, now: datetime, force: bool = False, engine: bool = False) -> None:
+        """Mark the fires up to ``now`` as handled (every 30 s, or at once when some
+        fired); with ``engine``, or when the engine's checkpoint is due, save the engine
+        too, after the mark, so a saved engine is never ahead of the mark."""
+        self._last_now = now
+        saving = self.checkpoint is not None and (engine or self.checkpoint.due(now))
         last = self._last_checkpoint
-        if force or last is None or now - last >= timedelta(seconds=30):
+        if force or saving or last is None or now - last >= timedelta(seconds=30):
             self.outbox.set_meta(CHECKPOINT, now.isoformat())
             self._last_checkpoint = now
+        if saving and self.checkpoint is not None and self.engine is not None:
+            self.checkpoint.save(self.engine, self.stops, self.cursor, now, self._matrix)
+
+    def save_checkpoint(self) -> None:
+        """Save the engine as the last turn left it (a clean stop; the runner's thread)."""
+        if self.engine is not None and self._last_now is not None:
+            self._checkpoint(self._last_now, force=True, engine=True)

@@ -53,6 +53,28 @@ class FeedRepo:
             return [], cursor
         return [self._event(r) for r in rows], int(rows[-1].rowid)
 
+    def after(self, cursor: int, last: int, page: int) -> Iterator[StoredEvent]:
+        """Events after ``cursor`` up to ``last`` in HLC order (a checkpoint's tail)."""
+        result = self._s.execute(text(f"SELECT {self._COLS} FROM events WHERE rowid > :c "
+                                      "AND rowid <= :l ORDER BY hlc"),
+                                 {"c": cursor, "l": last},
+                                 execution_options={"yield_per": page})
+        for rows in result.partitions():
+            yield from [self._event(r) for r in rows]
+
+    def ticket_events(self, ticket: str, upto: int) -> list[StoredEvent]:
+        """One ticket's events up to ``upto`` in HLC order (to fold it again)."""
+        rows = self._s.execute(text(f"SELECT {self._COLS} FROM events WHERE ticket = :t "
+                                    "AND rowid <= :u ORDER BY hlc"),
+                               {"t": ticket, "u": upto}).all()
+        return [self._event(r) for r in rows]
+
+    def event_id(self, rowid: int) -> str | None:
+        """The id of the event stored at ``rowid``, if any."""
+        found = self._s.execute(text("SELECT id FROM events WHERE rowid = :r"),
+                                {"r": rowid}).scalar()
+        return str(found) if found is not None else None
+
     def intakes(self, ids: Iterable[str]) -> dict[str, Intake]:
         """Each ticket's intake as its first opening (in HLC order) gave it, title and
         text included: the engine keeps only the words tickets share and reads these
@@ -103,6 +125,28 @@ class EventFeed:
     def since(self, cursor: int, limit: int = 5000) -> tuple[list[StoredEvent], int]:
         with self.store.unit(read_only=True) as uow:
             return uow.feed.since(cursor, limit)
+
+    def after(self, cursor: int) -> tuple[Iterator[StoredEvent], int]:
+        """The events after ``cursor`` (a checkpoint's) in HLC order, streamed, and the
+        cursor after them."""
+        with self.store.unit(read_only=True) as uow:
+            last = uow.feed.last_rowid()
+        return self._tail(cursor, last), last
+
+    def _tail(self, cursor: int, last: int) -> Iterator[StoredEvent]:
+        with self.store.unit(read_only=True) as uow:
+            yield from uow.feed.after(cursor, last, self.page)
+
+    def ticket_events(self, ticket: str, upto: int) -> list[StoredEvent]:
+        """One ticket's events up to ``upto`` in HLC order."""
+        with self.store.unit(read_only=True) as uow:
+            return uow.feed.ticket_events(ticket, upto)
+
+    def event_id(self, rowid: int) -> str | None:
+        """The id of the event at ``rowid`` (a checkpoint's cursor still means the
+        same event), None when there is none."""
+        with self.store.unit(read_only=True) as uow:
+            return uow.feed.event_id(rowid)
 
     def intakes(self, ids: Collection[str]) -> dict[str, Intake]:
         """These tickets' intakes as they were opened (FeedRepo.intakes)."""

@@ -1,0 +1,199 @@
+"""The engine's checkpoint gives what a full replay gives: many random event streams,
+each split at a random point, saved there (file, pickle), restored in a new engine and
+fed the rest, fire exactly what one engine fed every event fires, and end holding the
+same tickets and timers. Resolved tickets leave the engine at each checkpoint and are
+folded again from the log when an event comes for one."""
+
+from __future__ import annotations
+
+import dataclasses
+import sys
+from collections.abc import Iterable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from console.domain.engine import Engine
+from console.domain.fires import Fire
+from console.domain.matrix.model import Matrix
+from console.domain.tickets import TicketEvent
+from console.notify.checkpoint import EngineCheckpoint
+
+from .streams import Logged, stream
+
+ROOT = Path(__file__).resolve().parents[2]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from benchmarks.engine.workload import generate  # noqa: E402
+
+START = datetime(2026, 3, 2, 8, tzinfo=UTC)
+
+
+class MemoryLog:
+    """The store's log in memory: rowid i + 1 is events[i] (arrival = time order)."""
+
+    def __init__(self, events: list[TicketEvent]) -> None:
+        self.logged = [Logged(i + 1, e) for i, e in enumerate(events)]
+
+    def after(self, cursor: int) -> tuple[Iterable[Any], int]:
+        return iter(self.logged[cursor:]), len(self.logged)
+
+    def ticket_events(self, ticket: str, upto: int) -> list[Any]:
+        return [e for e in self.logged[:upto] if e.ticket == ticket]
+
+    def event_id(self, rowid: int) -> str | None:
+        return f"event-{rowid}" if 0 < rowid <= len(self.logged) else None
+
+
+def full_replay(matrix: Matrix, events: list[TicketEvent], end: datetime
+                ) -> tuple[Engine, list[Fire]]:
+    engine = Engine(matrix)
+    fires: list[Fire] = []
+    for e in events:
+        fires += engine.apply(e)
+    fires += engine.advance_to(end)
+    return engine, fires
+
+
+def split_replay(matrix: Matrix, events: list[TicketEvent], split: int, saved_at: datetime,
+                 end: datetime, path: Path) -> tuple[Engine, list[Fire], int]:
+    """Events up to ``split``, advance to ``saved_at``, save; a new engine restored
+    from the file takes the rest. Returns it, every fire and the tickets folded again."""
+    log = MemoryLog(events)
+    first = Engine(matrix)
+    fires: list[Fire] = []
+    for e in events[:split]:
+        fires += first.apply(e)
+    fires += first.advance_to(saved_at)
+    assert EngineCheckpoint(path, log).save(first, {}, split, saved_at, matrix)
+
+    def make() -> Engine:
+        return Engine(matrix)
+
+    checkpoint = EngineCheckpoint(path, log)
+    restored = checkpoint.restore(matrix, make, saved_at)
+    assert restored is not None and restored.cursor == split
+    engine = restored.engine
+    tail, _ = checkpoint.tail(split)
+    refolded = 0
+    for logged in tail:
+        held = logged.ticket in engine.tickets
+        checkpoint.hold(engine, logged.ticket, make)
+        refolded += not held and logged.ticket in engine.tickets and logged.event.type != "opened"
+        fires += engine.apply(logged.event)
+    fires += engine.advance_to(end)
+    return engine, fires, refolded
+
+
+def held(engine: Engine) -> dict[str, Any]:
+    """The open tickets as the engine holds them (``version`` only tells stale timers
+    apart: a ticket folded again counts its own)."""
+    return {tid: dataclasses.replace(t, version=0) for tid, t in engine.tickets.items()
+            if t.state.open}
+
+
+def timers(engine: Engine) -> list[tuple[datetime, str, Any]]:
+    """The live timers in the order they pop."""
+    live = [(at, seq, tid, what) for at, seq, tid, version, what in engine._heap
+            if (t := engine.tickets.get(tid)) is not None and t.version == version]
+    return [(at, tid, what) for at, _, tid, what in sorted(live)]
+
+
+def split_point(events: list[TicketEvent], fraction: float) -> tuple[int, datetime]:
+    """A split after which the next event is strictly later, and an instant between."""
+    k = max(1, min(len(events) - 1, int(len(events) * fraction)))
+    while k < len(events) - 1 and events[k].at == events[k - 1].at:
+        k += 1
+    gap = events[k].at - events[k - 1].at
+    return k, events[k - 1].at + gap / 2
+
+
+@settings(max_examples=150, deadline=None)
+@given(seed=st.integers(0, 10**9), size=st.integers(2, 260),
+       fraction=st.floats(0.0, 1.0), later=st.integers(0, 72 * 3600))
+def test_a_restored_checkpoint_and_the_tail_fire_what_a_full_replay_fires(
+        matrix, tmp_path_factory, seed, size, fraction, later):
+    events = stream(seed, size, START, matrix)
+    split, saved_at = split_point(events, fraction)
+    end = events[-1].at + timedelta(seconds=later)
+    whole, expected = full_replay(matrix, events, end)
+    path = tmp_path_factory.mktemp("ckpt") / "engine.checkpoint"
+    engine, fires, _ = split_replay(matrix, events, split, saved_at, end, path)
+    assert fires == expected
+    assert held(engine) == held(whole)
+    assert timers(engine) == timers(whole)
+    assert engine.now == whole.now
+
+
+def test_the_random_streams_do_fold_resolved_tickets_again(matrix, tmp_path):
+    """The property above covers the refold: streams reopen and write to tickets that
+    were resolved before the checkpoint."""
+    refolded = 0
+    for seed in range(20):
+        events = stream(seed, 250, START, matrix)
+        split, saved_at = split_point(events, 0.5)
+        end = events[-1].at + timedelta(hours=30)
+        whole, expected = full_replay(matrix, events, end)
+        engine, fires, count = split_replay(matrix, events, split, saved_at, end,
+                                            tmp_path / f"{seed}.checkpoint")
+        assert fires == expected and held(engine) == held(whole)
+        refolded += count
+    assert refolded >= 10
+
+
+def test_a_realistic_workload_checkpointed_midway_fires_what_a_full_replay_fires(
+        matrix, tmp_path):
+    workload = generate(tickets=600, hours=24, seed=11)
+    events = workload.events
+    whole, expected = full_replay(matrix, events, workload.end)
+    assert len(expected) > 500
+    for fraction in (0.1, 0.5, 0.9):
+        split, saved_at = split_point(events, fraction)
+        engine, fires, _ = split_replay(matrix, events, split, saved_at, workload.end,
+                                        tmp_path / f"{fraction}.checkpoint")
+        assert fires == expected
+        assert held(engine) == held(whole)
+        assert timers(engine) == timers(whole)
+
+
+def test_the_checkpoint_holds_no_resolved_ticket(matrix, tmp_path):
+    events = stream(3, 300, START, matrix)
+    engine, _ = full_replay(matrix, events, events[-1].at)
+    resolved = {tid for tid, t in engine.tickets.items() if not t.state.open}
+    assert resolved
+    checkpoint = EngineCheckpoint(tmp_path / "c", MemoryLog(events))
+    checkpoint.save(engine, {}, len(events), events[-1].at, matrix)
+    restored = checkpoint.restore(matrix, lambda: Engine(matrix), None)
+    assert restored is not None
+    assert not resolved & set(restored.engine.tickets)
+    assert all(t.state.open for t in restored.engine.tickets.values())
+
+
+@pytest.mark.parametrize("fraction", [0.3, 0.7])
+def test_a_matrix_change_after_the_restore_reaches_the_restored_tickets(
+        matrix, tmp_path, fraction):
+    """Both engines switch to a matrix whose P1 response is twice as long."""
+    def slow(s: Any) -> Any:  # fresh caches: replace() would hand over the old ones
+        targets = dataclasses.replace(s.targets, response=s.targets.response * 2)
+        return dataclasses.replace(s, targets=targets, _targets={}, _leads={})
+
+    slower = dataclasses.replace(
+        matrix, _by_id={},
+        severities=tuple(slow(s) if s.id == "P1" else s for s in matrix.severities))
+    assert slower.severity("P1").target("response") != matrix.severity("P1").target("response")
+    events = stream(5, 250, START, matrix)
+    split, saved_at = split_point(events, fraction)
+    end = events[-1].at + timedelta(hours=12)
+    whole, expected = full_replay(matrix, events, end)
+    expected += [("switch", whole.set_matrix(slower))]  # type: ignore[list-item]
+    expected += whole.advance_to(end + timedelta(days=2))
+    engine, fires, _ = split_replay(matrix, events, split, saved_at, end,
+                                    tmp_path / "c")
+    fires += [("switch", engine.set_matrix(slower))]  # type: ignore[list-item]
+    fires += engine.advance_to(end + timedelta(days=2))
+    assert fires == expected
