@@ -136,6 +136,7 @@ def start_notifications(service: Any, **kwargs: Any) -> NotificationHandle:
     wakes on every change the service sees, stops before the application quits."""
     handle = NotificationHandle(service)
     started = {"done": False}
+    kwargs.setdefault("on_actions", service.actions_recorded)  # push and show them
 
     def begin() -> None:
         if not started["done"]:

@@ -227,7 +227,13 @@ class ConsoleService(QObject):
 
         self.worker.submit(work, on_done, on_error)
 
-    # -- from the sync thread -------------------------------------------------------------
+    # -- from the sync and notifier threads ---------------------------------------------
+    def actions_recorded(self, events: list[StoredEvent]) -> None:
+        """The notifier wrote the engine's actions (a routing, an escalation) on its
+        thread: push them now, and show their tickets as they are now."""
+        self.wake_sync()
+        self._pulled(events)
+
     def _pulled(self, events: list[StoredEvent]) -> None:
         tickets = sorted({e.ticket for e in events})
         self.alerts.pulled(events)  # acknowledged on another console: done here too
