@@ -128,8 +128,10 @@ class Service:
         (the caller stops what did start)."""
         store = self.store or self.open_store()
         lease = self._start_lease()
+        # what another instance or a console wrote reaches the engine at once
         syncer = self.syncer = Syncer(store, self.config.database_url, self.password,
-                                      on_state=self._sync_state, clock=self.clock)
+                                      on_state=self._sync_state, clock=self.clock,
+                                      on_pulled=lambda _events: self._wake_runner())
         self._spawn("sync", syncer.run)
         self._start_runner(store, lease)
         self._start_http(store, syncer, ssl_context)
@@ -180,7 +182,9 @@ class Service:
                                             claims=claims,
                                             may_send=lambda: (lease.active
                                                               and not self._stopping.is_set()),
-                                            show=self._desktop_alert, clock=self.clock)
+                                            show=self._desktop_alert, clock=self.clock,
+                                            # the engine's actions: pushed at once
+                                            on_actions=lambda _events: self._wake_sync())
         self._spawn("notify", runner.run)
 
     @staticmethod
