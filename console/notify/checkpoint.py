@@ -123,6 +123,7 @@ class EngineCheckpoint:
         self._saved_at: datetime | None = None
         self._events = 0
         self._fingerprints: tuple[Matrix, str] | None = None
+        self._write_failed = False
 
     # -- restore ----------------------------------------------------------------------
     def restore(self, matrix: Matrix, make_engine: Callable[[], Engine],
@@ -244,8 +245,10 @@ class EngineCheckpoint:
                 "body_bytes": len(body), "body_sha256": hashlib.sha256(body).hexdigest()}
         try:
             _write_atomically(self.path, json.dumps(head).encode() + b"\n", body)
-        except OSError as exc:
-            log.warning("cannot write the engine checkpoint %s: %s", self.path, exc)
+        except OSError as exc:  # said once: the next turns would say it again
+            log.log(logging.DEBUG if self._write_failed else logging.WARNING,
+                    "cannot write the engine checkpoint %s: %s", self.path, exc)
+            self._write_failed = True
             return False
         finally:
             self.save_seconds = time.perf_counter() - t0
