@@ -163,7 +163,7 @@ def _event_line(kind: str, p: dict[str, Any], author: str = "") -> str:
         return f"wrote: {text}" if who == author else f"{who} wrote: {text}"
     if kind == "status":
         return f"status → {str(p.get('status', '')).replace('_', ' ')}"
-    if kind in ("escalated", "assigned"):
+    if kind in ("escalated", "assigned", "routed"):  # routed: by the engine
         where = ", ".join(f"{k} {p[k]}" for k in ("team", "tier", "owner") if p.get(k))
         return f"{kind} to {where}" if where else kind
     if kind == "handoff_submitted":

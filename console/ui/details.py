@@ -115,8 +115,10 @@ def _summary(kind: str, p: dict[str, Any]) -> str:
         return _text(p.get("text"))[:120]
     if kind == "acknowledged":
         return _text(p.get("alert"))
-    if kind in ("escalated", "assigned"):
+    if kind in ("escalated", "assigned", "routed"):  # routed: by the engine
         return " ".join(f"{k} {p[k]}" for k in ("tier", "team", "owner") if p.get(k))
+    if kind == "prioritized":
+        return f"priority {p.get('priority', '')}"
     if kind == "handoff_submitted":
         return _text(p.get("summary"))[:120]
     if kind == "severity_disagreement":

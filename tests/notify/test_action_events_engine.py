@@ -219,3 +219,22 @@ def test_an_engine_fed_its_own_action_events_fires_exactly_what_one_without_them
     kinds = Counter(f.kind for f in plain)
     assert echoed > 500 and kinds["route"] and kinds["escalate"] and kinds["prioritize"]
     assert as_json(echoed_fires) == as_json(plain)
+
+
+def test_the_details_timeline_and_the_handoff_history_name_where_the_engine_routed_it():
+    from console.app.runtime.port import TimelineEvent
+    from console.domain.handoff import history_summary
+    from console.ui.details import timeline_lines
+
+    eng = Engine(matrix())
+    fires = eng.apply(ev(T0, "opened", **P1)) + eng.apply(
+        ev(T0 + H, "severity", severity="P1", by="engineering"))
+    [routed] = [e for e in action_events(fires) if e.kind == "routed"]
+    event = TimelineEvent(routed.id, routed.ticket, routed.kind, routed.payload, "engine",
+                          routed.at)
+    [(line, _)] = timeline_lines([event])
+    assert line.endswith("engine  routed  tier T3 team incident-response")
+    assert history_summary([event]).endswith(
+        "engine  routed to team incident-response, tier T3")
+    prioritized = TimelineEvent("p", "T-1", "prioritized", {"priority": "high"}, "engine", T0)
+    assert timeline_lines([prioritized])[0][0].endswith("prioritized  priority high")
