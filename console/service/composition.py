@@ -229,7 +229,10 @@ class Service:
     def readiness(self) -> dict[str, Any]:
         """For /readyz and /metrics: role, database reachable, sync lag, outbox depth,
         and whether the notifier's engine has replayed the stored events (``replayed``:
-        until then nothing that falls due is seen)."""
+        until then nothing that falls due is seen); ``ready_to_page``: replayed, and
+        this instance is the active one; ``start_seconds`` and ``from_checkpoint``:
+        what the notifier's start took, and whether it began from the engine's
+        checkpoint (``console.notify.checkpoint``) rather than the whole log."""
         state = self.syncer.state if self.syncer is not None else SyncState("syncing")
         since = state.last_sync or self.started_at
         depth = 0
@@ -241,11 +244,19 @@ class Service:
                 log.exception("cannot count the outbox")
                 depth = -1
         active = bool(self.lease is not None and self.lease.active)
+        runner = self.runner
+        replayed = bool(runner is not None and runner.started.is_set())
+        took = runner.start_seconds if runner is not None and replayed else None
+        saved = runner.checkpoint if runner is not None else None
         return {"role": "active" if active else "standby",
                 "database": state.status == "online",
                 "sync_lag_seconds": round(max(0.0, (self.clock() - since).total_seconds()), 3),
                 "outbox_depth": depth,
-                "replayed": bool(self.runner is not None and self.runner.started.is_set()),
+                "replayed": replayed,
+                "ready_to_page": replayed and active,
+                "start_seconds": round(took, 3) if took is not None else None,
+                "from_checkpoint": bool(replayed and saved is not None
+                                        and saved.restored_cursor is not None),
                 "instance": self.config.instance}
 
     # -- stop -------------------------------------------------------------------------

@@ -9,7 +9,8 @@ Routes:
 - ``GET /healthz``: 200 while the loop answers (liveness);
 - ``GET /readyz``: 200 when the shared database is reachable, else 503 (readiness);
   the body says whether this instance is active or standing by, its sync lag and
-  outbox depth;
+  outbox depth, and whether it is ready to page (``ready_to_page``: active, and its
+  notifier's start, from the engine's checkpoint or the whole log, is done);
 - ``GET /metrics``: Prometheus text (``metrics``);
 - ``POST /api/v1/events``: one event or a batch, bearer token (``intake``, ``tokens``);
 - ``POST /api/v1/presets/zendesk``: a Zendesk trigger's webhook (``zendesk``);
