@@ -54,6 +54,7 @@ FILE_NAME = "notify-engine.checkpoint"
 FORMAT = 1
 MAGIC = "escalation-console engine checkpoint"
 Stops = dict[str, tuple[datetime, str]]
+QUIET = timedelta(seconds=5)  # a periodic save waits for no timer due this soon
 
 
 class History(Protocol):
@@ -223,10 +224,18 @@ class EngineCheckpoint:
     def counted(self, events: int) -> None:
         self._events += events
 
-    def due(self, now: datetime) -> bool:
-        """Whether the periodic checkpoint is due."""
-        return (self._saved_at is None or now - self._saved_at >= self.interval
-                or self._events >= self.max_events)
+    def due(self, now: datetime, next_fire: datetime | None = None) -> bool:
+        """Whether the periodic checkpoint is due: ``interval`` since the last save or
+        ``max_events`` events, at a quiet moment (no timer of the engine due within
+        ``QUIET``: a save at 50,000 open tickets holds the runner's thread for a
+        fraction of a second), or at twice the interval whatever is due."""
+        if self._saved_at is None:
+            return True
+        since = now - self._saved_at
+        if since < self.interval and self._events < self.max_events:
+            return False
+        quiet = next_fire is None or next_fire - now > QUIET
+        return quiet or since >= 2 * self.interval
 
     def save(self, engine: Engine, stops: Stops, cursor: int, at: datetime,
              matrix: Matrix) -> bool:

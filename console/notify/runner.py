@@ -351,7 +351,8 @@ class NotifyRunner:
         fired); with ``engine``, or when the engine's checkpoint is due, save the engine
         too, after the mark, so a saved engine is never ahead of the mark."""
         self._last_now = now
-        saving = self.checkpoint is not None and (engine or self.checkpoint.due(now))
+        saving = self.checkpoint is not None and self.engine is not None and (
+            engine or self.checkpoint.due(now, self.engine.next_fire()))
         last = self._last_checkpoint
         if force or saving or last is None or now - last >= timedelta(seconds=30):
             self.outbox.set_meta(CHECKPOINT, now.isoformat())

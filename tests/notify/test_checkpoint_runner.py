@@ -277,3 +277,28 @@ def test_a_checkpoint_that_cannot_be_written_leaves_the_runner_paging(consoles, 
     assert len(messages) == 2
     assert "not used (cannot read it" in messages[0]
     assert "cannot write the engine checkpoint" in messages[1]
+
+
+def test_a_periodic_save_waits_for_a_quiet_moment_but_not_past_twice_its_interval(
+        consoles):
+    """No save while one of the engine's timers falls due within 5 s (a save holds the
+    runner's thread), but one at the latest after twice the interval."""
+    store = consoles.store("c")
+    store.append("INC-1", "opened", {"title": "Checkout down", "severity": "P1",
+                                     "by": "support"}, "ana", T0)
+    runner = consoles.runner("c")
+    runner.start(T0)
+    saved = header(store)["at"]
+    checkpoint, engine = runner.checkpoint, runner.engine
+    assert checkpoint is not None and engine is not None
+    checkpoint.interval = timedelta(seconds=200)
+    due = engine.next_fire()  # the response pre-breach, 5 min after the opening
+    assert due is not None and due - T0 == timedelta(minutes=5)
+    runner.step(due - timedelta(seconds=2))  # the interval passed, a timer is 2 s away
+    assert header(store)["at"] == saved
+    after = due + timedelta(seconds=1)
+    runner.step(after)  # the pre-breach fired; the next timer is minutes away
+    assert header(store)["at"] == after.isoformat()
+    soon = after + timedelta(seconds=401)
+    assert not checkpoint.due(soon - timedelta(seconds=2), soon)
+    assert checkpoint.due(soon, soon + timedelta(seconds=1))  # twice the interval
