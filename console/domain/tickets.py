@@ -202,6 +202,8 @@ def apply_event(state: TicketState | None, event: TicketEvent,
         state.resolved_at = None
         state.status = "open"
     elif kind in ("escalated", "assigned", "routed"):  # routed: by the engine
+        if d.get("by") == "engine" and state.team not in (None, d.get("from_team")):
+            return state  # moved since the engine acted (its event came later): that stands
         state.team = _shared(d.get("team", state.team))
         state.tier = _shared(d.get("tier", state.tier))
         state.owner = _shared(d.get("owner", state.owner))

@@ -238,3 +238,22 @@ def test_the_details_timeline_and_the_handoff_history_name_where_the_engine_rout
         "engine  routed to team incident-response, tier T3")
     prioritized = TimelineEvent("p", "T-1", "prioritized", {"priority": "high"}, "engine", T0)
     assert timeline_lines([prioritized])[0][0].endswith("prioritized  priority high")
+
+
+def test_a_person_moving_the_ticket_before_the_engines_event_lands_keeps_it_there():
+    """The engine routed at the confirmation; before its event was written, a person
+    assigned the ticket elsewhere (an earlier HLC). Both the projection and the engine
+    keep the person's move: the routing applies only from the team it left."""
+    m = matrix()
+    eng = Engine(m)
+    opened = ev(T0, "opened", **P1)
+    confirm = ev(T0 + H, "severity", severity="P1", by="engineering")
+    fires = eng.apply(opened) + eng.apply(confirm)
+    moved = ev(T0 + H, "assigned", team="senior-engineering", tier="T3")
+    eng.apply(moved)
+    late = back(fires)
+    assert [e.type for e in late] == ["routed"]
+    assert eng.apply(late[0]) == []
+    view = project([opened, confirm, moved, *late], m, build_calendars(m))
+    assert view is not None and view.team == "senior-engineering"
+    assert eng.tickets["T-1"].state.team == "senior-engineering"
