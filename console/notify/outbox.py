@@ -154,7 +154,7 @@ class Dispatcher:
                     outcomes += [{"id": r.id, "status": "pending", "attempts": r.attempts,
                                   "next_attempt_at": until} for r in rest]
                     break
-                if self._external(channel_name) and not self._allowed():
+                if self._external(channel_name) and not self.paging():
                     rest = [r for c in chunks[n:] for r, _ in c]  # lost the lease just now
                     outcomes += self._hold(rest, at, report)
                     self._release([r.key for r in rest])
@@ -193,7 +193,8 @@ class Dispatcher:
         """Every channel but the desktop (which shows on this console only)."""
         return bool(getattr(self.channels.get(channel), "cluster_wide", True))
 
-    def _allowed(self) -> bool:
+    def paging(self) -> bool:
+        """Whether this process pages now (``may_send``): the runner's gate too."""
         if self.may_send is None:
             return True
         try:
@@ -201,11 +202,6 @@ class Dispatcher:
         except Exception:  # an unknown answer must not page twice
             log.exception("the may_send check failed: holding external deliveries")
             return False
-
-    def paging(self) -> bool:
-        """Whether this process pages now (``may_send``; an unknown answer is no): the
-        runner writes the engine's actions as events only then."""
-        return self._allowed()
 
     def _hold(self, rows: Sequence[Any], now: datetime, report: PassReport
               ) -> list[dict[str, Any]]:
@@ -217,7 +213,7 @@ class Dispatcher:
     def _gate(self, rows: list[Any], now: datetime, outcomes: list[dict[str, Any]],
               report: PassReport) -> list[Any]:
         external = [r for r in rows if self._external(r.channel)]
-        if not external or self._allowed():
+        if not external or self.paging():
             return rows
         settled: dict[str, tuple[str, str]] = {}
         try:  # what the active instance finished is not pending here any more
