@@ -4,7 +4,6 @@ checkpoint, and a standby writes what the old leader left when it takes over."""
 
 from __future__ import annotations
 
-import inspect
 from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
@@ -20,9 +19,6 @@ from console.store.local import LocalStore
 
 from .helpers import World
 
-# a start that replays every event, not the engine's checkpoint (when runners keep one)
-FULL_REPLAY = ({"checkpoint": False}
-               if "checkpoint" in inspect.signature(build_runner).parameters else {})
 P1 = {"title": "Customer data exposed", "account": "Acme", "security_breach": True}
 
 
@@ -86,13 +82,15 @@ def test_a_paging_console_records_the_routing_once_and_the_queue_shows_it(consol
     assert len(actions(store)) == 1
 
 
-def test_a_restart_writes_no_action_again(console, world):
+@pytest.mark.parametrize("checkpoint", [False, True], ids=["full replay", "checkpoint"])
+def test_a_restart_writes_no_action_again(console, world, checkpoint):
     store, runner = console()
     runner.start(world.now)
     confirm_p1(store, world)
     runner.run_once(world.now)
+    runner.save_checkpoint()
     before = len(store.all_events())
-    again = console.runner_for(store, **FULL_REPLAY)  # a full replay
+    again = console.runner_for(store, checkpoint=checkpoint)
     again.start(world.now)
     again.run_once(world.now)
     assert len(store.all_events()) == before and len(actions(store)) == 1
@@ -108,7 +106,7 @@ def test_history_before_the_checkpoint_writes_no_event_at_start(console, world):
     runner.run_once(world.now)  # the checkpoint: after every routing
     assert actions(store) == []
     world.advance(3600)
-    later = console.runner_for(store, Paging(True), **FULL_REPLAY)
+    later = console.runner_for(store, Paging(True), checkpoint=False)
     later.start(world.now)
     later.run_once(world.now)
     assert actions(store) == []  # history: handled before the checkpoint, not a flood
