@@ -31,58 +31,18 @@ import logging
 import random
 import threading
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import datetime, timedelta
-from typing import Any, Protocol
+from typing import Any
 
 from .channels.base import Channel, DeliveryResult, Target
-from .plan import NewDelivery, Planner
+from .outbox_types import Claims, Outbox, PassReport, RetryPolicy
+from .plan import Planner
 
+__all__ = ["NOT_MINE", "Claims", "Dispatcher", "Outbox", "PassReport", "RetryPolicy"]
 log = logging.getLogger(__name__)
 SecretLookup = Callable[[str, str], tuple[str, str | None]]  # (channel, address) -> (ref, secret)
 StopCheck = Callable[[str, datetime], str | None]  # (ticket, fired at) -> why stopped, or None
-
-
-class Outbox(Protocol):
-    def enqueue(self, new: Sequence[NewDelivery], now: datetime) -> list[str]: ...
-    def due(self, now: datetime, channels: Sequence[str] | None = None,
-            limit: int = 200) -> list[Any]: ...
-    def mark_sending(self, ids: Sequence[str]) -> None: ...
-    def record(self, outcomes: Sequence[dict[str, Any]]) -> None: ...
-    def next_due(self, channels: Sequence[str] | None = None) -> datetime | None: ...
-
-
-class Claims(Protocol):
-    lease_seconds: float
-    unavailable: tuple[type[Exception], ...]  # the errors that mean "offline"
-
-    def claim(self, keys: Sequence[str], now: datetime) -> dict[str, tuple[str, str, str]]: ...
-    def finish(self, keys: Sequence[str], status: str, now: datetime) -> None: ...
-    # Optional: settled(keys) -> {key: (status, device)} and release(keys), see _gate.
-
-
-@dataclass(frozen=True, slots=True)
-class RetryPolicy:
-    base: float = 2.0          # first backoff, seconds
-    factor: float = 2.0
-    cap: float = 300.0
-    jitter: float = 0.2        # +-20 %
-    max_attempts: int = 10     # then a dead letter
-    margin: float = 0.05       # added to a Retry-After, so we never come back early
-
-    def backoff(self, attempts: int, rng: random.Random) -> float:
-        delay = min(self.cap, self.base * self.factor ** max(0, attempts - 1))
-        return delay * (1 + rng.uniform(-self.jitter, self.jitter))
-
-
-@dataclass(slots=True)
-class PassReport:
-    sent: int = 0
-    retried: int = 0
-    dead: int = 0
-    skipped: int = 0
-    held: int = 0
-    failed_over: int = 0
 
 
 NOT_MINE = "not sending: another instance pages (this one is standing by)"
