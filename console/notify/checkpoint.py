@@ -12,9 +12,10 @@ events stored after its cursor.
 The file lives in the store's data directory next to the SQLite file. It is written
 atomically (a temporary file, fsync, rename) and holds one JSON header line, then a
 pickle. Pickle is acceptable here: this program writes it and reads it back, in a
-directory that belongs to the user (a console) or to the service's user (mode 0700
-state dir); it never travels and never comes from anyone else. The header stamps a
-format version, the program version, the feed cursor (the last event rowid it covers
+directory that belongs to the user (a console) or to the service's user, the file
+itself mode 0600; it never travels and never comes from anyone else. The header stamps a
+format version, the program version and the field layout of the engine's records
+(pickled as tuples), the feed cursor (the last event rowid it covers
 and that event's id), the matrix version it was computed under (a fingerprint of its
 content, and the version's event id when there is one), the instant its fires were
 handled through, and the body's length and SHA-256. Anything that does not match (an
@@ -48,6 +49,7 @@ from typing import Any, Protocol
 from console import __version__
 from console.domain.engine import Engine
 from console.domain.matrix.model import Matrix
+from console.domain.tracked import layout
 
 log = logging.getLogger(__name__)
 FILE_NAME = "notify-engine.checkpoint"
@@ -55,6 +57,8 @@ FORMAT = 1
 MAGIC = "escalation-console engine checkpoint"
 Stops = dict[str, tuple[datetime, str]]
 QUIET = timedelta(seconds=5)  # a periodic save waits for no timer due this soon
+# the records' field names (pickled as tuples): a build that changed them reads none
+_LAYOUT = hashlib.sha256(layout().encode()).hexdigest()[:16]
 
 
 class History(Protocol):
@@ -165,6 +169,8 @@ class EngineCheckpoint:
         if head.get("program") != self.program:
             raise Discarded(f"written by version {head.get('program')!r}, "
                             f"this is {self.program}")
+        if head.get("layout") != _LAYOUT:
+            raise Discarded("the engine's records have other fields in this build")
         if head.get("matrix") != self._fingerprint(matrix):
             raise Discarded(f"computed under another matrix version "
                             f"({head.get('matrix_event') or 'the default'})")
@@ -246,7 +252,7 @@ class EngineCheckpoint:
         self.prune(engine, stops, cursor, at)
         body = pickle.dumps({"engine": engine.export_state(), "stops": stops},
                             protocol=pickle.HIGHEST_PROTOCOL)
-        head = {"magic": MAGIC, "format": FORMAT, "program": self.program,
+        head = {"magic": MAGIC, "format": FORMAT, "program": self.program, "layout": _LAYOUT,
                 "cursor": cursor, "cursor_event": self.history.event_id(cursor),
                 "matrix": self._fingerprint(matrix),
                 "matrix_event": self.matrix_event() if self.matrix_event else None,

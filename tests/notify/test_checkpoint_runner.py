@@ -210,6 +210,7 @@ BROKEN: dict[str, Callable[[Path, LocalStore], None]] = {
     "corrupt body": _flip,
     "other format": _rewrite(format=99),
     "other program version": _rewrite(program="0.0.1"),
+    "other record layout": _rewrite(layout="0" * 16),
     "other matrix": _rewrite(matrix="0" * 32),
     "cursor beyond the log": _rewrite(cursor=10**9),
     "another log under the cursor": _rewrite(cursor_event="not-this-one"),
