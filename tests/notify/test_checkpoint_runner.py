@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from matrix_variant import NEW_TEAM, TEAM_ID, variant_yaml
 
 from benchmarks.notify.fakes import FakeServices, notify_config, notify_secrets
 from console.app.notify_ops import build_runner
@@ -303,3 +304,40 @@ def test_a_periodic_save_waits_for_a_quiet_moment_but_not_past_twice_its_interva
     soon = after + timedelta(seconds=401)
     assert not checkpoint.due(soon - timedelta(seconds=2), soon)
     assert checkpoint.due(soon, soon + timedelta(seconds=1))  # twice the interval
+
+
+def test_a_version_published_while_the_runner_runs_is_the_one_its_next_start_restores(
+        consoles, caplog):
+    store = consoles.store("c")
+    events = stream(6, 80, T0, consoles.matrix)
+    append(store, events)
+    now = events[-1].at + timedelta(minutes=1)
+    runner = consoles.runner("c")
+    runner.start(now)
+    store.publish_matrix(variant_yaml(), "Default escalation matrix", "lena.lead")
+    runner.step(now + timedelta(seconds=1))  # follows the new version
+    runner.save_checkpoint()  # as at a clean stop
+    assert header(store)["matrix_event"] == store.matrix_versions()[-1].event_id
+    with caplog.at_level(logging.WARNING):
+        again = consoles.runner("c")
+        again.start(now + timedelta(minutes=1))
+    assert again.checkpoint is not None and again.checkpoint.restored_cursor
+    assert again.engine is not None and again.engine.matrix.team(TEAM_ID).name == NEW_TEAM
+    assert not [r for r in caplog.records if r.name == "console.notify.checkpoint"]
+
+
+def test_a_version_published_while_the_runner_was_stopped_means_a_full_replay(
+        consoles, caplog):
+    store = consoles.store("c")
+    events = stream(6, 80, T0, consoles.matrix)
+    append(store, events)
+    now = events[-1].at + timedelta(minutes=1)
+    consoles.runner("c").start(now)
+    store.publish_matrix(variant_yaml(), "Default escalation matrix", "lena.lead")
+    logged = stored(store)
+    with caplog.at_level(logging.WARNING):
+        report = consoles.runner("c").start(now + timedelta(minutes=1))
+    assert report.events == logged
+    [warning] = [r.getMessage() for r in caplog.records
+                 if r.name == "console.notify.checkpoint"]
+    assert "computed under another matrix version" in warning
