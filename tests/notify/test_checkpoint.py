@@ -197,3 +197,23 @@ def test_a_matrix_change_after_the_restore_reaches_the_restored_tickets(
     fires += [("switch", engine.set_matrix(slower))]  # type: ignore[list-item]
     fires += engine.advance_to(end + timedelta(days=2))
     assert fires == expected
+
+
+def test_the_matrix_fingerprint_is_the_same_in_another_process(matrix):
+    """Sets inside the matrix are sorted, so string hash randomisation (another seed in
+    every process) does not change the fingerprint a restart compares."""
+    import os
+    import subprocess
+
+    from console.notify.checkpoint import matrix_fingerprint
+
+    code = ("from console.app.matrices import load_matrix_file\n"
+            "from console.paths import default_matrix_path\n"
+            "from console.notify.checkpoint import matrix_fingerprint\n"
+            "print(matrix_fingerprint(load_matrix_file(default_matrix_path())))\n")
+    seen = set()
+    for seed in ("1", "2"):
+        out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                             check=True, cwd=ROOT, env={**os.environ, "PYTHONHASHSEED": seed})
+        seen.add(out.stdout.strip())
+    assert seen == {matrix_fingerprint(matrix)}
