@@ -155,6 +155,9 @@ class NotifyRunner:
         self.actions.offer(report.fires, now)
         self._checkpoint(now, force=True, engine=True)
         self.start_seconds = time.perf_counter() - t0
+        log.info("notifier ready: %d events replayed (%s) in %.2f s", report.events,
+                 "after the engine's checkpoint" if restored is not None else "the whole log",
+                 self.start_seconds)
         self.started.set()
         return report
 
