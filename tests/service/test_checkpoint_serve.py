@@ -28,6 +28,9 @@ def test_a_restarted_service_starts_from_its_checkpoint_and_says_it_is_ready_to_
     assert ready["replayed"] and ready["role"] == "active"
     assert ready["from_checkpoint"] is False  # nothing saved yet: the whole log
     assert isinstance(ready["start_seconds"], float)
+    # its engine has INC-1 (pulled after its start) once a page for it was tried (no
+    # PagerDuty secret here: the failure is logged)
+    first.wait_log(lambda e: "for INC-1" in str(e.get("message")), timeout=20)
     first.signal(signal.SIGTERM)
     assert first.wait(timeout=10) == 0, first.log_text()
     saved = tmp_path / "pager-state" / FILE_NAME
