@@ -3,8 +3,10 @@ outbox, and the dispatcher's lanes sending what falls due.
 
 Why the engine: chains (primary, backup after the ack timeout, next step, N rounds),
 triggers that start chains and acknowledgements that stop them are already the
-domain engine's job. The runner replays every stored event through one ``Engine`` at
-start (fires older than the last checkpoint are history: they were handled before),
+domain engine's job. The runner replays the stored events through one ``Engine`` at
+start, those after the engine's checkpoint when it has one (``checkpoint``: its state
+saved after the start, every few minutes and at a clean stop), else every one (fires
+older than the last checkpoint of the outbox are history: they were handled before),
 then feeds it each new event as it lands in the local store, whoever wrote it (this
 console, a pull from the shared database, ``notify pd-ack``), and wakes exactly when
 the engine's next timer falls due. Every console computes the same fires from the same
