@@ -264,12 +264,12 @@ class NotifyRunner:
             if nxt is not None:
                 wait = max(0.0, min(wait, (nxt - self.clock()).total_seconds()))
             self._wake.wait(wait)
-        try:
-            self.save_checkpoint()  # the next start replays only what comes after
-        except Exception:
-            log.exception("saving the engine checkpoint at the stop failed")
         for event in self._lanes.values():
             event.set()
+        try:  # while the lanes finish: the next start replays only what comes after
+            self.save_checkpoint()
+        except Exception:
+            log.exception("saving the engine checkpoint at the stop failed")
         for t in threads:
             t.join(timeout=5)
 
