@@ -111,14 +111,13 @@ class EngineCheckpoint:
     matrix version in force (its publishing event), for the header."""
 
     def __init__(self, path: Path, history: History, *, interval: float = 300.0,
-                 max_events: int = 100_000, stop_horizon: float = 86_400.0,
+                 max_events: int = 100_000,
                  matrix_event: Callable[[], str | None] | None = None,
                  program: str = __version__) -> None:
         self.path = Path(path)
         self.history = history
         self.interval = timedelta(seconds=interval)
         self.max_events = max_events
-        self.stop_horizon = timedelta(seconds=stop_horizon)
         self.matrix_event = matrix_event
         self.program = program
         # resolved tickets folded from the events up to this rowid were dropped
@@ -214,16 +213,12 @@ class EngineCheckpoint:
         if folded is not None:
             engine.adopt(folded)
 
-    def prune(self, engine: Engine, stops: Stops, cursor: int, now: datetime) -> int:
-        """Drop the resolved tickets (every event up to ``cursor`` applied) and the
-        stops of tickets no longer held that are older than the horizon: their
-        queued steps were cancelled when they came. Returns the tickets dropped."""
+    def prune(self, engine: Engine, cursor: int) -> int:
+        """Drop the resolved tickets (every event up to ``cursor`` applied); how many.
+        Their stops stay: a step queued in the turn that resolved a ticket (its events
+        arriving late, a history pull) is kept from going out by its stop alone."""
         gone = engine.drop_closed()
         self.dropped_upto = cursor
-        old = now - self.stop_horizon
-        for ticket in [t for t, (at, _) in stops.items()
-                       if at < old and t not in engine.tickets]:
-            del stops[ticket]
         return len(gone)
 
     # -- save ---------------------------------------------------------------------------
@@ -249,7 +244,7 @@ class EngineCheckpoint:
         up to ``cursor``, its fires handled through ``at``. A failure to write is a
         warning: the next start replays more, nothing else."""
         t0 = time.perf_counter()
-        self.prune(engine, stops, cursor, at)
+        self.prune(engine, cursor)
         body = pickle.dumps({"engine": engine.export_state(), "stops": stops},
                             protocol=pickle.HIGHEST_PROTOCOL)
         head = {"magic": MAGIC, "format": FORMAT, "program": self.program, "layout": _LAYOUT,

@@ -341,3 +341,25 @@ def test_a_version_published_while_the_runner_was_stopped_means_a_full_replay(
     [warning] = [r.getMessage() for r in caplog.records
                  if r.name == "console.notify.checkpoint"]
     assert "computed under another matrix version" in warning
+
+
+def test_a_late_resolved_ticket_stays_stopped_across_a_save(consoles, world):
+    """Events of a ticket resolved a year ago arrive late (a history pull): its chain
+    steps fire and are queued in the same turn as the resolution; the resolution is
+    what stops them going out, so the save that drops the ticket keeps its stop."""
+    world.now = T0 + timedelta(days=365)
+    store = consoles.store("c")
+    runner = consoles.runner("c")
+    runner.start(world.now)
+    store.append("OLD-1", "opened", {"title": "Checkout down", "severity": "P1",
+                                     "by": "support", "users_affected_pct": 80,
+                                     "workaround": "none"}, "ana", T0)
+    store.append("OLD-1", "resolved", {}, "ana", T0 + timedelta(hours=5))
+    assert runner.checkpoint is not None
+    runner.checkpoint.interval = timedelta(0)  # this turn saves
+    report = runner.step(world.now + timedelta(minutes=1))
+    assert report.enqueued and header(store)["cursor"] == runner.cursor
+    assert runner.engine is not None and "OLD-1" not in runner.engine.tickets
+    assert runner.stopped("OLD-1", T0 + timedelta(minutes=5)) is not None
+    # queued after the resolution's cancel: only the stop keeps them from going out
+    assert [r for r in runner.outbox.for_ticket("OLD-1") if r.status == "pending"]
