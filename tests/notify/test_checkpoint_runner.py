@@ -107,6 +107,7 @@ def test_a_start_from_the_checkpoint_fires_what_a_start_replaying_every_event_fi
     assert fire_keys(report.fires) == fire_keys([f for f in expected.fires if f.at > saved_at])
     assert held(restarted.engine) == held(full.engine)
     assert timers(restarted.engine) == timers(full.engine)
+    assert restarted.stops == full.stops
 
 
 def test_a_ticket_resolved_before_the_checkpoint_and_reopened_after_it_folds_right(
