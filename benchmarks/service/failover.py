@@ -9,7 +9,8 @@ with -9; the failover time is from the kill to the lease row naming the other
 instance, live; the killed one is started again, so two always run. At the end:
 every accepted P1 should have its two alerts (a missing one is lost), each dedup key
 triggered once on the wire (repeats are counted; PagerDuty folds them into the one
-alert) and each alert raised once.
+alert) and each alert raised once. The time from each P1's 200 at the intake API to its
+first page shows what a takeover costs the person waiting (it delays, never drops).
 """
 
 from __future__ import annotations
@@ -102,9 +103,18 @@ def run(server: Any, *, kills: int = 20, ttl: float = 15.0, every: float = 1.0,
                        if r.body.get("event_action") == "trigger")
     repeated = sum(count - 1 for count in triggers.values())
     raised_twice = sum(1 for a in services.alerts.values() if a["incidents"] > 1)
+    # from the intake API's 200 to the P1's first page: a takeover delays, never drops
+    first: dict[str, float] = {}
+    for r in services.received(PD_PATH, 202):
+        if r.body.get("event_action") == "trigger":
+            first.setdefault(r.body["dedup_key"].split("/")[1], r.at)
+    delays = [first[t] - helpdesk.posted[t] for t in accepted if t in first]
     out = {"kills": kills, "ttl_s": ttl, "p1s": len(accepted), "alerts": len(services.alerts),
            "lost": lost, "triggered_again": repeated, "alerts_raised_twice": raised_twice,
            "posts_retried": helpdesk.retried,
+           "intake_to_page_s": {"p50": round(percentile(delays, 50), 2),
+                                "p99": round(percentile(delays, 99), 2),
+                                "max": round(max(delays), 2)} if delays else None,
            "takeover_s": {"min": round(min(takeovers), 2),
                           "p50": round(percentile(takeovers, 50), 2),
                           "max": round(max(takeovers), 2)} if takeovers else None}
@@ -113,4 +123,7 @@ def run(server: Any, *, kills: int = 20, ttl: float = 15.0, every: float = 1.0,
             f"{percentile(takeovers, 50):.2f} s, max {max(takeovers):.2f} s (ttl {ttl:g} s)")
     say(f"  {len(accepted)} P1s, {len(services.alerts)} alerts: {lost} lost, {repeated} "
         f"triggers repeated on the wire, {raised_twice} alerts raised twice")
+    if delays:
+        say(f"  intake 200 -> first page: p50 {percentile(delays, 50):.2f} s, p99 "
+            f"{percentile(delays, 99):.2f} s, max {max(delays):.2f} s")
     return out

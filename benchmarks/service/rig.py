@@ -138,6 +138,7 @@ class Helpdesk(threading.Thread):
         self.token, self.ports, self.every, self.prefix = token, ports, every, prefix
         self.rng = random.Random(seed)
         self.accepted: list[str] = []
+        self.posted: dict[str, float] = {}  # ticket -> time.monotonic() at its 200
         self.retried = 0
         self.halt = threading.Event()
         self.lock = threading.Lock()
@@ -155,6 +156,7 @@ class Helpdesk(threading.Thread):
                     self.retried += 1
                     self.halt.wait(0.1)
                     continue
+                self.posted[event["ticket"]] = time.monotonic()
                 self.accepted.append(event["ticket"])
                 n += 1
                 break

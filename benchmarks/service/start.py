@@ -10,14 +10,16 @@ For each size a fresh database is loaded (``history.load``) and measured, in one
   brought in meanwhile);
 - warm start with the whole history local: the rest of the history pulled into its
   state directory (``Syncer.pull_history``, as the background pull would in time),
-  then started again: the restart of a service that has run for a while;
-- the full replay: every event of the log, read from the shared database in order,
-  through one domain ``Engine`` (the notifier's start before open-tickets-first, or
-  without a checkpoint of the engine's state once the history is local).
+  then started again (the history is new to its engine: replayed after the
+  checkpoint); then once more: the restart of a service that has run for a while;
+- the full replay: the engine's checkpoint file deleted and the service started again on
+  the same store, which it then replays in full;
+- the engine alone over every event of the log, read from the shared database in order
+  (no store, no outbox: the floor of any replay).
 
-The local store's event count at each stop is printed: without a checkpoint of the
-engine's state a restart replays all the store holds, so the last start is the full
-replay from the local store.
+The local store's event count at each stop is printed, and what /readyz says of the
+notifier's start (``start_seconds``, ``from_checkpoint``): a restart replays only the
+events stored after the engine's checkpoint (``console.notify.checkpoint``).
 """
 
 from __future__ import annotations
@@ -34,6 +36,8 @@ from pathlib import Path
 from typing import Any
 
 import psycopg
+
+from console.notify.checkpoint import FILE_NAME as CHECKPOINT_FILE
 
 from . import history
 
@@ -72,7 +76,7 @@ def _pull_whole_history(state_dir: Path, url: str) -> float:
         store.close()
 
 
-def serve_to_ready(config: Path, timeout: float = 600.0) -> dict[str, float]:
+def serve_to_ready(config: Path, timeout: float = 600.0) -> dict[str, Any]:
     """Spawn ``serve``; seconds to its "serving" line and to /readyz active and
     replayed; then stop it with SIGTERM."""
     from tests.service.conftest import ServeProcess, clean_env
@@ -89,7 +93,7 @@ def serve_to_ready(config: Path, timeout: float = 600.0) -> dict[str, float]:
                 serving = time.monotonic() - t0
             ready = _readyz(port) if serving is not None else None
             if ready and ready.get("role") == "active" and ready.get("replayed"):
-                break
+                break  # ready_to_page
             if process.proc.poll() is not None:
                 raise RuntimeError(f"serve exited {process.proc.poll()}:\n"
                                    f"{process.log_text()}")
@@ -97,11 +101,17 @@ def serve_to_ready(config: Path, timeout: float = 600.0) -> dict[str, float]:
         else:
             raise RuntimeError(f"serve not ready within {timeout:g} s:\n{process.log_text()}")
         ready_s = time.monotonic() - t0
+        assert ready is not None
+        runner = {"runner_start_s": ready.get("start_seconds"),
+                  "from_checkpoint": ready.get("from_checkpoint")}
         process.signal(signal.SIGTERM)
         process.wait(30)
+        runner["warnings"] = [e.get("message") for e in process.logs  # start to stop
+                              if e.get("level") in ("warning", "error")
+                              and "checkpoint" in str(e.get("message"))]
     finally:
         process.close()
-    return {"serving_s": round(serving or 0.0, 2), "ready_s": round(ready_s, 2)}
+    return {"serving_s": round(serving or 0.0, 2), "ready_s": round(ready_s, 2), **runner}
 
 
 def full_replay(url: str, now: datetime) -> dict[str, float]:
@@ -137,6 +147,13 @@ def full_replay(url: str, now: datetime) -> dict[str, float]:
             "engine_s": round(engine_s, 2)}
 
 
+def _how(r: dict[str, Any]) -> str:
+    start = r.get("runner_start_s")
+    where = "from the engine's checkpoint" if r.get("from_checkpoint") else "no checkpoint"
+    warned = "; ".join(str(w) for w in r.get("warnings") or [])
+    return f"notifier start {start} s, {where}" + (f"; warned: {warned}" if warned else "")
+
+
 def run(server: Any, sizes: tuple[int, ...], say: Any) -> dict[str, Any]:
     from benchmarks.sync.common import migrated
     from tests.service.conftest import config_file
@@ -158,18 +175,27 @@ def run(server: Any, sizes: tuple[int, ...], say: Any) -> dict[str, Any]:
             pulled_s = _pull_whole_history(state, url)
             whole = serve_to_ready(config)
             whole["local_events"] = _local_events(state)
+            again = serve_to_ready(config)  # its clean stop saved the engine's state
+            again["local_events"] = _local_events(state)
+            (state / CHECKPOINT_FILE).unlink()  # the same store, replayed in full
+            replay = serve_to_ready(config)
+            replay["local_events"] = _local_events(state)
         full = full_replay(url, now)
         say(f"  cold start to ready {cold['ready_s']:.2f} s (serving {cold['serving_s']:.2f} s,"
-            f" {cold['local_events']:,} events local at the stop)")
+            f" {cold['local_events']:,} events local at the stop; {_how(cold)})")
         say(f"  warm start to ready {warm['ready_s']:.2f} s (serving {warm['serving_s']:.2f} s,"
-            f" {warm['local_events']:,} events local at the stop)")
+            f" {warm['local_events']:,} events local at the stop; {_how(warm)})")
         say(f"  warm start to ready {whole['ready_s']:.2f} s with the whole history local "
             f"(serving {whole['serving_s']:.2f} s, {whole['local_events']:,} events local; "
-            f"the history pulled in {pulled_s:.0f} s)")
-        say(f"  full replay of {full['events']:,} events: {full['replay_s']:.2f} s "
+            f"the history pulled in {pulled_s:.0f} s; {_how(whole)})")
+        say(f"  and again (steady state): {again['ready_s']:.2f} s ({_how(again)})")
+        say(f"  without the checkpoint (the service's full replay of its store): "
+            f"{replay['ready_s']:.2f} s ({_how(replay)})")
+        say(f"  the engine alone over {full['events']:,} events: {full['replay_s']:.2f} s "
             f"(engine {full['engine_s']:.2f} s, the rest reading the log)")
         out[str(loaded)] = {"cold": cold, "warm": warm, "warm_whole_history": whole,
-                            "full_replay": full}
+                            "warm_again": again, "no_checkpoint": replay,
+                            "engine_replay": full}
         with server.admin() as conn:  # keep the cluster small
             conn.execute(f'DROP DATABASE IF EXISTS "{url.rsplit("/", 1)[1]}" WITH (FORCE)')
     return out
