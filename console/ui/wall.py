@@ -287,10 +287,8 @@ class WallScreen(QWidget):
             service.rowsChanged.connect(self.apply_changes)
             service.syncStateChanged.connect(self.set_sync_state)
             service.matrixChanged.connect(self.set_matrix)
-            paging = getattr(service, "pagingChanged", None)  # older test doubles lack it
-            if paging is not None:
-                paging.connect(self.set_paging)
-        self.set_paging(getattr(service, "paging", ""))
+            service.pagingChanged.connect(self.set_paging)
+            self.set_paging(service.paging)
         self.timer = QTimer(self, interval=1000)
         self.timer.timeout.connect(self.tick)
         self._rescale()
@@ -304,6 +302,9 @@ class WallScreen(QWidget):
             return widget
 
         self.title = label("wallTitle", TITLE)
+        # on a small monitor the title gives way (clipped) rather than widening the
+        # wall past the screen, which would stop it going full screen
+        self.title.setMinimumWidth(1)
         self.sync_note = label("wallSyncNote")
         self.paging_note = label("wallPaging")  # who sends the pages
         self.clock_label, self.date_label = label("wallClock"), label("wallDate")
@@ -321,11 +322,14 @@ class WallScreen(QWidget):
             widget.setAlignment(Qt.AlignmentFlag.AlignRight)
             stamp.addWidget(widget)
         top, self.tile_row, header = QHBoxLayout(), QHBoxLayout(), QHBoxLayout()
+        notes = QVBoxLayout()  # sync state over who pages: one column, not two
+        notes.setSpacing(0)
+        for widget in (self.sync_note, self.paging_note):
+            widget.setAlignment(Qt.AlignmentFlag.AlignRight)
+            notes.addWidget(widget)
         top.addWidget(self.title)
         top.addStretch(1)
-        top.addWidget(self.sync_note)
-        top.addSpacing(40)
-        top.addWidget(self.paging_note)
+        top.addLayout(notes)
         top.addSpacing(40)
         top.addLayout(stamp)
         for tile in self.tiles:

@@ -28,11 +28,13 @@ class FakeService(QObject):
     rowsChanged = Signal(list, list)
     syncStateChanged = Signal(object)
     matrixChanged = Signal(object)
+    pagingChanged = Signal(str)
 
     def __init__(self) -> None:
         super().__init__()
         self.now = NOW
         self.sync_state = SyncState("online")
+        self.paging = "this console (no service)"
 
     def clock(self) -> datetime:
         return self.now
@@ -327,3 +329,13 @@ def test_days_of_ticks_do_not_grow_widgets_or_memory(qtbot, wall, service):
     assert len(wall.findChildren(QObject)) == widgets_before
     assert end - start < 1_000_000, f"grew by {end - start} bytes over 5,000 ticks"
     assert wall.page_count > 1
+
+
+def test_the_wall_says_who_pages_in_type_readable_across_the_room(qtbot, wall, service):
+    wall.show()
+    qtbot.waitExposed(wall)
+    assert wall.paging_note.text() == "paging: this console (no service)"
+    service.pagingChanged.emit("service host-a")
+    assert wall.paging_note.text() == "paging: service host-a"
+    # as large as the sync note beside it, not the default 9-pt label font
+    assert wall.paging_note.font().pixelSize() == wall.sync_note.font().pixelSize() > 20
