@@ -120,8 +120,8 @@ class _Log:
     def after(self, cursor: int) -> tuple[list[Any], int]:
         return [], cursor
 
-    def ticket_events(self, ticket: str, upto: int) -> list[Any]:
-        return []
+    def tickets_events(self, tickets: Collection[str], upto: int) -> dict[str, list[Any]]:
+        return {}
 
     def event_id(self, rowid: int) -> str | None:
         return None

@@ -27,7 +27,13 @@ Resolved tickets leave the engine when it is checkpointed (they have no timers, 
 store keeps every ticket it ever had). An event that comes later for one of them
 (reopened, a late message) has the ticket folded again from its events in the store,
 up to the cursor at which it was dropped, before the event applies: what a full
-replay would have held.
+replay would have held. The events come in pages (``PAGE``) and the stored events of
+every ticket in a page that the engine does not hold are read in one query: a tail
+of a year of history (hundreds of thousands of tickets the engine never held, a
+history pull after the checkpoint) cost one query a ticket, slower than a full replay.
+A ticket whose first event in the tail is ``opened`` is looked up too: a second
+opening of a ticket (another console's) folds as nothing, so only the stored events
+tell a new ticket from one the engine dropped.
 """
 
 from __future__ import annotations
@@ -40,9 +46,10 @@ import logging
 import os
 import pickle
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from itertools import islice
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -56,6 +63,7 @@ FILE_NAME = "notify-engine.checkpoint"
 FORMAT = 1
 MAGIC = "escalation-console engine checkpoint"
 Stops = dict[str, tuple[datetime, str]]
+PAGE = 2000  # events a store query for the dropped tickets covers
 QUIET = timedelta(seconds=5)  # a periodic save waits for no timer due this soon
 # the records' field names (pickled as tuples): a build that changed them reads none
 _LAYOUT = hashlib.sha256(layout().encode()).hexdigest()[:16]
@@ -65,7 +73,7 @@ class History(Protocol):
     """What the checkpoint reads back from the store's event log (``EventFeed``)."""
 
     def after(self, cursor: int) -> tuple[Iterable[Any], int]: ...
-    def ticket_events(self, ticket: str, upto: int) -> list[Any]: ...
+    def tickets_events(self, tickets: Collection[str], upto: int) -> dict[str, list[Any]]: ...
     def event_id(self, rowid: int) -> str | None: ...
 
 
@@ -198,14 +206,27 @@ class EngineCheckpoint:
         return self.history.after(cursor)
 
     # -- tickets dropped from the engine ----------------------------------------------
-    def hold(self, engine: Engine, ticket: str, make_engine: Callable[[], Engine]) -> None:
-        """Before an event for ``ticket`` applies: if the engine dropped it once it was
-        resolved, fold it again from its stored events up to the drop."""
-        if not self.dropped_upto or ticket in engine.tickets or ticket.startswith("_"):
-            return
-        events = self.history.ticket_events(ticket, self.dropped_upto)
-        if not events:
-            return  # a new ticket
+    def held(self, engine: Engine, events: Iterable[Any],
+             make_engine: Callable[[], Engine]) -> Iterator[Any]:
+        """``events`` as they come, each ticket the engine dropped once it was resolved
+        folded again from its stored events up to the drop just before its first event
+        is yielded. One store query a page of events, for every ticket in the page the
+        engine does not hold (the engine drops none while the events apply)."""
+        it = iter(events)
+        while page := list(islice(it, PAGE)):
+            upto = self.dropped_upto
+            unknown = {e.ticket for e in page
+                       if e.ticket not in engine.tickets and not e.ticket.startswith("_")}
+            stored = self.history.tickets_events(unknown, upto) if upto and unknown else {}
+            for e in page:
+                found = stored.pop(e.ticket, None)
+                if found and e.ticket not in engine.tickets:
+                    self._fold(engine, e.ticket, found, make_engine)
+                yield e
+
+    @staticmethod
+    def _fold(engine: Engine, ticket: str, events: list[Any],
+              make_engine: Callable[[], Engine]) -> None:
         scratch = make_engine()
         for e in events:
             scratch.apply(e.to_domain())  # its fires went out (or not) long ago

@@ -305,12 +305,12 @@ class NotifyRunner:
         assert self.engine is not None and self.planner is not None
         fires: list[Fire] = []
         follow: list[tuple[str, str, datetime]] = []
+        if self.checkpoint is not None:  # resolved tickets dropped from the engine
+            events = self.checkpoint.held(self.engine, events, self._new_engine)
         for e in events:
             report.events += 1
             if e.ticket.startswith("_"):  # the matrix stream: set_matrix() brings it
                 continue
-            if self.checkpoint is not None:  # a resolved ticket dropped from the engine
-                self.checkpoint.hold(self.engine, e.ticket, self._new_engine)
             caused = self.engine.apply(e.to_domain())
             fires.extend(caused if floor is None else [f for f in caused if f.at >= floor])
             if e.kind in STOP_KINDS:

@@ -62,12 +62,19 @@ class FeedRepo:
         for rows in result.partitions():
             yield from [self._event(r) for r in rows]
 
-    def ticket_events(self, ticket: str, upto: int) -> list[StoredEvent]:
-        """One ticket's events up to ``upto`` in HLC order (to fold it again)."""
-        rows = self._s.execute(text(f"SELECT {self._COLS} FROM events WHERE ticket = :t "
-                                    "AND rowid <= :u ORDER BY hlc"),
-                               {"t": ticket, "u": upto}).all()
-        return [self._event(r) for r in rows]
+    def tickets_events(self, tickets: Collection[str], upto: int
+                       ) -> dict[str, list[StoredEvent]]:
+        """These tickets' events up to ``upto``, each ticket's in HLC order (to fold
+        them again); a ticket with none stored is not in the answer."""
+        query = text(f"SELECT {self._COLS} FROM events WHERE ticket IN :ids "
+                     "AND rowid <= :u ORDER BY hlc").bindparams(
+                         bindparam("ids", expanding=True))
+        wanted = list(set(tickets))
+        out: dict[str, list[StoredEvent]] = {}
+        for i in range(0, len(wanted), 500):
+            for r in self._s.execute(query, {"ids": wanted[i:i + 500], "u": upto}):
+                out.setdefault(r.ticket, []).append(self._event(r))
+        return out
 
     def event_id(self, rowid: int) -> str | None:
         """The id of the event stored at ``rowid``, if any."""
@@ -137,10 +144,14 @@ class EventFeed:
         with self.store.unit(read_only=True) as uow:
             yield from uow.feed.after(cursor, last, self.page)
 
-    def ticket_events(self, ticket: str, upto: int) -> list[StoredEvent]:
-        """One ticket's events up to ``upto`` in HLC order."""
+    def tickets_events(self, tickets: Collection[str], upto: int
+                       ) -> dict[str, list[StoredEvent]]:
+        """These tickets' events up to ``upto`` in HLC order, by ticket, in one read
+        (``FeedRepo.tickets_events``)."""
+        if not tickets:
+            return {}
         with self.store.unit(read_only=True) as uow:
-            return uow.feed.ticket_events(ticket, upto)
+            return uow.feed.tickets_events(tickets, upto)
 
     def event_id(self, rowid: int) -> str | None:
         """The id of the event at ``rowid`` (a checkpoint's cursor still means the

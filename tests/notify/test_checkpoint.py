@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import sys
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -21,7 +21,7 @@ from console.domain.engine import Engine
 from console.domain.fires import Fire
 from console.domain.matrix.model import Matrix
 from console.domain.tickets import TicketEvent
-from console.notify.checkpoint import EngineCheckpoint
+from console.notify.checkpoint import PAGE, EngineCheckpoint
 
 from .streams import Logged, stream
 
@@ -39,12 +39,18 @@ class MemoryLog:
 
     def __init__(self, events: list[TicketEvent]) -> None:
         self.logged = [Logged(i + 1, e) for i, e in enumerate(events)]
+        self.queries = 0  # tickets_events calls
 
     def after(self, cursor: int) -> tuple[Iterable[Any], int]:
         return iter(self.logged[cursor:]), len(self.logged)
 
-    def ticket_events(self, ticket: str, upto: int) -> list[Any]:
-        return [e for e in self.logged[:upto] if e.ticket == ticket]
+    def tickets_events(self, tickets: Collection[str], upto: int) -> dict[str, list[Any]]:
+        self.queries += 1
+        out: dict[str, list[Any]] = {}
+        for e in self.logged[:upto]:
+            if e.ticket in tickets:
+                out.setdefault(e.ticket, []).append(e)
+        return out
 
     def event_id(self, rowid: int) -> str | None:
         return f"event-{rowid}" if 0 < rowid <= len(self.logged) else None
@@ -80,11 +86,12 @@ def split_replay(matrix: Matrix, events: list[TicketEvent], split: int, saved_at
     assert restored is not None and restored.cursor == split
     engine = restored.engine
     tail, _ = checkpoint.tail(split)
-    refolded = 0
-    for logged in tail:
-        held = logged.ticket in engine.tickets
-        checkpoint.hold(engine, logged.ticket, make)
-        refolded += not held and logged.ticket in engine.tickets and logged.event.type != "opened"
+    refolded, known, seen = 0, set(engine.tickets), set()
+    for logged in checkpoint.held(engine, tail, make):
+        if logged.ticket not in seen:  # held() folded it again just now if it could
+            seen.add(logged.ticket)
+            refolded += (logged.ticket not in known and logged.ticket in engine.tickets
+                         and logged.event.type != "opened")
         fires += engine.apply(logged.event)
     fires += engine.advance_to(end)
     return engine, fires, refolded
@@ -217,3 +224,46 @@ def test_the_matrix_fingerprint_is_the_same_in_another_process(matrix):
                              check=True, cwd=ROOT, env={**os.environ, "PYTHONHASHSEED": seed})
         seen.add(out.stdout.strip())
     assert seen == {matrix_fingerprint(matrix)}
+
+
+def test_a_ticket_opened_again_after_the_checkpoint_keeps_what_its_stored_events_hold(
+        matrix, tmp_path):
+    """A second opening of a dropped ticket (another console's) folds as nothing: the
+    ticket stays resolved, as a full replay holds it. Its first event in the tail being
+    ``opened`` does not make it a new ticket, so it is still looked up."""
+    opened = {"title": "Checkout down", "users_affected_pct": 80, "workaround": "none",
+              "severity": "P1", "by": "support"}
+    events = [TicketEvent(START, "INC-1", "opened", opened, "ana"),
+              TicketEvent(START + timedelta(hours=1), "INC-1", "resolved", {}, "ana"),
+              TicketEvent(START + timedelta(hours=3), "INC-1", "opened", opened, "bo"),
+              TicketEvent(START + timedelta(hours=4), "INC-1", "message",
+                          {"text": "still down?"}, "customer")]
+    end = START + timedelta(hours=6)
+    whole, expected = full_replay(matrix, events, end)
+    engine, fires, _ = split_replay(matrix, events, 2, START + timedelta(hours=2), end,
+                                    tmp_path / "c")
+    assert not whole.tickets["INC-1"].state.open
+    assert fires == expected
+    assert dataclasses.replace(engine.tickets["INC-1"], version=0) == dataclasses.replace(
+        whole.tickets["INC-1"], version=0)
+
+
+def test_the_tail_reads_the_log_once_a_page_for_every_ticket_the_engine_does_not_hold(
+        matrix, tmp_path):
+    workload = generate(tickets=600, hours=24, seed=11)
+    events = workload.events
+    split, saved_at = split_point(events, 0.2)
+    log = MemoryLog(events)
+    first = Engine(matrix)
+    for e in events[:split]:
+        first.apply(e)
+    checkpoint = EngineCheckpoint(tmp_path / "c", log)
+    assert checkpoint.save(first, {}, split, saved_at, matrix)
+    restored = checkpoint.restore(matrix, lambda: Engine(matrix), saved_at)
+    assert restored is not None
+    tail, _ = checkpoint.tail(split)
+    unknown = {e.ticket for e in events[split:]} - set(restored.engine.tickets)
+    assert len(unknown) > 100
+    replayed = sum(1 for _ in checkpoint.held(restored.engine, tail, lambda: Engine(matrix)))
+    assert replayed == len(events) - split
+    assert log.queries == -(-replayed // PAGE)

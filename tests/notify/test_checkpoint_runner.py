@@ -15,12 +15,14 @@ from typing import Any
 
 import pytest
 from matrix_variant import NEW_TEAM, TEAM_ID, variant_yaml
+from sqlalchemy import Engine as SqlEngine
+from sqlalchemy import event
 
 from benchmarks.notify.fakes import FakeServices, notify_config, notify_secrets
 from console.app.notify_ops import build_runner
 from console.app.notify_secrets import StaticSecrets
 from console.domain.tickets import TicketEvent
-from console.notify.checkpoint import FILE_NAME
+from console.notify.checkpoint import FILE_NAME, PAGE
 from console.notify.runner import CHECKPOINT, NotifyRunner
 from console.store.deliveries import DeliveryOutbox, EventFeed
 from console.store.local import LocalStore, NewEvent
@@ -364,3 +366,46 @@ def test_a_late_resolved_ticket_stays_stopped_across_a_save(consoles, world):
     assert runner.stopped("OLD-1", T0 + timedelta(minutes=5)) is not None
     # queued after the resolution's cancel: only the stop keeps them from going out
     assert [r for r in runner.outbox.for_ticket("OLD-1") if r.status == "pending"]
+
+
+def test_a_year_of_history_landing_after_the_checkpoint_costs_one_store_read_a_page(
+        consoles):
+    """The start's case of a history pull while the service was stopped: hundreds of
+    tickets the restored engine never held arrive after its checkpoint. Their stored
+    events are looked up one page of events at a time, not one ticket at a time, and
+    the one ticket the engine did drop is still folded again."""
+    store = consoles.store("c")
+    opened = {"title": "Checkout down", "users_affected_pct": 80, "workaround": "none",
+              "severity": "P1", "by": "support"}
+    store.append("INC-1", "opened", opened, "ana", T0)
+    store.append("INC-1", "resolved", {}, "ana", T0 + timedelta(hours=1))
+    first = consoles.runner("c")
+    first.start(T0 + timedelta(hours=2))
+    assert first.engine is not None and "INC-1" not in first.engine.tickets  # dropped
+    old = [NewEvent(f"OLD-{n}", kind, opened if kind == "opened" else {}, "ana",
+                    T0 - timedelta(days=300) + timedelta(minutes=n + i))
+           for n in range(400) for i, kind in enumerate(("opened", "resolved"))]
+    store.append_many(old)
+    store.append("INC-1", "reopened", {}, "ana", T0 + timedelta(hours=3))
+    reads: list[str] = []
+
+    def count(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        if "FROM events WHERE ticket" in statement:
+            reads.append(statement)
+
+    event.listen(SqlEngine, "before_cursor_execute", count)
+    try:
+        second = consoles.runner("c")
+        report = second.start(T0 + timedelta(hours=3, minutes=1))
+    finally:
+        event.remove(SqlEngine, "before_cursor_execute", count)
+    assert second.checkpoint is not None and second.checkpoint.restored_cursor
+    assert report.events >= len(old) + 1
+    assert 1 <= len(reads) <= -(-report.events // PAGE)
+    full = consoles.runner("c", checkpoint=False)
+    full.start(T0 + timedelta(hours=3, minutes=1))
+    assert second.engine is not None and full.engine is not None
+    assert second.engine.tickets["INC-1"].state.open
+    assert held(second.engine) == held(full.engine)
+    assert timers(second.engine) == timers(full.engine)
+    assert second.stops == full.stops
