@@ -29,3 +29,15 @@ os.environ["PYTHON_KEYRING_BACKEND"] = "keyrings.alt.file.PlaintextKeyring"
 
 def pytest_unconfigure(config):
     shutil.rmtree(_SESSION_HOME, ignore_errors=True)
+
+
+def pytest_collection_modifyitems(config, items):
+    """The service's slow tests run real processes against real time (takeovers within
+    a ttl, pages within 2 s of due): under pytest-xdist they share one worker, in turn,
+    so two of them never compete for the CPU while they measure."""
+    import pytest
+
+    for item in items:
+        if item.get_closest_marker("slow") and "tests/service/" in item.nodeid.replace(
+                "\\", "/"):
+            item.add_marker(pytest.mark.xdist_group("realtime"))

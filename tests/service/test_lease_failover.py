@@ -1,7 +1,7 @@
 """Failover between real ``serve`` processes: two instances page P1s through a local
-PagerDuty-like server while the active one is killed with -9 at random moments, twenty
-times (each killed instance is started again, so two always run). The standby takes
-over every time, every dedup key reaches PagerDuty (nothing lost) and PagerDuty holds
+PagerDuty-like server while the active one is killed with -9 at random moments, six
+times by default (each killed instance is started again, so two always run). The
+standby takes over every time, every dedup key reaches PagerDuty (nothing lost) and PagerDuty holds
 one alert per dedup key (nothing paged twice)."""
 
 from __future__ import annotations
@@ -28,7 +28,9 @@ from .conftest import clean_env
 
 pytestmark = [pytest.mark.postgres, pytest.mark.slow]
 PD_PATH = "/pagerduty/v2/enqueue"
-KILLS = int(os.environ.get("FAILOVER_KILLS", "20"))  # the issue asks for at least 20
+# The issue's twenty kills run in test_failover_kill9.py (P1s through the intake API);
+# this variant (P1s synced from a console) runs six unless FAILOVER_KILLS says more.
+KILLS = int(os.environ.get("FAILOVER_KILLS", "6"))
 TTL = 2.0
 
 
