@@ -41,7 +41,7 @@ def _connect(url: str, data_dir: Path, the_matrix: Any, *, snapshot: bool,
                                    "open_shown": sum(1 for r in rows if r.status != "resolved"),
                                    "events_pulled": pulled}
             left = syncer.history_left()
-            out["history_left"] = 0 if left is None else left[1] - left[0]
+            out["history_left"] = 0 if left is None else max(0, left[1] - pulled)
             if history and left is not None:
                 t1 = time.perf_counter()
                 syncer.pull_history()
@@ -61,7 +61,7 @@ def run(url: str, events: int, *, baseline_events: int, full_baseline: bool,
         result["open_first"] = snap
         say(f"  first paint after {snap['to_first_paint_s']} s: {snap['open_shown']:,} open "
             f"tickets shown ({snap['events_pulled']:,} events pulled); "
-            f"{snap['history_left']:,} events of history left for later"
+            f"about {snap['history_left']:,} events of history left for later"
             + (f" (pulled in {snap['history_s']} s)" if "history_s" in snap else ""))
         size = events if full_baseline else min(baseline_events, events)
         say(f"the whole log in seq order, {size:,} events ...")

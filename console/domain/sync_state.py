@@ -17,16 +17,16 @@ class SyncState:
     pending: int = 0
     last_sync: datetime | None = None
     last_error: str = ""
-    #: events of history still to pull after a first connect (0: the log is complete)
-    history_left: int = 0
+    #: a first connect's history is still being pulled in the background
+    history_loading: bool = False
 
     def describe(self) -> str:
         """``online``, ``syncing``, ``offline since 10:02:05 UTC with 12 events pending``."""
         if self.status == "not_configured":
             return "not connected to a shared database"
         if self.status != "offline":
-            if self.history_left:
-                return f"{self.status}, loading history ({self.history_left:,} events left)"
+            if self.history_loading:
+                return f"{self.status}, loading history"
             return self.status
         text = "offline"
         if self.offline_since is not None:

@@ -344,7 +344,10 @@ class NotifyRunner:
 
     def _enqueue(self, fires: list[Fire], now: datetime) -> int:
         assert self.planner is not None
-        wanted = [f for f in fires if f.kind in ("notify", "chain_exhausted")]
+        # a step its ticket's acknowledgement or resolution already stopped (both in one
+        # turn: a closed ticket's history pulled in the background) is not even queued
+        wanted = [f for f in fires if f.kind in ("notify", "chain_exhausted")
+                  and self.stopped(f.ticket, f.at) is None]
         if not wanted:
             return 0
         self._infos = self.ticket_info(sorted({f.ticket for f in wanted}))

@@ -51,9 +51,11 @@ log = logging.getLogger(__name__)
 DB_NAME = "console.sqlite3"
 LOCK_NAME = "console.lock"
 BUSY_TIMEOUT_S = 10.0
-# Sync cursor rows of a first connect's history pull: how far it came, where it stops.
+# A first connect's history pull: the seq it stops at and "done" (sync cursor rows), and
+# the last ticket pulled (a meta row: history comes a whole ticket at a time).
 HISTORY = "history"
 HISTORY_UNTIL = "history_until"
+HISTORY_TICKET = "history_ticket"
 
 
 def utc_now() -> datetime:
@@ -314,13 +316,14 @@ class LocalStore:
                                           projector=self.projector)
 
     def ingest(self, remote: Iterable[StoredEvent], cursor: int | None = None, *,
-               history: int | None = None, history_until: int | None = None) -> int:
+               history: str | None = None, history_until: int | None = None,
+               history_done: bool = False) -> int:
         """Store events pulled from the shared database (duplicates are ignored) and
         advance the pull cursor, in one transaction. Returns how many were new.
 
-        ``history``/``history_until`` record how far a first connect's background
-        pull of history has come, and where it stops (see ``Syncer``), in the same
-        transaction as the events they cover."""
+        ``history`` (the last ticket pulled), ``history_until`` (the seq it stops at) and
+        ``history_done`` record a first connect's background pull of history (see
+        ``Syncer``), in the same transaction as the events they cover."""
         assert self._hlc is not None
         remote = list(remote)
         with self._matrix_watch(), self._write() as s:
@@ -342,7 +345,10 @@ class LocalStore:
             if history_until is not None:
                 _upsert(s, SyncCursorRow, name=HISTORY_UNTIL, seq=history_until)
             if history is not None:
-                _upsert(s, SyncCursorRow, name=HISTORY, seq=history)
+                _upsert(s, MetaRow, key=HISTORY_TICKET, value=history)
+            if history_done:
+                until = s.get(SyncCursorRow, HISTORY_UNTIL)
+                _upsert(s, SyncCursorRow, name=HISTORY, seq=until.seq if until else 0)
             return len(fresh)
 
     def _after_new_events(self, s: Session, events: list[StoredEvent]) -> None:
@@ -403,15 +409,16 @@ class LocalStore:
             row = s.get(SyncCursorRow, "server")
             return row.seq if row else 0
 
-    def history_left(self) -> tuple[int, int] | None:
-        """(pulled up to, stop at) while a first connect's history is still being
-        pulled in the background; None when the local log is complete."""
+    def history_left(self) -> tuple[str, int] | None:
+        """(the last ticket pulled, the seq history stops at) while a first connect's
+        history is still being pulled in the background; None when the log is complete."""
         with self._read() as s:
             until = s.get(SyncCursorRow, HISTORY_UNTIL)
             done = s.get(SyncCursorRow, HISTORY)
             if until is None or (done is not None and done.seq >= until.seq):
                 return None
-            return (done.seq if done else 0), until.seq
+            last = s.get(MetaRow, HISTORY_TICKET)
+            return (last.value if last else ""), until.seq
 
     def known_ids(self, event_ids: Sequence[str]) -> set[str]:
         """Which of these event ids the local log already holds (a read, no lock)."""

@@ -238,14 +238,20 @@ class SharedDatabase:
 
         return [_event(r) for r in self.transaction("pulling from", work)]
 
-    def pull_range(self, after_seq: int, until_seq: int, limit: int = 2000
-                   ) -> list[StoredEvent]:
-        """Events with after_seq < seq <= until_seq, in seq order (history pages)."""
+    def pull_history(self, after_ticket: str, until_seq: int, tickets: int = 250
+                     ) -> list[StoredEvent]:
+        """History a whole ticket at a time: every event with seq <= until_seq of the
+        next ``tickets`` tickets after ``after_ticket`` (in ticket order), ordered by
+        ticket then seq. Whole tickets, so a closed ticket never lands half-way (opened
+        but not yet resolved) where the notifier could take it for an open one."""
         def work(conn: psycopg.Connection) -> list[Any]:
             return conn.execute(
+                "WITH page AS (SELECT DISTINCT ticket FROM events "
+                "WHERE ticket > %s AND seq <= %s ORDER BY ticket LIMIT %s) "
                 f"SELECT seq, {', '.join(_COLUMNS)} FROM events "
-                "WHERE seq > %s AND seq <= %s ORDER BY seq LIMIT %s",
-                (after_seq, until_seq, limit)).fetchall()
+                "WHERE ticket IN (SELECT ticket FROM page) AND seq <= %s "
+                "ORDER BY ticket, seq", (after_ticket, until_seq, tickets, until_seq)
+            ).fetchall()
 
         return [_event(r) for r in self.transaction("pulling history from", work)]
 
@@ -256,7 +262,7 @@ class SharedDatabase:
 
         A ticket is open when it has no ``resolved`` event or its latest one (by HLC,
         the fold's order) is followed by a ``reopened``. Everything else up to that
-        seq is history, pulled afterwards (``pull_range``). None when the log holds
+        seq is history, pulled afterwards (``pull_history``). None when the log holds
         no more than ``min_events`` events: pulling it in order is as quick."""
         def work(conn: psycopg.Connection) -> tuple[int, list[Any]] | None:
             conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")

@@ -11,9 +11,10 @@ a missed notification costs latency, never data.
 A console connecting for the first time to a database with a long history does not
 replay all of it before its first paint: it pulls the open tickets' events (and the
 matrix versions) in one snapshot first, then follows new events from that snapshot's
-seq, and pulls the history before it in the background, a page per sync cycle (all of
-it for ``sync --once``). Ingest folds each ticket from all its stored events, so a
-closed ticket's older events arriving after a newer one still give the same state.
+seq, and pulls the history before it in the background, a page of whole tickets per
+sync cycle (all of it for ``sync --once``). Ingest folds each ticket from all its stored
+events, so a closed ticket's older events arriving after a newer one still give the same
+state.
 """
 
 from __future__ import annotations
@@ -112,7 +113,7 @@ class Syncer:
         self._cursor = 0  # may run ahead of the stored cursor, see pull()
         # None: pull everything in seq order on a first connect (no open-tickets-first)
         self.snapshot_min_events = snapshot_min_events
-        self._history: tuple[int, int] | None = None  # history still to pull
+        self._history: tuple[str, int] | None = None  # history still to pull
         self._history_read = False  # _history read from the store yet
 
     # -- state ------------------------------------------------------------------------
@@ -215,7 +216,7 @@ class Syncer:
     def _open_tickets_first(self, db: SharedDatabase, min_events: int) -> int:
         """On a first connect to a long log, ingest the open tickets' events (and the
         matrix versions) up to the server's current seq S, move the cursor to S and
-        note that history (0, S] is still to pull. Returns how many events were new."""
+        note that history up to S is still to pull. Returns how many were new."""
         snapshot = db.open_snapshot(min_events)
         if snapshot is None:
             return 0
@@ -230,13 +231,14 @@ class Syncer:
                 self.on_pulled(new)
         # the cursor and the history's end move together: a crash before this line
         # makes the next start take the snapshot again (ingest skips what it has)
-        self.store.ingest([], top, history=0, history_until=top)
+        self.store.ingest([], top, history="", history_until=top)
         self._stored_cursor = self._cursor = top
-        self._history, self._history_read = (0, top), True
+        self._history, self._history_read = ("", top), True
         return fresh
 
-    def history_left(self) -> tuple[int, int] | None:
-        """(pulled up to, stop at) while history is still being pulled, else None."""
+    def history_left(self) -> tuple[str, int] | None:
+        """(the last ticket pulled, the seq history stops at) while history is still
+        being pulled, else None."""
         if not self._history_read:
             self._history, self._history_read = self.store.history_left(), True
         return self._history
@@ -246,16 +248,18 @@ class Syncer:
         snapshot (None: all of it); returns how many events were new here."""
         db, fresh, pages = self._require_db(), 0, 0
         left = self.history_left()
+        tickets = max(1, self.batch // 8)  # about a batch of events a page
         while left is not None and (max_pages is None or pages < max_pages):
-            done, until = left
-            page = db.pull_range(done, until, self.batch)
-            last = until if len(page) < self.batch else (page[-1].seq or until)
+            after, until = left
+            page = db.pull_history(after, until, tickets)
+            last = max((e.ticket for e in page), default=after)
+            done = len({e.ticket for e in page}) < tickets
             known = self.store.known_ids([e.id for e in page])
             new = [e for e in page if e.id not in known]
-            fresh += self.store.ingest(new, history=last)
+            fresh += self.store.ingest(new, history=last, history_done=done)
             if new and self.on_pulled is not None:
                 self.on_pulled(new)
-            left = self._history = None if last >= until else (last, until)
+            left = self._history = None if done else (last, until)
             pages += 1
         return fresh
 
@@ -274,13 +278,12 @@ class Syncer:
         except SharedDBError as exc:
             self._went_offline(str(exc))
             raise
-        left = self.history_left()
-        history_left = 0 if left is None else left[1] - left[0]
+        loading = self.history_left() is not None
         if push or self._state.status != "online":
-            self._set_state(history_left=history_left)
+            self._set_state(history_loading=loading)
             self._went_online(pushed)
         else:  # a pull changes nothing in the outbox: skip counting it
-            self._set_state(last_sync=self.clock(), history_left=history_left)
+            self._set_state(last_sync=self.clock(), history_loading=loading)
         return pushed, pulled
 
     # -- the background loop ------------------------------------------------------------
