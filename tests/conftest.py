@@ -26,6 +26,9 @@ for _variable, _subdir in (
 # Secrets go to a plain file under XDG_DATA_HOME, never the OS keyring.
 os.environ["PYTHON_KEYRING_BACKEND"] = "keyrings.alt.file.PlaintextKeyring"
 
+# pg_server, dbs and services for every folder (one PostgreSQL cluster per session)
+from shared_fixtures import dbs, pg_server, services  # noqa: E402, F401
+
 
 def pytest_unconfigure(config):
     shutil.rmtree(_SESSION_HOME, ignore_errors=True)

@@ -46,12 +46,6 @@ def world() -> World:
 
 
 @pytest.fixture
-def services() -> Iterator[FakeServices]:
-    with FakeServices() as s:
-        yield s
-
-
-@pytest.fixture
 def smtp(tmp_path: Path) -> Iterator[FakeSmtp]:
     (tmp_path / "smtp").mkdir()
     with FakeSmtp(tmp_path / "smtp") as s:

@@ -13,7 +13,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import signal
@@ -22,7 +21,6 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -32,65 +30,25 @@ ROOT = Path(__file__).resolve().parents[2]
 if str(ROOT) not in sys.path:  # the cluster helper is shared with benchmarks/sync
     sys.path.insert(0, str(ROOT))
 
-from benchmarks.pgcluster import ExternalPg, PgCluster, free_port, start_server  # noqa: E402
-from console.store.server import SharedDatabase  # noqa: E402
+from shared_fixtures import Pg, database  # noqa: E402
+
+from benchmarks.pgcluster import ExternalPg, PgCluster, free_port  # noqa: E402
 
 # Variables a developer's shell may hold that would change what a test's serve does.
 _OURS = ("ESCALATION_SERVICE_", "ESCALATION_SECRET_", "CREDENTIALS_DIRECTORY", "NOTIFY_SOCKET",
          "PGPASSWORD")
 
 
-@pytest.fixture(scope="session")
-def pg_server() -> Iterator[PgCluster | ExternalPg]:
-    try:
-        server = start_server()
-    except LookupError as exc:
-        pytest.skip(f"PostgreSQL is not available: {exc}")
-    except RuntimeError as exc:
-        pytest.skip(f"could not start a throwaway PostgreSQL cluster: {exc}")
-    yield server
-    if isinstance(server, PgCluster):
-        server.remove()
-
-
-@dataclass
-class Pg:
-    """One test's database on the session's server."""
-
-    server: PgCluster | ExternalPg
-    url: str
-
-    def shared(self) -> SharedDatabase:
-        return SharedDatabase(self.url)
-
-    def query(self, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
-        import psycopg
-
-        with psycopg.connect(self.url, autocommit=True) as conn:
-            return conn.execute(sql, params).fetchall()
-
-
-def _database(pg_server: PgCluster | ExternalPg, migrate: bool) -> Iterator[Pg]:
-    url = pg_server.create_database("svc")
-    if migrate:
-        db = SharedDatabase(url)
-        db.migrate()
-        db.close()
-    yield Pg(pg_server, url)
-    with contextlib.suppress(Exception), pg_server.admin() as conn:  # keep the cluster small
-        conn.execute(f'DROP DATABASE IF EXISTS "{url.rsplit("/", 1)[1]}" WITH (FORCE)')
-
-
 @pytest.fixture
 def pg(pg_server: PgCluster | ExternalPg) -> Iterator[Pg]:
     """A fresh, migrated database."""
-    yield from _database(pg_server, migrate=True)
+    yield from database(pg_server, prefix="svc")
 
 
 @pytest.fixture
 def bare_pg(pg_server: PgCluster | ExternalPg) -> Iterator[Pg]:
     """A fresh database without any schema."""
-    yield from _database(pg_server, migrate=False)
+    yield from database(pg_server, migrate=False, prefix="svc")
 
 
 def toml_text(settings: dict[str, Any]) -> str:

@@ -32,7 +32,7 @@ from console.service.http.tokens import TokenStore, hash_token
 from console.store.deliveries import DeliveryOutbox
 from service.http_rig import EVENTS, T0, Service, opened
 
-pg, pg_server, matrix = store_fixtures.pg, store_fixtures.pg_server, store_fixtures.matrix
+matrix = store_fixtures.matrix  # pg: tests/service/conftest.py
 make_service = rig.make_service
 
 pytestmark = pytest.mark.postgres

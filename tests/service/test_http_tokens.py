@@ -3,20 +3,11 @@ PostgreSQL, through the command line's own entry point."""
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 import pytest
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests/: the shared fixtures
-
-import store.conftest as store_fixtures
 
 from console.cli import main
 from console.service.http.tokens import TokenStore
 from console.store.server import SharedDatabase
-
-pg, pg_server = store_fixtures.pg, store_fixtures.pg_server
 
 pytestmark = pytest.mark.postgres
 

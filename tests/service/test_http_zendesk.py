@@ -17,7 +17,7 @@ import store.conftest as store_fixtures
 import service.http_rig as rig
 from service.http_rig import Service
 
-pg, pg_server, matrix = store_fixtures.pg, store_fixtures.pg_server, store_fixtures.matrix
+matrix = store_fixtures.matrix  # pg: tests/service/conftest.py
 make_service = rig.make_service
 
 pytestmark = pytest.mark.postgres

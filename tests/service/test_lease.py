@@ -7,12 +7,13 @@ from __future__ import annotations
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
 import pytest
+from builders import FakeClock
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests/: the shared fixtures
 
@@ -25,30 +26,6 @@ from console.store.server import SharedDatabase
 
 pytestmark = pytest.mark.postgres
 T = TypeVar("T")
-
-
-class FakeMonotonic:
-    """A monotonic clock the test moves by hand (a paused process sees no time)."""
-
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
-@pytest.fixture
-def dbs(pg: Any) -> Iterator[Callable[[], SharedDatabase]]:
-    """dbs() -> a new SharedDatabase on the test's database, closed at the end."""
-    opened: list[SharedDatabase] = []
-
-    def make() -> SharedDatabase:
-        opened.append(SharedDatabase(pg.url))
-        return opened[-1]
-
-    yield make
-    for db in opened:
-        db.close()
 
 
 def _claim(claims: SharedClaims, key: str) -> str:
@@ -67,7 +44,7 @@ def test_the_first_instance_becomes_active_and_the_second_stands_by(dbs):
 
 
 def test_active_is_false_from_the_local_deadline_though_the_row_is_still_live(dbs):
-    clock = FakeMonotonic()
+    clock = FakeClock(1000.0)
     a = LeaderLease(dbs(), "host-a:1", host="host-a", ttl=15, margin=3, monotonic=clock)
     assert a.tick()
     clock.now += 11.9
@@ -81,7 +58,7 @@ def test_active_is_false_from_the_local_deadline_though_the_row_is_still_live(db
 class SlowDatabase(SharedDatabase):
     """A renewal that takes ``delay`` seconds of the injected clock."""
 
-    def __init__(self, url: str, clock: FakeMonotonic, delay: float) -> None:
+    def __init__(self, url: str, clock: FakeClock[float], delay: float) -> None:
         super().__init__(url)
         self.clock, self.delay = clock, delay
 
@@ -91,7 +68,7 @@ class SlowDatabase(SharedDatabase):
 
 
 def test_the_local_deadline_counts_from_the_start_of_a_slow_renewal(pg):
-    clock = FakeMonotonic()
+    clock = FakeClock(1000.0)
     db = SlowDatabase(pg.url, clock, delay=4.0)
     try:
         a = LeaderLease(db, "host-a:1", host="host-a", ttl=15, margin=3, monotonic=clock)
@@ -141,7 +118,7 @@ def test_a_paused_leader_stops_before_the_standby_takes_over_with_the_next_epoch
 
 
 def test_a_fenced_claim_fails_once_the_lease_expired_even_with_no_new_holder(dbs):
-    clock = FakeMonotonic()
+    clock = FakeClock(1000.0)
     a = LeaderLease(dbs(), "host-a:1", host="host-a", ttl=0.5, monotonic=clock)
     assert a.tick()
     # The local clock is frozen (a pause) so `active` still says yes; the database's

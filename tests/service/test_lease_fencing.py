@@ -72,12 +72,6 @@ class Instance:
 
 
 @pytest.fixture
-def services() -> Iterator[FakeServices]:
-    with FakeServices() as s:
-        yield s
-
-
-@pytest.fixture
 def make_instance(tmp_path: Path, matrix: Any, services: FakeServices
                   ) -> Iterator[Callable[..., Instance]]:
     opened: list[Any] = []

@@ -7,12 +7,12 @@ from __future__ import annotations
 
 import sys
 import time
-from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
+from builders import FakeClock
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests/: the shared fixtures
 
@@ -20,15 +20,16 @@ import store.conftest as store_fixtures
 from service_fakes import running_service
 from store.helpers import wait_until
 
-from benchmarks.notify.fakes import FakeServices, notify_config, notify_secrets
-from console.app.notify_ops import build_runner, sample_message
+from benchmarks.notify.fakes import notify_config, notify_secrets
+from console.app.notify_ops import build_runner
 from console.app.notify_secrets import StaticSecrets
 from console.notify.outbox import NOT_MINE
-from console.notify.plan import NewDelivery
 from console.store.deliveries import DeliveryOutbox, SharedClaims
 from console.store.lease import NO_SERVICE, LeaderLease, ServicePresence
 from console.store.local import LocalStore
 from console.store.server import SharedDatabase
+
+from .test_lease_fencing import delivery
 
 pytestmark = [pytest.mark.postgres, pytest.mark.filterwarnings("ignore:Session.login_data")]
 matrix = store_fixtures.matrix  # pg and pg_server: tests/service/conftest.py
@@ -36,43 +37,6 @@ matrix = store_fixtures.matrix  # pg and pg_server: tests/service/conftest.py
 
 def utc_now() -> datetime:
     return datetime.now(UTC)
-
-
-class FakeMonotonic:
-    def __init__(self) -> None:
-        self.now = 500.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
-@pytest.fixture
-def services() -> Iterator[FakeServices]:
-    with FakeServices() as s:
-        yield s
-
-
-@pytest.fixture
-def dbs(pg: Any) -> Iterator[Callable[[], SharedDatabase]]:
-    opened: list[SharedDatabase] = []
-
-    def make() -> SharedDatabase:
-        opened.append(SharedDatabase(pg.url))
-        return opened[-1]
-
-    yield make
-    for db in opened:
-        db.close()
-
-
-def delivery(key: str, channel: str) -> NewDelivery:
-    message = {**sample_message(channel, utc_now()), "ref": key}
-    return NewDelivery(key, "TEST-1", channel, "ops",
-                       {"message": message,
-                        "target": {"address": "default", "contact": "ops",
-                                   "contact_name": "Ops"},
-                        "meta": {"claim": channel != "desktop", "kind": "test", "rank": 0}},
-                       utc_now())
 
 
 def test_a_console_stands_by_while_a_service_is_live_then_takes_over(
@@ -135,7 +99,7 @@ def test_a_console_marks_what_the_service_sent_instead_of_keeping_it_queued(
 
 
 def test_presence_counts_the_takeover_time_from_the_lease_expiry(dbs):
-    clock = FakeMonotonic()
+    clock = FakeClock(500.0)
     service = LeaderLease(dbs(), "host-a:1", host="host-a", ttl=15)
     presence = ServicePresence(dbs(), takeover=15, refresh=3, monotonic=clock)
     assert presence.may_send()  # no service ever
@@ -155,7 +119,7 @@ def test_presence_counts_the_takeover_time_from_the_lease_expiry(dbs):
 
 
 def test_an_unreachable_database_keeps_what_the_console_saw_last(dbs, pg):
-    clock = FakeMonotonic()
+    clock = FakeClock(500.0)
     service = LeaderLease(dbs(), "host-a:1", host="host-a", ttl=15)
     assert service.tick()
     cut_off = SharedDatabase(pg.url.rsplit("/", 1)[0] + "/no_such_database")

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -19,32 +19,12 @@ from console.app.notify_secrets import StaticSecrets
 from console.notify.runner import NotifyRunner
 from console.store.lease import LeaderLease, ServicePresence
 from console.store.local import LocalStore
-from console.store.server import SharedDatabase
 from console.store.sync import Syncer
 
 pytestmark = [pytest.mark.postgres, pytest.mark.filterwarnings("ignore:Session.login_data")]
 
 P1 = {"title": "Customer data exposed", "account": "Acme", "security_breach": True}
 CONFIRM = {"severity": "P1", "by": "engineering"}
-
-
-@pytest.fixture
-def services() -> Iterator[FakeServices]:
-    with FakeServices() as s:
-        yield s
-
-
-@pytest.fixture
-def dbs(pg: Any) -> Iterator[Callable[[], SharedDatabase]]:
-    opened: list[SharedDatabase] = []
-
-    def make() -> SharedDatabase:
-        opened.append(SharedDatabase(pg.url))
-        return opened[-1]
-
-    yield make
-    for db in opened:
-        db.close()
 
 
 def runner(store: LocalStore, services: FakeServices, may_send: Callable[[], bool] | None

@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from benchmarks.notify.fakes import FakeServices, notify_config, notify_secrets
+from benchmarks.notify.fakes import notify_config, notify_secrets
 from console.app.notify_ops import build_runner
 from console.app.notify_secrets import StaticSecrets
 from console.service.composition import Service
@@ -35,12 +35,6 @@ P1 = {"title": "Customer data exposed", "account": "Acme", "security_breach": Tr
 
 def utc_now() -> datetime:
     return datetime.now(UTC)
-
-
-@pytest.fixture
-def services() -> Iterator[FakeServices]:
-    with FakeServices() as s:
-        yield s
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ from collections import Counter
 
 import pytest
 
-from benchmarks.notify.fakes import FakeServices, notify_config, notify_secrets
+from benchmarks.notify.fakes import notify_config, notify_secrets
 from console.app.notify_ops import build_runner
 from console.app.notify_secrets import StaticSecrets
 from console.store.deliveries import SharedClaims
@@ -34,12 +34,6 @@ def _close_shared_databases():  # type: ignore[no-untyped-def]
     yield
     while _OPENED:
         _OPENED.pop().close()
-
-
-@pytest.fixture
-def services():  # type: ignore[no-untyped-def]
-    with FakeServices() as s:
-        yield s
 
 
 def _console(store, pg, services, world, device_db=True):  # type: ignore[no-untyped-def]
