@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from console.app.notify_secrets import NotifySecrets, StaticSecrets
+from console.app.notify_secrets import NotifySecrets, Secrets
 from console.app.settings import Settings
 from console.notify.channels import CHANNELS, DeliveryResult, Target, build_channels
 from console.notify.checkpoint import FILE_NAME as CHECKPOINT_FILE
@@ -78,7 +78,7 @@ def open_claims(store: LocalStore, lease_seconds: float = 120.0) -> SharedClaims
 
 
 def build_runner(store: LocalStore, *, config: dict[str, Any] | None = None,
-                 secrets: NotifySecrets | StaticSecrets | None = None,
+                 secrets: Secrets | None = None,
                  claims: SharedClaims | str | None = "auto",
                  show: Callable[[dict[str, Any]], None] | None = None,
                  clock: Callable[[], datetime] = utc_now, sentiment: Any = "vader",
@@ -109,8 +109,6 @@ def build_runner(store: LocalStore, *, config: dict[str, Any] | None = None,
                             policy=policy, clock=clock, seed=seed, may_send=may_send,
                             offline_grace=float(config.get("offline_grace_seconds", 120.0)),
                             secret_hint=secrets.where)
-
-    dispatcher.secret_source = secrets  # type: ignore[attr-defined]  # for reload()
 
     def infos(ids: Any) -> dict[str, TicketInfo]:
         return {k: TicketInfo.from_row(v) for k, v in feed.tickets(ids).items()}
@@ -162,7 +160,7 @@ def sample_message(channel: str, now: datetime) -> dict[str, Any]:
 
 
 def send_test(channel: str, address: str = "", *, config: dict[str, Any] | None = None,
-              secrets: NotifySecrets | StaticSecrets | None = None,
+              secrets: Secrets | None = None,
               data_dir: str | Path | None = None,
               now: datetime | None = None) -> DeliveryResult:
     """Send one test message now, outside the outbox. A PagerDuty test triggers an

@@ -48,35 +48,22 @@ def _call(action: Callable[..., _T], *args: str, missing_ok: bool = False) -> _T
                                             "notification secrets")) from None
 
 
-class NotifySecrets:
-    """Reads (cached) and writes notification secrets in the keyring."""
-
-    def __init__(self) -> None:
-        self._cache: dict[str, str | None] = {}
-        self._lock = threading.Lock()
+class Secrets:
+    """What the dispatcher and the channels dialog need of a secret store: ``get``,
+    ``set``, ``delete``, ``invalidate``, ``where`` (how to set a missing one) and
+    ``lookup`` (the dispatcher's SecretLookup), the last two shared here."""
 
     def get(self, ref: str) -> str | None:
-        with self._lock:
-            if ref in self._cache:
-                return self._cache[ref]
-        value = _call(keyring.get_password, PREFIX + ref)
-        with self._lock:
-            self._cache[ref] = value
-        return value
+        raise NotImplementedError
 
     def set(self, ref: str, value: str) -> None:
-        _call(keyring.set_password, PREFIX + ref, value)
-        with self._lock:
-            self._cache[ref] = value
+        raise NotImplementedError
 
     def delete(self, ref: str) -> None:
-        _call(keyring.delete_password, PREFIX + ref, missing_ok=True)
-        with self._lock:
-            self._cache[ref] = None
+        raise NotImplementedError
 
     def invalidate(self) -> None:
-        with self._lock:
-            self._cache.clear()
+        """Forget what was read (the next ``get`` reads the store again)."""
 
     def where(self, ref: str) -> str:
         """Where to set the secret ``ref`` (the dispatcher's hint when one is missing)."""
@@ -94,8 +81,51 @@ class NotifySecrets:
         return refs[0], None
 
 
-class StaticSecrets:
-    """Secrets from a dict (tests and benchmarks), same interface."""
+class CachedSecrets(Secrets):
+    """Secrets read once per ref from a slow store (``_read``), then kept."""
+
+    def __init__(self) -> None:
+        self._cache: dict[str, str | None] = {}
+        self._lock = threading.Lock()
+
+    def _read(self, ref: str) -> str | None:
+        raise NotImplementedError
+
+    def get(self, ref: str) -> str | None:
+        with self._lock:
+            if ref in self._cache:
+                return self._cache[ref]
+        value = self._read(ref)
+        with self._lock:
+            self._cache[ref] = value
+        return value
+
+    def _remember(self, ref: str, value: str | None) -> None:
+        with self._lock:
+            self._cache[ref] = value
+
+    def invalidate(self) -> None:
+        with self._lock:
+            self._cache.clear()
+
+
+class NotifySecrets(CachedSecrets):
+    """Reads (cached) and writes notification secrets in the keyring."""
+
+    def _read(self, ref: str) -> str | None:
+        return _call(keyring.get_password, PREFIX + ref)
+
+    def set(self, ref: str, value: str) -> None:
+        _call(keyring.set_password, PREFIX + ref, value)
+        self._remember(ref, value)
+
+    def delete(self, ref: str) -> None:
+        _call(keyring.delete_password, PREFIX + ref, missing_ok=True)
+        self._remember(ref, None)
+
+
+class StaticSecrets(Secrets):
+    """Secrets from a dict (tests and benchmarks), standing in for the keyring."""
 
     def __init__(self, values: dict[str, str]) -> None:
         self.values = dict(values)
@@ -109,19 +139,6 @@ class StaticSecrets:
     def delete(self, ref: str) -> None:
         self.values.pop(ref, None)
 
-    def invalidate(self) -> None:
-        pass
 
-    def where(self, ref: str) -> str:
-        """Where to set the secret ``ref``: as the keyring it stands in for."""
-        return "set it in Notifications > Channels (kept in the OS keyring)"
-
-    def lookup(self, channel: str, address: str) -> tuple[str, str | None]:
-        refs = refs_for(channel, address)
-        for ref in refs:
-            if self.values.get(ref):
-                return ref, self.values[ref]
-        return (refs[0] if refs else channel), None
-
-
-__all__ = ["PREFIX", "SECRET_LABELS", "SERVICE", "NotifySecrets", "StaticSecrets", "refs_for"]
+__all__ = ["PREFIX", "SECRET_LABELS", "SERVICE", "CachedSecrets", "NotifySecrets", "Secrets",
+           "StaticSecrets", "refs_for"]

@@ -24,7 +24,7 @@ import threading
 from collections.abc import Mapping
 from pathlib import Path
 
-from console.app.notify_secrets import StaticSecrets, refs_for
+from console.app.notify_secrets import CachedSecrets
 from console.app.secrets import SecretsError
 
 log = logging.getLogger(__name__)
@@ -96,28 +96,18 @@ class SecretSources:
             return sorted(self._seen, key=len, reverse=True)
 
 
-class ServerSecrets(StaticSecrets):
-    """The notification secrets of a server, with the interface of the desktop's
-    ``NotifySecrets`` and ``StaticSecrets`` (console/app/notify_secrets.py; a
-    subclass of the latter so ``build_runner`` takes it): ``get(ref)`` and ``lookup``
-    read the sources above; ``set``/``delete`` refuse (a server's secrets are managed
-    where they are deployed, not by the program). Values are read once and cached;
-    ``invalidate()`` reads them again."""
+class ServerSecrets(CachedSecrets):
+    """The notification secrets of a server, with the desktop's interface
+    (console/app/notify_secrets.py): ``get(ref)`` and ``lookup`` read the sources above,
+    once per ref (``invalidate()`` reads them again); ``set``/``delete`` refuse (a
+    server's secrets are managed where they are deployed, not by the program)."""
 
     def __init__(self, sources: SecretSources) -> None:
-        super().__init__({})
+        super().__init__()
         self.sources = sources
-        self._cache: dict[str, str | None] = {}
-        self._lock = threading.Lock()
 
-    def get(self, ref: str) -> str | None:
-        with self._lock:
-            if ref in self._cache:
-                return self._cache[ref]
-        value = self.sources.read(secret_name(ref))
-        with self._lock:
-            self._cache[ref] = value
-        return value
+    def _read(self, ref: str) -> str | None:
+        return self.named(secret_name(ref))
 
     def where(self, ref: str) -> str:
         """Where a server keeps the secret ``ref`` (named in a failed delivery)."""
@@ -132,26 +122,6 @@ class ServerSecrets(StaticSecrets):
 
     def delete(self, ref: str) -> None:
         self.set(ref, "")
-
-    def invalidate(self) -> None:
-        with self._lock:
-            self._cache.clear()
-
-    def lookup(self, channel: str, address: str) -> tuple[str, str | None]:
-        """(the ref used, the secret or None): the dispatcher's SecretLookup. The ref
-        is reported as the server name, so a dead letter says what to set."""
-        refs = refs_for(channel, address)
-        if not refs:
-            return channel, None
-        for ref in refs:
-            try:
-                value = self.get(ref)
-            except SecretSourceError as exc:  # names the file, never a value
-                log.warning("notification secret %s unusable: %s", ref, exc)
-                value = None
-            if value:
-                return ref, value
-        return refs[0], None
 
     def named(self, name: str) -> str | None:
         """A secret by its server name (the HTTP hooks: ``pagerduty_webhook_secret``,

@@ -34,7 +34,7 @@ from PySide6.QtWidgets import (
 )
 
 from console.app.notify_ops import load_config, save_config, send_test
-from console.app.notify_secrets import SECRET_LABELS, NotifySecrets, StaticSecrets, refs_for
+from console.app.notify_secrets import SECRET_LABELS, NotifySecrets, Secrets, refs_for
 from console.domain.matrix import Matrix
 
 TABS = (("slack", "Slack"), ("teams", "Teams"), ("email", "Email"),
@@ -245,7 +245,7 @@ class ChannelsDialog(QDialog):
     saved = Signal()
 
     def __init__(self, data_dir: str | Path, matrix: Matrix | None = None, *,
-                 secrets: NotifySecrets | StaticSecrets | None = None,
+                 secrets: Secrets | None = None,
                  sender: Sender = send_test, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("Notification channels")

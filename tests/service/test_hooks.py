@@ -31,7 +31,7 @@ from console.store.server import SharedDatabase
 # the notification tests' consoles (a store and a runner on a fake clock) and their fake
 # Slack and PagerDuty; PostgreSQL comes from tests/service/conftest.py
 make_console, matrix = notify_fixtures.make_console, notify_fixtures.matrix
-services, world = notify_fixtures.services, notify_fixtures.world
+world = notify_fixtures.world  # services: tests/shared_fixtures.py
 
 pytestmark = pytest.mark.postgres
 

@@ -21,6 +21,7 @@ from typing import Any
 from PySide6.QtCore import QCoreApplication, QObject, Signal
 
 from console.app.notify_ops import build_runner, load_config, open_claims
+from console.app.notify_secrets import NotifySecrets, Secrets
 from console.notify.channels import build_channels
 from console.notify.runner import NotifyRunner
 from console.store.deliveries import SharedClaims
@@ -48,6 +49,7 @@ class NotificationHandle(QObject):
         self._store: LocalStore | None = None
         self.presence: ServicePresence | None = None
         self._watcher: threading.Thread | None = None
+        self._secrets: Secrets | None = None  # the runner's, re-read after a reload
 
     def start(self, store: LocalStore, **kwargs: Any) -> None:
         if self._thread is not None:
@@ -57,6 +59,7 @@ class NotificationHandle(QObject):
         def main() -> None:
             try:
                 options = self._gate(store, dict(kwargs))
+                self._secrets = options.setdefault("secrets", NotifySecrets())
                 self.runner = build_runner(store, show=self.desktopMessage.emit, **options)
                 if self.presence is not None:
                     self.runner.dispatcher.gate_interval = CONSOLE_GATE_INTERVAL
@@ -104,9 +107,8 @@ class NotificationHandle(QObject):
         def work() -> None:
             config = load_config(runner.oncall_dir or ".")
             runner.dispatcher.channels = build_channels(config, self.desktopMessage.emit)
-            source = getattr(runner.dispatcher, "secret_source", None)
-            if source is not None:
-                source.invalidate()
+            if self._secrets is not None:
+                self._secrets.invalidate()
             runner.wake()
 
         threading.Thread(target=work, name="console-notify-reload", daemon=True).start()
