@@ -170,6 +170,12 @@ class ServeProcess:
         """Wait for the "serving" line; returns the HTTP port."""
         return int(self.wait_log("serving", timeout)["port"])
 
+    def wait_active(self, timeout: float = 60.0) -> int:
+        """Wait until it serves and holds the lease; returns the HTTP port."""
+        port = self.wait_ready(timeout)
+        self.wait_log(lambda e: e.get("role") == "active", timeout)
+        return port
+
     def log_text(self) -> str:
         with self._cond:
             return "\n".join([json.dumps(e) for e in self.logs] + self.other)
@@ -213,3 +219,21 @@ def start_serve() -> Iterator[Callable[..., ServeProcess]]:
     yield start
     for process in started:
         process.close()
+
+
+def send_pagerduty_ack(port: int, secret: str, event_id: str, incident_key: str) -> Any:
+    """POST a signed PagerDuty v3 ``incident.acknowledged`` webhook for the alert whose
+    dedup key is ``incident_key`` to a serve's hook; returns the requests response."""
+    import requests
+
+    from console.service.http import hooks
+
+    body = json.dumps({"event": {
+        "id": event_id, "event_type": "incident.acknowledged", "resource_type": "incident",
+        "occurred_at": "2026-03-02T10:01:00Z",
+        "agent": {"id": "PDANA01", "summary": "Dana Oncall", "type": "user_reference"},
+        "data": {"id": "PINC001", "type": "incident", "status": "acknowledged",
+                 "incident_key": incident_key}}}).encode()
+    return requests.post(
+        f"http://127.0.0.1:{port}{hooks.PAGERDUTY_PATH}", data=body, timeout=10,
+        headers={"X-PagerDuty-Signature": hooks.pagerduty_signature(secret, body)})

@@ -8,12 +8,10 @@ import json
 import signal
 
 import pytest
-import requests
 
 from benchmarks.notify.fakes import FakeServices, wait_for
-from console.service.http import hooks
 
-from .conftest import clean_env
+from .conftest import clean_env, send_pagerduty_ack
 from .test_serve_process import PD_PATH, _agent_opens_a_p1
 
 pytestmark = [pytest.mark.postgres, pytest.mark.slow]
@@ -28,8 +26,7 @@ def test_a_pagerduty_webhook_to_the_standby_stops_the_chain_the_active_instance_
                         ESCALATION_SECRET_PAGERDUTY_WEBHOOK_SECRET=SECRET)
         notify = {"pagerduty": {"events_url": services.pagerduty_url}}
         active = start_serve(serve_config(pg.url, "pager-a", notify=notify), env=env)
-        active.wait_ready()
-        active.wait_log(lambda e: e.get("role") == "active")
+        active.wait_active()
         standby = start_serve(serve_config(pg.url, "pager-b", notify=notify), env=env)
         standby_port = standby.wait_ready()
 
@@ -38,15 +35,8 @@ def test_a_pagerduty_webhook_to_the_standby_stops_the_chain_the_active_instance_
         primary = next(r.body["dedup_key"] for r in services.received(PD_PATH)
                        if r.body["routing_key"] == "R-ONCALL")
 
-        body = json.dumps({"event": {
-            "id": "01DA2MLYN0J5EFC1LKWXUKDDKT", "event_type": "incident.acknowledged",
-            "resource_type": "incident", "occurred_at": "2026-03-02T10:01:00Z",
-            "agent": {"id": "PLH1HKV", "summary": "Dana Oncall", "type": "user_reference"},
-            "data": {"id": "PGR0VU2", "type": "incident", "status": "acknowledged",
-                     "incident_key": primary}}}).encode()
-        answer = requests.post(
-            f"http://127.0.0.1:{standby_port}{hooks.PAGERDUTY_PATH}", data=body, timeout=10,
-            headers={"X-PagerDuty-Signature": hooks.pagerduty_signature(SECRET, body)})
+        answer = send_pagerduty_ack(standby_port, SECRET, "01DA2MLYN0J5EFC1LKWXUKDDKT",
+                                    primary)
         assert answer.status_code == 200 and answer.json()["recorded"] == "acknowledged"
 
         # the active instance learns it through the shared database and stops the chain:

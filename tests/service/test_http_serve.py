@@ -71,8 +71,7 @@ def test_a_p1_posted_to_the_standby_is_paged_by_the_active_instance_once_per_ded
                         ESCALATION_SECRET_NOTIFY_PAGERDUTY_EXECUTIVE_ESCALATION="R-EXEC")
         notify = {"pagerduty": {"events_url": services.pagerduty_url}}
         active = start_serve(serve_config(pg.url, "pager-a", notify=notify), env=env)
-        active.wait_ready()
-        active.wait_log(lambda e: e.get("role") == "active")
+        active.wait_active()
         standby = start_serve(serve_config(pg.url, "pager-b", notify=notify), env=env)
         standby_port = standby.wait_ready()
 

@@ -8,7 +8,6 @@ stops the chain: its second round never goes out."""
 
 from __future__ import annotations
 
-import json
 import signal
 import subprocess
 import sys
@@ -16,13 +15,11 @@ from collections import Counter
 from datetime import UTC, datetime, timedelta
 
 import pytest
-import requests
 
 from benchmarks.notify.fakes import FakeServices, wait_for
 from benchmarks.service import rig
-from console.service.http import hooks
 
-from .conftest import ROOT, clean_env
+from .conftest import ROOT, clean_env, send_pagerduty_ack
 
 pytestmark = [pytest.mark.postgres, pytest.mark.slow]
 PD_PATH = "/pagerduty/v2/enqueue"
@@ -47,8 +44,7 @@ def test_an_unacknowledged_p1_pages_on_time_then_the_backup_until_a_webhook_ack_
         notify = {"pagerduty": {"events_url": services.pagerduty_url}}
         configs = [serve_config(pg.url, name, notify=notify) for name in ("pager-a", "pager-b")]
         active = start_serve(configs[0], env=env)
-        active.wait_ready()
-        active.wait_log(lambda e: e.get("role") == "active")
+        active.wait_active()
         standby = start_serve(configs[1], env=env)
         standby_port = standby.wait_ready()
         token = _token(configs[1], env)
@@ -73,15 +69,8 @@ def test_an_unacknowledged_p1_pages_on_time_then_the_backup_until_a_webhook_ack_
 
         # PagerDuty's webhook for the breach page, to the standby: the chain stops
         breach_key = triggers(rig.PRIMARY_KEY)[0].body["dedup_key"]
-        body = json.dumps({"event": {
-            "id": "01E2E0ACK0000000000000000", "event_type": "incident.acknowledged",
-            "resource_type": "incident", "occurred_at": datetime.now(UTC).isoformat(),
-            "agent": {"id": "PDANA01", "summary": "Dana Oncall", "type": "user_reference"},
-            "data": {"id": "PINC001", "type": "incident", "status": "acknowledged",
-                     "incident_key": breach_key}}}).encode()
-        acked = requests.post(
-            f"http://127.0.0.1:{standby_port}{hooks.PAGERDUTY_PATH}", data=body, timeout=10,
-            headers={"X-PagerDuty-Signature": hooks.pagerduty_signature(SECRET, body)})
+        acked = send_pagerduty_ack(standby_port, SECRET, "01E2E0ACK0000000000000000",
+                                   breach_key)
         assert acked.status_code == 200 and acked.json()["recorded"] == "acknowledged"
         assert datetime.now(UTC) < due[rig.BACKUP_KEY] + timedelta(seconds=ACK - 2), (
             "acknowledged too late to see the chain stop")

@@ -53,8 +53,7 @@ def test_a_partitioned_active_serve_stops_sending_before_the_standby_starts(
                 return serve_config(url, name, notify=notify)
 
             a = start_serve(config("pager-a", proxy.url(pg.url)), env=env)
-            a.wait_ready()
-            a.wait_log(lambda e: e.get("role") == "active")
+            a.wait_active()
             b = start_serve(config("pager-b", pg.url), env=env)
             b_port = b.wait_ready()
 

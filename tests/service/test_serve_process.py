@@ -101,8 +101,7 @@ def test_sigterm_stops_within_five_seconds_with_exit_0_and_hands_the_lease_over_
         pg, serve_config, start_serve):
     # a 15 s takeover: the standby can only take over sooner if the lease was released
     first = start_serve(serve_config(pg.url, "pager-a", takeover_seconds=15))
-    port = first.wait_ready()
-    first.wait_log(lambda e: e.get("role") == "active")
+    port = first.wait_active()
     assert _healthz(port) == 200
     second = start_serve(serve_config(pg.url, "pager-b", takeover_seconds=15))
     second_port = second.wait_ready()

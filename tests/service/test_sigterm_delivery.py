@@ -38,8 +38,7 @@ def _pair(pg, serve_config, start_serve, services):  # type: ignore[no-untyped-d
     # a 15 s takeover: the standby can only take over sooner if the lease was released
     active = start_serve(serve_config(pg.url, "pager-a", notify=notify, takeover_seconds=15),
                          env=env)
-    port = active.wait_ready()
-    active.wait_log(lambda e: e.get("role") == "active")
+    port = active.wait_active()
     assert wait_for(lambda: _readyz(port)["replayed"], 10)  # its engine is paging-ready
     standby = start_serve(serve_config(pg.url, "pager-b", notify=notify, takeover_seconds=15),
                           env=env)
