@@ -31,6 +31,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from console.domain.hlc import HybridClock, Timestamp, to_ms
 from console.domain.matrix import Matrix, MatrixError, check_matrix_text
+from console.domain.people import authority_rows
 
 from . import bulk, migrate
 from .errors import StoreError, StoreLocked, explain_sqlite
@@ -371,9 +372,11 @@ class LocalStore:
         with self.unit(read_only=True) as uow:
             number = uow.matrix_versions.next_number()
         event_id = str(uuid.uuid4())
+        # the authority table rides along: the server checks approvals against it
         new = NewEvent(MATRIX_STREAM, "matrix_published",
                        {"yaml": yaml_text, "name": name, "number": number,
-                        "comment": comment}, author, id=event_id)
+                        "comment": comment, "authority": authority_rows(matrix)},
+                       author, id=event_id)
         with self.projector.parsed_ahead(event_id, matrix):
             return self.append_many([new])[0]
 
