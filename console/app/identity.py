@@ -1,8 +1,14 @@
-"""Who is at this console: the name written as the author of their events."""
+"""Who is at this console: the name written as the author of their events.
+
+With a shared database configured, that is the database login: the server checks every
+event's author against the session's login (``docs/security.md``), so an event signed
+with anything else would be refused when it is pushed. Without one, the OS login.
+"""
 
 from __future__ import annotations
 
 import getpass
+from pathlib import Path
 
 
 def current_user() -> str:
@@ -13,3 +19,27 @@ def current_user() -> str:
         return getpass.getuser()
     except (KeyError, OSError):  # no environment name and no passwd entry
         return "unknown"
+
+
+def database_login(url: str | None) -> str | None:
+    """The login a PostgreSQL URL connects as (its user, or ``?user=``); None when the
+    URL names none (libpq then uses the OS login) or is not a database URL."""
+    if not url:
+        return None
+    from console.store.server import SharedDBError, parse_url
+
+    try:
+        parsed = parse_url(url)
+    except SharedDBError:
+        return None
+    query_user = parsed.query.get("user")
+    return parsed.username or (query_user if isinstance(query_user, str) else None) or None
+
+
+def console_author(data_dir: str | Path) -> str:
+    """The author of this console's events: the login of the shared database configured
+    in ``data_dir``'s settings (also while this session runs local only: its events are
+    pushed later, as that login), else the OS login."""
+    from console.app.settings import Settings
+
+    return database_login(Settings(data_dir).shared_db_url) or current_user()

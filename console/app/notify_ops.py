@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from console.app.identity import console_author
 from console.app.notify_secrets import NotifySecrets, Secrets
 from console.app.settings import Settings
 from console.notify.channels import CHANNELS, DeliveryResult, Target, build_channels
@@ -85,12 +86,14 @@ def build_runner(store: LocalStore, *, config: dict[str, Any] | None = None,
                  poll_interval: float = 1.0, seed: int | None = None,
                  on_actions: Callable[[list[StoredEvent]], None] | None = None,
                  may_send: Callable[[], bool] | None = None,
-                 checkpoint: bool = True) -> NotifyRunner:
+                 checkpoint: bool = True, author: str | None = None) -> NotifyRunner:
     """A runner over an open store. ``claims="auto"`` uses the shared database from the
     console's settings (none configured: local only). ``may_send`` gates the external
     sends (a standby service, or a console while a service pages). ``checkpoint``: the
     engine's state saved in the data directory, so a start replays only the events
-    after it (``console.notify.checkpoint``); False replays every event."""
+    after it (``console.notify.checkpoint``); False replays every event. ``author``
+    signs the engine's action events: the writing process's login (None: this data
+    directory's console author, its shared database login or the OS login)."""
     config = config if config is not None else load_config(store.data_dir)
     secrets = secrets if secrets is not None else NotifySecrets()
     if claims == "auto":
@@ -124,7 +127,8 @@ def build_runner(store: LocalStore, *, config: dict[str, Any] | None = None,
     runner = NotifyRunner(feed, outbox, dispatcher, store.matrix, infos, clock=clock,
                           sentiment=sentiment, oncall_dir=store.data_dir,
                           # the engine's actions as events (``on_actions`` hears of them)
-                          actions=StoreActionLog(store, on_written=on_actions),
+                          actions=StoreActionLog(store, author or console_author(store.data_dir),
+                                                 on_written=on_actions),
                           poll_interval=poll_interval, checkpoint=saved)
     # a new version reaches the runner by the store's event, the one the GUI's
     # matrixChanged comes from, the moment it commits (local publish or pull)

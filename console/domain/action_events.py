@@ -37,7 +37,7 @@ from typing import Any
 from .fires import Fire
 from .tickets import TicketEvent
 
-ENGINE = "engine"  # ``by`` (and the author) of the engine's events
+ENGINE = "engine"  # ``by`` of the engine's events (their author: the writing login)
 # the fire kinds that change a ticket, and the event kind each becomes
 EVENT_KINDS = {"route": "routed", "escalate": "escalated", "severity_bump": "severity",
                "handoff_required": "handoff_required", "prioritize": "prioritized"}

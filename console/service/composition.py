@@ -183,6 +183,7 @@ class Service:
                                             may_send=lambda: (lease.active
                                                               and not self._stopping.is_set()),
                                             show=self._desktop_alert, clock=self.clock,
+                                            author=self.author,
                                             # the engine's actions: pushed at once
                                             on_actions=lambda _events: self._wake_sync())
         self._spawn("notify", runner.run)

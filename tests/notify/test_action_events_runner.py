@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from benchmarks.notify.fakes import FakeServices, notify_config, notify_secrets
+from console.app.identity import current_user
 from console.app.notify_ops import build_runner
 from console.app.notify_secrets import StaticSecrets
 from console.notify.runner import NotifyRunner
@@ -72,8 +73,9 @@ def test_a_paging_console_records_the_routing_once_and_the_queue_shows_it(consol
     confirm_p1(store, world)
     runner.run_once(world.now)
     [routed] = actions(store)
-    assert (routed.payload["team"], routed.payload["tier"], routed.author) == (
-        "incident-response", "T3", "engine")
+    # signed by this process's login (no shared database here: the OS login), by the engine
+    assert (routed.payload["team"], routed.payload["tier"], routed.author,
+            routed.payload["by"]) == ("incident-response", "T3", current_user(), "engine")
     row = store.ticket("INC-1")
     assert row is not None and (row.tier, row.team) == ("T3", "incident-response")
     for _ in range(3):  # its own event comes back through the feed: nothing more
@@ -151,3 +153,20 @@ def test_a_standby_keeps_actions_only_for_the_horizon(console, world):
     confirm_p1(store, world, "INC-2")  # a later turn's action
     runner.run_once(world.now)
     assert all(e.ticket == "INC-2" for e, _ in runner.actions._pending.values())
+
+
+def test_the_engine_s_actions_are_authored_by_the_writing_login(console, world, tmp_path):
+    from console.app.settings import Settings
+
+    Settings(tmp_path / "db-console").shared_db_url = "postgresql://alice@db.example/esc"
+    store, runner = console("db-console")  # its settings name a shared database login
+    runner.start(world.now)
+    confirm_p1(store, world)
+    runner.run_once(world.now)
+    [routed] = actions(store)
+    assert (routed.author, routed.payload["by"]) == ("alice", "engine")
+    other, named = console("named", author="svc-paging")  # the service passes its own
+    named.start(world.now)
+    confirm_p1(other, world)
+    named.run_once(world.now)
+    assert [(e.author, e.payload["by"]) for e in actions(other)] == [("svc-paging", "engine")]

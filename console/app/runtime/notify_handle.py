@@ -139,6 +139,7 @@ def start_notifications(service: Any, **kwargs: Any) -> NotificationHandle:
     handle = NotificationHandle(service)
     started = {"done": False}
     kwargs.setdefault("on_actions", service.actions_recorded)  # push and show them
+    kwargs.setdefault("author", service.user)  # the engine's actions: this console's login
 
     def begin() -> None:
         if not started["done"]:
