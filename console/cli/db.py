@@ -30,6 +30,15 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     connect.add_argument("url", metavar="URL", type=text, help=URL_HELP)
     connect.add_argument("--password-stdin", action="store_true",
                          help="read the password from the first line of standard input")
+    connect.add_argument("--sslmode", metavar="MODE", type=text,
+                         help="TLS to the server, kept in the URL: verify-full (recommended: "
+                              "the server's certificate is signed by --ca-file's CA and "
+                              "issued for the host name), verify-ca, require, prefer, "
+                              "allow, disable")
+    connect.add_argument("--ca-file", metavar="FILE", type=text,
+                         help="the CA certificate (PEM) that signed the server's "
+                              "certificate, kept in the URL as an absolute sslrootcert; "
+                              "alone it means --sslmode verify-full")
     connect.set_defaults(func=_cmd_connect)
 
     sync = sub.add_parser(
@@ -104,10 +113,12 @@ def _cmd_connect(args: argparse.Namespace) -> int:
     from console.app.secrets import SecretsError, delete_password, store_password
     from console.app.settings import Settings, SettingsError
     from console.store.server import SharedDatabase, SharedDBError, describe_server
+    from console.store.tls import TlsSettingError
 
     try:
         url, password = _url_and_password(args)
-    except (SharedDBError, PasswordError) as exc:
+        url = _with_tls(url, args.sslmode, args.ca_file)
+    except (SharedDBError, PasswordError, TlsSettingError) as exc:
         return fail(str(exc), EXIT_INVALID)
     if password is None:
         password = os.environ.get("PGPASSWORD") or _prompt_password(url)
@@ -131,6 +142,16 @@ def _cmd_connect(args: argparse.Namespace) -> int:
     kept = ("password kept in the OS keyring" if password else "no password needed")
     print(f"connected to PostgreSQL {version} at {describe_server(url)}; {kept}")
     return EXIT_OK
+
+
+def _with_tls(url: str, sslmode: str | None, ca: str | None) -> str:
+    """url with the TLS options in its query (sslrootcert checked and absolute)."""
+    from console.store.server import parse_url
+    from console.store.tls import tls_query
+
+    parsed = parse_url(url)
+    tls = tls_query(parsed.query, sslmode, ca)
+    return parsed.update_query_dict(tls).render_as_string(hide_password=False) if tls else url
 
 
 def _url_and_password(args: argparse.Namespace) -> tuple[str, str | None]:
