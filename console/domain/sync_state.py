@@ -19,18 +19,23 @@ class SyncState:
     last_error: str = ""
     #: a first connect's history is still being pulled in the background
     history_loading: bool = False
+    #: how many of this console's events the shared database refused (the local
+    #: refused list, until the person dismisses them)
+    refused: int = 0
 
     def describe(self) -> str:
-        """``online``, ``syncing``, ``offline since 10:02:05 UTC with 12 events pending``."""
+        """``online``, ``syncing``, ``offline since 10:02:05 UTC with 12 events pending``,
+        followed by ``· 1 change refused`` while the refused list holds any."""
         if self.status == "not_configured":
-            return "not connected to a shared database"
-        if self.status != "offline":
-            if self.history_loading:
-                return f"{self.status}, loading history"
-            return self.status
-        text = "offline"
-        if self.offline_since is not None:
-            text += f" since {self.offline_since.astimezone(UTC):%H:%M:%S} UTC"
-        if self.pending:
-            text += f" with {self.pending} event{'s' if self.pending != 1 else ''} pending"
+            text = "not connected to a shared database"
+        elif self.status != "offline":
+            text = f"{self.status}, loading history" if self.history_loading else self.status
+        else:
+            text = "offline"
+            if self.offline_since is not None:
+                text += f" since {self.offline_since.astimezone(UTC):%H:%M:%S} UTC"
+            if self.pending:
+                text += f" with {self.pending} event{'s' if self.pending != 1 else ''} pending"
+        if self.refused:
+            text += f" · {self.refused} change{'s' if self.refused != 1 else ''} refused"
         return text

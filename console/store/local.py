@@ -31,9 +31,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from console.domain.hlc import HybridClock, Timestamp, to_ms
 from console.domain.matrix import Matrix, MatrixError, check_matrix_text
-from console.domain.people import authority_rows
+from console.domain.people import Person, Refused, authority_rows
 
-from . import bulk, migrate
+from . import bulk, migrate, refused
 from .errors import StoreError, StoreLocked, explain_sqlite
 from .models import (
     Base,
@@ -57,6 +57,8 @@ BUSY_TIMEOUT_S = 10.0
 HISTORY = "history"
 HISTORY_UNTIL = "history_until"
 HISTORY_TICKET = "history_ticket"
+# the meta key of the cached answer to "who is this console's login" (Person JSON)
+PERSON = "person"
 
 
 def utc_now() -> datetime:
@@ -393,6 +395,31 @@ class LocalStore:
             for chunk in range(0, len(event_ids), 500):
                 s.execute(delete(OutboxRow)
                           .where(OutboxRow.event_id.in_(event_ids[chunk:chunk + 500])))
+
+    def refuse(self, refusals: Sequence[tuple[StoredEvent, str]],
+               at: datetime | None = None) -> list[Refused]:
+        """The shared database refused these events (each with its reason): move them
+        from the log and outbox to the refused list and refold what they touched, in
+        one transaction (see ``refused.move``). Returns what was moved."""
+        with self._matrix_watch(), self._write() as s:
+            return refused.move(s, self.projector, refusals, at or self.clock())
+
+    def person(self) -> Person | None:
+        """Who this console's database login is, as the server last said (cached, so a
+        console started offline still knows its role); None if never asked or nobody."""
+        with self._read() as s:
+            raw = self._meta(s, PERSON)
+        try:
+            data = json.loads(raw) if raw else None
+            return Person.from_json(data) if isinstance(data, dict) else None
+        except (ValueError, KeyError, TypeError):  # a damaged cache: ask again
+            return None
+
+    def set_person(self, person: Person | None) -> None:
+        """Remember the server's answer to who this login is (``person()``)."""
+        value = json.dumps(person.to_json() if person is not None else None)
+        with self._write() as s:
+            _upsert(s, MetaRow, key=PERSON, value=value)
 
     def pending(self) -> int:
         with self._read() as s:

@@ -188,3 +188,21 @@ class ConsoleAlertRow(Base):
     payload: Mapped[str] = mapped_column(Text, default="{}")  # JSON to rebuild the entry
     raised_at: Mapped[str] = mapped_column(String(40), index=True)
     acknowledged_at: Mapped[str | None] = mapped_column(String(40), index=True)
+
+
+class RefusedRow(Base):
+    """An event of this console the shared database refused, moved out of the log with
+    the server's reason (local only: the server never held it)."""
+
+    __tablename__ = "refused"
+
+    event_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    ticket: Mapped[str] = mapped_column(String(80))
+    kind: Mapped[str] = mapped_column(String(40))
+    payload: Mapped[str] = mapped_column(Text)  # JSON, as in events
+    author: Mapped[str] = mapped_column(String(120))
+    device: Mapped[str] = mapped_column(String(64))
+    hlc: Mapped[str] = mapped_column(String(100))
+    at: Mapped[str] = mapped_column(String(40))
+    reason: Mapped[str] = mapped_column(Text)
+    refused_at: Mapped[str] = mapped_column(String(40), index=True)

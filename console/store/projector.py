@@ -54,6 +54,9 @@ class Projector:
 
     def __init__(self, matrix: Matrix) -> None:
         self.set_matrix(matrix)
+        # in force while the store holds no published version (a refused first publish
+        # falls back to it)
+        self.default_matrix = matrix
         # versions a local publish is appending, parsed already by the publisher
         self._parsed_ahead: dict[str, Matrix] = {}
 

@@ -13,7 +13,7 @@ import re
 import threading
 from collections.abc import Callable, Sequence
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
 import psycopg
 from sqlalchemy import create_engine
@@ -40,6 +40,34 @@ def _event(r: Sequence[Any]) -> StoredEvent:
     """A server row (seq first, then ``_COLUMNS``) as a StoredEvent with its seq."""
     return StoredEvent(r[1], r[2], r[3], json.loads(r[4]), r[5], r[6], r[7],
                        datetime.fromisoformat(r[8]), int(r[0]))
+
+
+class Refusal(NamedTuple):
+    """An event the shared database refused, and the server's reason (its message)."""
+
+    event: StoredEvent
+    reason: str
+
+
+_PUSH_SQL = (f"INSERT INTO events ({', '.join(_COLUMNS)}) "
+             f"SELECT * FROM unnest({', '.join(['%s::text[]'] * len(_COLUMNS))}) "
+             "ON CONFLICT (id) DO NOTHING")
+
+
+def _columns(events: Sequence[StoredEvent]) -> list[list[Any]]:
+    rows = [e.to_row() for e in events]
+    return [[r[c] for r in rows] for c in _COLUMNS]
+
+
+def _is_refusal(exc: psycopg.Error) -> bool:
+    """The server refused the data itself, for good: a permission check
+    (insufficient_privilege, 42501) or a data or integrity error (classes 22, 23)."""
+    state = exc.sqlstate or ""
+    return state == "42501" or state[:2] in ("22", "23")
+
+
+def _reason(exc: psycopg.Error) -> str:
+    return exc.diag.message_primary or str(exc).strip() or type(exc).__name__
 
 
 class SharedDBError(RuntimeError):
@@ -142,12 +170,8 @@ class SharedDatabase:
         return scrub(text, self.url, self._password)
 
     def _error(self, what: str, exc: BaseException) -> SharedDBError:
-        from .tls import explain as explain_tls  # libpq's TLS failures, said plainly
-
-        text = str(exc).strip()
-        detail = scrub(explain_tls(text, self._parsed.query) or
-                       (text.splitlines()[0] if text else type(exc).__name__),
-                       self.url, self._password)
+        detail = scrub(str(exc).strip().splitlines()[0] if str(exc).strip() else
+                       type(exc).__name__, self.url, self._password)
         return SharedDBError(f"{what} {self.masked_url} failed: {detail}")
 
     def connect(self, *, autocommit: bool = False, app: str = APP_NAME) -> psycopg.Connection:
@@ -209,8 +233,19 @@ class SharedDatabase:
             engine.dispose()
 
     # -- events -------------------------------------------------------------------------
-    def push(self, events: Sequence[StoredEvent]) -> None:
-        """Insert events idempotently (an id already there is skipped), all or none.
+    def push(self, events: Sequence[StoredEvent], *, all_or_none: bool = False
+             ) -> list[Refusal]:
+        """Insert events idempotently (an id already there is skipped) in one
+        transaction; return the events the server refused, each with its reason.
+
+        The batch goes in as one INSERT. When the server refuses a row of it (the
+        permission triggers' SQLSTATE 42501, or a data error, classes 22 and 23: both
+        permanent, so retrying cannot help), the batch is redone one event at a time in
+        the same transaction, each in a savepoint: the refused ones are rolled back and
+        returned, the others are written, so one refused event never blocks the events
+        queued behind it. With ``all_or_none`` (a caller that answers for the whole
+        batch, e.g. the intake API) a refusal raises SharedDBError and nothing is
+        written. Any other failure raises SharedDBError (try again later).
 
         Why the advisory lock: ``seq`` is an identity column, and PostgreSQL hands out
         identity values when a row is inserted, not when its transaction commits. Two
@@ -218,20 +253,33 @@ class SharedDatabase:
         read 11 would move its cursor past 10 and never see it once it committed. The
         transaction-scoped lock serialises pushes: a push takes its seqs only after the
         previous push has committed (the lock is released after the commit is visible),
-        so seq order equals commit order and a cursor can never skip a late commit."""
+        so seq order equals commit order and a cursor can never skip a late commit. The
+        one-at-a-time retry runs under the same lock, in the same transaction (the
+        rolled-back savepoints only leave gaps in ``seq``, which pullers never mind)."""
         if not events:
-            return
-        rows = [e.to_row() for e in events]
-        columns = [[r[c] for r in rows] for c in _COLUMNS]
-        sql = (f"INSERT INTO events ({', '.join(_COLUMNS)}) "
-               f"SELECT * FROM unnest({', '.join(['%s::text[]'] * len(_COLUMNS))}) "
-               "ON CONFLICT (id) DO NOTHING")
+            return []
 
-        def work(conn: psycopg.Connection) -> None:
+        def work(conn: psycopg.Connection) -> list[Refusal]:
             conn.execute("SELECT pg_advisory_xact_lock(%s)", (PUSH_LOCK_KEY,))
-            conn.execute(sql, columns)
+            try:
+                with conn.transaction():
+                    conn.execute(_PUSH_SQL, _columns(events))
+                return []
+            except psycopg.Error as exc:
+                if all_or_none or not _is_refusal(exc):
+                    raise
+            refused: list[Refusal] = []
+            for e in events:
+                try:
+                    with conn.transaction():
+                        conn.execute(_PUSH_SQL, _columns([e]))
+                except psycopg.Error as exc:
+                    if not _is_refusal(exc):
+                        raise
+                    refused.append(Refusal(e, self.scrub(_reason(exc))))
+            return refused
 
-        self.transaction("pushing to", work)
+        return self.transaction("pushing to", work)
 
     def pull(self, after_seq: int, limit: int = 2000) -> list[StoredEvent]:
         """Events with seq > after_seq, in seq order, with ``seq`` set."""

@@ -24,16 +24,18 @@ import os
 import select
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 import psycopg
 
+from console.domain.people import Person, Refused
 from console.domain.sync_state import SyncState as SyncState  # its public home
 
 from .errors import StoreError
+from .people import whoami
 from .records import StoredEvent
 from .server import APP_NAME, SharedDatabase, SharedDBError
 
@@ -90,11 +92,21 @@ class Syncer:
                  clock: Callable[[], datetime] = utc_now, backoff_initial: float = 0.2,
                  backoff_max: float = 10.0, batch: int = 2000, poll_interval: float = 2.0,
                  after_server_commit: Callable[[], None] | None = None,
-                 snapshot_min_events: int | None = SNAPSHOT_MIN_EVENTS) -> None:
+                 snapshot_min_events: int | None = SNAPSHOT_MIN_EVENTS,
+                 on_person: Callable[[Person | None], None] | None = None,
+                 on_refused: Callable[[list[Refused]], None] | None = None) -> None:
         """``after_server_commit`` runs between a push's server commit and its local
         acknowledgement, the one instant where a naive sync would duplicate or lose
-        events; the crash-safety test passes one that SIGKILLs the process there."""
+        events; the crash-safety test passes one that SIGKILLs the process there.
+
+        ``on_person`` gets the server's answer to who this console's login is after
+        each (re)connection (also cached: ``LocalStore.person()``); ``on_refused`` gets
+        the events the server refused in a push, once they are out of the local log
+        and in the refused list. Both run on the syncing thread."""
         self.store = store
+        self.on_person = on_person
+        self.on_refused = on_refused
+        self._asked_person = False  # since the last (re)connection
         self._after_server_commit = after_server_commit
         self.url = url
         self.on_state = on_state
@@ -127,8 +139,8 @@ class Syncer:
             new = replace(old, **changes)  # type: ignore[arg-type]
             self._state = new
         if self.on_state is not None and (force or (
-                new.status, new.offline_since, new.pending, new.last_error) != (
-                old.status, old.offline_since, old.pending, old.last_error)):
+                new.status, new.offline_since, new.pending, new.last_error, new.refused) != (
+                old.status, old.offline_since, old.pending, old.last_error, old.refused)):
             self.on_state(new)
 
     def _pending(self) -> int:
@@ -136,6 +148,18 @@ class Syncer:
             return int(self.store.pending())
         except StoreError:
             return self._state.pending
+
+    def _refused_count(self, fallback: int) -> int:
+        try:
+            with self.store.unit(read_only=True) as uow:
+                return uow.refused.count()
+        except StoreError:
+            return fallback
+
+    def recount_refused(self) -> None:
+        """Count the refused list again (the app calls this after dismissing some),
+        announcing the state if it changed."""
+        self._set_state(refused=self._refused_count(self._state.refused))
 
     def _went_offline(self, error: str) -> None:
         since = self._state.offline_since if self._state.status == "offline" else None
@@ -162,7 +186,13 @@ class Syncer:
         return self._db
 
     def push(self, max_batches: int | None = None) -> int:
-        """Send the outbox to the server; returns how many events were sent."""
+        """Send the outbox to the server; returns how many events it took.
+
+        An event the server refuses (a permission it checks, or data it cannot take)
+        does not block the ones behind it: the rest of its batch is written, and it
+        moves from the local log and outbox to the refused list with the server's
+        reason (``LocalStore.refuse``). A crash before that move only pushes the batch
+        again: the server skips what it has and refuses the same event again."""
         db, sent, batches = self._require_db(), 0, 0
         self._drained = False
         while max_batches is None or batches < max_batches:
@@ -170,15 +200,34 @@ class Syncer:
             if not events:
                 self._drained = True
                 break
-            db.push(events)
+            refusals = db.push(events)
             if self._after_server_commit is not None:
                 self._after_server_commit()
-            self.store.acknowledge([e.id for e in events])
-            sent, batches = sent + len(events), batches + 1
+            if refusals:
+                self._refused(refusals)
+            refused = {r.event.id for r in refusals}
+            self.store.acknowledge([e.id for e in events if e.id not in refused])
+            sent, batches = sent + len(events) - len(refused), batches + 1
             if len(events) < self.batch:
                 self._drained = True
                 break
         return sent
+
+    def _refused(self, refusals: Sequence[tuple[StoredEvent, str]]) -> None:
+        moved = self.store.refuse(refusals, self.clock())
+        self._set_state(refused=self._refused_count(self._state.refused + len(moved)))
+        if moved and self.on_refused is not None:
+            self.on_refused(moved)
+
+    def ask_person(self) -> Person | None:
+        """Ask the server who this console's login is, cache the answer in the local
+        store and hand it to ``on_person``."""
+        person = whoami(self._require_db())
+        self.store.set_person(person)
+        self._asked_person = True
+        if self.on_person is not None:
+            self.on_person(person)
+        return person
 
     def pull(self, max_batches: int | None = None) -> int:
         """Fetch the server's events after the cursor; returns how many were new here.
@@ -271,6 +320,9 @@ class Syncer:
     def _cycle(self, *, push: bool, history_pages: int | None = 1) -> tuple[int, int]:
         self._require_db()
         try:
+            if not self._asked_person:  # once a connection: the role may have changed
+                self.ask_person()
+                self.recount_refused()
             pushed = self.push() if push else 0
             pulled = self.pull()
             if history_pages != 0:
@@ -291,6 +343,7 @@ class Syncer:
         """Sync until ``stop`` is set: LISTEN, sync, wait for a notification, a wake()
         or the safety timeout, repeat; on a connection error go offline, back off
         exponentially and reconnect."""
+        self.recount_refused()  # what earlier runs moved to the refused list
         if self._db is None:
             self._set_state(status="not_configured")
             while not stop.is_set():
@@ -327,6 +380,7 @@ class Syncer:
                     with contextlib.suppress(psycopg.Error):
                         listener.close()
                 self._db.close()
+                self._asked_person = False
             self._sleep(stop, delay)
             delay = min(delay * 2, self.backoff_max)
 

@@ -34,6 +34,7 @@ from .models import (
     UserProfileRow,
 )
 from .records import Draft, StoredEvent, TicketRecord
+from .refused import RefusedRepo
 from .repo import Repo
 
 if TYPE_CHECKING:
@@ -223,3 +224,4 @@ class UnitOfWork:
         self.profiles = ProfilesRepo(session, writable)
         self.matrix_versions = MatrixVersionsRepo(session, writable)
         self.meta = MetaRepo(session, writable)
+        self.refused = RefusedRepo(session, writable)
