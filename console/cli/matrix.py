@@ -1,4 +1,5 @@
-"""``escalation-console matrix validate|schema``."""
+"""``escalation-console matrix validate|schema`` (``publish|versions|restore``: in
+matrix_versions.py)."""
 
 from __future__ import annotations
 
@@ -6,12 +7,14 @@ import argparse
 import json
 import sys
 
+from . import matrix_versions
 from .common import EXIT_INVALID, EXIT_OK, EXIT_USAGE, fail
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    matrix = sub.add_parser("matrix", help="validate matrix files or export their JSON Schema",
-                            description="Work with escalation matrix files (YAML).")
+    matrix = sub.add_parser("matrix", help="validate, publish and restore matrix versions",
+                            description="Work with escalation matrix files (YAML) and the "
+                                        "published matrix versions.")
     msub = matrix.add_subparsers(dest="matrix_command", metavar="ACTION", required=True)
     validate = msub.add_parser(
         "validate", help="check matrix files; exit 0 if all are valid, 1 if not",
@@ -26,6 +29,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     schema.add_argument("-o", "--output", metavar="FILE",
                         help="write to FILE (created or replaced) instead of standard output")
     schema.set_defaults(func=_cmd_schema)
+    matrix_versions.register(msub)
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:

@@ -1,0 +1,172 @@
+"""``matrix publish|versions|restore``: matrix versions without the GUI, through main().
+
+Local only (no shared database): the versions go into the data dir's store. With a
+shared PostgreSQL and real logins: a lead's publish reaches another console, an agent's
+is refused by the server with its reason, and an unreachable server leaves the version
+queued (exit 4)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from matrix_variant import NEW_TEAM, OLD_TEAM, TEAM_ID, variant_yaml
+
+from console.app.identity import current_user
+from console.app.matrices import load_matrix_file
+from console.cli import main
+from console.cli.matrix_versions import EXIT_QUEUED
+from console.paths import default_matrix_path
+from console.store.local import LocalStore
+
+NAME = "Default escalation matrix"
+
+
+@pytest.fixture(scope="module")
+def bundled():  # type: ignore[no-untyped-def]
+    return load_matrix_file(default_matrix_path())
+
+
+@pytest.fixture
+def files(tmp_path: Path) -> tuple[Path, Path]:
+    """(the variant matrix, the bundled default matrix) as files in a git checkout."""
+    variant, default = tmp_path / "variant.yaml", tmp_path / "default.yaml"
+    variant.write_text(variant_yaml(), encoding="utf-8")
+    default.write_text(default_matrix_path().read_text(encoding="utf-8"), encoding="utf-8")
+    return variant, default
+
+
+def cli(data_dir: Path, *args: str) -> int:
+    return main(["--data-dir", str(data_dir), "matrix", *args])
+
+
+def in_force(data_dir: Path, bundled) -> tuple[str, list[int]]:  # type: ignore[no-untyped-def]
+    """(the name of the frontline team in the matrix in force, the version numbers)."""
+    with LocalStore(data_dir, bundled) as store:
+        return (store.matrix.team(TEAM_ID).name,
+                [v.number for v in store.matrix_versions()])
+
+
+def test_publish_list_and_restore_round_trip_in_the_local_store(tmp_path, files, bundled,
+                                                                  capsys):
+    data, (variant, default) = tmp_path / "data", files
+    assert cli(data, "versions") == 0
+    assert "no matrix version has been published yet" in capsys.readouterr().out
+
+    assert cli(data, "publish", str(variant), "--comment", "Front Desk takes T1") == 0
+    assert capsys.readouterr().out.strip() == (
+        f"published version 1 ({NAME}) to the local store (no shared database)")
+    assert in_force(data, bundled) == (NEW_TEAM, [1])
+    assert cli(data, "publish", str(default), "--comment", "back to the default") == 0
+    assert "published version 2" in capsys.readouterr().out
+    assert in_force(data, bundled) == (OLD_TEAM, [1, 2])
+
+    assert cli(data, "versions") == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].split() == ["N", "WHEN", "(UTC)", "AUTHOR", "NAME", "COMMENT"]
+    assert lines[1].split()[0] == "1" and lines[1].endswith("Front Desk takes T1")
+    assert lines[2].split()[:2] == ["*", "2"] and lines[2].endswith("back to the default")
+    assert lines[1].split()[3:7] == [current_user(), *NAME.split()]
+
+    assert cli(data, "restore", "1") == 0
+    assert "published version 3" in capsys.readouterr().out
+    assert in_force(data, bundled) == (NEW_TEAM, [1, 2, 3])
+    assert cli(data, "versions", "--json") == 0
+    listed = json.loads(capsys.readouterr().out)
+    assert [(v["number"], v["comment"], v["in_force"]) for v in listed] == [
+        (1, "Front Desk takes T1", False), (2, "back to the default", False),
+        (3, "Restored version 1", True)]
+    assert listed[2]["yaml"] == variant_yaml() and listed[2]["author"] == current_user()
+    assert listed[2]["at"].endswith("Z")
+
+    # restoring what is in force already publishes nothing
+    assert cli(data, "restore", "1", "--comment", "again") == 0
+    assert "unchanged: version 3" in capsys.readouterr().out
+    assert cli(data, "restore", "2", "--comment", "the default after all") == 0
+    assert in_force(data, bundled) == (OLD_TEAM, [1, 2, 3, 4])
+
+
+def test_publishing_the_yaml_in_force_again_publishes_nothing(tmp_path, files, bundled,
+                                                              capsys):
+    data, (variant, _) = tmp_path / "data", files
+    assert cli(data, "publish", str(variant), "--comment", "first") == 0
+    capsys.readouterr()
+    assert cli(data, "publish", str(variant), "--comment", "the pipeline ran again") == 0
+    out = capsys.readouterr().out
+    assert out.strip() == (f"unchanged: version 1 ({NAME}) in force has the same YAML; "
+                           "nothing published")
+    assert in_force(data, bundled) == (NEW_TEAM, [1])
+    # a change of text alone (a comment line) is a new version: git tracks text
+    variant.write_text(variant_yaml() + "# reviewed\n", encoding="utf-8")
+    assert cli(data, "publish", str(variant), "--comment", "reviewed") == 0
+    assert in_force(data, bundled) == (NEW_TEAM, [1, 2])
+
+
+def test_an_invalid_matrix_file_lists_its_problems_and_publishes_nothing(tmp_path, files,
+                                                                         bundled, capsys):
+    data, (_, default) = tmp_path / "data", files
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(default.read_text(encoding="utf-8").replace(
+        "resolution: 8h", "resolution: 30m", 1), encoding="utf-8")
+    assert cli(data, "publish", str(bad), "--comment", "oops") == 1
+    captured = capsys.readouterr()
+    problems = captured.out.splitlines()
+    assert problems and all(p.startswith(f"{bad}:") for p in problems)
+    line, column = problems[0].split(":")[1:3]
+    assert line.isdigit() and column.isdigit()
+    assert "nothing published" in captured.err
+    assert cli(data, "publish", str(tmp_path / "missing.yaml"), "--comment", "x") == 1
+    assert capsys.readouterr().out.strip() == f"{tmp_path / 'missing.yaml'}:1:1: no such file"
+    assert in_force(data, bundled) == (OLD_TEAM, [])
+
+
+def test_restoring_an_unknown_version_names_the_versions_there_are(tmp_path, files, capsys):
+    data, (variant, default) = tmp_path / "data", files
+    assert cli(data, "restore", "1") == 1
+    assert capsys.readouterr().err.strip() == (
+        "escalation-console: no matrix version 1: no version has been published yet")
+    assert cli(data, "publish", str(variant), "--comment", "one") == 0
+    assert cli(data, "publish", str(default), "--comment", "two") == 0
+    capsys.readouterr()
+    assert cli(data, "restore", "7") == 1
+    assert capsys.readouterr().err.strip() == (
+        "escalation-console: no matrix version 7: versions 1 to 2 exist")
+    with pytest.raises(SystemExit) as usage:
+        cli(data, "restore", "0")
+    assert usage.value.code == 2
+
+
+def test_publish_needs_a_comment(tmp_path, files, capsys):
+    with pytest.raises(SystemExit) as usage:
+        cli(tmp_path / "data", "publish", str(files[0]))
+    assert usage.value.code == 2
+    assert "--comment" in capsys.readouterr().err
+
+
+
+def test_a_publish_that_cannot_reach_the_server_is_queued_with_its_own_exit_status(
+        tmp_path, files, bundled, capsys):
+    from benchmarks.pgcluster import free_port
+    from console.app.settings import Settings
+
+    data, (variant, _) = tmp_path / "data", files
+    Settings(data).shared_db_url = f"postgresql://lena@127.0.0.1:{free_port()}/escalations"
+    assert cli(data, "publish", str(variant), "--comment", "while the server is down") == (
+        EXIT_QUEUED)
+    err = capsys.readouterr().err
+    assert err.startswith(f"escalation-console: version 1 ({NAME}) is queued in the local "
+                          "store, not on the shared database (connecting to ")
+    assert "it is pushed on the next sync" in err
+    with LocalStore(data, bundled) as store:
+        assert store.matrix.team(TEAM_ID).name == NEW_TEAM  # in force here meanwhile
+        assert [(v.number, v.author) for v in store.matrix_versions()] == [(1, "lena")]
+        assert store.pending() == 1
+    # the pipeline's next run: still queued, not published twice
+    assert cli(data, "publish", str(variant), "--comment", "retry") == EXIT_QUEUED
+    assert "version 1 " in capsys.readouterr().err
+    assert in_force(data, bundled) == (NEW_TEAM, [1])
+    assert cli(data, "versions") == 0
+    captured = capsys.readouterr()
+    assert "the shared database was not reached" in captured.err
+    assert "while the server is down" in captured.out
