@@ -22,6 +22,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from console.store.private import private_dir
 from console.store.server import public_url
 
 SETTINGS_NAME = "settings.json"
@@ -94,7 +95,7 @@ class Settings:
         text = json.dumps(data, indent=2, sort_keys=True) + "\n"
         self._keep_broken()
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
+            private_dir(self.path.parent)
             fd, tmp = tempfile.mkstemp(prefix=".settings-", suffix=".tmp", dir=self.path.parent)
             try:
                 os.fchmod(fd, 0o600)

@@ -254,12 +254,13 @@ def _cmd_upgrade(args: argparse.Namespace) -> int:
     from console.store import migrate
     from console.store.errors import StoreError, explain_sqlite
     from console.store.local import DB_NAME, InstanceLock, sqlite_engine
+    from console.store.private import private_dir, private_sqlite
 
     data_dir = _data_dir(args)
     path = data_dir / DB_NAME
     lock = InstanceLock(data_dir)
     try:
-        data_dir.mkdir(parents=True, exist_ok=True)
+        private_dir(data_dir)
     except OSError as exc:  # the same words as every other command's
         return fail(f"cannot create the data directory {data_dir}: {exc.strerror}", EXIT_STORE)
     try:
@@ -268,10 +269,11 @@ def _cmd_upgrade(args: argparse.Namespace) -> int:
         return fail(str(exc), EXIT_STORE)
     except OSError as exc:
         return fail(explain_sqlite(exc, str(data_dir)), EXIT_STORE)
-    engine = sqlite_engine(path)
+    engine = sqlite_engine(path)  # connects lazily: after the file is made private
     try:
+        private_sqlite(path)
         before, after = migrate.upgrade(engine)
-    except SQLAlchemyError as exc:
+    except (SQLAlchemyError, OSError) as exc:
         return fail(explain_sqlite(exc, str(path)), EXIT_STORE)
     finally:
         engine.dispose()

@@ -44,6 +44,7 @@ from .models import (
     TicketRow,
     table_of,
 )
+from .private import private_dir, private_fd, private_sqlite
 from .projector import MATRIX_STREAM, Projector
 from .records import StoredEvent, TicketRecord
 from .unit import MatrixVersion, UnitOfWork
@@ -98,6 +99,7 @@ class InstanceLock:
         os.ftruncate(fd, 0)
         os.write(fd, str(os.getpid()).encode())
         self._fd = fd
+        private_fd(fd)  # one an older version left readable by others
 
     def release(self) -> None:
         if self._fd is not None:
@@ -153,7 +155,7 @@ class LocalStore:
     # -- life cycle ---------------------------------------------------------------
     def open(self) -> LocalStore:
         try:
-            self.data_dir.mkdir(parents=True, exist_ok=True)
+            private_dir(self.data_dir)
         except OSError as exc:
             raise StoreError(f"cannot create the data directory {self.data_dir}: "
                              f"{exc.strerror}") from None
@@ -163,6 +165,7 @@ class LocalStore:
             except OSError as exc:
                 raise StoreError(explain_sqlite(exc, str(self.data_dir))) from None
         try:
+            private_sqlite(self.path)
             self._engine = sqlite_engine(self.path)
             migrate.upgrade(self._engine)
             self._sessions = sessionmaker(self._engine, expire_on_commit=False)
@@ -178,7 +181,7 @@ class LocalStore:
                 with self._write_guard:  # the store's version replaces the bundled file
                     self.projector.set_matrix(matrix)
                     self._announce_matrix()
-        except (OperationalError, DBAPIError) as exc:
+        except (OperationalError, DBAPIError, OSError) as exc:
             self.close()
             raise StoreError(explain_sqlite(exc, str(self.path))) from None
         return self

@@ -20,6 +20,7 @@ from typing import Any
 from PySide6.QtCore import QObject
 
 from console.app.runtime.worker import DbWorker
+from console.store.private import private_dir
 
 ATTACHMENTS_DIR = "attachments"
 CHUNK = 1 << 20
@@ -58,7 +59,7 @@ def store_file(data_dir: str | Path, source: str | Path, max_bytes: int = MAX_BY
     source = Path(source)
     folder = attachments_dir(data_dir)
     try:
-        folder.mkdir(parents=True, exist_ok=True)
+        private_dir(folder)  # customers' files
         if not source.is_file():
             raise AttachmentError(f"{source.name} is not a file")
         if source.stat().st_size > max_bytes:

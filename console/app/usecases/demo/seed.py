@@ -27,6 +27,7 @@ from console.app.identity import current_user
 from console.domain.matrix import Matrix
 from console.store.bulk import bulk_append_new_tickets
 from console.store.local import DB_NAME, InstanceLock, LocalStore
+from console.store.private import private_dir
 
 from .data import DEFAULT_TICKETS
 from .scenarios import ProgressCallback, demo_events
@@ -63,7 +64,7 @@ def seed_demo(data_dir: str | Path, matrix: Matrix, now: datetime,
     Raises DemoError when the directory holds a store that is not a demo, or when a
     console is using it."""
     data_dir = Path(data_dir)
-    data_dir.mkdir(parents=True, exist_ok=True)
+    private_dir(data_dir)
     lock = InstanceLock(data_dir)
     try:
         lock.acquire()
