@@ -158,7 +158,7 @@ class Hooks:
         """Push the event (committed when this returns None), then wake sync; a
         database failure is a 503, which PagerDuty retries."""
         try:
-            await self._off_loop(lambda: self.ctx.db.push([event]))
+            await self._off_loop(lambda: self.ctx.db.push([event], all_or_none=True))
         except SharedDBError as exc:
             log.error("could not record %s of %s: %s", event.kind, event.ticket, exc)
             return _answer(503, error="the shared database is unavailable; try again")

@@ -185,6 +185,6 @@ class Writer:
             stored = [StoredEvent(p.id, p.ticket, p.kind, p.payload, author, self.device,
                                   self._hlc.now(min(to_ms(p.at), now_ms)).encode(),
                                   p.at.astimezone(UTC)) for p in fresh]
-        self.db.push(stored)
+        self.db.push(stored, all_or_none=True)  # the request is accepted whole or not at all
         return Accepted([p.id for p in planned], len(fresh))
 
