@@ -1,5 +1,9 @@
 """Keeps a local store in step with the shared database.
 
+Over 400 lines on purpose: the Syncer is one loop over one connection and one state
+(push with its refusals, pull, a first connect's history, who am I, going offline and
+back), and its parts share that state.
+
 Push drains the outbox in batches: each batch is one idempotent server transaction,
 acknowledged locally only after the server committed it, so a crash between the two
 re-sends the batch (and the server skips it) rather than losing it. Pull reads the
