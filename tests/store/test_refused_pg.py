@@ -57,8 +57,9 @@ def test_a_refused_event_in_the_middle_of_the_outbox_does_not_block_the_events_b
     assert a.ticket("T-1").event_count == 6
     got: list[list[Refused]] = []
     states: list[SyncState] = []
+    people: list[Person | None] = []
     with Syncer(a, url, on_refused=got.append, on_state=states.append,
-                clock=world.clock()) as syncer:
+                on_person=people.append, clock=world.clock()) as syncer:
         assert syncer.sync_once() == (5, 0)
         assert server_messages(pg) == ["first", "second", "third", "fourth"]
         assert forged.id not in {e.id for e in a.history("T-1")}
@@ -71,8 +72,9 @@ def test_a_refused_event_in_the_middle_of_the_outbox_does_not_block_the_events_b
         assert syncer.state.refused == 1 and states[-1].refused == 1
         assert syncer.state.describe() == "online · 1 change refused"
 
-        # a second sync does not push it again
+        # a second sync does not push it again; who this login is was asked once
         assert syncer.sync_once() == (0, 0)
+        assert people == [Person(ana, role=AGENT)]
     assert pg.query("SELECT count(*) FROM events") == [(5,)]
     assert pg.query("SELECT count(*) FROM events WHERE id = %s", (forged.id,)) == [(0,)]
 
