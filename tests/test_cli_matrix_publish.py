@@ -8,10 +8,13 @@ queued (exit 4)."""
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from matrix_variant import NEW_TEAM, OLD_TEAM, TEAM_ID, variant_yaml
+from people_logins import login, login_name, person_url
+from shared_fixtures import Pg, database
 
 from console.app.identity import current_user
 from console.app.matrices import load_matrix_file
@@ -170,3 +173,159 @@ def test_a_publish_that_cannot_reach_the_server_is_queued_with_its_own_exit_stat
     captured = capsys.readouterr()
     assert "the shared database was not reached" in captured.err
     assert "while the server is down" in captured.out
+
+
+# -- a shared PostgreSQL with real logins -------------------------------------------------
+@pytest.fixture
+def pg(pg_server) -> Iterator[Pg]:  # type: ignore[no-untyped-def]
+    """A fresh, migrated database (with the people, their roles and the server's checks)."""
+    yield from database(pg_server)
+
+
+def connected(pg: Pg, data_dir: Path, name: str, role: str) -> str:
+    """Add ``name`` as a person with ``role`` and connect ``data_dir`` as them (the
+    password goes to the tests' keyring); their login."""
+    assert main(["--data-dir", str(data_dir), "connect", login(pg, name, role)]) == 0
+    return login_name(pg, name)
+
+
+def server_versions(pg: Pg) -> list[tuple[int, str, str, bool]]:
+    """(number, author, comment, carries an authority table) of each version the
+    server holds, in seq order."""
+    rows = pg.query("SELECT payload, author FROM events WHERE kind = 'matrix_published' "
+                    "ORDER BY seq")
+    payloads = [(json.loads(p) if isinstance(p, str) else p, author) for p, author in rows]
+    return [(p["number"], author, p["comment"], bool(p.get("authority")))
+            for p, author in payloads]
+
+
+@pytest.mark.postgres
+def test_a_lead_publishes_from_the_command_line_and_another_console_pulls_it(
+        pg, tmp_path, files, bundled, capsys):
+    from console.store.sync import Syncer
+
+    variant, default = files
+    lena = connected(pg, tmp_path / "ci", "lena", "lead")
+    capsys.readouterr()
+    assert cli(tmp_path / "ci", "publish", str(variant), "--comment", "Front Desk") == 0
+    assert capsys.readouterr().out.strip() == (
+        f"published version 1 ({NAME}) to the shared database")
+    # a second pipeline checkout (a fresh data dir) numbers after the server's version
+    assert main(["--data-dir", str(tmp_path / "laptop"), "connect", person_url(pg, lena)]) == 0
+    assert cli(tmp_path / "laptop", "publish", str(default), "--comment", "undo") == 0
+    assert "published version 2" in capsys.readouterr().out
+    assert server_versions(pg) == [(1, lena, "Front Desk", True), (2, lena, "undo", True)]
+
+    with LocalStore(tmp_path / "wall", bundled) as wall:
+        syncer = Syncer(wall, login(pg, "ana", "agent"))
+        try:
+            syncer.sync_once()
+        finally:
+            syncer.close()
+        assert [(v.number, v.author, v.comment) for v in wall.matrix_versions()] == [
+            (1, lena, "Front Desk"), (2, lena, "undo")]
+        assert wall.matrix.team(TEAM_ID).name == OLD_TEAM
+    # the first checkout's list follows the server too (it pulls first)
+    assert cli(tmp_path / "ci", "versions") == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert [line.split()[0] for line in lines[1:]] == ["1", "*"]
+    assert lines[2].split()[1] == "2" and lines[2].endswith("undo")
+    assert cli(tmp_path / "ci", "restore", "1") == 0  # a lead restores too
+    assert "published version 3" in capsys.readouterr().out
+    assert server_versions(pg)[-1] == (3, lena, "Restored version 1", True)
+
+
+@pytest.mark.postgres
+def test_an_agents_publish_is_refused_with_the_servers_reason_and_nothing_changes(
+        pg, tmp_path, files, bundled, capsys):
+    variant, default = files
+    lena = connected(pg, tmp_path / "lead", "lena", "lead")
+    assert cli(tmp_path / "lead", "publish", str(variant), "--comment", "Front Desk") == 0
+    assert cli(tmp_path / "lead", "publish", str(default), "--comment", "undo") == 0
+    alice = connected(pg, tmp_path / "agent", "alice", "agent")
+    capsys.readouterr()
+
+    assert cli(tmp_path / "agent", "publish", str(variant), "--comment", "mine now") == 1
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("escalation-console: the shared database refused version 3: "
+                          "only a lead or an admin may publish a matrix")
+    assert f"{alice} is an agent" in err and err.endswith("; the matrix in force is unchanged")
+    # a restore is a publish: refused the same way
+    assert cli(tmp_path / "agent", "restore", "1") == 1
+    assert "refused version 3: only a lead or an admin" in capsys.readouterr().err
+
+    versions = [(1, lena, "Front Desk", True), (2, lena, "undo", True)]
+    assert server_versions(pg) == versions
+    with LocalStore(tmp_path / "agent", bundled) as store:
+        assert store.matrix.team(TEAM_ID).name == OLD_TEAM  # the lead's version 2
+        assert [v.number for v in store.matrix_versions()] == [1, 2]
+        assert store.pending() == 0
+        with store.unit(read_only=True) as uow:
+            refused = uow.refused.list()
+    assert [(r.kind, r.author, r.payload["comment"]) for r in refused] == [
+        ("matrix_published", alice, "Restored version 1"),
+        ("matrix_published", alice, "mine now")]
+    assert all(f"{alice} is an agent" in r.reason for r in refused)
+    assert cli(tmp_path / "agent", "versions") == 0  # lists what the server holds
+    assert [line.split()[:2] for line in capsys.readouterr().out.splitlines()[2:]] == [
+        ["*", "2"]]
+
+
+@pytest.mark.postgres
+def test_a_version_queued_while_the_server_was_unreachable_is_pushed_by_the_next_run(
+        pg, tmp_path, files, bundled, capsys):
+    from benchmarks.pgcluster import free_port
+    from console.app.settings import Settings
+
+    variant, _ = files
+    data = tmp_path / "ci"
+    lena = connected(pg, data, "lena", "lead")
+    real = Settings(data).shared_db_url
+    assert real is not None
+    Settings(data).shared_db_url = real.replace(f":{pg.server.port}/",  # the server is down
+                                                f":{free_port()}/")
+    assert cli(data, "publish", str(variant), "--comment", "during the outage") == EXIT_QUEUED
+    assert "is queued in the local store" in capsys.readouterr().err
+    assert server_versions(pg) == []
+
+    Settings(data).shared_db_url = real  # back up
+    assert cli(data, "publish", str(variant), "--comment", "the next commit") == 0
+    assert capsys.readouterr().out.strip() == (
+        f"published version 1 ({NAME}) to the shared database")
+    assert server_versions(pg) == [(1, lena, "during the outage", True)]  # once
+    assert cli(data, "publish", str(variant), "--comment", "and again") == 0
+    assert "unchanged: version 1" in capsys.readouterr().out
+    # unreachable again: unchanged here, but whether the server agrees is not known
+    Settings(data).shared_db_url = real.replace(f":{pg.server.port}/", f":{free_port()}/")
+    assert cli(data, "publish", str(variant), "--comment", "a docs commit") == EXIT_QUEUED
+    err = capsys.readouterr().err
+    assert err.startswith("escalation-console: the shared database was not reached (")
+    assert err.rstrip().endswith("has the same YAML; nothing published")
+    assert in_force(data, bundled) == (NEW_TEAM, [1])
+
+
+@pytest.mark.postgres
+def test_the_documented_pipeline_runs_without_an_os_keyring(pg, tmp_path, files):
+    """docs/matrix-format.md's recipe: the null keyring backend, $PGPASSWORD, the
+    pipeline's own data dir; each command a process of its own, as in a CI job."""
+    import os
+    import subprocess
+    import sys
+
+    from console.store.server import split_password
+
+    url, password = split_password(login(pg, "matrix-ci", "lead"))
+    env = {**os.environ, "PYTHON_KEYRING_BACKEND": "keyring.backends.null.Keyring",
+           "PGPASSWORD": password or "", "ESCALATION_CONSOLE_DATA_DIR": str(tmp_path / "ci")}
+
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "console", *args], env=env, text=True,
+                              capture_output=True, timeout=120)
+
+    assert run("connect", url).returncode == 0
+    published = run("matrix", "publish", str(files[0]), "--comment", "abc123 Front Desk")
+    assert published.returncode == 0, published.stderr
+    assert published.stdout.strip() == f"published version 1 ({NAME}) to the shared database"
+    again = run("matrix", "publish", str(files[0]), "--comment", "def456 docs only")
+    assert (again.returncode, again.stdout.split(":")[0]) == (0, "unchanged")
+    assert server_versions(pg) == [(1, login_name(pg, "matrix-ci"), "abc123 Front Desk", True)]

@@ -6,9 +6,10 @@ reads the arguments and the connection, and prints.
 Exit status: 0 published, or nothing to publish (the same YAML is in force); 1 an
 invalid matrix file, an unknown version, or the server refused the publish (its reason
 is printed); 2 a usage error; 3 the local store could not be opened or written;
-4 (EXIT_QUEUED) published into the local store but the shared database was not reached:
-the version is queued and the next sync pushes it (a pipeline must not take that for
-done).
+4 (EXIT_QUEUED) the shared database was not reached: the version is queued in the local
+store and the next sync pushes it, or (the same YAML in force here) nothing was
+published but whether the server agrees is not known. A pipeline must not take either
+for done.
 """
 
 from __future__ import annotations
@@ -25,11 +26,11 @@ if TYPE_CHECKING:
     from console.store.local import LocalStore
     from console.store.sync import Syncer
 
-EXIT_QUEUED = 4  # in the local store, not yet on the shared database
+EXIT_QUEUED = 4  # the shared database was not reached: queued in the local store, or not known
 
 STATUS = ("Exit status: 0 published (or already in force), 1 invalid or refused by the "
-          "server, 2 usage error, 3 local store error, 4 queued: the shared database was "
-          "not reached and the next sync pushes it.")
+          "server, 2 usage error, 3 local store error, 4 the shared database was not "
+          "reached: queued here, the next sync pushes it.")
 
 
 def register(msub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -143,6 +144,11 @@ def _report(outcome: Outcome) -> int:
     from console.app.usecases import matrix_versions as versions
 
     v = outcome.version
+    if outcome.status == versions.UNCHANGED and outcome.reason:
+        # another console may have published since this store last heard: not known done
+        return fail(f"the shared database was not reached ({outcome.reason}); version "
+                    f"{v.number} ({v.name}), in force as far as this data dir knows, has the "
+                    "same YAML; nothing published", EXIT_QUEUED)
     if outcome.status == versions.UNCHANGED:
         print(f"unchanged: version {v.number} ({v.name}) in force has the same YAML; "
               "nothing published")

@@ -2,8 +2,10 @@
 (``escalation-console matrix publish|versions|restore``, for a pipeline that keeps the
 matrix in git).
 
-With a shared database (a ``Syncer``), a publish pulls first, so its number follows the
-server's, appends the version to the local store and pushes it at once; the server
+With a shared database (a ``Syncer``), a publish pulls first (new events, and on a first
+connect the open tickets and the matrix versions, not the history before them), so its
+number follows the server's, appends the version to the local store and pushes it at
+once (a refusal lands in the local refused list with the server's reason); the server
 decides whether this login may publish (a lead or an admin) and the outcome says what it
 decided. Unreachable, the version stays queued in the local store (pushed by the next
 sync) and the outcome says so: a pipeline must know it did not reach the server.
@@ -53,7 +55,8 @@ class Version:
 class Outcome:
     """What a publish or restore did. ``version``: the version published (or pushed, or
     queued, or refused), or for UNCHANGED the version in force. ``reason``: the server's
-    reason (REFUSED) or why the server was not reached (QUEUED)."""
+    reason (REFUSED), or why the server was not reached (QUEUED; UNCHANGED as far as
+    this store knows, the server unreachable)."""
 
     status: str
     version: Version
@@ -129,7 +132,7 @@ def _publish(store: LocalStore, yaml_text: str, name: str, author: str, comment:
     current = version_in_force(list_versions(store))
     if current is not None and current.yaml == yaml_text:
         if sync is None or not store.in_outbox([current.event_id]):
-            return Outcome(UNCHANGED, current, local_only=sync is None)
+            return Outcome(UNCHANGED, current, offline or "", local_only=sync is None)
         return _push(store, sync, current, offline)  # published here before, never pushed
     # the store parses and validates the text again (MatrixError): it trusts no caller
     event = store.publish_matrix(yaml_text, name, author, comment)
@@ -148,7 +151,9 @@ def _version(event: StoredEvent, yaml_text: str, name: str, comment: str) -> Ver
 def _push(store: LocalStore, sync: Syncer, version: Version, offline: str | None) -> Outcome:
     if offline is None:
         try:
-            sync.sync_once()
+            # the push alone: sync_once would also pull a first connect's whole history,
+            # minutes of a long log for a pipeline's fresh data dir that needs none of it
+            sync.push()
         except SharedDBError as exc:
             offline = str(exc)
     if offline is not None:
