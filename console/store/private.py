@@ -23,12 +23,15 @@ log = logging.getLogger(__name__)
 _warned: set[Path] = set()
 
 
-def private_dir(path: Path) -> None:
+def private_dir(path: Path, *, ours: bool = False) -> None:
     """Make ``path`` (and its missing parents) a directory; one created here is 0700.
-    Raises OSError."""
+    An existing one open to others is narrowed when it is ``ours`` (a folder inside the
+    data directory), else kept with a warning. Raises OSError."""
     if path.is_dir():
         mode = stat.S_IMODE(path.stat().st_mode)
-        if mode & 0o077 and path not in _warned:
+        if mode & 0o077 and ours:
+            os.chmod(path, DIR_MODE)
+        elif mode & 0o077 and path not in _warned:
             _warned.add(path)  # once per process: the console opens it more than once
             log.warning("the data directory %s is open to other users (mode %o); it holds "
                         "customer text: run 'chmod 700 %s'", path, mode, path)

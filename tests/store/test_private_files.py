@@ -59,11 +59,16 @@ def test_store_files_an_older_version_left_readable_are_narrowed(
         open_ticket(store, "T-1")
     for name in (DB_NAME, LOCK_NAME):
         os.chmod(data_dir / name, 0o644)
+    attachments_dir(data_dir).mkdir(mode=0o755)
+    source = tmp_path / "invoice.pdf"
+    source.write_bytes(b"%PDF customer invoice")
     with LocalStore(data_dir, matrix) as store:
         assert store.ticket("T-1") is not None
         assert _mode(data_dir / DB_NAME) == 0o600
         assert _mode(data_dir / f"{DB_NAME}-wal") == 0o600
         assert _mode(data_dir / LOCK_NAME) == 0o600
+        store_file(data_dir, source)
+        assert _mode(attachments_dir(data_dir)) == 0o700
 
 
 def test_db_upgrade_creates_a_private_data_dir_and_store(

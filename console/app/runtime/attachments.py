@@ -59,7 +59,7 @@ def store_file(data_dir: str | Path, source: str | Path, max_bytes: int = MAX_BY
     source = Path(source)
     folder = attachments_dir(data_dir)
     try:
-        private_dir(folder)  # customers' files
+        private_dir(folder, ours=True)  # customers' files
         if not source.is_file():
             raise AttachmentError(f"{source.name} is not a file")
         if source.stat().st_size > max_bytes:
