@@ -59,8 +59,10 @@ def _parser() -> argparse.ArgumentParser:
     gui.add_argument("--tickets", type=positive_int, default=200, metavar="N",
                      help="size of the demo queue (default 200)")
     gui.add_argument("--role", metavar="ROLE",
-                     help="your matrix role this session (e.g. lead: edit and publish the "
-                          "matrix; default: the `role` in settings.json, else agent)")
+                     help="local-only mode (--local-only, or no shared database "
+                          "configured): your role this session (lead or admin: edit and "
+                          "publish the matrix; default: the `role` in settings.json, else "
+                          "agent). Ignored with a shared database: its login decides")
     gui.add_argument("--local-only", action="store_true",
                      help="do not sync with the shared database this session")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")

@@ -21,7 +21,9 @@ from console.paths import resources_dir
 from .single_instance import EXIT_ALREADY_RUNNING, RaiseServer, ask_to_raise
 
 if TYPE_CHECKING:
-    from console.app.runtime.port import ConsoleServicePort
+    from PySide6.QtWidgets import QMenu
+
+    from console.app.runtime.port import ConsoleServicePort, Person
     from console.app.runtime.rows import QueueRow
     from console.app.runtime.service import ConsoleService
 
@@ -42,7 +44,9 @@ class GuiOptions:
     demo: bool = False
     tickets: int = 200
     sync: bool = True
-    role: str | None = None  # matrix role for this session; None = from settings
+    # the person's role in local-only mode (--local-only or no shared database; None:
+    # the settings' role); with a shared database the server says who the person is
+    role: str | None = None
 
 
 def process_age_seconds() -> float:
@@ -171,7 +175,7 @@ def _listen_for_raise(window: MainWindow, data_dir: Path) -> None:
 
 def build(options: GuiOptions) -> tuple[MainWindow, ConsoleService]:
     """Wire the service, the queue window, alerts and the wall screen."""
-    from console.app.identity import current_user
+    from console.app.identity import console_author
     from console.app.matrices import load_matrix_file
     from console.app.runtime.service import ConsoleService
     from console.paths import default_matrix_path
@@ -180,6 +184,7 @@ def build(options: GuiOptions) -> tuple[MainWindow, ConsoleService]:
     from .alert_wiring import wire_alerts
     from .main_window import K_GEOMETRY, K_STATE, MainWindow
     from .notifier import DesktopNotifier
+    from .people_status import PeopleStatus
     from .wall import WallScreen, show_on_screen
 
     # the bundled file only seeds an empty store: the views follow service.matrix, the
@@ -197,9 +202,12 @@ def build(options: GuiOptions) -> tuple[MainWindow, ConsoleService]:
 
             seed_demo(target, matrix, utc_now(), tickets=options.tickets)
 
-    user = current_user()
-    service = ConsoleService(data_dir, matrix, sync=options.sync and not options.demo,
-                             user=user, prepare=prepare)
+    # the author of this console's events: its shared database login (the server
+    # refuses any other), else the OS login
+    user = console_author(data_dir)
+    sync = options.sync and not options.demo
+    service = ConsoleService(data_dir, matrix, sync=sync, user=user, role=options.role,
+                             prepare=prepare)
     window = MainWindow(service)
     title = "Escalation Console" + (" — demo" if options.demo else "")
     window.setWindowTitle(title)
@@ -240,8 +248,12 @@ def build(options: GuiOptions) -> tuple[MainWindow, ConsoleService]:
     service.failed.connect(on_failure)
     service.ready.connect(lambda: _listen_for_raise(window, data_dir))
     # menus in the order people reach for them: Ticket, Matrix, Notifications
-    _wire_forms(window, service)
-    _wire_matrix(window, service, options)
+    ticket_menu = _wire_forms(window, service)
+    people = PeopleStatus(window, service, ignored_role=options.role)
+    window._people = people
+    ticket_menu.addSeparator()
+    ticket_menu.addAction(people.action)
+    _wire_matrix(window, service)
     _wire_notifications(window, service, on_failure)
     if options.wall:
         service.ready.connect(open_wall)
@@ -258,19 +270,23 @@ def build(options: GuiOptions) -> tuple[MainWindow, ConsoleService]:
     return window, service
 
 
-def _wire_matrix(window: MainWindow, service: ConsoleService, options: GuiOptions) -> None:
-    """The Matrix menu: the flowchart, editable and publishable by leads only."""
-    from console.app.settings import Settings
+def chart_role(person: Person | None) -> str:
+    """The role the flowchart opens with: the person's ("disabled" for a disabled
+    person, "" while nobody knows who they are)."""
+    if person is None:
+        return ""
+    return "disabled" if person.disabled else person.role
 
-    def role() -> str:
-        if options.role:
-            return options.role
-        return str(Settings(service.data_dir).get("role", "agent"))
+
+def _wire_matrix(window: MainWindow, service: ConsoleService) -> None:
+    """The Matrix menu: the flowchart, editable and publishable by the persons who may
+    (a lead or an admin, as the shared database says; ``--role`` in local-only mode)."""
 
     def open_chart() -> None:
         from .flowchart import open_flowchart
 
-        chart = open_flowchart(service, service.matrix, role(), parent=None)
+        chart = open_flowchart(service, service.matrix, chart_role(service.person),
+                               parent=None)
         window._flowchart = chart
 
     menu = window.menuBar().addMenu("&Matrix")
@@ -279,7 +295,7 @@ def _wire_matrix(window: MainWindow, service: ConsoleService, options: GuiOption
     action.triggered.connect(open_chart)
 
 
-def _wire_forms(window: MainWindow, service: ConsoleServicePort) -> None:
+def _wire_forms(window: MainWindow, service: ConsoleServicePort) -> QMenu:
     """The agents' forms, as a Ticket menu with shortcuts (see docs/forms.md). Each
     opens on the matrix in force (service.matrix) and follows matrixChanged."""
     from PySide6.QtGui import QAction, QKeySequence
@@ -315,6 +331,7 @@ def _wire_forms(window: MainWindow, service: ConsoleServicePort) -> None:
         lambda r: forms.open_handoff(service, service.matrix, r, window)))
     act("&Decision authority…", "Ctrl+Shift+A", lambda: with_row(
         lambda r: forms.open_approval(service, service.matrix, r, window)))
+    return menu
 
 
 def _wire_notifications(window: MainWindow, service: ConsoleService,

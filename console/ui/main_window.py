@@ -9,6 +9,7 @@ model.
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from typing import Any
 
 from PySide6.QtCore import QItemSelectionModel, QModelIndex, QSettings, Qt, QTimer, Signal
@@ -83,6 +84,7 @@ class MainWindow(QMainWindow):
     _wall: QWidget
     _flowchart: QWidget
     _notifications: object
+    _people: object  # PeopleStatus: who is here, and the refused changes
 
     def __init__(self, service: ConsoleServicePort, settings: QSettings | None = None,
                  parent: QWidget | None = None) -> None:
@@ -262,7 +264,8 @@ class MainWindow(QMainWindow):
         self.view.viewport().update()
 
     def set_sync_state(self, state: SyncState) -> None:
-        self.sync_label.setText(f"Sync: {state.describe()}")
+        # the refused changes have a button of their own beside it (people_status)
+        self.sync_label.setText(f"Sync: {replace(state, refused=0).describe()}")
         self.sync_label.setStyleSheet(SYNC_STYLES.get(state.status, f"color: #57606a; {_PILL}"))
         self.sync_label.setToolTip(state.last_error or "")
 

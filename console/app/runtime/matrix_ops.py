@@ -4,9 +4,10 @@ The views reach these through the port: ``service.matrices`` (a ``MatrixActions`
 plain ``port.MatrixVersion`` results. Publishing appends a ``matrix_published`` event
 (author, time, comment) to the local store; the store's projection switches to the newest
 valid version and recomputes every ticket's clocks, the queue reloads, and the syncer
-carries the event to every other console. Only a lead may publish (checked here and in
-the editor), and only a valid matrix (checked in the editor, and by the store, which
-parses the YAML once per publish). Callbacks run on the GUI thread.
+carries the event to every other console. Only a lead or an admin may publish (checked
+here and in the editor, to say so at once; the shared database enforces it), and only a
+valid matrix (checked in the editor, and by the store, which parses the YAML once per
+publish). Callbacks run on the GUI thread.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from console.app.runtime.rows import QueueRow
 from console.app.runtime.worker import DbWorker
 from console.domain.hlc import Timestamp
 from console.domain.matrix import check_matrix_text
+from console.domain.people import PUBLISHERS
 from console.store.local import LocalStore
 from console.store.unit import MatrixVersion as StoredVersion
 
@@ -40,7 +42,7 @@ class ServiceLike(Protocol):
 
 
 class PublishRefused(PermissionError):
-    """Someone who is not a lead tried to publish."""
+    """Someone who is neither a lead nor an admin tried to publish."""
 
 
 # Whether a stored version is a valid matrix, by its event id. A published version never
@@ -73,10 +75,11 @@ def _report(service: ServiceLike) -> Failed:
 def publish(service: ServiceLike, yaml_text: str, name: str, author: str, comment: str,
             on_done: Callable[[MatrixVersion], None] | None = None,
             on_error: Failed | None = None, *, role: str) -> None:
-    """Publish ``yaml_text`` as the next matrix version (leads only, valid matrices only)."""
-    if role != LEAD_ROLE:
+    """Publish ``yaml_text`` as the next matrix version (leads and admins only, valid
+    matrices only)."""
+    if role not in PUBLISHERS:
         (on_error or _report(service))(PublishRefused(
-            f"only a lead may publish the matrix (your role: {role or 'none'})"))
+            f"only a lead or an admin may publish the matrix (your role: {role or 'none'})"))
         return
 
     def work() -> tuple[MatrixVersion, list[QueueRow]]:
@@ -129,7 +132,8 @@ class MatrixActions:
     def publish(self, yaml_text: str, name: str, comment: str,
                 on_done: Callable[[MatrixVersion], None] | None = None,
                 on_error: Failed | None = None, *, role: str) -> None:
-        """Publish ``yaml_text`` as the next version (leads only, valid matrices only)."""
+        """Publish ``yaml_text`` as the next version (leads and admins only, valid
+        matrices only)."""
         publish(self._service, yaml_text, name, self._service.user, comment, on_done,
                 on_error, role=role)
 

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from console.domain.matrix import Matrix
+from console.domain.people import Person, Refused
 from console.domain.sync_state import SyncState
 from console.store.records import Draft
 
@@ -32,7 +33,8 @@ if TYPE_CHECKING:
     from console.store.records import StoredEvent
 
 __all__ = ["LEAD_ROLE", "ConsoleServicePort", "DeadLetter", "Draft", "Failed",
-           "MatrixVersion", "SyncState", "TimelineEvent", "active_version"]
+           "MatrixVersion", "Person", "Refused", "SyncState", "TimelineEvent",
+           "active_version"]
 
 Failed = Callable[[BaseException], None]
 
@@ -102,11 +104,21 @@ class ConsoleServicePort(Protocol):
     syncStateChanged: SignalInstance    # SyncState
     pagingChanged: SignalInstance       # str: who pages now (see ``paging``)
     historyLoaded: SignalInstance       # ticket id, [TimelineEvent]
+    personChanged: SignalInstance       # Person | None: who this console's login is
+    refusedChanged: SignalInstance      # [Refused]: the refused list as it is now
+    refusalsArrived: SignalInstance     # [Refused]: just refused by the shared database
     failed: SignalInstance              # a sentence for the user
     ready: SignalInstance
 
-    user: str
+    user: str                           # the author of this console's events
     sync_state: SyncState
+    # who the person at this console is: the shared database's answer (or the one it
+    # gave last time); in local-only mode, built from ``--role`` or the settings' role.
+    # None: a shared database that has not said yet, or whose login is no person.
+    person: Person | None
+    local_only: bool                    # no shared database this session: --role applies
+    refused: list[Refused]              # the newest refusals (see ``refused_count``)
+    refused_count: int                  # how many refusals are kept in all
     paging: str                         # "service host-a" or "this console (no service)"
     alerts: AlertService
     forms: FormActions                  # the forms' submissions, reads and drafts
@@ -133,3 +145,7 @@ class ConsoleServicePort(Protocol):
     def retry_dead_letters(self, ids: list[str], on_done: Callable[[list[str]], None],
                            on_error: Failed) -> None:
         """Put deliveries back in the outbox; ``on_done`` gets the ids queued again."""
+    def dismiss_refused(self, ids: list[str],
+                        on_done: Callable[[int], None] | None = None) -> None:
+        """Forget these refusals (read); ``refusedChanged`` follows, ``on_done`` gets
+        how many went."""

@@ -28,6 +28,7 @@ from console.app.runtime.port import DeadLetter, Failed, timeline_event
 from console.app.runtime.rows import QueueRow
 from console.app.runtime.worker import DbWorker
 from console.domain.matrix import Matrix
+from console.domain.people import AGENT, Person, Refused
 from console.domain.sync_state import SyncState
 from console.store.lease import NO_SERVICE
 from console.store.local import LocalStore
@@ -43,6 +44,8 @@ def utc_now() -> datetime:
 
 LOCAL_ONLY = SyncState(status="not_configured", offline_since=None, pending=0,
                        last_sync=None, last_error="")
+REFUSED_SHOWN = 200  # the newest refusals the views list (the count says how many in all)
+Refusals = tuple[list[Refused], int]  # the newest refusals, how many in all
 
 
 class ConsoleService(QObject):
@@ -57,20 +60,36 @@ class ConsoleService(QObject):
     syncStateChanged = Signal(object)   # SyncState
     pagingChanged = Signal(str)         # who pages: "service host-a" or NO_SERVICE
     historyLoaded = Signal(str, list)   # ticket id, [TimelineEvent]
+    personChanged = Signal(object)      # Person | None
+    refusedChanged = Signal(list)       # [Refused]: the newest refusals, as they are now
+    refusalsArrived = Signal(list)      # [Refused]: just refused by the shared database
     failed = Signal(str)                # a sentence for the user
     ready = Signal()
     _matrixSeen = Signal(object)        # from the committing thread; queued to the GUI
+    _personSeen = Signal(object)        # from the sync thread; queued to the GUI
+    _refusedSeen = Signal(list)         # from the sync thread; queued to the GUI
 
     def __init__(self, data_dir: str | Path, default_matrix: Matrix, *,
                  clock: Callable[[], datetime] = utc_now, sync: bool = True,
                  scheduler_factory: Callable[..., WakeScheduler] | None = None,
-                 user: str = "", prepare: Callable[[], None] | None = None,
+                 user: str = "", role: str | None = None,
+                 prepare: Callable[[], None] | None = None,
                  parent: QObject | None = None) -> None:
+        """``user`` signs this console's events (``identity.console_author``); ``role``
+        is the person's role in local-only mode (None: the settings' ``role``, else
+        agent); with a shared database the server says who the person is."""
         super().__init__(parent)
         self._prepare = prepare
         self.ready_once = False
         self.clock = clock
         self.user = user
+        self._role = role
+        self.person: Person | None = None
+        self.local_only = True  # until the store is open and the settings read
+        self.refused: list[Refused] = []
+        self.refused_count = 0
+        self._personSeen.connect(self._set_person)
+        self._refusedSeen.connect(self._refusals_arrived)
         self.worker = DbWorker(self)
         self.store = LocalStore(data_dir, default_matrix, clock=clock)
         # until the store is open: the bundled file (it only seeds an empty store)
@@ -115,33 +134,43 @@ class ConsoleService(QObject):
     # -- start and stop ---------------------------------------------------------------
     def start(self) -> None:
         """Open the store and load the queue in the background."""
-        def open_and_load() -> list[QueueRow]:
+        def open_and_load() -> tuple[list[QueueRow], str | None, Person | None, Refusals]:
+            from console.app.settings import Settings
+
             if self._prepare is not None:
                 self._prepare()
             self.store.open()
             self.alerts.load_checkpoint()
-            return [QueueRow.from_record(r) for r in self.store.tickets()]
+            settings = Settings(self.store.data_dir)
+            url = settings.shared_db_url if self._sync_enabled else None
+            # the person: the server's last answer (it is asked again on connecting),
+            # or in local-only mode the one the --role flag or the settings name
+            person = self.store.person() if url else Person(
+                self.user, role=str(self._role or settings.get("role") or AGENT))
+            rows = [QueueRow.from_record(r) for r in self.store.tickets()]
+            return rows, url, person, self._read_refused()
 
-        def loaded(rows: list[QueueRow]) -> None:
+        def loaded(result: tuple[list[QueueRow], str | None, Person | None, Refusals]
+                   ) -> None:
+            rows, url, person, refusals = result
+            self.local_only = not url
+            self.person = person  # announced even if None: local_only is known now
+            self.personChanged.emit(person)
+            self._show_refused(refusals)
             self.rowsReset.emit(rows)
             self.alerts.start()
-            self._start_sync()
+            self._start_sync(url)
             self.ready_once = True
             self.ready.emit()
 
         self.worker.submit(open_and_load, loaded, self._fail)
 
-    def _start_sync(self) -> None:
-        if not self._sync_enabled:
-            self.syncStateChanged.emit(LOCAL_ONLY)
-            return
-        from console.app.secrets import SecretsError, load_password
-        from console.app.settings import Settings
-
-        url = Settings(self.store.data_dir).shared_db_url
+    def _start_sync(self, url: str | None) -> None:
         if not url:
             self.syncStateChanged.emit(LOCAL_ONLY)
             return
+        from console.app.secrets import SecretsError, load_password
+
         try:
             password = load_password(url)
         except SecretsError as exc:
@@ -149,7 +178,8 @@ class ConsoleService(QObject):
             password = None
         self._syncer = Syncer(self.store, url, password,
                               on_state=self.syncStateChanged.emit,
-                              on_pulled=self._pulled)
+                              on_pulled=self._pulled, on_person=self._personSeen.emit,
+                              on_refused=self._refusedSeen.emit)
         self._sync_thread = threading.Thread(target=self._syncer.run, args=(self._stop,),
                                              name="console-sync", daemon=True)
         self._sync_thread.start()
@@ -253,7 +283,69 @@ class ConsoleService(QObject):
         return out
 
     def _remember_sync_state(self, state: SyncState) -> None:
-        self.sync_state = state
+        before, self.sync_state = self.sync_state.refused, state
+        if state.refused != before:  # refused here, or dismissed by a CLI
+            self._load_refused()
+
+    # -- who the person is, and what the shared database refused -----------------------
+    @Slot(object)
+    def _set_person(self, person: Person | None) -> None:
+        if person != self.person:
+            self.person = person
+            self.personChanged.emit(person)
+
+    def _read_refused(self) -> Refusals:
+        """On the DB worker: the newest refusals and how many there are."""
+        with self.store.unit(read_only=True) as uow:
+            return uow.refused.list(limit=REFUSED_SHOWN), uow.refused.count()
+
+    def _load_refused(self) -> None:
+        if not self._stop.is_set():  # a sync state queued before the stop arrives after
+            self.worker.submit(self._read_refused, self._show_refused, self._fail)
+
+    def _show_refused(self, refusals: Refusals) -> None:
+        self.refused, self.refused_count = refusals
+        self.refusedChanged.emit(self.refused)
+
+    @Slot(list)
+    def _refusals_arrived(self, refusals: list[Refused]) -> None:
+        """The syncer moved refused events out of the log: show the tickets as the
+        server holds them (a refused opening removes its ticket), and the list."""
+        self.refusalsArrived.emit(refusals)
+        if self._stop.is_set():
+            return
+        self._load_refused()
+        if any(r.kind == "matrix_published" for r in refusals):
+            self.worker.submit(lambda: [QueueRow.from_record(r) for r in self.store.tickets()],
+                               self.rowsReset.emit, self._fail)
+            return
+        tickets = sorted({r.ticket for r in refusals})
+
+        def refolded() -> tuple[list[QueueRow], list[str]]:
+            rows = self._rows_for(tickets)
+            return rows, sorted(set(tickets) - {r.id for r in rows})
+
+        self.worker.submit(refolded, lambda out: self.rowsChanged.emit(*out), self._fail)
+
+    def dismiss_refused(self, ids: list[str],
+                        on_done: Callable[[int], None] | None = None) -> None:
+        """Forget these refusals (the person has read them); ``refusedChanged``
+        follows, ``on_done`` gets how many went."""
+        wanted = list(ids)
+
+        def work() -> tuple[int, Refusals]:
+            with self.store.unit() as uow:
+                gone = uow.refused.dismiss(wanted)
+            if self._syncer is not None:
+                self._syncer.recount_refused()  # the sync state counts them too
+            return gone, self._read_refused()
+
+        def done(result: tuple[int, Refusals]) -> None:
+            self._show_refused(result[1])
+            if on_done is not None:
+                on_done(result[0])
+
+        self.worker.submit(work, done, self._fail)
 
     @Slot(str)
     def set_paging(self, paging: str) -> None:

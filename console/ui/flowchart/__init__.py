@@ -1,4 +1,5 @@
-"""The matrix flowchart: see the whole escalation matrix; leads edit and publish it.
+"""The matrix flowchart: see the whole escalation matrix; leads and admins edit and
+publish it.
 
 The integrator's entry point is ``open_flowchart``; the model and every edit live in
 console.domain.flow; the versions and publishing come through the views' port
@@ -27,7 +28,8 @@ def open_flowchart(service: ConsoleServicePort | None, matrix: Matrix, role: str
 
     ``service`` runs version history and publishing on its DB worker (None: no
     history, no publishing; viewing, editing, saving and exports still work).
-    ``role`` "lead" may edit and publish; any other role sees the chart read-only.
+    ``role`` (the person's) "lead" or "admin" may edit and publish (the shared
+    database enforces it); any other role sees the chart read-only.
     The window deletes itself when closed.
     """
     pin_singletons()  # a scene makes thousands of Qt calls: see console._pyside_refcount

@@ -121,7 +121,8 @@ class HistoryDialog(QDialog):
         self.restore_button = QPushButton("Restore as new version…")
         self.restore_button.setEnabled(can_restore)
         if not can_restore:
-            self.restore_button.setToolTip("Only a lead may publish or restore versions")
+            self.restore_button.setToolTip(
+                "Only a lead or an admin may publish or restore versions")
         for button, signal in ((self.load_button, self.loadRequested),
                                (self.compare_button, self.compareRequested),
                                (self.restore_button, self.restoreRequested)):

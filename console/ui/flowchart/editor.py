@@ -24,7 +24,7 @@ from PySide6.QtCore import QIODevice, QSaveFile, Qt, Signal
 from PySide6.QtGui import QCloseEvent, QUndoStack
 from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QVBoxLayout, QWidget
 
-from console.app.runtime.port import LEAD_ROLE, ConsoleServicePort, MatrixVersion, active_version
+from console.app.runtime.port import ConsoleServicePort, MatrixVersion, active_version
 from console.domain.flow import (
     FlowEditError,
     Records,
@@ -37,6 +37,7 @@ from console.domain.flow import (
     rename,
     split_node_id,
 )
+from console.domain.people import PUBLISHERS
 
 from ..forms.base import Banner
 from . import prompts
@@ -54,8 +55,6 @@ from .scene import FlowScene
 from .style import Fonts
 from .view import FlowView
 
-LEAD = LEAD_ROLE
-
 
 def _without(nid: str, records: Records) -> Records:
     return remove_node(records, nid)
@@ -70,7 +69,7 @@ class FlowEditor(QMainWindow):
         super().__init__(parent)
         self.service = service
         self.role = role
-        self.editable = role == LEAD
+        self.editable = role in PUBLISHERS  # a lead or an admin (the server checks it too)
         self.initial = copy.deepcopy(records)
         self.versions: list[MatrixVersion] = []
         self.baseline: Records = self.initial  # the published matrix, for the diff
@@ -100,8 +99,9 @@ class FlowEditor(QMainWindow):
                                         Qt.DockWidgetArea.BottomDockWidgetArea)
         self.status_label = QLabel()
         self.statusBar().addPermanentWidget(QLabel(
-            "Lead: you can edit and publish" if self.editable
-            else f"Read-only ({role or 'no role'}): only a lead edits and publishes"))
+            f"{role.capitalize()}: you can edit and publish" if self.editable
+            else f"Read-only ({role or 'no role'}): only a lead or an admin edits and "
+                 "publishes"))
         self.statusBar().insertWidget(0, self.status_label, 1)
         build_actions(self)
         self._wire()
@@ -141,7 +141,7 @@ class FlowEditor(QMainWindow):
     def push(self, edit: Callable[[Records], Records], text: str) -> bool:
         """Run an edit as an undo command; a refused edit is explained, not pushed."""
         if not self.editable:
-            self.say("Read-only: only a lead may edit the matrix")
+            self.say("Read-only: only a lead or an admin may edit the matrix")
             return False
         try:
             command = EditCommand(self.document, edit, text)
@@ -372,7 +372,7 @@ class FlowEditor(QMainWindow):
 
     def _can_publish(self, check_valid: bool = True) -> bool:
         if not self.editable:
-            self.say("Only a lead may publish the matrix")
+            self.say("Only a lead or an admin may publish the matrix")
         elif self.service is None:
             self.say("Not connected to a console: save the matrix to a file instead")
         elif check_valid and not self.document.valid:

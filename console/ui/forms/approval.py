@@ -5,6 +5,11 @@ Within the agent's own limit the decision is recorded at once (a request granted
 the agent). Over it, the form says plainly who may approve, and the request goes to
 the lowest-limit role that may. Pending requests on the ticket can be granted or
 denied here by someone whose role may approve them.
+
+"You act as" offers the matrix roles the person holds, as the shared database names
+them (``people grant --matrix-role``; every role in local-only mode), and a request is
+answered only in a role the person holds, never by its requester: the server refuses
+anything else, so the form does not offer it.
 """
 
 from __future__ import annotations
@@ -37,6 +42,7 @@ from console.domain.handoff import (
     role_name,
 )
 from console.domain.matrix import Matrix
+from console.domain.people import Person
 
 from ..theme import named
 from .base import FormDialog, SyncFollower
@@ -60,7 +66,7 @@ class ApprovalDialog(FormDialog):
         self.row = row
         self.pending: list[PendingApproval] = []
         self.answer_follower: SyncFollower | None = None
-        self.role_box = combo([(r.name, r.id) for r in matrix.roles], "Choose your role…")
+        self.role_box = combo(self._offered_roles(), "Choose your role…")
         self.action_box = combo([(a.replace("_", " ").capitalize(), a)
                                  for a in authority_actions(matrix)], "Choose…")
         self.amount_box = QDoubleSpinBox()
@@ -77,6 +83,7 @@ class ApprovalDialog(FormDialog):
         self.verdict.setWordWrap(True)
         self.verdict.setMinimumHeight(line_height(self.verdict, 2.5))  # no jumping layout
         self.role_box.activated.connect(self._role_picked)
+        service.personChanged.connect(self.set_person)  # the server said who this is
         self._build()
         self.on_fields_changed()
         service.forms.roles(self.guard(self._roles_loaded))
@@ -132,14 +139,37 @@ class ApprovalDialog(FormDialog):
         self.action_box.setFocus()
 
     # -- the role ---------------------------------------------------------------------------
+    def may_act_as(self, role: str) -> bool:
+        """Whether the person may act in this matrix role: one the shared database says
+        they hold (any role in local-only mode, where the person owns the data)."""
+        person = self.service.person
+        return bool(role) and (self.service.local_only
+                               or (person is not None and person.holds(role)))
+
+    def _offered_roles(self) -> list[tuple[str, str]]:
+        return [(r.name, r.id) for r in self.matrix.roles if self.may_act_as(r.id)]
+
+    def set_person(self, _person: Person | None) -> None:
+        """Who the person is changed (the server answered): offer their roles."""
+        if self._closed:
+            return
+        refill(self.role_box, self._offered_roles())
+        self._roles_loaded([])
+        self.on_fields_changed()
+        self._update_answer()
+
     def _roles_loaded(self, roles: list[str]) -> None:
-        if roles and self.role_box.currentIndex() < 0:
-            index = self.role_box.findData(roles[0])
-            if index >= 0:
-                with_signals = self.role_box.blockSignals(True)
-                self.role_box.setCurrentIndex(index)
-                self.role_box.blockSignals(with_signals)
-                self.on_fields_changed()
+        if self.role_box.currentIndex() >= 0:
+            return
+        # the role used last time if it is offered, else the only one the person holds
+        index = self.role_box.findData(roles[0]) if roles else -1
+        if index < 0 and self.role_box.count() == 1:
+            index = 0
+        if index >= 0:
+            with_signals = self.role_box.blockSignals(True)
+            self.role_box.setCurrentIndex(index)
+            self.role_box.blockSignals(with_signals)
+            self.on_fields_changed()
 
     def _role_picked(self, _index: int) -> None:
         role = self.role()
@@ -165,7 +195,7 @@ class ApprovalDialog(FormDialog):
                                self.row.severity)
 
     def on_matrix_changed(self) -> None:
-        refill(self.role_box, [(r.name, r.id) for r in self.matrix.roles])
+        refill(self.role_box, self._offered_roles())
         refill(self.action_box, [(a.replace("_", " ").capitalize(), a)
                                  for a in authority_actions(self.matrix)])
 
@@ -175,7 +205,8 @@ class ApprovalDialog(FormDialog):
         self.amount_box.setSuffix(f" {unit}" if unit else "")
         decision = self.authority()
         if decision is None:
-            self.verdict.setText("Choose your role and the action to see who may approve it.")
+            self.verdict.setText(self._no_role_text() or
+                                 "Choose your role and the action to see who may approve it.")
             self.verdict.setStyleSheet("color: #57606a;")
             self.submit_button.setText("Re&quest approval")
             return
@@ -193,10 +224,24 @@ class ApprovalDialog(FormDialog):
             self.submit_button.setText("Re&quest approval")
         self._update_answer()
 
+    def _no_role_text(self) -> str:
+        """Why no role is offered, if none is: who the person is is not known yet, or
+        they hold no matrix role of this matrix."""
+        if self.role_box.count():
+            return ""
+        person = self.service.person
+        if person is None:
+            return ("The shared database has not said who you are yet: your matrix roles "
+                    "appear once it answers.")
+        return (f"{person.name} holds no matrix role of this matrix, so cannot ask or "
+                "answer here. An admin grants one: escalation-console people grant "
+                f"{person.login} --matrix-role ROLE")
+
     def errors(self) -> dict[str, str]:
         errors: dict[str, str] = {}
         if not self.role():
-            errors["role"] = "Choose the role you act in: the limits depend on it."
+            errors["role"] = (self._no_role_text()
+                              or "Choose the role you act in: the limits depend on it.")
         if not self.action():
             errors["action"] = "Choose the action."
         elif (amount := self.amount()) is not None and amount <= 0:
@@ -250,10 +295,21 @@ class ApprovalDialog(FormDialog):
         row = self.pending_list.currentRow()
         return self.pending[row] if 0 <= row < len(self.pending) else None
 
+    def _own(self, request: PendingApproval) -> bool:
+        """Whether the person asked for this themselves (the server lets nobody answer
+        their own request; in local-only mode the person owns the data)."""
+        return (not self.service.local_only
+                and request.request.get("requested_by") == self.service.user)
+
+    def may_answer(self, request: PendingApproval | None) -> bool:
+        """Whether the person may answer ``request`` in the role they act as."""
+        return (request is not None and self.may_act_as(self.role())
+                and not self._own(request)
+                and may_approve(self.matrix, request.request, self.role()))
+
     def _update_answer(self) -> None:
         request = self.selected_request()
-        allowed = request is not None and bool(self.role()) and may_approve(
-            self.matrix, request.request, self.role())
+        allowed = self.may_answer(request)
         for button in (self.approve_button, self.deny_button):
             button.setEnabled(allowed)
         if request is None:
@@ -261,7 +317,9 @@ class ApprovalDialog(FormDialog):
             return
         approvers = request.request.get("approvers") or [request.request.get("route_to_role")]
         names = " or ".join(role_name(self.matrix, str(r)) for r in approvers if r)
-        if allowed:
+        if self._own(request):
+            self.answer_who.setText(f"You asked for this: {names} answers it.")
+        elif allowed:
             me = role_name(self.matrix, self.role())
             self.answer_who.setText(f"You may approve this as {me}.")
         else:
@@ -270,7 +328,7 @@ class ApprovalDialog(FormDialog):
 
     def answer(self, granted: bool) -> None:
         request = self.selected_request()
-        if request is None or not may_approve(self.matrix, request.request, self.role()):
+        if request is None or not self.may_answer(request):
             return
         for button in (self.approve_button, self.deny_button):
             button.setEnabled(False)
