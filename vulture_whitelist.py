@@ -31,6 +31,7 @@ _._refusal
 _._raise_server
 _._flowchart
 _._notifications
+_._people  # ui/app.py: the status bar's people part (PeopleStatus, a plain object)
 _._bus  # ui/notifier.py: the D-Bus connection lives as long as the notifier
 
 # -- signal handler, SQLAlchemy event and PyYAML override signatures ----------------------
