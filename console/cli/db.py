@@ -23,7 +23,8 @@ URL_HELP = ("postgresql://user@host:port/database; a password in it is moved to 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     connect = sub.add_parser(
         "connect", help="connect this console to a shared PostgreSQL database",
-        description="Check the connection, migrate the shared database, keep the password "
+        description="Check the connection, migrate the shared database if it is behind (an "
+                    "admin's login only), keep the password "
                     "in the OS keyring and the URL (without the password) in settings.json. "
                     "The password comes from the URL, --password-stdin, $PGPASSWORD or a "
                     "prompt, in that order.")
@@ -125,7 +126,7 @@ def _cmd_connect(args: argparse.Namespace) -> int:
     db = SharedDatabase(url, password)
     try:
         version = db.check()
-        db.migrate()
+        db.ensure_schema()  # DDL only when behind, and only by an admin
     except SharedDBError as exc:
         return fail(_explain(exc, url, password), EXIT_INVALID)
     finally:
@@ -284,7 +285,13 @@ def _cmd_upgrade(args: argparse.Namespace) -> int:
 
 def _upgrade_shared(args: argparse.Namespace) -> int:
     from console.app.secrets import SecretsError
-    from console.store.server import SharedDatabase, SharedDBError, describe_server
+    from console.store.server import (
+        SchemaBehind,
+        SharedDatabase,
+        SharedDBError,
+        describe_server,
+        parse_url,
+    )
 
     try:
         url, password = _url_and_password(args)
@@ -297,7 +304,12 @@ def _upgrade_shared(args: argparse.Namespace) -> int:
             password = None
     db = SharedDatabase(url, password)
     try:
-        before, after = db.migrate()
+        before, after = db.ensure_schema()
+    except SchemaBehind as exc:
+        who = parse_url(url).username or "this login"
+        return fail(f"{who} may not migrate the shared database {describe_server(url)}: "
+                    "migrations need the admin role (or a superuser); it is at revision "
+                    f"{exc.current or '(none)'}, this program's is {exc.head}", EXIT_INVALID)
     except SharedDBError as exc:
         return fail(_explain(exc, url, password), EXIT_INVALID)
     finally:

@@ -1,10 +1,9 @@
 """The shared database's schema at start: migrated with ``serve --migrate``, otherwise
 only checked, because migrating is DDL, which a service login should not need (and
-which a later hardening forbids to non-admin logins)."""
+which only the admin role may run: ``--migrate`` with a service login at head does
+nothing, and behind, says an admin must upgrade)."""
 
 from __future__ import annotations
-
-from typing import Any
 
 from console.store import migrate
 from console.store.server import SharedDatabase, SharedDBError
@@ -16,14 +15,7 @@ class SchemaError(RuntimeError):
 
 def current_revision(db: SharedDatabase) -> str | None:
     """The Alembic revision of the shared database, None when it has no schema yet."""
-    def work(conn: Any) -> str | None:
-        exists = conn.execute("SELECT to_regclass('alembic_version')").fetchone()
-        if exists is None or exists[0] is None:
-            return None
-        row = conn.execute("SELECT version_num FROM alembic_version").fetchone()
-        return str(row[0]) if row else None
-
-    return db.transaction("reading the schema revision of", work)
+    return db.schema_revision()
 
 
 def check_schema(db: SharedDatabase) -> str:
@@ -31,7 +23,7 @@ def check_schema(db: SharedDatabase) -> str:
     saying what to do otherwise (SharedDBError when it cannot be reached)."""
     head = migrate.head_revision()
     current = current_revision(db)
-    upgrade = (f"run 'escalation-console db upgrade {db.url}' as the database owner, or "
+    upgrade = (f"run 'escalation-console db upgrade {db.url}' with an admin's login, or "
                "start the service once with --migrate")
     if current is None:
         raise SchemaError(f"the shared database {db.masked_url} has no schema yet; {upgrade}")
@@ -54,9 +46,10 @@ def _is_older(current: str, head: str) -> bool:
 
 
 def prepare_schema(db: SharedDatabase, *, run_migrations: bool) -> tuple[str | None, str]:
-    """Migrate (when asked) or check; (revision before, revision now)."""
+    """Migrate (when asked and behind: an admin's login only) or check; (revision
+    before, revision now)."""
     if run_migrations:
-        return db.migrate()
+        return db.ensure_schema()
     revision = check_schema(db)
     return revision, revision
 

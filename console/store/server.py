@@ -136,6 +136,15 @@ def scrub(text: str, url: str, password: str | None) -> str:
     return text.replace(url, mask_url(url)) if url else text
 
 
+class SchemaBehind(SharedDBError):
+    """The shared database's schema is behind this program's, and this session (not an
+    admin's) may not migrate it."""
+
+    def __init__(self, message: str, current: str | None, head: str) -> None:
+        super().__init__(message)
+        self.current, self.head = current, head
+
+
 class SharedDatabase:
     """Push, pull, listen and claim on the shared database. Thread-safe: one lock
     guards the work connection, which reconnects lazily after a failure."""
@@ -231,6 +240,34 @@ class SharedDatabase:
             raise self._error("migrating", getattr(exc, "orig", None) or exc) from None
         finally:
             engine.dispose()
+
+    def schema_revision(self) -> str | None:
+        """The Alembic revision of the shared database; None when it has no schema yet."""
+        def work(conn: psycopg.Connection) -> str | None:
+            exists = conn.execute("SELECT to_regclass('alembic_version')").fetchone()
+            if exists is None or exists[0] is None:
+                return None
+            row = conn.execute("SELECT version_num FROM alembic_version").fetchone()
+            return str(row[0]) if row else None
+
+        return self.transaction("reading the schema revision of", work)
+
+    def ensure_schema(self) -> tuple[str | None, str]:
+        """The schema at this program's head; (revision before, revision after).
+        At head, nothing runs. Behind, an admin's or a superuser's session migrates
+        (migrations are DDL, which only the admin role may run); any other session
+        issues no DDL and raises SchemaBehind saying who must upgrade it."""
+        from .people import is_admin  # people builds on this module
+
+        head, current = migrate.head_revision(), self.schema_revision()
+        if current == head:
+            return current, head
+        if not is_admin(self):
+            at = f"at revision {current}" if current else "empty (no schema)"
+            raise SchemaBehind(
+                f"the shared database is {at} and this console needs {head}; an admin "
+                f"runs 'escalation-console db upgrade {self.url}'", current, head)
+        return self.migrate()
 
     # -- events -------------------------------------------------------------------------
     def push(self, events: Sequence[StoredEvent], *, all_or_none: bool = False

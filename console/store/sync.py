@@ -41,7 +41,7 @@ from console.domain.sync_state import SyncState as SyncState  # its public home
 from .errors import StoreError
 from .people import whoami
 from .records import StoredEvent
-from .server import APP_NAME, SharedDatabase, SharedDBError
+from .server import APP_NAME, SharedDatabase, SharedDBError, parse_url
 
 if TYPE_CHECKING:
     from .local import LocalStore
@@ -228,10 +228,31 @@ class Syncer:
         store and hand it to ``on_person``."""
         person = whoami(self._require_db())
         self.store.set_person(person)
-        self._asked_person = True
         if self.on_person is not None:
             self.on_person(person)
         return person
+
+    def _may_write(self, db: SharedDatabase, person: Person | None) -> None:
+        """Raise SharedDBError, pushing nothing, when the server would refuse every
+        event of this login (no person, or a disabled one): the outbox must wait for an
+        admin, not move whole to the refused list. A database from before people
+        existed (no ``people`` table) checks nothing."""
+        if person is not None and not person.disabled:
+            return
+        login = person.login if person is not None else (
+            parse_url(db.url).username or "this login")
+        if person is None:
+            exists = db.transaction("asking who this login is on", lambda c: c.execute(
+                "SELECT to_regclass('people') IS NOT NULL").fetchone())
+            if not (exists and exists[0]):
+                return
+            why = (f"{login} is not a person of this database; an admin adds people with "
+                   f"'escalation-console people add {login} --role ROLE'")
+        else:
+            why = (f"{login} is disabled and may write nothing; an admin enables them "
+                   f"again with 'escalation-console people enable {login}'")
+        raise SharedDBError(f"{why}. Nothing is pushed meanwhile: "
+                            "this console's changes wait in its outbox")
 
     def pull(self, max_batches: int | None = None) -> int:
         """Fetch the server's events after the cursor; returns how many were new here.
@@ -322,10 +343,11 @@ class Syncer:
         return self._cycle(push=True, history_pages=None)
 
     def _cycle(self, *, push: bool, history_pages: int | None = 1) -> tuple[int, int]:
-        self._require_db()
+        db = self._require_db()
         try:
             if not self._asked_person:  # once a connection: the role may have changed
-                self.ask_person()
+                self._may_write(db, self.ask_person())
+                self._asked_person = True
                 self.recount_refused()
             pushed = self.push() if push else 0
             pulled = self.pull()

@@ -8,15 +8,17 @@ from __future__ import annotations
 import threading
 from typing import Any
 
+import psycopg
 import pytest
 from matrix_variant import NEW_TEAM, variant_yaml
-from people_logins import login, login_name
+from people_logins import login, login_name, person_url
+from psycopg import sql
 
 from console.domain.people import AGENT, LEAD, Person, Refused
 from console.domain.sync_state import SyncState
 from console.paths import default_matrix_path
 from console.store.local import LocalStore
-from console.store.people import grant
+from console.store.people import add_person, grant
 from console.store.server import Refusal, SharedDatabase, SharedDBError
 from console.store.sync import Syncer
 
@@ -211,3 +213,35 @@ def test_a_caller_answering_for_a_whole_batch_gets_all_of_it_written_or_none(
     finally:
         db.close()
     assert pg.query("SELECT kind FROM events") == [("opened",)]
+
+
+def test_a_login_that_is_no_person_pushes_nothing_until_an_admin_adds_them(
+        pg, open_store, world):
+    """A login a DBA put in a group role by hand, never added as a person: the server
+    would refuse every event of it, so the outbox waits for the admin instead of moving
+    whole to the refused list."""
+    stranger = login_name(pg, "sam")
+    with psycopg.connect(pg.url, autocommit=True) as conn:
+        conn.execute(sql.SQL("CREATE ROLE {} LOGIN IN ROLE agent").format(
+            sql.Identifier(stranger)))
+    url = person_url(pg, stranger)
+    a = open_store("a")
+    open_as(a, "T-1", stranger)
+    a.append("T-1", "message", {"text": "hello"}, stranger)
+    people: list[Person | None] = []
+    with Syncer(a, url, on_person=people.append) as syncer:
+        with pytest.raises(SharedDBError, match=(
+                f"{stranger} is not a person of this database; an admin adds people with "
+                f"'escalation-console people add {stranger} --role ROLE'")):
+            syncer.sync_once()
+        assert syncer.state.status == "offline" and "wait in its outbox" in syncer.state.last_error
+        assert a.pending() == 2 and refused_list(a) == []
+        assert pg.query("SELECT count(*) FROM events") == [(0,)]
+        admin = pg.shared()
+        try:
+            add_person(admin, stranger, AGENT)
+        finally:
+            admin.close()
+        assert syncer.sync_once() == (2, 0)
+    assert people == [None, Person(stranger, role=AGENT)]
+    assert a.pending() == 0 and refused_list(a) == []
