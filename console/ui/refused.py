@@ -53,11 +53,12 @@ def _when(at: datetime, long: bool = False) -> str:
 
 
 def payload_lines(value: Any, indent: str = "  ") -> list[str]:
-    """What was written, as indented ``key: value`` lines: nested objects indent
-    further, multi-line text (a matrix's YAML, a long reason) keeps its lines."""
+    """What was written, as indented ``key: value`` lines: the plain values first (a
+    comment, a severity), then multi-line text, which keeps its lines (a matrix's YAML,
+    a long reason), then nested objects, indented further (a matrix's authority rows)."""
     lines: list[str] = []
     if isinstance(value, dict):
-        for key, item in value.items():
+        for key, item in sorted(value.items(), key=lambda kv: _weight(kv[1])):
             label = f"{indent}{str(key).replace('_', ' ')}:"
             if isinstance(item, dict | list) and item and not _flat(item):
                 lines.append(label)
@@ -78,6 +79,13 @@ def payload_lines(value: Any, indent: str = "  ") -> list[str]:
     else:
         lines.append(f"{indent}{_scalar(value)}")
     return lines
+
+
+def _weight(value: Any) -> int:
+    """Where a value goes in a payload's lines: plain, multi-line text, nested."""
+    if isinstance(value, dict | list) and value and not _flat(value):
+        return 2
+    return 1 if isinstance(value, str) and "\n" in value else 0
 
 
 def _flat(value: dict[str, Any] | list[Any]) -> bool:

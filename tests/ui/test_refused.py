@@ -114,11 +114,12 @@ def test_dismiss_forgets_the_chosen_refusal(dialog):
     assert not dialog.dismiss_button.isEnabled() and not dialog.copy_button.isEnabled()
 
 
-def test_payloads_read_as_indented_lines():
-    assert payload_lines({"team": "frontline", "tags": ["a", "b"], "note": None,
-                          "nested": {"to_role": "cto", "steps": [{"after": 30}]}}) == [
-        "  team: frontline", "  tags: a, b", "  note: -", "  nested:", "    to role: cto",
-        "    steps:", "      - after: 30"]
+def test_payloads_read_as_indented_lines_plain_values_first():
+    assert payload_lines({"nested": {"to_role": "cto", "steps": [{"after": 30}]},
+                          "text": "two\nlines", "team": "frontline", "tags": ["a", "b"],
+                          "note": None}) == [
+        "  team: frontline", "  tags: a, b", "  note: -", "  text:", "    two", "    lines",
+        "  nested:", "    to role: cto", "    steps:", "      - after: 30"]
 
 
 # -- the status bar ---------------------------------------------------------------------
