@@ -5,6 +5,10 @@ as five processes writing 100 updates a second in total, each running Syncer.run
 latency from one console's local commit to another console's projection; (c) the
 latency of one local event write (a ~2 KB handoff). PostgreSQL is a throwaway cluster
 (fsync off) unless $ESCALATION_CONSOLE_TEST_PG_URL names a server.
+
+With --people, (a) and (b) run twice: without enforcement (the superuser, the
+permission triggers disabled) and with it (each console its own agent login, the
+triggers on), and the report gives both and their ratio (benchmarks/sync/people.py).
 """
 
 from __future__ import annotations
@@ -60,6 +64,29 @@ def print_report(r: dict[str, Any]) -> None:
     print(f"    p50 {w['p50_ms']:.2f} ms, p95 {w['p95_ms']:.2f} ms, p99 {w['p99_ms']:.2f} ms, "
           f"max {w['max_ms']:.2f} ms")
     print(f"    target p95 <= {w['target_p95_ms']:g} ms: {_yes(w['target_met'])}")
+    if "enforced" in r:
+        print_enforcement(r)
+
+
+def print_enforcement(r: dict[str, Any]) -> None:
+    """(a) and (b) without the server's permission checks, against with them."""
+    off, on = r, r["enforced"]
+    print()
+    print("Enforcement: without (superuser, permission triggers disabled: (a), (b) above) "
+          "against with (each console its own agent login, triggers on)")
+    rows = [("(a) push, events/s", off["drain"]["events_per_s"], on["drain"]["events_per_s"]),
+            ("(a) push, seconds", off["drain"]["seconds"], on["drain"]["seconds"]),
+            ("(a) pull back, seconds", off["drain"]["pull_back_seconds"],
+             on["drain"]["pull_back_seconds"])]
+    rows += [(f"(b) commit -> other console {q}, ms", off["fleet"][f"{q}_ms"],
+              on["fleet"][f"{q}_ms"]) for q in ("p50", "p95", "p99")]
+    print(f"    {'':36} {'without':>10} {'with':>10} {'with/without':>13}")
+    for name, a, b in rows:
+        print(f"    {name:36} {a:>10,} {b:>10,} {b / a if a else float('nan'):>13.2f}")
+    f = on["fleet"]
+    print(f"    with: deliveries {f['deliveries_seen']:,} of {f['deliveries_expected']:,}, "
+          f"{f['pending_at_end']} left in outboxes, {on['drain']['pending_after']} left after "
+          f"the drain; p99 <= {f['target_p99_ms']:g} ms: {_yes(f['target_met'])}")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -70,6 +97,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--duration", type=float, default=20.0, help="(b) seconds of load")
     p.add_argument("--writes", type=int, default=1000, help="(c) timed local writes")
     p.add_argument("--quick", action="store_true", help="2,000 events, 5 s, 200 writes")
+    p.add_argument("--people", action="store_true",
+                   help="(a) and (b) without and with the server's permission checks")
     args = p.parse_args(argv)
     if args.quick:
         args.events, args.duration, args.writes = 2000, 5.0, 200
@@ -88,9 +117,15 @@ def main(argv: list[str] | None = None) -> int:
             else "external server",
             "local_fs": filesystem_of(Path(tempfile.gettempdir())),
         }
-        result["drain"] = drain.run(server, events=args.events)
+        base = "off" if args.people else "superuser"
+        result["drain"] = drain.run(server, events=args.events, mode=base)
         result["fleet"] = fleet.run(server, consoles=args.consoles, total_rate=args.rate,
-                                    duration=args.duration)
+                                    duration=args.duration, mode=base)
+        if args.people:
+            result["enforced"] = {
+                "drain": drain.run(server, events=args.events, mode="people"),
+                "fleet": fleet.run(server, consoles=args.consoles, total_rate=args.rate,
+                                   duration=args.duration, mode="people")}
         result["local_write"] = local_write.run(writes=args.writes)
     finally:
         if isinstance(server, PgCluster):
@@ -98,6 +133,7 @@ def main(argv: list[str] | None = None) -> int:
     print_report(result)
     print("RESULT " + json.dumps(result, sort_keys=True))
     ok = all(result[k]["target_met"] for k in ("drain", "fleet", "local_write"))
+    ok = ok and all(v["target_met"] for v in result.get("enforced", {}).values())
     return 0 if ok else 1
 
 

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from .common import migrated, summary_ms
+from .people import consoles as console_logins
 
 TARGET_P50_MS, TARGET_P99_MS = 100.0, 500.0
 ROOT = Path(__file__).resolve().parents[2]
@@ -29,13 +30,14 @@ def _cpu_busy_seconds() -> float:
 
 
 def run(server, consoles: int = 5, total_rate: float = 100.0,  # type: ignore[no-untyped-def]
-        duration: float = 20.0) -> dict[str, Any]:
-    url = migrated(server)
+        duration: float = 20.0, mode: str = "superuser") -> dict[str, Any]:
+    logins = console_logins(migrated(server), mode, consoles)
     with tempfile.TemporaryDirectory(prefix="bench-fleet-") as tmp:
         procs = []
-        for i in range(consoles):
+        for i, (url, author) in enumerate(logins):
             cmd = [sys.executable, "-m", "benchmarks.sync.worker", "--data-dir",
-                   f"{tmp}/c{i}", "--url", url, "--index", str(i), "--consoles", str(consoles),
+                   f"{tmp}/c{i}", "--url", url, "--author", author, "--index", str(i),
+                   "--consoles", str(consoles),
                    "--rate", str(total_rate / consoles), "--duration", str(duration),
                    "--out", f"{tmp}/c{i}.json"]
             procs.append(subprocess.Popen(cmd, cwd=ROOT, stdin=subprocess.PIPE,
@@ -60,7 +62,7 @@ def run(server, consoles: int = 5, total_rate: float = 100.0,  # type: ignore[no
     expected = sum(sent - r["sent"] for r in results)  # every update reaches every other
     stats = summary_ms(latencies)
     writes = summary_ms([w for r in results for w in r["writes"]])
-    return {"consoles": consoles, "rate_per_s": total_rate, "duration_s": duration,
+    return {"mode": mode, "consoles": consoles, "rate_per_s": total_rate, "duration_s": duration,
             "updates_sent": sent, "deliveries_expected": expected,
             "deliveries_seen": len(latencies),
             "pending_at_end": sum(r["pending"] for r in results), **stats,

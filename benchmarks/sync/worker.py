@@ -32,6 +32,7 @@ def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser()
     p.add_argument("--data-dir", required=True)
     p.add_argument("--url", required=True)
+    p.add_argument("--author", default="bench", help="the author of its events (its login)")
     p.add_argument("--index", type=int, required=True)
     p.add_argument("--consoles", type=int, required=True)
     p.add_argument("--rate", type=float, required=True, help="updates per second, this console")
@@ -61,7 +62,8 @@ def main(argv: list[str] | None = None) -> int:
     thread.start()
     mine = [f"C{args.index}-T{k}" for k in range(args.tickets)]
     for ticket in mine:
-        store.append(ticket, "opened", opened(f"console {args.index} {ticket}"), "bench")
+        store.append(ticket, "opened", opened(f"console {args.index} {ticket}"),
+                     args.author)
     syncer.wake()
     while syncer.state.status != "online":
         time.sleep(0.01)
@@ -82,7 +84,7 @@ def main(argv: list[str] | None = None) -> int:
         t0 = time.perf_counter()
         store.append(rng.choice(everyone), "message",
                      {"text": f"update {n} from console {args.index}", "sent": time.time()},
-                     "bench")
+                     args.author)
         writes.append(time.perf_counter() - t0)
         syncer.wake()
         n += 1
