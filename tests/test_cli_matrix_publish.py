@@ -329,3 +329,54 @@ def test_the_documented_pipeline_runs_without_an_os_keyring(pg, tmp_path, files)
     again = run("matrix", "publish", str(files[0]), "--comment", "def456 docs only")
     assert (again.returncode, again.stdout.split(":")[0]) == (0, "unchanged")
     assert server_versions(pg) == [(1, login_name(pg, "matrix-ci"), "abc123 Front Desk", True)]
+
+
+@pytest.mark.postgres
+def test_the_server_checks_approvals_against_the_authority_of_the_version_published(
+        pg, tmp_path, files, bundled, capsys):
+    """The authority table a CLI publish carries is the one the server applies: a
+    version lowering the T2 managers' refund limit to 500 makes their grant of 800
+    refused; restoring the default matrix lets the same grant through."""
+    import re
+    import uuid
+    from datetime import UTC, datetime
+
+    import psycopg
+
+    from console.domain.actions import approval_events
+    from console.domain.hlc import Timestamp, to_ms
+
+    def insert(url: str, kind: str, payload: dict[str, object], author: str,
+               event_id: str) -> None:
+        """As any program with that login could: raw SQL."""
+        now = datetime.now(UTC)
+        with psycopg.connect(url, autocommit=True) as conn:
+            conn.execute("INSERT INTO events (id, ticket, kind, payload, author, device, hlc, "
+                         "at) VALUES (%s, 'T-1', %s, %s, %s, 'raw', %s, %s)",
+                         (event_id, kind, json.dumps(payload), author,
+                          Timestamp(to_ms(now), 0, "raw").encode(), now.isoformat()))
+
+    _, default = files
+    stricter = tmp_path / "stricter.yaml"
+    stricter.write_text(re.sub(r"(role: t2_manager, limit: )5000", r"\g<1>500",
+                               default.read_text(encoding="utf-8")), encoding="utf-8")
+    data = tmp_path / "ci"
+    connected(pg, data, "lena", "lead")
+    assert cli(data, "publish", str(default), "--comment", "the default") == 0
+    assert cli(data, "publish", str(stricter), "--comment", "T2 refunds up to 500") == 0
+
+    rita, rid = login_name(pg, "rita"), str(uuid.uuid4())
+    kind, payload = approval_events(bundled, rid, "refund", 800, "", "angry customer", rita,
+                                    "P2")[0]
+    insert(login(pg, "rita", "agent"), kind, payload, rita, rid)
+    manager, max_ = login(pg, "max", "lead", matrix_roles=["t2_manager"]), login_name(pg, "max")
+    grant = {"request_id": rid, "by": max_, "role": "t2_manager"}
+    with pytest.raises(psycopg.errors.InsufficientPrivilege) as refused:
+        insert(manager, "approval_granted", grant, max_, str(uuid.uuid4()))
+    assert str(refused.value.diag.message_primary).endswith(
+        "(no role may under the matrix in force)")
+
+    assert cli(data, "restore", "1") == 0
+    assert "published version 3" in capsys.readouterr().out
+    insert(manager, "approval_granted", grant, max_, str(uuid.uuid4()))
+    assert pg.query("SELECT count(*) FROM events WHERE kind = 'approval_granted'") == [(1,)]
