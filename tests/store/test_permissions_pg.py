@@ -162,6 +162,29 @@ def test_an_agent_cannot_run_the_migrations_of_a_database_behind(pg):
     assert pg.query("SELECT to_regclass('people') IS NOT NULL") == [(True,)]
 
 
+@pytest.mark.parametrize("createrole", [True, False])
+def test_a_dba_that_is_no_superuser_migrates_with_createrole_only(pg_server, createrole):
+    role, name = f"dba_{uuid.uuid4().hex[:10]}", f"d_{uuid.uuid4().hex[:10]}"
+    with pg_server.admin() as conn:
+        conn.execute(f"CREATE ROLE {role} LOGIN {'CREATEROLE' if createrole else ''}")
+        conn.execute(f"CREATE DATABASE {name} OWNER {role}")
+    db = SharedDatabase(f"postgresql://{role}@{pg_server.host}:{pg_server.port}/{name}")
+    try:
+        if createrole:  # it hands the tables to admin as a member of it, an admin now
+            assert db.migrate()[0] is None
+            assert is_admin(db)
+        else:
+            with pytest.raises(SharedDBError, match=(
+                    "this upgrade \\(people and permissions\\) creates the group roles and "
+                    "hands the tables to admin: run it as a superuser or a login with "
+                    f"CREATEROLE \\({role} may not create roles\\)")):
+                db.migrate()
+    finally:
+        db.close()
+        with pg_server.admin() as conn:
+            conn.execute(f"DROP DATABASE {name} WITH (FORCE)")
+
+
 def _downgrade(pg: Any, revision: str) -> None:
     from alembic import command
     from sqlalchemy import create_engine

@@ -53,7 +53,15 @@ DO $$
 DECLARE
     r text;
     existing record;
+    me record;
 BEGIN
+    SELECT rolsuper, rolcreaterole INTO me FROM pg_roles WHERE rolname = current_user;
+    IF NOT (me.rolsuper OR me.rolcreaterole) THEN
+        RAISE EXCEPTION 'this upgrade (people and permissions) creates the group roles '
+            'and hands the tables to admin: run it as a superuser or a login with '
+            'CREATEROLE (%% may not create roles)', current_user
+            USING ERRCODE = 'insufficient_privilege';
+    END IF;
     FOREACH r IN ARRAY ARRAY[%(roles)s] LOOP
         SELECT rolcanlogin, rolsuper INTO existing FROM pg_roles WHERE rolname = r;
         IF FOUND THEN
@@ -71,6 +79,10 @@ BEGIN
             END;
         END IF;
     END LOOP;
+    -- a DBA that is no superuser hands the tables to admin as a member of it
+    IF NOT me.rolsuper AND NOT pg_has_role(current_user, 'admin', 'MEMBER') THEN
+        EXECUTE format('GRANT admin TO %%I', current_user);
+    END IF;
 END $$;
 """
 
