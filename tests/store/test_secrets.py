@@ -13,15 +13,16 @@ import pytest
 from console.cli import main
 from console.store.server import SharedDatabase, SharedDBError
 
-from .helpers import open_ticket
-
 PASSWORD = "S3cret-Pa55word-xyz"
 
 
 @pytest.fixture
 def password_db(pg_server):  # type: ignore[no-untyped-def]
-    """A database owned by a role that must log in with PASSWORD (scram over TCP)."""
+    """A database owned by a role that must log in with PASSWORD (scram over TCP). The
+    superuser migrates it and makes the role a person (an agent): migrating needs the
+    admin role, and the server takes events only from people, authored by themselves."""
     from benchmarks.pgcluster import PgCluster
+    from console.store.people import add_person
 
     if not isinstance(pg_server, PgCluster):
         pytest.skip("needs a throwaway cluster whose pg_hba.conf it may change")
@@ -30,6 +31,12 @@ def password_db(pg_server):  # type: ignore[no-untyped-def]
         conn.execute("SET password_encryption = 'scram-sha-256'")
         conn.execute(f"CREATE ROLE {role} LOGIN PASSWORD '{PASSWORD}'")
         conn.execute(f"CREATE DATABASE {dbname} OWNER {role}")
+    db = SharedDatabase(pg_server.url(dbname))
+    try:
+        db.migrate()
+        add_person(db, role, "agent")
+    finally:
+        db.close()
     pg_server.prepend_hba(f"host all {role} 127.0.0.1/32 scram-sha-256")
     return f"postgresql://{role}@{pg_server.host}:{pg_server.port}/{dbname}"
 
@@ -59,9 +66,11 @@ def test_connect_and_sync_keep_the_password_out_of_the_data_dir(
     assert out.out.rstrip().endswith("password kept in the OS keyring")
     assert PASSWORD not in out.out + out.err
 
+    login = password_db.split("://", 1)[1].split("@", 1)[0]
     with LocalStore(data_dir, matrix) as store:
-        open_ticket(store, "T-1")
-        store.append("T-1", "message", {"text": "hello"}, "ana")
+        store.append("T-1", "opened", {"title": "Checkout fails", "account": "Acme",
+                                       "users_affected_pct": 50, "workaround": "none"}, login)
+        store.append("T-1", "message", {"text": "hello"}, login)
     assert main(["--data-dir", str(data_dir), "sync", "--once"]) == 0
     assert capsys.readouterr().out.strip() == "pushed 2, pulled 0"
 
