@@ -545,3 +545,34 @@ def test_an_admin_may_not_disable_themselves(pg):
 def _execute(pg: Any, statement: str) -> None:
     with psycopg.connect(pg.url, autocommit=True) as conn:
         conn.execute(statement)
+
+
+def test_an_admin_demoted_no_longer_creates_roles_nor_ends_sessions(pg):
+    ada = login_name(pg, "ada")
+    admin = SharedDatabase(login(pg, "ada", "admin"))
+    try:
+        with pytest.raises(PeopleError, match=f"{ada} cannot change their own role"):
+            grant(admin, ada, role="lead")
+        superuser = pg.shared()
+        try:
+            grant(superuser, ada, role="lead")
+        finally:
+            superuser.close()
+        assert not is_admin(admin)
+    finally:
+        admin.close()
+    assert pg.query("SELECT rolcreaterole, pg_has_role(%s, 'pg_signal_backend', 'MEMBER'), "
+                    "pg_has_role(%s, 'admin', 'MEMBER') FROM pg_roles WHERE rolname = %s",
+                    (ada, ada, ada)) == [(False, False, False)]
+
+
+def test_a_session_of_a_person_marked_disabled_writes_nothing(pg):
+    # disable_person ends the sessions; this is the check behind it, should one remain
+    ana, agent = login_name(pg, "ana"), login(pg, "ana", "agent")
+    with psycopg.connect(agent, autocommit=True) as conn:
+        pg.query("UPDATE people SET disabled_at = now() WHERE login = %s RETURNING login", (ana,))
+        with pytest.raises(psycopg.errors.InsufficientPrivilege) as info:
+            conn.execute(_INSERT, (str(uuid.uuid4()), "T-1", "message", "{}", ana, "h"))
+    assert info.value.diag.message_primary == (
+        f"{ana} is disabled and may write nothing; an admin enables them again with "
+        f"'escalation-console people enable {ana}'")
