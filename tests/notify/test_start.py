@@ -32,3 +32,30 @@ def test_the_console_pages_when_a_p1_is_opened(qtbot, tmp_path, matrix, services
     finally:
         handle.stop()
         service.stop()
+
+
+def test_the_engine_s_actions_are_signed_by_the_console_s_author(qtbot, tmp_path, matrix,
+                                                                  services):
+    from console.app.runtime.service import ConsoleService
+
+    # "ana" is not this process's OS login: the console's author is what it was built with
+    service = ConsoleService(tmp_path / "console", matrix, sync=False, user="ana")
+    handle = start_notifications(service, config=notify_config(services),
+                                 secrets=StaticSecrets(notify_secrets(services)),
+                                 claims=None, sentiment=None, poll_interval=0.2)
+    try:
+        with qtbot.waitSignal(service.ready, timeout=10000):
+            service.start()
+        service.append("INC-1", "opened", {"title": "Checkout down", "account": "Acme",
+                                           "users_affected_pct": 80, "workaround": "none"})
+        service.append("INC-1", "severity", {"severity": "P1", "by": "engineering"})
+
+        def routed() -> list[tuple[str, str]]:
+            return [(e.author, e.payload["by"]) for e in service.store.all_events()
+                    if e.kind == "routed"]
+
+        assert wait_for(lambda: bool(routed()), 10)
+        assert routed() == [("ana", "engine")]
+    finally:
+        handle.stop()
+        service.stop()
