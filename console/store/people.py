@@ -121,6 +121,11 @@ def _get(conn: psycopg.Connection, login: str) -> Person:
     return _person(row)
 
 
+def _session_user(conn: psycopg.Connection) -> str:
+    row = conn.execute("SELECT session_user").fetchone()
+    return str(row[0]) if row else ""
+
+
 def _ident(name: str) -> sql.Identifier:
     return sql.Identifier(name)
 
@@ -206,7 +211,7 @@ def disable_person(db: SharedDatabase, login: str) -> int:
     def work(conn: psycopg.Connection) -> None:
         _require_admin(conn)
         _get(conn, login)
-        if login == conn.execute("SELECT session_user").fetchone()[0]:  # type: ignore[index]
+        if login == _session_user(conn):
             raise PeopleError(f"{login} cannot disable themselves; another admin does it")
         conn.execute(sql.SQL("ALTER ROLE {} NOLOGIN").format(_ident(login)))
         conn.execute("UPDATE people SET disabled_at = coalesce(disabled_at, now()) "
@@ -253,8 +258,7 @@ def grant(db: SharedDatabase, login: str, *, role: str | None = None,
         _require_admin(conn)
         person = _get(conn, login)
         if role is not None and role != person.role:
-            me = conn.execute("SELECT session_user").fetchone()
-            if me is not None and me[0] == login:
+            if login == _session_user(conn):
                 raise PeopleError(f"{login} cannot change their own role; another admin "
                                   "does it")
             _grant_role(conn, login, role)

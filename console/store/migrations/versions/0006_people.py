@@ -280,8 +280,9 @@ def downgrade() -> None:
     op.execute("DROP FUNCTION events_check_insert()")
     op.execute("DROP INDEX events_matrix_published")
     op.execute("DROP TABLE people")
+    # the tables back to whoever downgrades first, while admin still may create in the schema
+    _own(schema, me, ("events_append_only", "events_notify"))
     op.execute(f"ALTER DEFAULT PRIVILEGES FOR ROLE admin IN SCHEMA {schema} "
                f"REVOKE SELECT ON TABLES FROM {roles}")
     op.execute(f"REVOKE ALL ON ALL TABLES IN SCHEMA {schema} FROM {roles}")
     op.execute(f"REVOKE ALL ON SCHEMA {schema} FROM {roles}")
-    _own(schema, me, ("events_append_only", "events_notify"))
