@@ -242,3 +242,29 @@ def test_a_console_at_head_runs_nothing_and_a_superuser_migrates_one_that_is_beh
 
     assert main(["--data-dir", str(tmp_path / "b"), "connect", bare.url]) == 0
     assert bare.query("SELECT version_num FROM alembic_version") == [(migrate.head_revision(),)]
+
+
+@pytest.mark.parametrize("createrole", [True, False])
+def test_before_people_exist_a_dba_with_createrole_upgrades_and_a_plain_owner_is_refused(
+        pg_server, capsys, createrole):
+    role, name = f"dba_{uuid.uuid4().hex[:10]}", f"d_{uuid.uuid4().hex[:10]}"
+    with pg_server.admin() as conn:
+        conn.execute(f"CREATE ROLE {role} LOGIN {'CREATEROLE' if createrole else ''}")
+        conn.execute(f"CREATE DATABASE {name} OWNER {role}")
+    url = f"postgresql://{role}@{pg_server.host}:{pg_server.port}/{name}"
+    try:
+        if createrole:  # it hands the tables to admin as a member of it, an admin now
+            assert main(["db", "upgrade", url]) == 0
+            assert capsys.readouterr().out.strip().endswith(
+                f"revision (none) → {migrate.head_revision()}")
+        else:
+            assert main(["db", "upgrade", url]) == 1
+            assert capsys.readouterr().err.strip().endswith(
+                "migrations need the admin role (or a superuser); it is at revision (none), "
+                f"this program's is {migrate.head_revision()}")
+            with psycopg.connect(url) as conn:  # nothing was created
+                assert conn.execute("SELECT count(*) FROM pg_tables WHERE schemaname = "
+                                    "'public'").fetchone() == (0,)
+    finally:
+        with pg_server.admin() as conn:
+            conn.execute(f"DROP DATABASE {name} WITH (FORCE)")

@@ -1,4 +1,8 @@
-"""The shared PostgreSQL database that every console pushes to and pulls from.
+"""Over 400 lines on purpose: the one client of the shared database (URLs and their
+secrets, errors, the schema and who may migrate it, push, pull, snapshots, claims,
+listen), each method a transaction of its own; its users never touch psycopg.
+
+The shared PostgreSQL database that every console pushes to and pulls from.
 
 The password travels separately from the URL (the URL is shown to people and may be
 logged; the password never is): it goes to psycopg as a keyword argument, and every
@@ -136,6 +140,14 @@ def scrub(text: str, url: str, password: str | None) -> str:
     return text.replace(url, mask_url(url)) if url else text
 
 
+def _dba_before_people(conn: psycopg.Connection) -> bool:
+    """A login with CREATEROLE on a database from before people (migration 0006): the
+    DBA who creates the group roles and becomes an admin by migrating."""
+    row = conn.execute("SELECT to_regclass('people') IS NULL AND rolcreaterole "
+                       "FROM pg_roles WHERE rolname = session_user").fetchone()
+    return bool(row and row[0])
+
+
 class SchemaBehind(SharedDBError):
     """The shared database's schema is behind this program's, and this session (not an
     admin's) may not migrate it."""
@@ -255,14 +267,16 @@ class SharedDatabase:
     def ensure_schema(self) -> tuple[str | None, str]:
         """The schema at this program's head; (revision before, revision after).
         At head, nothing runs. Behind, an admin's or a superuser's session migrates
-        (migrations are DDL, which only the admin role may run); any other session
+        (migrations are DDL, which only the admin role may run; before people exist,
+        a DBA with CREATEROLE, who becomes an admin by migrating); any other session
         issues no DDL and raises SchemaBehind saying who must upgrade it."""
         from .people import is_admin  # people builds on this module
 
         head, current = migrate.head_revision(), self.schema_revision()
         if current == head:
             return current, head
-        if not is_admin(self):
+        if not is_admin(self) and not self.transaction("asking who may migrate",
+                                                       _dba_before_people):
             at = f"at revision {current}" if current else "empty (no schema)"
             raise SchemaBehind(
                 f"the shared database is {at} and this console needs {head}; an admin "
