@@ -126,6 +126,13 @@ def _session_user(conn: psycopg.Connection) -> str:
     return str(row[0]) if row else ""
 
 
+def _verifier(conn: psycopg.Connection, login: str, password: str) -> str:
+    """The password hashed here by libpq (SCRAM, or what the server's
+    ``password_encryption`` asks for), as ``psql``'s ``\\password`` does: the password
+    itself never reaches the server, so no statement log can show it."""
+    return conn.pgconn.encrypt_password(password.encode(), login.encode()).decode()
+
+
 def _ident(name: str) -> sql.Identifier:
     return sql.Identifier(name)
 
@@ -180,7 +187,7 @@ def add_person(db: SharedDatabase, login: str, role: str, *,
                               "choose another login name")
         if password is not None:
             conn.execute(sql.SQL("ALTER ROLE {} PASSWORD {}").format(
-                _ident(login), sql.Literal(password)))
+                _ident(login), sql.Literal(_verifier(conn, login, password))))
         _grant_role(conn, login, role)
         return _person(conn.execute(
             f"INSERT INTO people (login, display_name, role, matrix_roles) "

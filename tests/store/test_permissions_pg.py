@@ -576,3 +576,14 @@ def test_a_session_of_a_person_marked_disabled_writes_nothing(pg):
     assert info.value.diag.message_primary == (
         f"{ana} is disabled and may write nothing; an admin enables them again with "
         f"'escalation-console people enable {ana}'")
+
+
+def test_a_persons_password_is_stored_hashed_and_logs_them_in(pg):
+    cluster = pg.require_restart()
+    url, ana = login(pg, "ana", "agent", password="Corr3ct-horse"), login_name(pg, "ana")
+    stored = pg.query("SELECT rolpassword FROM pg_authid WHERE rolname = %s", (ana,))[0][0]
+    assert stored.startswith("SCRAM-SHA-256$") and "Corr3ct-horse" not in stored
+    cluster.prepend_hba(f"host all {ana} 127.0.0.1/32 scram-sha-256")
+    psycopg.connect(url).close()
+    with pytest.raises(psycopg.OperationalError, match="password authentication failed"):
+        psycopg.connect(person_url(pg, ana, "wrong")).close()
