@@ -191,8 +191,12 @@ class SharedDatabase:
         return scrub(text, self.url, self._password)
 
     def _error(self, what: str, exc: BaseException) -> SharedDBError:
-        detail = scrub(str(exc).strip().splitlines()[0] if str(exc).strip() else
-                       type(exc).__name__, self.url, self._password)
+        from .tls import explain as explain_tls  # libpq's TLS failures, said plainly
+
+        text = str(exc).strip()
+        detail = scrub(explain_tls(text, self._parsed.query) or
+                       (text.splitlines()[0] if text else type(exc).__name__),
+                       self.url, self._password)
         return SharedDBError(f"{what} {self.masked_url} failed: {detail}")
 
     def connect(self, *, autocommit: bool = False, app: str = APP_NAME) -> psycopg.Connection:
