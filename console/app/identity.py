@@ -39,7 +39,13 @@ def database_login(url: str | None) -> str | None:
 def console_author(data_dir: str | Path) -> str:
     """The author of this console's events: the login of the shared database configured
     in ``data_dir``'s settings (also while this session runs local only: its events are
-    pushed later, as that login), else the OS login."""
-    from console.app.settings import Settings
+    pushed later, as that login), else the OS login. Settings that cannot be read (a
+    data dir that is a file...) give the OS login: opening the store then says what is
+    wrong, in the words every command uses."""
+    from console.app.settings import Settings, SettingsError
 
-    return database_login(Settings(data_dir).shared_db_url) or current_user()
+    try:
+        url = Settings(data_dir).shared_db_url
+    except SettingsError:
+        url = None
+    return database_login(url) or current_user()
