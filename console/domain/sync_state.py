@@ -22,10 +22,14 @@ class SyncState:
     #: how many of this console's events the shared database refused (the local
     #: refused list, until the person dismisses them)
     refused: int = 0
+    #: rows of the shared log no console can read, skipped by this console's pulls
+    #: (their ids and why are in the log)
+    unreadable: int = 0
 
     def describe(self) -> str:
         """``online``, ``syncing``, ``offline since 10:02:05 UTC with 12 events pending``,
-        followed by ``· 1 change refused`` while the refused list holds any."""
+        followed by ``· 1 change refused`` while the refused list holds any, and
+        ``· 1 unreadable event skipped`` once a pull skipped a row of the shared log."""
         if self.status == "not_configured":
             text = "not connected to a shared database"
         elif self.status != "offline":
@@ -38,4 +42,7 @@ class SyncState:
                 text += f" with {self.pending} event{'s' if self.pending != 1 else ''} pending"
         if self.refused:
             text += f" · {self.refused} change{'s' if self.refused != 1 else ''} refused"
+        if self.unreadable:
+            text += (f" · {self.unreadable} unreadable event"
+                     f"{'s' if self.unreadable != 1 else ''} skipped")
         return text

@@ -45,8 +45,9 @@ def whoami(db: SharedDatabase) -> Person | None:
 
 LOGIN_RE = re.compile(r"[a-z_][a-z0-9_.-]{0,62}")
 MATRIX_ROLE_RE = re.compile(r"[A-Za-z][A-Za-z0-9_-]{0,79}")
-# names a login may not take: the group roles, and authors the service writes as
-RESERVED = frozenset({*ROLES, SUPERUSER, "public", "engine", "pagerduty"})
+# names a login may not take: the group roles, the schema's owner role (migration
+# 0006), and authors the service writes as
+RESERVED = frozenset({*ROLES, SUPERUSER, "escalation_owner", "public", "engine", "pagerduty"})
 _COLUMNS = "login, display_name, role, matrix_roles, disabled_at IS NOT NULL"
 _TERMINATE_WAIT_MS = 5000
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import logging
 import re
 import threading
 from collections.abc import Callable, Sequence
@@ -29,6 +30,7 @@ from . import migrate
 from .records import StoredEvent
 
 T = TypeVar("T")
+log = logging.getLogger(__name__)
 
 CHANNEL = "escalation_console_events"
 APP_NAME = "escalation-console"
@@ -40,10 +42,54 @@ _KEEPALIVES = {"keepalives": 1, "keepalives_idle": 10, "keepalives_interval": 5,
 _COLUMNS = ("id", "ticket", "kind", "payload", "author", "device", "hlc", "at")
 
 
+# What every console can read back, as migration 0006's check demands of new rows
+# (``Timestamp.encode``; ``datetime.isoformat`` of an aware time).
+_HLC = re.compile(r"[0-9]{15}-[0-9]{6}-.+", re.DOTALL)
+
+
+def _json_type(value: object) -> str:
+    if isinstance(value, bool):
+        return "boolean"
+    return {list: "array", str: "string", int: "number", float: "number"}.get(
+        type(value), "null")
+
+
 def _event(r: Sequence[Any]) -> StoredEvent:
-    """A server row (seq first, then ``_COLUMNS``) as a StoredEvent with its seq."""
-    return StoredEvent(r[1], r[2], r[3], json.loads(r[4]), r[5], r[6], r[7],
-                       datetime.fromisoformat(r[8]), int(r[0]))
+    """A server row (seq first, then ``_COLUMNS``) as a StoredEvent with its seq; a
+    ValueError naming the field when no console could use it."""
+    try:
+        payload = json.loads(r[4])
+    except (TypeError, ValueError):
+        raise ValueError("payload is not JSON") from None
+    if not isinstance(payload, dict):
+        raise ValueError(f"payload is a JSON {_json_type(payload)}, not an object")
+    if not isinstance(r[7], str) or not _HLC.fullmatch(r[7]):
+        raise ValueError(f"hlc {r[7]!r} is not a hybrid logical clock timestamp")
+    try:
+        at = datetime.fromisoformat(r[8])
+    except (TypeError, ValueError):
+        raise ValueError(f"at {r[8]!r} is not an ISO 8601 time") from None
+    if at.tzinfo is None:
+        raise ValueError(f"at {r[8]!r} has no UTC offset")
+    return StoredEvent(r[1], r[2], r[3], payload, r[5], r[6], r[7], at, int(r[0]))
+
+
+class Unreadable(NamedTuple):
+    """A row of the shared log no console can read (written before the server checked,
+    or past the check by a superuser): skipped, never fatal."""
+
+    seq: int
+    id: str
+    reason: str
+
+
+class Page(NamedTuple):
+    """One page of ``pull_page``: the readable events, and the highest seq read,
+    unreadable rows included (the cursor moves past those too)."""
+
+    events: list[StoredEvent]
+    last_seq: int | None
+    rows: int
 
 
 class Refusal(NamedTuple):
@@ -168,6 +214,7 @@ class SharedDatabase:
         self._parsed = parse_url(base)
         self._conn: psycopg.Connection | None = None
         self._lock = threading.RLock()
+        self._unreadable: dict[str, Unreadable] = {}  # by event id
 
     def __repr__(self) -> str:
         return f"SharedDatabase({mask_url(self.url)!r})"
@@ -336,14 +383,40 @@ class SharedDatabase:
 
         return self.transaction("pushing to", work)
 
-    def pull(self, after_seq: int, limit: int = 2000) -> list[StoredEvent]:
-        """Events with seq > after_seq, in seq order, with ``seq`` set."""
+    @property
+    def unreadable(self) -> int:
+        """How many rows of the shared log this object has skipped as unreadable."""
+        return len(self._unreadable)
+
+    def _readable(self, rows: Sequence[Sequence[Any]]) -> list[StoredEvent]:
+        """The rows as events; a row no console can read is logged and left out, so
+        that it never stops a pull (the server refuses such rows since 0006)."""
+        events: list[StoredEvent] = []
+        for r in rows:
+            try:
+                events.append(_event(r))
+            except ValueError as exc:
+                if str(r[1]) not in self._unreadable:
+                    log.warning("skipped event %s (seq %s) of %s, which no console can "
+                                "read: %s", r[1], r[0], self.masked_url, exc)
+                self._unreadable[str(r[1])] = Unreadable(int(r[0]), str(r[1]), str(exc))
+        return events
+
+    def pull_page(self, after_seq: int, limit: int = 2000) -> Page:
+        """Events with seq > after_seq, in seq order, with ``seq`` set; the page's
+        unreadable rows are skipped (``unreadable`` counts them) but still move
+        ``last_seq`` on."""
         def work(conn: psycopg.Connection) -> list[Any]:
             return conn.execute(
                 f"SELECT seq, {', '.join(_COLUMNS)} FROM events WHERE seq > %s "
                 "ORDER BY seq LIMIT %s", (after_seq, limit)).fetchall()
 
-        return [_event(r) for r in self.transaction("pulling from", work)]
+        rows = self.transaction("pulling from", work)
+        return Page(self._readable(rows), int(rows[-1][0]) if rows else None, len(rows))
+
+    def pull(self, after_seq: int, limit: int = 2000) -> list[StoredEvent]:
+        """The readable events of ``pull_page``."""
+        return self.pull_page(after_seq, limit).events
 
     def pull_history(self, after_ticket: str, until_seq: int, tickets: int = 250
                      ) -> list[StoredEvent]:
@@ -360,7 +433,7 @@ class SharedDatabase:
                 "ORDER BY ticket, seq", (after_ticket, until_seq, tickets, until_seq)
             ).fetchall()
 
-        return [_event(r) for r in self.transaction("pulling history from", work)]
+        return self._readable(self.transaction("pulling history from", work))
 
     def open_snapshot(self, min_events: int = 0) -> tuple[int, list[StoredEvent]] | None:
         """What a console connecting for the first time needs before its first paint:
@@ -389,7 +462,7 @@ class SharedDatabase:
         found = self.transaction("reading the open tickets from", work)
         if found is None:
             return None
-        return found[0], [_event(r) for r in found[1]]
+        return found[0], self._readable(found[1])
 
     def claim(self, key: str, device: str, at_iso: str) -> bool:
         """Claim a one-time action (an alert, a notification step); True if this call

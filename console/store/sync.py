@@ -143,8 +143,9 @@ class Syncer:
             new = replace(old, **changes)  # type: ignore[arg-type]
             self._state = new
         if self.on_state is not None and (force or (
-                new.status, new.offline_since, new.pending, new.last_error, new.refused) != (
-                old.status, old.offline_since, old.pending, old.last_error, old.refused)):
+                new.status, new.offline_since, new.pending, new.last_error, new.refused,
+                new.unreadable) != (old.status, old.offline_since, old.pending,
+                                    old.last_error, old.refused, old.unreadable)):
             self.on_state(new)
 
     def _pending(self) -> int:
@@ -269,20 +270,23 @@ class Syncer:
         stored = self._stored_cursor
         cursor = max(self._cursor, stored)
         while max_batches is None or batches < max_batches:
-            page = db.pull(cursor, self.batch)
-            if not page:
+            # a row no console can read is skipped (and counted), never fatal: the
+            # cursor moves past it with the page
+            page, last_seq, rows = db.pull_page(cursor, self.batch)
+            if last_seq is None:
                 break
-            cursor = page[-1].seq or cursor
+            cursor = last_seq
             known = self.store.known_ids([e.id for e in page])
             new = [e for e in page if e.id not in known]
-            if new or cursor - stored >= CURSOR_LAG:
+            # (a page with unreadable rows stores its cursor: a restart never meets them again)
+            if new or rows > len(page) or cursor - stored >= CURSOR_LAG:
                 fresh += self.store.ingest(new, cursor)
                 stored = self._stored_cursor = cursor
             self._cursor = cursor
             batches += 1
             if new and self.on_pulled is not None:
                 self.on_pulled(new)
-            if len(page) < self.batch:
+            if rows < self.batch:
                 break
         return fresh
 
@@ -358,10 +362,11 @@ class Syncer:
             raise
         loading = self.history_left() is not None
         if push or self._state.status != "online":
-            self._set_state(history_loading=loading)
+            self._set_state(history_loading=loading, unreadable=db.unreadable)
             self._went_online(pushed)
         else:  # a pull changes nothing in the outbox: skip counting it
-            self._set_state(last_sync=self.clock(), history_loading=loading)
+            self._set_state(last_sync=self.clock(), history_loading=loading,
+                            unreadable=db.unreadable)
         return pushed, pulled
 
     # -- the background loop ------------------------------------------------------------

@@ -5,14 +5,23 @@
 - The ``people`` table: who each login is, their role and matrix roles, disabled or not.
 - Grants: every role reads every table; writes only what its statements need (events:
   INSERT of the columns a push sends, never ``seq``; notification claims: consoles and
-  the service claim and deliver; the service lease: the service). Every table belongs
-  to ``admin``, so an admin person can run later migrations; nobody else can run DDL.
+  the service claim and deliver; the service lease: the service; people and api tokens:
+  admins).
+- The owner: every table and function belongs to ``escalation_owner`` (NOLOGIN), not to
+  ``admin``. ``admin`` is NOINHERIT and a member of it, so an admin person (INHERIT)
+  has admin's grants but not the owner's privileges: nothing they run in the ordinary
+  way can alter the log's table or its triggers. They may ``SET ROLE escalation_owner``
+  on purpose, which is what a migration does (console/store/migrations/env.py); nobody
+  else can run DDL.
 - ``events_check_insert``: BEFORE INSERT ON events, the server's check of who may
-  write which event (docs/security.md). The 0001 append-only trigger stays.
+  write which event (docs/security.md), and, for everybody (superusers too), that a
+  row is one every console can read back: a well-formed ``hlc``, an ISO ``at`` with
+  its UTC offset, a payload that is a JSON object. The 0001 append-only trigger stays.
 
-The downgrade drops what this created, except the group roles: roles belong to the
-whole cluster, and other databases on it (other teams, every test's database) may use
-them. A superuser drops them by hand once no database needs them.
+The downgrade drops what this created, except the group roles and the owner role:
+roles belong to the whole cluster, and other databases on it (other teams, every test's
+database) may use them. A superuser drops them by hand once no database needs them. The
+tables stay with the owner role (so an admin may upgrade again).
 
 Revision ID: 0006
 Revises: 0005
@@ -26,9 +35,18 @@ branch_labels = None
 depends_on = None
 
 ROLES = ("agent", "lead", "commander", "admin", "service")
+# Owns the schema; NOLOGIN, and admin (NOINHERIT) is its one member (console/store/people.py
+# and migrations/env.py name it too).
+OWNER = "escalation_owner"
 # The columns a push inserts: ``seq`` is left to the identity (a client choosing a low
 # seq would hide its event from every puller whose cursor is past it).
 PUSH_COLUMNS = ("id", "ticket", "kind", "payload", "author", "device", "hlc", "at")
+# What a console can read back (console.store.server checks rows with the same
+# patterns): ``Timestamp.encode`` (console/domain/hlc.py) and ``datetime.isoformat`` of
+# an aware time (Python reads ``Z`` and a space for ``T`` too).
+HLC_PATTERN = r"^[0-9]{15}-[0-9]{6}-.+$"
+AT_PATTERN = (r"^[0-9]{4}-[0-9]{2}-[0-9]{2}[T ]([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]"
+              r"(\.[0-9]{1,6})?(Z|[+-][0-9]{2}:[0-9]{2})$")
 # What a service login writes: the engine's actions, the webhooks' acknowledgements and
 # resolutions, and the intake API's kinds (console.app.usecases.simulate.INPUT_TYPES).
 ENGINE_KINDS = ("routed", "escalated", "handoff_required", "prioritized")
@@ -62,7 +80,7 @@ BEGIN
             'CREATEROLE (%% may not create roles)', current_user
             USING ERRCODE = 'insufficient_privilege';
     END IF;
-    FOREACH r IN ARRAY ARRAY[%(roles)s] LOOP
+    FOREACH r IN ARRAY ARRAY[%(roles)s, '%(owner)s'] LOOP
         SELECT rolcanlogin, rolsuper INTO existing FROM pg_roles WHERE rolname = r;
         IF FOUND THEN
             IF existing.rolcanlogin OR existing.rolsuper THEN
@@ -79,7 +97,17 @@ BEGIN
             END;
         END IF;
     END LOOP;
-    -- a DBA that is no superuser hands the tables to admin as a member of it
+    -- admin's members get admin's grants, never the owner's privileges: inheritance
+    -- stops at a NOINHERIT role (a cluster migrated by an earlier 0006 has it INHERIT)
+    IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'admin' AND rolinherit) THEN
+        ALTER ROLE admin NOINHERIT;
+    END IF;
+    IF NOT EXISTS (SELECT 1 FROM pg_auth_members m
+                   JOIN pg_roles o ON o.oid = m.roleid AND o.rolname = '%(owner)s'
+                   JOIN pg_roles a ON a.oid = m.member AND a.rolname = 'admin') THEN
+        GRANT %(owner)s TO admin;
+    END IF;
+    -- a DBA that is no superuser hands the tables over as a member of admin (an admin now)
     IF NOT me.rolsuper AND NOT pg_has_role(current_user, 'admin', 'MEMBER') THEN
         EXECUTE format('GRANT admin TO %%I', current_user);
     END IF;
@@ -103,11 +131,42 @@ DECLARE
     what text;
     verb text;
     granter text;
+    field text;
 BEGIN
     -- 1. an id already in the log: the INSERT's ON CONFLICT skips it, never refused
     PERFORM 1 FROM events WHERE id = NEW.id;
     IF FOUND THEN
         RETURN NEW;
+    END IF;
+    -- the row must be one every console can read back (console.store.server reads it
+    -- the same way), whoever writes it, superusers too: one unreadable row would stop
+    -- every console's pull
+    IF NEW.hlc !~ '%(hlc)s' THEN
+        RAISE EXCEPTION 'event %%: hlc %% is not a hybrid logical clock timestamp '
+            '(wall milliseconds, counter, device: 000001772445600000-000000-device)',
+            NEW.id, quote_literal(NEW.hlc) USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    field := 'at';
+    BEGIN
+        IF NEW.at ~ '%(at)s' THEN
+            PERFORM NEW.at::timestamptz;  -- a pattern cannot tell 30 February
+        ELSE
+            PERFORM 'not ISO'::timestamptz;
+        END IF;
+        field := 'payload';
+        body := NEW.payload::jsonb;
+    EXCEPTION WHEN data_exception THEN
+        IF field = 'at' THEN
+            RAISE EXCEPTION 'event %%: at %% is not an ISO 8601 time with a UTC offset '
+                '(e.g. 2026-03-02T10:00:00+00:00)', NEW.id, quote_literal(NEW.at)
+                USING ERRCODE = 'invalid_parameter_value';
+        END IF;
+        RAISE EXCEPTION 'event %%: payload is not JSON (%%)', NEW.id, SQLERRM
+            USING ERRCODE = 'invalid_parameter_value';
+    END;
+    IF jsonb_typeof(body) <> 'object' THEN
+        RAISE EXCEPTION 'event %%: payload is a JSON %%, not an object', NEW.id,
+            jsonb_typeof(body) USING ERRCODE = 'invalid_parameter_value';
     END IF;
     -- 2. the session's person
     SELECT role, matrix_roles, disabled_at INTO p FROM people WHERE login = me;
@@ -137,7 +196,7 @@ BEGIN
                 NEW.kind, me USING ERRCODE = 'insufficient_privilege';
         END IF;
         IF NEW.kind IN (%(engine_kinds)s)
-                AND (NEW.payload::jsonb ->> 'by') IS DISTINCT FROM 'engine' THEN
+                AND (body ->> 'by') IS DISTINCT FROM 'engine' THEN
             RAISE EXCEPTION 'a service login writes %% events only as the engine''s actions '
                 '(by: engine); %% is a service login', NEW.kind, me
                 USING ERRCODE = 'insufficient_privilege';
@@ -157,7 +216,6 @@ BEGIN
     END IF;
     -- 6. answering an approval request
     IF NEW.kind IN ('approval_granted', 'approval_denied') THEN
-        body := NEW.payload::jsonb;
         verb := CASE NEW.kind WHEN 'approval_granted' THEN 'approve' ELSE 'deny' END;
         SELECT author, payload INTO req FROM events
             WHERE id = body ->> 'request_id' AND kind = 'approval_requested';
@@ -226,7 +284,18 @@ def upgrade() -> None:
     if not _postgres():
         return
     roles = ", ".join(ROLES)
-    op.execute(_CREATE_ROLES % {"roles": _list(ROLES)})
+    schema = _value("SELECT quote_ident(current_schema())")
+    # the roles, the schema's rights and the hand-over are the session's to do (a
+    # superuser or a CREATEROLE DBA), even when env.py already took the owner role
+    op.execute("RESET ROLE")
+    op.execute(_CREATE_ROLES % {"roles": _list(ROLES), "owner": OWNER})
+    if _value(f"SELECT has_schema_privilege('{OWNER}', current_schema(), 'CREATE')") != "True":
+        # with the grant option: the owner grants the roles their USAGE (and takes it back)
+        op.execute(f"GRANT USAGE, CREATE ON SCHEMA {schema} TO {OWNER} WITH GRANT OPTION")
+        op.execute(f"REVOKE CREATE ON SCHEMA {schema} FROM PUBLIC")
+    _own(schema, OWNER, ("events_append_only", "events_notify"))
+    # the rest as the owner, whose objects it creates (so does every later migration)
+    op.execute(f"SET LOCAL ROLE {OWNER}")
     op.execute(f"""
         CREATE TABLE people (
             login text PRIMARY KEY,
@@ -239,50 +308,55 @@ def upgrade() -> None:
     # the approval check reads the newest matrix per answer: one index step
     op.execute("CREATE INDEX events_matrix_published ON events (seq) "
                "WHERE kind = 'matrix_published'")
-    schema = _value("SELECT quote_ident(current_schema())")
     op.execute(_CHECK % {"schema": schema, "service_kinds": _list(SERVICE_KINDS),
-                         "engine_kinds": _list(ENGINE_KINDS)})
+                         "engine_kinds": _list(ENGINE_KINDS), "hlc": HLC_PATTERN,
+                         "at": AT_PATTERN})
     op.execute("CREATE TRIGGER events_check_insert BEFORE INSERT ON events "
                "FOR EACH ROW EXECUTE FUNCTION events_check_insert()")
     # Reading is open to every role (docs/security.md); writing is what each needs.
-    op.execute(f"REVOKE CREATE ON SCHEMA {schema} FROM PUBLIC")
     op.execute(f"GRANT USAGE ON SCHEMA {schema} TO {roles}")
-    op.execute(f"GRANT CREATE ON SCHEMA {schema} TO admin")
     op.execute(f"GRANT SELECT ON ALL TABLES IN SCHEMA {schema} TO {roles}")
     op.execute(f"GRANT INSERT ({', '.join(PUSH_COLUMNS)}) ON events TO {roles}")
     # consoles page when no service is live, so every role claims and delivers
     op.execute(f"GRANT INSERT, UPDATE, DELETE ON notification_claims TO {roles}")
     op.execute("GRANT INSERT, UPDATE ON service_lease TO service")
-    # api_tokens and people: written by admins only, who own them (below)
-    op.execute(f"ALTER DEFAULT PRIVILEGES FOR ROLE admin IN SCHEMA {schema} "
+    # what admins administer (console/store/people.py, console/service/http/tokens.py)
+    op.execute("GRANT INSERT, UPDATE ON people, api_tokens TO admin")
+    op.execute(f"ALTER DEFAULT PRIVILEGES FOR ROLE {OWNER} IN SCHEMA {schema} "
                f"GRANT SELECT ON TABLES TO {roles}")
-    _own(schema, "admin", ("events_append_only", "events_notify", "events_check_insert"))
 
 
 def _own(schema: str, owner: str, functions: tuple[str, ...]) -> None:
-    """Every table of the schema (their sequences follow) and the log's functions."""
-    tables = op.get_bind().exec_driver_sql(
+    """Every table of the schema (their sequences follow) and the log's functions that
+    ``owner`` does not own yet (ALTER TABLE checks ownership even when nothing changes:
+    an admin re-running this after a downgrade owns nothing)."""
+    bind = op.get_bind()
+    tables = bind.exec_driver_sql(
         "SELECT quote_ident(tablename) FROM pg_tables WHERE schemaname = current_schema() "
-        "ORDER BY tablename").scalars().all()
+        "AND tableowner <> %(owner)s ORDER BY tablename", {"owner": owner}).scalars().all()
     for table in tables:
         op.execute(f"ALTER TABLE {schema}.{table} OWNER TO {owner}")
     for function in functions:
-        op.execute(f"ALTER FUNCTION {schema}.{function}() OWNER TO {owner}")
+        if bind.exec_driver_sql(
+                "SELECT pg_get_userbyid(proowner) <> %(owner)s FROM pg_proc "
+                "WHERE oid = to_regproc(%(name)s)", {"owner": owner, "name": function}).scalar():
+            op.execute(f"ALTER FUNCTION {schema}.{function}() OWNER TO {owner}")
 
 
 def downgrade() -> None:
+    """As the owner (env.py takes the role): the tables stay the owner's."""
     if not _postgres():
         return
     roles = ", ".join(ROLES)
     schema = _value("SELECT quote_ident(current_schema())")
-    me = _value("SELECT quote_ident(current_user)")
     op.execute("DROP TRIGGER events_check_insert ON events")
     op.execute("DROP FUNCTION events_check_insert()")
     op.execute("DROP INDEX events_matrix_published")
     op.execute("DROP TABLE people")
-    # the tables back to whoever downgrades first, while admin still may create in the schema
-    _own(schema, me, ("events_append_only", "events_notify"))
-    op.execute(f"ALTER DEFAULT PRIVILEGES FOR ROLE admin IN SCHEMA {schema} "
+    op.execute(f"ALTER DEFAULT PRIVILEGES FOR ROLE {OWNER} IN SCHEMA {schema} "
                f"REVOKE SELECT ON TABLES FROM {roles}")
     op.execute(f"REVOKE ALL ON ALL TABLES IN SCHEMA {schema} FROM {roles}")
     op.execute(f"REVOKE ALL ON SCHEMA {schema} FROM {roles}")
+    # admins read the revision, to upgrade again
+    op.execute(f"GRANT USAGE ON SCHEMA {schema} TO admin")
+    op.execute("GRANT SELECT ON alembic_version TO admin")
