@@ -305,6 +305,10 @@ class _Builder:
                 sevs = frozenset(a["severities"]) if a.get("severities") else None
                 authority.append(m.Authority(a["action"], a["role"], a.get("limit"),
                                              a.get("unit", ""), sevs))
+        with self.record():
+            kpis = self.kpis(_mapping(d.get("kpis")), severities)
+        with self.record():
+            reports = self.reports(_mapping(d.get("reports")), calendars)
         if self.problems or self.failure:
             return None
         return m.Matrix(
@@ -319,13 +323,58 @@ class _Builder:
                           {k: c[k] for k in ("email", "slack", "teams", "pagerduty", "webhook")
                            if k in c}, c.get("on_call"), int(c.get("on_call_offset", 0)))
                 for c in d.get("contacts") or []),
-            rotations=rotations, handoff_templates=templates,
+            rotations=rotations, handoff_templates=templates, kpis=kpis, reports=reports,
             chains=chains, default_severity=d.get("default_severity"),
             intake_team=d.get("intake_team"), triggers=tuple(triggers),
             authority=tuple(authority),
             layout={k: (float(v["x"]), float(v["y"])) for k, v in (d.get("layout") or {}).items()},
             source=d,
         )
+
+    def kpis(self, raw: dict[str, Any], severities: list[m.Severity]) -> m.Kpis:
+        """The report targets, in shares; with the level of the targeted first tier."""
+        levels = {t["id"]: t["level"] for _, t in self.items("tiers")}
+        first = raw.get("first_tier", "T1")
+        if "first_tier" in raw:
+            self.ref(first, levels, "tier", ("kpis", "first_tier"))
+        elif first not in levels and levels:  # no T1: the lowest tier above self-service
+            first = min(levels, key=lambda t: (levels[t] < 1, levels[t]))
+        given = {k: raw[k] / 100 for k in ("escalation_target_pct", "team_flag_pct",
+                                            "agent_flag_pct", "t1_resolution_target_pct")
+                 if isinstance(raw.get(k), int | float)}
+        return m.Kpis(
+            escalation_target=given.get("escalation_target_pct", 0.10),
+            team_flag=given.get("team_flag_pct", 0.15),
+            agent_flag=given.get("agent_flag_pct", 0.20),
+            t1_resolution_target=given.get("t1_resolution_target_pct", 0.50),
+            first_tier=first, first_tier_level=int(levels.get(first, 1)),
+            severities=tuple(s.id for s in severities))
+
+    def reports(self, raw: dict[str, Any], calendars: dict[str, CalendarSpec]
+                ) -> m.ReportSchedule:
+        """When and to whom the weekly report goes; its time zone defaults to the first
+        calendar's."""
+        zone = raw.get("timezone")
+        if zone is None:
+            zone = next(iter(calendars.values())).timezone if calendars else "UTC"
+        else:
+            try:
+                ZoneInfo(zone)
+            except (ZoneInfoNotFoundError, ValueError):
+                self.problem(("reports", "timezone"), f"unknown time zone {zone!r}")
+        at = dt.time(8, 0)
+        written = raw.get("time")
+        if isinstance(written, str) and re.fullmatch(r"\d{1,2}:\d{2}", written):
+            hour, minute = (int(x) for x in written.split(":"))
+            if hour > 23 or minute > 59:
+                self.problem(("reports", "time"), f"{written!r} is not a valid time of day")
+            else:
+                at = dt.time(hour, minute)
+        day = raw.get("weekday", "mon")
+        return m.ReportSchedule(
+            recipients=tuple(r for r in _listed(raw.get("recipients")) if isinstance(r, str)),
+            weekday=WEEKDAYS.index(day) if day in WEEKDAYS else 0, send_at=at,
+            timezone=zone)
 
     def rotation(self, rid: str, raw: dict[str, Any], contacts: set[str]) -> m.Rotation:
         path: Path = ("rotations", rid)

@@ -170,6 +170,32 @@ CHAIN = Obj({
     "next": _opt(_id("Chain that continues after the last step.")),
 })
 
+def _pct(description: str) -> Num:
+    return Num(description, minimum=0, maximum=100)
+
+
+KPIS = Obj({
+    "escalation_target_pct": _opt(_pct("At most this share of tickets should escalate "
+                                       "(default 10).")),
+    "team_flag_pct": _opt(_pct("A team whose escalation rate is above this is flagged "
+                               "(default 15).")),
+    "agent_flag_pct": _opt(_pct("An agent whose escalation rate is above this is flagged "
+                                "(default 20).")),
+    "t1_resolution_target_pct": _opt(_pct("At least this share of resolved tickets should "
+                                          "never leave the first tier (default 50).")),
+    "first_tier": _opt(_id("The tier whose resolution rate is targeted (default T1).")),
+}, "Targets and flags the reports judge the matrix by.")
+
+REPORTS = Obj({
+    "recipients": _opt(ListOf(Str("An email address.", pattern=r"[^@\s]+@[^@\s]+",
+                                  hint="write an address like lead@example.com"),
+                              description="Who receives the weekly report by email.")),
+    "weekday": _opt(Str("The day the weekly report is sent (default mon).", enum=WEEKDAYS)),
+    "time": _opt(Str("The time it is sent, HH:MM (default 08:00).",
+                     pattern=r"\d{1,2}:\d{2}", hint="like 08:00")),
+    "timezone": _opt(Str("IANA time zone of `time` (default: the first calendar's).")),
+}, "The weekly report email, sent by the escalation service.")
+
 MATRIX_SPEC = Obj({
     "schema_version": _req(Num("Format version; this build reads 1.", integer=True)),
     "name": _req(Str()),
@@ -230,6 +256,8 @@ MATRIX_SPEC = Obj({
         "unit": _opt(Str()),
         "severities": _opt(ListOf(_id())),
     }))),
+    "kpis": _opt(KPIS),
+    "reports": _opt(REPORTS),
     "layout": _opt(MapOf(Obj({"x": _req(Num()), "y": _req(Num())}),
                          "Flowchart node positions.", key_pattern=r"[^\s]+")),
 }, "An Escalation Console matrix.")

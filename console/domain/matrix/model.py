@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 from typing import Any
 
 from ..calendar import CalendarSpec
@@ -349,6 +349,32 @@ class Authority:
 
 
 @dataclass(frozen=True, slots=True)
+class Kpis:
+    """What reports judge against (the ``kpis:`` section; the defaults are the seed
+    article's), and what they need of the rest of the matrix: the level of the tier
+    whose resolution rate is targeted, and the severities in order."""
+
+    escalation_target: float = 0.10
+    team_flag: float = 0.15
+    agent_flag: float = 0.20
+    t1_resolution_target: float = 0.50
+    first_tier: str = "T1"
+    first_tier_level: int = 1
+    severities: tuple[str, ...] = ("P1", "P2", "P3", "P4")
+
+
+@dataclass(frozen=True, slots=True)
+class ReportSchedule:
+    """The weekly report email (the ``reports:`` section): to whom, on which weekday
+    (0 = Monday) and at what time in ``timezone``. No recipients: no email."""
+
+    recipients: tuple[str, ...] = ()
+    weekday: int = 0
+    send_at: time = time(8, 0)
+    timezone: str = "UTC"
+
+
+@dataclass(frozen=True, slots=True)
 class Matrix:
     schema_version: int
     name: str
@@ -367,6 +393,8 @@ class Matrix:
     layout: dict[str, tuple[float, float]] = field(default_factory=dict)
     rotations: dict[str, Rotation] = field(default_factory=dict)
     handoff_templates: dict[str, HandoffTemplate] = field(default_factory=dict)
+    kpis: Kpis = field(default_factory=Kpis)
+    reports: ReportSchedule = field(default_factory=ReportSchedule)
     source: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
     _by_id: dict[str, Severity] = field(default_factory=dict, compare=False, repr=False)
 
