@@ -84,8 +84,9 @@ class Unreadable(NamedTuple):
 
 
 class Page(NamedTuple):
-    """One page of ``pull_page``: the readable events, and the highest seq read,
-    unreadable rows included (the cursor moves past those too)."""
+    """One page of ``pull_page``: the readable events, the highest seq read and how
+    many rows were read, unreadable rows included (the cursor moves past those too, and
+    a full page means there may be more)."""
 
     events: list[StoredEvent]
     last_seq: int | None
