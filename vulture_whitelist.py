@@ -84,3 +84,4 @@ _.ranked_ids
 _.summary_text
 _.tile_counts
 _.stale_text
+_.send_at  # domain/matrix/model.py ReportSchedule: read by the service's weekly email (#15)
