@@ -16,7 +16,7 @@ from collections.abc import Iterator, Sequence
 
 from console import __version__
 
-from . import db, importing, matrix, notify, people, serve, simulate, tickets
+from . import db, exporting, importing, matrix, notify, people, serve, simulate, tickets
 from .common import (
     DATA_DIR_HELP,
     DEBUG_HELP,
@@ -32,7 +32,7 @@ from .common import (
 
 DEBUG_ENV = "ESCALATION_CONSOLE_DEBUG"
 
-COMMAND_MODULES = [matrix, simulate, importing, db, tickets, notify, serve, people]
+COMMAND_MODULES = [matrix, simulate, importing, exporting, db, tickets, notify, serve, people]
 
 
 def _parser() -> argparse.ArgumentParser:

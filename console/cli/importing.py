@@ -30,8 +30,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
                           "Europe/Berlin or +01:00 (default: refuse such times)")
     imp.add_argument("--skip-bad", action="store_true",
                      help="import the good rows, report the bad ones, and exit 0")
-    imp.add_argument("--author", default="import", metavar="NAME", type=text,
-                     help="author of the imported events (default: import)")
+    imp.add_argument("--author", metavar="NAME", type=text,
+                     help="author of every imported event (default: CSV: import; an "
+                          "event file: each line's author, else import)")
     imp.set_defaults(func=_cmd_import)
 
 
@@ -57,7 +58,7 @@ def _cmd_import(args: argparse.Namespace) -> int:
             raise ValueError("--map and --preset apply to CSV files only")
         columns, explicit = imp.columns_for(args.preset, imp.parse_mapping(args.map))
         tz = resolve_timezone(args.timezone) if args.timezone else None
-        if not args.author.strip():
+        if args.author is not None and not args.author.strip():
             raise ValueError("--author: give a name")
     except ValueError as exc:
         _error(str(exc))
@@ -80,7 +81,7 @@ def _cmd_import(args: argparse.Namespace) -> int:
         try:
             if fmt == "csv":
                 plan = imp.plan_csv(text, name, store.matrix, columns=columns,
-                                    explicit=explicit, tz=tz, author=args.author,
+                                    explicit=explicit, tz=tz, author=args.author or "import",
                                     progress=bar)
             else:
                 plan = imp.plan_jsonl(text, name, store.matrix, tz=tz, author=args.author,

@@ -12,7 +12,7 @@ Repositories return plain records (dataclasses), never ORM rows.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, fields
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
@@ -72,6 +72,15 @@ class EventsRepo(Repo):
         rows = self._s.scalars(select(EventRow).where(EventRow.ticket == ticket)
                                .order_by(EventRow.hlc))
         return [StoredEvent.from_row(r) for r in rows]
+
+    def every(self, ticket: str | None = None) -> Iterator[StoredEvent]:
+        """Every event of the log, or of one ticket, in HLC order, read in batches
+        (``export`` writes a whole log)."""
+        query = select(EventRow).order_by(EventRow.hlc, EventRow.id)
+        if ticket is not None:
+            query = query.where(EventRow.ticket == ticket)
+        for row in self._s.scalars(query.execution_options(yield_per=2000)):
+            yield StoredEvent.from_row(row)
 
     def known_ids(self, event_ids: Sequence[str]) -> set[str]:
         """Which of these event ids the log holds."""

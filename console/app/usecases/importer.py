@@ -4,24 +4,29 @@ Two formats: the ``simulate`` JSON Lines format (one event a line), and CSV with
 ticket a row, typically a helpdesk export (see docs/import.md). Everything is parsed and
 checked first; the events are then written with one ``append_many``, one transaction,
 so an import lands whole or not at all. Event ids are deterministic (uuid5 of the
-ticket, the event type, its time and its content), so importing a file twice adds
-nothing the second time.
+ticket, the event type, its time and its content, unless an event file gives them), so
+importing a file twice adds nothing the second time. The JSON Lines reader is in
+``import_events``.
 """
 
 from __future__ import annotations
 
 import csv
 import difflib
-import hashlib
 import io
-import json
-import uuid
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
 from pathlib import Path
 from typing import Any, cast
 
+# plan_jsonl and the plan's types: the command line, the intake API and the tests
+# find them here (``as``: an explicit re-export)
+from console.app.usecases.import_events import plan_jsonl as plan_jsonl
+from console.app.usecases.import_plan import BadRow as BadRow
+from console.app.usecases.import_plan import ImportFailure as ImportFailure
+from console.app.usecases.import_plan import ImportResult as ImportResult
+from console.app.usecases.import_plan import Plan as Plan
+from console.app.usecases.import_plan import event_id as event_id
 from console.app.usecases.import_values import (
     FACTS,
     check_ticket_id,
@@ -31,13 +36,10 @@ from console.app.usecases.import_values import (
     resolve_timezone,  # noqa: F401 - the command line finds it here
 )
 from console.app.usecases.progress import Progress
-from console.app.usecases.simulate import load_json_line, parse_event
 from console.domain.matrix import Matrix
 from console.store.local import LocalStore, NewEvent
 from console.store.projector import Projector
 
-# Never change: event ids of earlier imports are derived from it.
-NAMESPACE = uuid.UUID("5b0c7f64-3f1e-4f8e-9a57-6d1c2e9b7a10")
 FIELDS = ("id", "title", "text", "account", "account_tier", "users_affected_pct",
           "workaround", "revenue_risk", "security_breach", "category", "severity",
           "opened_at", "responded_at", "resolved_at", "status", "updated_at", "owner")
@@ -54,43 +56,6 @@ PRESETS: dict[str, dict[str, str]] = {
     },
 }
 FORMATS = {".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl"}
-
-
-class ImportFailure(Exception):
-    """The file as a whole cannot be imported (encoding, header, format)."""
-
-
-@dataclass(frozen=True, slots=True)
-class BadRow:
-    line: int
-    field: str
-    reason: str
-
-    def describe(self, name: str) -> str:
-        where = f"{name}:{self.line}: "
-        return where + (f"{self.field}: {self.reason}" if self.field else self.reason)
-
-
-@dataclass(slots=True)
-class Plan:
-    """What a file would add: every event, plus every problem found."""
-
-    events: list[NewEvent] = field(default_factory=list)
-    rows: int = 0                     # data rows (CSV) or event lines (JSONL) read
-    bad: list[BadRow] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
-
-    @property
-    def bad_rows(self) -> int:
-        return len({b.line for b in self.bad})
-
-
-@dataclass(frozen=True, slots=True)
-class ImportResult:
-    tickets: int
-    events: int
-    duplicates: int
-    bad_rows: int
 
 
 # -- options --------------------------------------------------------------------------
@@ -147,15 +112,6 @@ def decode(data: bytes, name: str) -> str:
     if not text.strip():
         raise ImportFailure(f"{name}: the file is empty")
     return text
-
-
-def event_id(ticket: str, kind: str, at: datetime, payload: dict[str, Any]) -> str:
-    """uuid5 of the ticket, the event type, its instant and its content: the same event
-    imported again gets the same id (and append_many skips it); a changed one does not."""
-    content = json.dumps(payload, sort_keys=True, separators=(",", ":"), default=str)
-    digest = hashlib.sha256(content.encode()).hexdigest()
-    key = "\x1f".join((ticket, kind, at.isoformat(), digest))
-    return str(uuid.uuid5(NAMESPACE, key))
 
 
 _KIND_ORDER = {"opened": 0, "status": 1, "responded": 1, "resolved": 2}
@@ -294,40 +250,6 @@ def plan_csv(text: str, name: str, matrix: Matrix, *, columns: dict[str, str],
     # one HLC per event, in append order: the fold must see each ticket's events in time
     planned.sort(key=lambda p: p[:3])
     plan.events = [p[3] for p in planned]
-    return plan
-
-
-# -- JSON Lines -----------------------------------------------------------------------
-def plan_jsonl(text: str, name: str, matrix: Matrix, *, tz: tzinfo | None = None,
-               author: str = "import", progress: Callable[[int], Progress] | None = None
-               ) -> Plan:
-    """Parse and check the ``simulate`` input format (docs/simulate.md)."""
-    plan = Plan()
-    # physical lines, as editors number them: a JSON string may hold U+2028 and the like,
-    # which splitlines() would also break on
-    lines = text.split("\n")
-    bar = progress(len(lines)) if progress else None
-    planned: list[tuple[datetime, int, NewEvent]] = []
-    for number, line in enumerate(lines, start=1):
-        if bar:
-            bar.update(number)
-        if not line.strip() or line.lstrip().startswith("#"):
-            continue
-        plan.rows += 1
-        try:
-            obj = load_json_line(line)
-            if tz is not None and isinstance(obj, dict) and isinstance(obj.get("at"), str):
-                obj["at"] = parse_time(obj["at"], tz).isoformat()
-            event = parse_event(obj, matrix)
-            check_ticket_id(event.ticket)
-        except ValueError as exc:
-            plan.bad.append(BadRow(number, "", str(exc)))
-            continue
-        new = NewEvent(event.ticket, event.type, event.data, author, event.at,
-                       event_id(event.ticket, event.type, event.at, event.data))
-        planned.append((event.at, len(planned), new))
-    planned.sort(key=lambda p: p[:2])
-    plan.events = [p[2] for p in planned]
     return plan
 
 

@@ -8,20 +8,27 @@ from __future__ import annotations
 
 import io
 import json
-from collections.abc import Callable, Collection, Iterable, Iterator
+import uuid
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from console.app.usecases.event_kinds import (
+    INPUT_TYPES,
+    LOG_SEVERITY_SETTERS,
+    LOG_TYPES,
+    MATRIX_STREAM,
+    SEVERITY_SETTERS,
+    Vocabulary,
+    check_fields,
+)
 from console.domain.engine import Engine
 from console.domain.fires import Fire
 from console.domain.matrix import Matrix
 from console.domain.matrix.yamlpos import format_path, lone_surrogate
 from console.domain.scoring import SentimentScorer
-from console.domain.tickets import WORKAROUNDS, TicketEvent
-
-INPUT_TYPES = ("opened", "severity", "responded", "update_sent", "status", "message",
-               "acknowledged", "resolved", "reopened")
+from console.domain.tickets import TicketEvent
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,24 +50,12 @@ def parse_instant(value: Any, field: str = "at") -> datetime:
     return at
 
 
-def _number(data: dict[str, Any], key: str, low: float, high: float) -> None:
-    value = data.get(key)
-    if value is None:
-        return
-    if isinstance(value, bool) or not isinstance(value, int | float) or not low <= value <= high:
-        raise ValueError(f"{key}: expected a number from {low:g} to {high:g}, got {value!r}")
-
-
-def _choice(data: dict[str, Any], key: str, options: Collection[str], required: bool) -> None:
-    value = data.get(key)
-    if value is None and not required:
-        return
-    if value not in options:
-        raise ValueError(f"{key}: expected one of {', '.join(options)}, got {value!r}")
-
-
-def parse_event(obj: Any, matrix: Matrix) -> TicketEvent:
-    """Validate one decoded line and turn it into a TicketEvent."""
+def parse_event(obj: Any, matrix: Matrix, *, log: bool = False,
+                vocabulary: Vocabulary | None = None) -> TicketEvent:
+    """Validate one decoded line and turn it into a TicketEvent. ``log`` accepts every
+    kind the app writes (LOG_TYPES: an event file); without it only INPUT_TYPES, what
+    the outside world writes (the intake API). Names are checked against
+    ``vocabulary`` (default: the matrix's)."""
     if not isinstance(obj, dict):
         raise ValueError("expected a JSON object")
     at = parse_instant(obj.get("at"))
@@ -68,26 +63,46 @@ def parse_event(obj: Any, matrix: Matrix) -> TicketEvent:
     if not isinstance(ticket, str | int) or isinstance(ticket, bool) or str(ticket) == "":
         raise ValueError(f"ticket: expected an id, got {ticket!r}")
     kind = obj.get("type")
-    if kind not in INPUT_TYPES:
-        raise ValueError(f"type: expected one of {', '.join(INPUT_TYPES)}, got {kind!r}")
+    kinds = LOG_TYPES if log else INPUT_TYPES
+    if not isinstance(kind, str) or kind not in kinds:
+        raise ValueError(f"type: expected one of {', '.join(kinds)}, got {kind!r}")
+    if (kind == "matrix_published") != (str(ticket) == MATRIX_STREAM):
+        raise ValueError(f"ticket: matrix_published events, and only they, belong to "
+                         f"{MATRIX_STREAM!r}; got {kind} on {str(ticket)!r}")
     data = {k: v for k, v in obj.items() if k not in ("at", "ticket", "type")}
-    severities = [s.id for s in matrix.severities]
-    if kind == "opened":
-        _number(data, "users_affected_pct", 0, 100)
-        _choice(data, "workaround", WORKAROUNDS, required=False)
-        _choice(data, "severity", severities, required=False)
-        for key in ("revenue_risk", "security_breach"):
-            if key in data and not isinstance(data[key], bool):
-                raise ValueError(f"{key}: expected true or false, got {data[key]!r}")
-    elif kind == "severity":
-        _choice(data, "severity", severities, required=True)
-        _choice(data, "by", ("support", "engineering"), required=False)
-    elif kind == "status":
-        _choice(data, "status", ("waiting_on_customer", "open"), required=True)
-    elif kind == "message" and not isinstance(data.get("text"), str):
-        raise ValueError(f"text: expected the customer's text, got {data.get('text')!r}")
+    check_fields(kind, data, vocabulary or Vocabulary.of(matrix),
+                 LOG_SEVERITY_SETTERS if log else SEVERITY_SETTERS)
     author = str(data.get("by") or "") if kind != "severity" else str(data.get("by") or "support")
     return TicketEvent(at, str(ticket), kind, data, author)
+
+
+@dataclass(frozen=True, slots=True)
+class FileEvent:
+    """A line of an event file: the event, and the id and author it carries, if any
+    (``export`` writes both, so a round trip keeps them)."""
+
+    event: TicketEvent
+    id: str | None = None
+    author: str | None = None
+
+
+def parse_line(obj: Any, matrix: Matrix, vocabulary: Vocabulary | None = None) -> FileEvent:
+    """One decoded line of an event file (docs/import.md): any kind the log holds,
+    with an optional ``id`` (a UUID) and ``author`` that are not part of the payload."""
+    if not isinstance(obj, dict):
+        raise ValueError("expected a JSON object")
+    fields = dict(obj)
+    eid, author = fields.pop("id", None), fields.pop("author", None)
+    if eid is not None:
+        try:
+            eid = str(uuid.UUID(eid)) if isinstance(eid, str) else None
+        except ValueError:
+            eid = None
+        if eid is None:
+            raise ValueError(f"id: expected the event's UUID, got {obj['id']!r}")
+    if author is not None and (not isinstance(author, str) or not author.strip()):
+        raise ValueError(f"author: expected a name, got {author!r}")
+    return FileEvent(parse_event(fields, matrix, log=True, vocabulary=vocabulary), eid, author)
 
 
 MAX_JSON_DEPTH = 32  # an event is a flat object; the cap keeps json.loads from recursing
@@ -182,7 +197,7 @@ def read_events(lines: Iterable[str | bytes], matrix: Matrix, strict: bool = Fal
             line = _decode(raw, number == 1)
             if not line.strip() or line.lstrip().startswith("#"):
                 continue
-            events.append(parse_event(load_json_line(line), matrix))
+            events.append(parse_line(load_json_line(line), matrix).event)
         except ValueError as exc:
             bad = BadLine(number, str(exc))
         else:
