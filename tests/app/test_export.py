@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import uuid
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -163,8 +164,10 @@ OPENED = '{"at": "2026-11-26T09:00:00Z", "ticket": "T-1", "type": "opened"}'
      "trigger: expected a non-empty string, got None"),
     ('{"type": "severity", "severity": "P1", "by": "robot"}',
      "by: expected one of support, engineering, intake, trigger, got 'robot'"),
-    ('{"type": "resolved", "id": "not-a-uuid"}', "id: expected the event's UUID, got 'not-a-uuid'"),
-    ('{"type": "resolved", "author": " "}', "author: expected a name, got ' '"),
+    ('{"type": "resolved", "id": 17}', "id: expected the event's id (a UUID, or text of at "
+                                       "most 200 characters), got 17"),
+    ('{"type": "resolved", "author": " "}',
+     "author: expected a name of at most 120 characters, got ' '"),
     ('{"type": "matrix_published", "yaml": "x", "number": 1}',
      "ticket: matrix_published events, and only they, belong to '_matrix'"),
     ('{"type": "resolved", "ticket": "_matrix"}',
@@ -202,6 +205,15 @@ def test_the_intake_api_still_takes_only_the_outside_worlds_kinds():
     with pytest.raises(ValueError, match=r"^by: expected one of support, engineering, got"):
         parse_event({"at": "2026-11-26T09:05:00Z", "ticket": "T-1", "type": "severity",
                      "severity": "P1", "by": "trigger", "trigger": "x"}, MATRIX)
+
+
+def test_an_id_that_is_not_a_uuid_always_gives_the_same_uuid():
+    line = '{"at": "2026-11-26T09:00:00Z", "ticket": "A-1", "type": "opened", "id": "%s"}\n'
+    ids = [imp.plan_jsonl(line % given, "a.jsonl", MATRIX).events[0].id
+           for given in ("zd-77", "zd-77", "zd-78", "0B6D4A53-6A0E-4D0C-9F55-1F0D3E2A7C01")]
+    assert ids[0] == ids[1] != ids[2]
+    assert ids[3] == "0b6d4a53-6a0e-4d0c-9f55-1f0d3e2a7c01"
+    assert all(str(uuid.UUID(i)) == i for i in ids)
 
 
 # -- export ------------------------------------------------------------------------------

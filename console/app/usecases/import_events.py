@@ -2,8 +2,9 @@
 holding any kind the log holds (docs/import.md), as ``export`` writes it.
 
 A line's ``id`` and ``author`` are kept (so an exported log imports as it was, and
-importing it where it came from adds nothing); without them the id is derived from the
-event (``event_id``) and the author is the import's (``--author``, default ``import``).
+importing it where it came from adds nothing; an id that is not a UUID is turned into
+one); without them the id is derived from the event (``event_id``) and the author is
+the import's (``--author``, default ``import``).
 Teams, tiers and severities are checked against the matrix in force and those the file
 publishes (``matrix_published`` lines).
 """
@@ -15,7 +16,7 @@ from datetime import datetime, tzinfo
 from typing import Any
 
 from console.app.usecases.event_kinds import MATRIX_STREAM, Vocabulary, published_matrix
-from console.app.usecases.import_plan import BadRow, Plan, event_id
+from console.app.usecases.import_plan import BadRow, Plan, event_id, given_event_id
 from console.app.usecases.import_values import check_ticket_id, parse_time
 from console.app.usecases.progress import Progress
 from console.app.usecases.simulate import load_json_line, parse_line
@@ -74,7 +75,8 @@ def plan_jsonl(text: str, name: str, matrix: Matrix, *, tz: tzinfo | None = None
         except ValueError as exc:
             plan.bad.append(BadRow(number, "", str(exc)))
             continue
-        eid = line_event.id or event_id(event.ticket, event.type, event.at, event.data)
+        eid = (given_event_id(line_event.id) if line_event.id
+               else event_id(event.ticket, event.type, event.at, event.data))
         who = author or line_event.author or DEFAULT_AUTHOR
         planned.append((event.at, len(planned),
                         NewEvent(event.ticket, event.type, event.data, who, event.at, eid)))

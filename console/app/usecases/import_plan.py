@@ -60,3 +60,12 @@ def event_id(ticket: str, kind: str, at: datetime, payload: dict[str, Any]) -> s
     digest = hashlib.sha256(content.encode()).hexdigest()
     key = "\x1f".join((ticket, kind, at.isoformat(), digest))
     return str(uuid.uuid5(NAMESPACE, key))
+
+
+def given_event_id(given: str) -> str:
+    """The id of an event whose line gives one: a UUID as it is (``export`` writes the
+    log's own ids), any other text turned into one (uuid5), always the same."""
+    try:
+        return str(uuid.UUID(given))
+    except ValueError:
+        return str(uuid.uuid5(NAMESPACE, "id\x1f" + given))

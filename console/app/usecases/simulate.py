@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import io
 import json
-import uuid
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
@@ -76,6 +75,10 @@ def parse_event(obj: Any, matrix: Matrix, *, log: bool = False,
     return TicketEvent(at, str(ticket), kind, data, author)
 
 
+MAX_EVENT_ID = 200  # as the intake API's own ids
+MAX_AUTHOR = 120  # the events table's author column
+
+
 @dataclass(frozen=True, slots=True)
 class FileEvent:
     """A line of an event file: the event, and the id and author it carries, if any
@@ -88,20 +91,19 @@ class FileEvent:
 
 def parse_line(obj: Any, matrix: Matrix, vocabulary: Vocabulary | None = None) -> FileEvent:
     """One decoded line of an event file (docs/import.md): any kind the log holds,
-    with an optional ``id`` (a UUID) and ``author`` that are not part of the payload."""
+    with an optional ``id`` and ``author`` that are not part of the payload."""
     if not isinstance(obj, dict):
         raise ValueError("expected a JSON object")
     fields = dict(obj)
     eid, author = fields.pop("id", None), fields.pop("author", None)
-    if eid is not None:
-        try:
-            eid = str(uuid.UUID(eid)) if isinstance(eid, str) else None
-        except ValueError:
-            eid = None
-        if eid is None:
-            raise ValueError(f"id: expected the event's UUID, got {obj['id']!r}")
-    if author is not None and (not isinstance(author, str) or not author.strip()):
-        raise ValueError(f"author: expected a name, got {author!r}")
+    if eid is not None and (not isinstance(eid, str) or not eid.strip()
+                            or len(eid) > MAX_EVENT_ID):
+        raise ValueError(f"id: expected the event's id (a UUID, or text of at most "
+                         f"{MAX_EVENT_ID} characters), got {eid!r}")
+    if author is not None and (not isinstance(author, str) or not author.strip()
+                               or len(author) > MAX_AUTHOR):
+        raise ValueError(f"author: expected a name of at most {MAX_AUTHOR} characters, "
+                         f"got {author!r}")
     return FileEvent(parse_event(fields, matrix, log=True, vocabulary=vocabulary), eid, author)
 
 
