@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -56,24 +56,23 @@ class ClockInstance:
     due: datetime | None       # None: paused when it stopped, or still paused
     stopped: datetime | None   # None: still running
     cycle: int = 0
+    # met: stopped at or before its due instant (the engine's rule: a clock stopped
+    # while paused has no due instant and is met); decided: when it was met or breached
+    # (its stop when met, its due instant when breached), None while undecided. Computed
+    # once: a report reads them for every instance of 100,000 tickets.
+    met: bool = field(init=False, compare=False, repr=False)
+    completed_at: datetime | None = field(init=False, compare=False, repr=False)
 
-    @property
-    def met(self) -> bool:
-        """Stopped at or before its due instant (the engine's rule: a clock stopped while
-        paused has no due instant and is met)."""
-        return self.stopped is not None and (self.due is None or self.stopped <= self.due)
+    def __post_init__(self) -> None:
+        due, stopped = self.due, self.stopped
+        met = stopped is not None and (due is None or stopped <= due)
+        object.__setattr__(self, "met", met)
+        object.__setattr__(self, "completed_at", stopped if met else due)
 
     @property
     def breached(self) -> bool:
         """Reached its due instant unmet (stopped later, or not at all)."""
-        return self.due is not None and (self.stopped is None or self.stopped > self.due)
-
-    @property
-    def completed_at(self) -> datetime | None:
-        """When it was decided: its stop when met, its due instant when breached."""
-        if self.met:
-            return self.stopped
-        return self.due if self.breached else None
+        return self.due is not None and not self.met
 
 
 @dataclass(frozen=True, slots=True)

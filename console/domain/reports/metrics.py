@@ -177,16 +177,12 @@ class _Tally:
             self.causes[f.category or NO_CATEGORY] += 1
         held = {h.team for h in f.holdings if h.start < to}
         owned = {h.owner for h in f.holdings if h.start < to and h.owner}
-        for team in held:
-            self.team_held[team] += 1
-        for team in {e.from_team for e in escalations}:
-            self.team_away[team] += 1
-        for e in escalations:
-            self.team_events[e.from_team] += 1
-        for owner in owned:
-            self.agent_owned[owner] += 1
-        for owner in {e.owner for e in escalations if e.owner}:
-            self.agent_escalated[owner] += 1
+        self.team_held.update(held)
+        self.agent_owned.update(owned)
+        if escalations:
+            self.team_away.update({e.from_team for e in escalations})
+            self.team_events.update(e.from_team for e in escalations)
+            self.agent_escalated.update({e.owner for e in escalations if e.owner})
         if f.first_response_at is not None and f.first_response_at < to:
             seconds = (f.first_response_at - f.opened_at).total_seconds()
             self.response["all"].append(seconds)
@@ -232,10 +228,11 @@ class _Tally:
                 self.week_t1[week] += self.never_above_first_tier(f, last[0])
 
     def clocks(self, f: TicketFacts) -> None:
+        start, to, sla = self.start, self.to, self.sla
         for c in f.clocks:
             done = c.completed_at
-            if done is not None and self.start <= done < self.to:
-                self.sla[(c.clock, c.severity, c.met)] += 1
+            if done is not None and start <= done < to:
+                sla[(c.clock, c.severity, c.met)] += 1
 
 
 def report(facts: Iterable[TicketFacts], window_from: datetime, window_to: datetime,
