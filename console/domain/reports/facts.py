@@ -22,6 +22,9 @@ from ..matrix.model import Matrix
 from ..scoring import effective_severity, score
 from ..tickets import TicketEvent, TicketState, apply_event
 
+# The version of the facts' JSON: a rollup holding another recomputes its rows.
+FACTS_VERSION = 1
+
 
 @dataclass(frozen=True, slots=True)
 class Holding:
@@ -104,6 +107,15 @@ class TicketFacts:
             return None
         return last
 
+    @property
+    def horizon(self) -> datetime:
+        """The last instant at which these facts count in a report: a report over
+        ``[from, to)`` needs only the tickets with ``opened_at < to`` and
+        ``horizon >= from`` (a rollup indexes both)."""
+        instants = [self.opened_at, *(at for at, _ in self.resolutions)]
+        instants += [c.completed_at for c in self.clocks if c.completed_at is not None]
+        return max(instants)
+
     def waiting(self, start: datetime, end: datetime) -> timedelta:
         """Wall time spent waiting on the customer between ``start`` and ``end``."""
         total = timedelta(0)
@@ -116,6 +128,7 @@ class TicketFacts:
     def to_json(self) -> dict[str, Any]:
         """Plain JSON data (instants as ISO text); ``from_json`` reads it back."""
         return {
+            "version": FACTS_VERSION,
             "id": self.id, "opened_at": _iso(self.opened_at), "category": self.category,
             "severity": self.severity, "initial_severity": self.initial_severity,
             "confirmed_severity": self.confirmed_severity,
@@ -135,6 +148,10 @@ class TicketFacts:
 
     @classmethod
     def from_json(cls, d: dict[str, Any]) -> TicketFacts:
+        """Facts ``to_json`` gave; ValueError for another version's (recompute them)."""
+        if d.get("version") != FACTS_VERSION:
+            raise ValueError(f"ticket facts of version {d.get('version')!r}, not "
+                             f"{FACTS_VERSION}: fold the ticket's events again")
         return cls(
             id=d["id"], opened_at=_at(d["opened_at"]), category=d["category"],
             severity=d["severity"], initial_severity=d["initial_severity"],

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from console.domain.projection import project
 from console.domain.reports import ClockInstance, Escalation, ticket_facts
 from console.domain.reports.facts import TicketFacts
@@ -139,3 +141,19 @@ def test_facts_survive_a_json_round_trip():
 
 def test_events_of_a_ticket_never_opened_give_no_facts():
     assert ticket_facts([event(T0, "resolved", "X")], default_matrix()) is None
+
+
+def test_facts_of_another_version_are_refused_so_a_rollup_recomputes_them():
+    data = {**facts_of(ticket_a()).to_json(), "version": 0}
+    with pytest.raises(ValueError, match="fold the ticket's events again"):
+        TicketFacts.from_json(data)
+
+
+def test_the_horizon_is_the_last_instant_the_facts_count_in_a_report():
+    # C: its update cycle is met at the final resolution, 3d 2h after T0
+    assert facts_of(ticket_c()).horizon == T0 + 3 * D + 2 * H
+    # B: opened at 1d, resolved at 1d 3h; no clock decided later
+    assert facts_of(ticket_b()).horizon == T0 + D + 3 * H
+    # an open ticket without a response: its response clock breaches at its due instant
+    open_p1 = facts_of([event(T0, "opened", "X", severity="P1", by="support")])
+    assert open_p1.horizon == T0 + 2 * H  # the resolution target, the latest due

@@ -11,7 +11,7 @@ from console.domain.matrix.model import Kpis
 from console.domain.reports import Rate, Report, report, ticket_facts
 from console.domain.reports.facts import TicketFacts
 
-from .._matrices import T0, D, H, calendars, default_matrix
+from .._matrices import T0, D, H, berlin, business_matrix, calendars, default_matrix, event
 from ._history import week
 
 KPIS = default_matrix().kpis
@@ -200,3 +200,17 @@ def test_flags_name_the_rates_over_their_thresholds():
 def test_a_window_must_end_after_it_starts():
     with pytest.raises(ValueError, match="must end after it starts"):
         report([], T0, T0, KPIS)
+
+
+def test_a_business_calendar_response_over_a_weekend_is_met_in_the_report():
+    # Friday 16:00 Berlin to Monday 10:00: 66 h of wall time, 2 business hours; P3's
+    # 24 h response is due on Wednesday 16:00, so it is met
+    matrix = business_matrix()
+    opened, answered = berlin(2026, 3, 6, 16), berlin(2026, 3, 9, 10)
+    f = ticket_facts([event(opened, "opened", "F", severity="P3", by="support"),
+                      event(answered, "responded", "F")], matrix, calendars(matrix))
+    assert f is not None
+    r = report([f], berlin(2026, 3, 2), berlin(2026, 3, 16), matrix.kpis)
+    assert [(s.clock, s.severity, s.met, s.breached) for s in r.sla] == [
+        ("response", "P3", 1, 0)]
+    assert r.first_response["P3"].median == 66 * HOUR

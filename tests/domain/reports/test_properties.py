@@ -114,3 +114,14 @@ def test_facts_survive_json_and_a_whole_window_sees_every_ticket(plan):
     r = report(facts, T0, T0 + timedelta(days=60), default_matrix().kpis)
     assert r.opened == len(facts)
     assert r.escalated == sum(1 for f in facts if f.escalations)
+
+
+@PROPERTY
+@given(tickets, windows)
+def test_a_report_needs_only_the_facts_whose_span_meets_the_window(plan, window):
+    start = T0 + window[0] * MIN
+    end = start + window[1] * MIN
+    facts = all_facts(plan)
+    kept = [f for f in facts if f.opened_at < end and f.horizon >= start]
+    kpis = default_matrix().kpis
+    assert report(kept, start, end, kpis).to_json() == report(facts, start, end, kpis).to_json()
