@@ -21,7 +21,7 @@ from console.app.usecases.event_kinds import APP_TYPES
 from console.app.usecases.export import ExportError, Window, export_events, export_lines
 from console.app.usecases.simulate import parse_event
 from console.paths import default_matrix_path
-from console.store.local import LocalStore
+from console.store.local import LocalStore, NewEvent
 
 ROOT = Path(__file__).resolve().parents[2]
 WHOLE_LOG = ROOT / "examples" / "whole-log.jsonl"
@@ -100,6 +100,35 @@ def test_a_file_of_every_kind_the_app_writes_round_trips_with_its_ids_and_author
     assert (tickets["INC-2001"]["team"], tickets["INC-2001"]["tier"],
             tickets["INC-2001"]["owner"]) == ("executives", "L4", "omar")
     assert (tickets["INC-2002"]["team"], tickets["INC-2002"]["owner"]) == (ADDED_TEAM_ID, "noor")
+
+
+def test_an_engine_action_recorded_after_a_later_move_round_trips_to_the_same_ticket(tmp_path):
+    """The log's order is not time order here: the engine's routing at 09:10 reached the
+    log after a person's move at 09:30. Re-imported, the events fold in time order, and
+    the ticket ends where it did: the person's move stands."""
+    def at(hhmm: str) -> datetime:
+        return datetime.fromisoformat(f"2026-11-26T{hhmm}:00+00:00")
+
+    original = LocalStore(tmp_path / "original", MATRIX, lock=False).open()
+    try:
+        original.append_many([
+            NewEvent("INC-9", "opened", {"title": "Slow exports"}, "priya", at("09:00")),
+            NewEvent("INC-9", "escalated", {"team": "customer-success", "tier": "T2",
+                                            "kind": "functional", "by": "priya"},
+                     "priya", at("09:30"))])
+        original.append_many([NewEvent(
+            "INC-9", "routed", {"team": "incident-response", "tier": "T3",
+                                "from_team": "frontline", "severity": "P1", "by": "engine"},
+            "escalation-service", at("09:10"))])
+        assert [e.kind for e in original.history("INC-9")] == ["opened", "escalated", "routed"]
+    finally:
+        original.close()
+    first, second = round_trip(tmp_path / "original", tmp_path)
+    assert first == second
+    assert [json.loads(line)["type"] for line in first.splitlines()] == [
+        "opened", "routed", "escalated"]
+    assert listed(tmp_path / "original") == listed(tmp_path / "copy")
+    assert listed(tmp_path / "copy")["tickets"][0]["team"] == "customer-success"
 
 
 def test_author_replaces_every_lines_author_and_lines_without_one_get_import(tmp_path):
