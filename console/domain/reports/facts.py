@@ -240,6 +240,8 @@ class _Fold:
         before = self.current
         reopening = kind == "reopened" and st.resolved_at is not None
         d = event.data
+        # the fold's rule (tickets.apply_event): the engine's move of a ticket someone
+        # has moved since changes nothing, and is no escalation
         applies = not (d.get("by") == "engine" and st.team not in (None, d.get("from_team")))
         apply_event(st, event)
         if kind == "severity":
