@@ -88,9 +88,14 @@ def _cmd_export(args: argparse.Namespace) -> int:
 
 def _write(path: Path, lines: Iterable[str]) -> None:
     """Write the whole file or leave what was there: a temporary file beside it,
-    renamed over it once complete."""
+    renamed over it once complete. A device or a pipe (/dev/stdout, a FIFO) is written
+    to as it is: renaming over it would replace it."""
     if path.is_dir():
         raise IsADirectoryError(21, "is a directory")
+    if path.exists() and not path.is_file():
+        with path.open("w", encoding="utf-8", newline="\n") as out:
+            out.writelines(lines)
+        return
     fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp",
                                 dir=path.parent if str(path.parent) else ".")
     try:

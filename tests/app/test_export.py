@@ -281,6 +281,9 @@ def test_export_options_work_after_the_file_and_before_the_command(tmp_path, who
     assert "exported 4 events of 1 ticket to" in result.stderr
     stdout = ok("export", "-", "--to", "2026-11-26T09:01:00+00:00", "--data-dir", data).stdout
     assert [json.loads(line)["type"] for line in stdout.splitlines()] == ["opened"]
+    # a device or a pipe is written to, not replaced
+    piped = ok("export", "/dev/stdout", "--ticket", "INC-2001", "--data-dir", data).stdout
+    assert len(piped.splitlines()) == 17 and Path("/dev/stdout").exists()
     bad = cli("export", "-", "--from", "2026-11-26T10:00:00", "--data-dir", data)
     assert bad.returncode == 2 and "has no UTC offset" in bad.stderr
     bad = cli("export", "-", "--from", "2026-11-27T00:00:00Z", "--to", "2026-11-26T00:00:00Z",
