@@ -19,6 +19,8 @@ from datetime import datetime, tzinfo
 from pathlib import Path
 from typing import Any, cast
 
+from console.app.usecases.event_kinds import MATRIX_STREAM
+
 # plan_jsonl and the plan's types: the command line, the intake API and the tests
 # find them here (``as``: an explicit re-export)
 from console.app.usecases.import_events import plan_jsonl as plan_jsonl
@@ -289,7 +291,8 @@ def apply_plan(store: LocalStore, plan: Plan, *, skip_bad: bool = False,
         store.projector = inner
         if progress is not None:
             progress.finish()
-    return ImportResult(len({e.ticket for e in stored}), len(stored),
+    # the matrix's own stream is not a ticket
+    return ImportResult(len({e.ticket for e in stored if e.ticket != MATRIX_STREAM}), len(stored),
                         len(plan.events) - len(stored), plan.bad_rows)
 
 
