@@ -21,6 +21,7 @@ from typing import Any
 from console.domain.handoff import MODES, URGENCIES
 from console.domain.matrix import Matrix, check_matrix_text
 from console.domain.tickets import WORKAROUNDS
+from console.store.projector import MATRIX_STREAM as MATRIX_STREAM  # the versions' stream
 
 INPUT_TYPES = ("opened", "severity", "responded", "update_sent", "status", "message",
                "acknowledged", "resolved", "reopened")
@@ -29,7 +30,6 @@ APP_TYPES = ("escalated", "routed", "assigned", "handoff_submitted", "handoff_re
              "prioritized", "approval_requested", "approval_granted", "approval_denied",
              "severity_disagreement", "matrix_published")
 LOG_TYPES = INPUT_TYPES + APP_TYPES
-MATRIX_STREAM = "_matrix"  # console.store.projector's stream of matrix versions
 # who sets a severity in a file: Support and Engineering (also from outside), the intake
 # (a helpdesk's priority), and a trigger's bump (the engine)
 SEVERITY_SETTERS = ("support", "engineering")
