@@ -287,6 +287,7 @@ def _wire_matrix(window: MainWindow, service: ConsoleService) -> None:
 
         chart = open_flowchart(service, service.matrix, chart_role(service.person),
                                parent=None)
+        chart.follow_person(chart_role)  # the server's answer, a promotion, a demotion
         window._flowchart = chart
 
     menu = window.menuBar().addMenu("&Matrix")

@@ -11,7 +11,7 @@ from __future__ import annotations
 import copy
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QMainWindow, QWidget
+from PySide6.QtWidgets import QWidget
 
 from console._pyside_refcount import pin_singletons
 from console.app.runtime.port import ConsoleServicePort
@@ -23,7 +23,7 @@ __all__ = ["FlowEditor", "open_flowchart"]
 
 
 def open_flowchart(service: ConsoleServicePort | None, matrix: Matrix, role: str,
-                   parent: QWidget | None = None) -> QMainWindow:
+                   parent: QWidget | None = None) -> FlowEditor:
     """Open (show) the flowchart of ``matrix`` and return its window.
 
     ``service`` runs version history and publishing on its DB worker (None: no

@@ -31,6 +31,15 @@ def _action(editor: FlowEditor, name: str, text: str, slot: Callable[[], object]
     return action
 
 
+def _tool(bar: QToolBar, action: QAction) -> QToolButton:
+    """A toolbar button for ``action``: as a widget it can be hidden without hiding the
+    action in the menus."""
+    button = QToolButton(bar)
+    button.setDefaultAction(action)
+    button.setAutoRaise(True)
+    return button
+
+
 def build_actions(editor: FlowEditor) -> None:
     """Create every action, the menus and the toolbar of ``editor``."""
     e, std = editor, QKeySequence.StandardKey
@@ -69,9 +78,7 @@ def build_actions(editor: FlowEditor) -> None:
                       "Every published version; open, compare or restore one")
     publish = _action(e, "publish", "Publish…", e.ask_and_publish, None,
                       "Publish a new matrix version to every console (leads only)")
-    for action in (rename, delete, arrange, open_file):
-        action.setEnabled(e.editable)
-    add_menu.setEnabled(e.editable)
+    e.edit_actions = [rename, delete, arrange, open_file, add_menu.menuAction()]
 
     menus = e.menuBar()
     file_menu = menus.addMenu("&File")
@@ -96,15 +103,13 @@ def build_actions(editor: FlowEditor) -> None:
     bar.setMovable(False)
     for tool in (zoom_in, zoom_out, fit, None, undo, redo, None):
         bar.addSeparator() if tool is None else bar.addAction(tool)
-    if e.editable:
-        add_button = QToolButton(bar)
-        add_button.setText("Add")
-        add_button.setMenu(add_menu)
-        add_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
-        bar.addWidget(add_button)
-        for item in (rename, delete, arrange):
-            bar.addAction(item)
-        bar.addSeparator()
+    add_button = QToolButton(bar)
+    add_button.setText("Add")
+    add_button.setMenu(add_menu)
+    add_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+    # the editing tools are on the toolbar only while the person may edit
+    e.edit_tools = [bar.addWidget(add_button), *(bar.addWidget(_tool(bar, item)) for item in (
+        rename, delete, arrange)), bar.addSeparator()]
     bar.addAction(problems)
     bar.addAction(save)
     export_button = QToolButton(bar)
@@ -116,3 +121,13 @@ def build_actions(editor: FlowEditor) -> None:
     for item in (diff, history, publish):
         bar.addAction(item)
     e.addToolBar(bar)
+    set_editing(e)
+
+
+def set_editing(editor: FlowEditor) -> None:
+    """Offer the editing actions, or not, as ``editor.editable`` says (the person's role
+    may change while the window is open)."""
+    for action in editor.edit_actions:
+        action.setEnabled(editor.editable)
+    for tool in editor.edit_tools:
+        tool.setVisible(editor.editable)

@@ -21,7 +21,7 @@ from typing import Any
 
 import shiboken6
 from PySide6.QtCore import QIODevice, QSaveFile, Qt, Signal
-from PySide6.QtGui import QCloseEvent, QUndoStack
+from PySide6.QtGui import QAction, QCloseEvent, QUndoStack
 from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QVBoxLayout, QWidget
 
 from console.app.runtime.port import ConsoleServicePort, MatrixVersion, active_version
@@ -37,10 +37,11 @@ from console.domain.flow import (
     rename,
     split_node_id,
 )
-from console.domain.people import PUBLISHERS
+from console.domain.people import PUBLISHERS, Person
 
 from ..forms.base import Banner
 from . import prompts
+from .access import apply_role, role_text
 from .actions import build_actions
 from .adding import new_node_edit
 from .commands import EditCommand, MoveCommand
@@ -70,11 +71,15 @@ class FlowEditor(QMainWindow):
         self.service = service
         self.role = role
         self.editable = role in PUBLISHERS  # a lead or an admin (the server checks it too)
+        self.was_editable = self.editable  # then the window may hold the person's edits
+        self._role_of: Callable[[Person | None], str] | None = None  # follow_person
         self.initial = copy.deepcopy(records)
         self.versions: list[MatrixVersion] = []
         self.baseline: Records = self.initial  # the published matrix, for the diff
         self.baseline_name = "the matrix this window opened"
         self.actions_by_name: dict[str, Any] = {}
+        self.edit_actions: list[QAction] = []  # offered only while the person may edit
+        self.edit_tools: list[QAction] = []    # the toolbar's editing buttons, likewise
         self.ask = prompts.Prompts(self)  # dialogs; tests replace it
         self.fonts = Fonts(self.font())
         self.document = FlowDocument(copy.deepcopy(records), self.fonts.measure, self)
@@ -83,9 +88,11 @@ class FlowEditor(QMainWindow):
         self.view = FlowView(self.scene, self)
         self.banner = Banner()  # offers back unsaved edits a crash left behind
         self.version_banner = Banner()  # a version published while the lead edits
+        self.role_banner = Banner()  # a lead demoted while editing: why publishing is off
         central = QWidget()
         column = QVBoxLayout(central)
         column.setContentsMargins(0, 0, 0, 0)
+        column.addWidget(self.role_banner)
         column.addWidget(self.version_banner)
         column.addWidget(self.banner)
         column.addWidget(self.view, 1)
@@ -98,10 +105,8 @@ class FlowEditor(QMainWindow):
         self.problems_dock = self._dock(self.problem_list, "Problems",
                                         Qt.DockWidgetArea.BottomDockWidgetArea)
         self.status_label = QLabel()
-        self.statusBar().addPermanentWidget(QLabel(
-            f"{role.capitalize()}: you can edit and publish" if self.editable
-            else f"Read-only ({role or 'no role'}): only a lead or an admin edits and "
-                 "publishes"))
+        self.role_label = QLabel(role_text(role, self.editable))
+        self.statusBar().addPermanentWidget(self.role_label)
         self.statusBar().insertWidget(0, self.status_label, 1)
         build_actions(self)
         self._wire()
@@ -117,8 +122,35 @@ class FlowEditor(QMainWindow):
         if service is not None:
             self.follower = VersionFollower(self, self.version_banner)
             self.reload_versions()
-            if self.editable:
-                self.draft = FlowDraft(self, self.banner)
+            self.start_draft()
+
+    def start_draft(self) -> None:
+        """Autosave a lead's working copy (and offer back what a crash left)."""
+        if self.editable and self.draft is None and self.service is not None:
+            self.draft = FlowDraft(self, self.banner)
+
+    # -- who the person is ------------------------------------------------------------------
+    def set_role(self, role: str) -> None:
+        """The person's role now (the shared database said): see flowchart.access."""
+        if shiboken6.isValid(self):
+            apply_role(self, role)
+
+    def follow_person(self, role_of: Callable[[Person | None], str]) -> None:
+        """Follow the port's ``personChanged``: ``role_of`` names the role a person (or
+        None: not known, or no person) edits the chart with."""
+        if self.service is not None:
+            self._role_of = role_of
+            self.service.personChanged.connect(self._person_changed)
+
+    def _person_changed(self, person: Person | None) -> None:
+        if self._role_of is not None:
+            self.set_role(self._role_of(person))
+
+    def holds_edits(self) -> bool:
+        """Whether the working copy holds the person's own unpublished edits."""
+        if self.follower is not None:
+            return self.follower.has_edits()
+        return not self.undo.isClean() or self.panel.pending() is not None
 
     def _dock(self, widget: QWidget, title: str, area: Qt.DockWidgetArea) -> QDockWidget:
         dock = QDockWidget(title, self)
@@ -437,11 +469,16 @@ class FlowEditor(QMainWindow):
         self.status_label.setText("✔ Valid: ready to publish" if valid else
                                   f"⚠ {len(problems)} problem(s): save as a draft only")
         self.status_label.setStyleSheet("" if valid else "color: #b00020; font-weight: bold;")
-        publish = self.actions_by_name.get("publish")
-        if publish is not None:
-            publish.setEnabled(self.editable and valid and self.service is not None)
+        self.refresh_publishing()
         self.actions_by_name.get("save") and self.actions_by_name["save"].setText(
             "Save…" if valid else "Save draft…")
+
+    def refresh_publishing(self) -> None:
+        """Publish is offered to a lead or an admin with a valid matrix and a service."""
+        publish = self.actions_by_name.get("publish")
+        if publish is not None:
+            publish.setEnabled(self.editable and self.document.valid
+                               and self.service is not None)
 
     def _update_title(self, *_: object) -> None:
         try:
@@ -453,7 +490,8 @@ class FlowEditor(QMainWindow):
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.panel.flush()  # what is being typed in a field counts as a change
-        if self.editable and not self.undo.isClean() and not self.ask.discard_changes():
+        # a demoted lead's edits stay too: they are not dropped unasked
+        if self.was_editable and not self.undo.isClean() and not self.ask.discard_changes():
             event.ignore()
             return
         self.panel.blockSignals(True)  # the focus leaving a field no longer edits

@@ -121,11 +121,12 @@ class VersionFollower(QObject):
     def has_edits(self) -> bool:
         """Whether the working copy holds changes of the lead's own: an undo step since it
         was clean, text typed and not committed, or changes saved only to a file."""
-        editor = self.editor
-        if editor.editable and (not editor.undo.isClean() or editor.panel.pending() is not None):
+        editor = self.editor  # a window ever editable (a lead since demoted) may hold some
+        if editor.was_editable and (not editor.undo.isClean()
+                                    or editor.panel.pending() is not None):
             return True
-        return editor.editable and not same_meaning(editor.baseline,
-                                                    editor.document.records_for_save())
+        return editor.was_editable and not same_meaning(editor.baseline,
+                                                        editor.document.records_for_save())
 
     def _adopt(self, version: MatrixVersion) -> None:
         self.based_on = self.in_force = version

@@ -162,6 +162,21 @@ class NodeItem(QGraphicsPathItem):
         if self.handle is not None:
             self.handle.setVisible(on)
 
+    def set_editable(self, editable: bool) -> None:
+        """Movable with a connect handle (a lead's), or fixed (a reader's)."""
+        self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIsMovable, editable)
+        self.setAcceptHoverEvents(editable)
+        if editable and self.handle is None:
+            self.handle = HandleItem(self)
+            self.handle.setPos(self.size[0], self.size[1] / 2)
+            self.show_handle(self.isSelected())
+        elif not editable and self.handle is not None:
+            handle, self.handle = self.handle, None
+            handle.setVisible(False)
+            scene = self.scene()
+            if scene is not None:
+                scene.removeItem(handle)  # and from this node's children
+
     def itemChange(self, change: QGraphicsItem.GraphicsItemChange, value: Any) -> Any:
         if change == QGraphicsItem.GraphicsItemChange.ItemPositionHasChanged:
             for edge in self.edges:

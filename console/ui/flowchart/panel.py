@@ -248,6 +248,16 @@ class PropertyPanel(QScrollArea):
         self._wanted: tuple[Records, str | None] | None = None
         self._build()
 
+    def set_editable(self, editable: bool) -> None:
+        """Fields take edits (a lead's) or only show the values; the rows stay as they
+        are, text typed and refused included."""
+        self.editable = editable
+        for row in self._rows:
+            if isinstance(row.widget, QLineEdit):
+                row.widget.setReadOnly(not editable)
+            else:
+                row.widget.setEnabled(editable)
+
     @property
     def _widgets(self) -> list[tuple[Field, QWidget]]:
         return [(r.field, r.widget) for r in self._rows]

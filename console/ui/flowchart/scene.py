@@ -51,6 +51,12 @@ class FlowScene(QGraphicsScene):
         self.setBackgroundBrush(QBrush(BACKGROUND))
         self.setItemIndexMethod(QGraphicsScene.ItemIndexMethod.NoIndex)
 
+    def set_editable(self, editable: bool) -> None:
+        """The person may now edit (nodes move and connect) or no longer may."""
+        self.editable = editable
+        for item in self.nodes.values():
+            item.set_editable(editable)
+
     # -- mirroring the document ----------------------------------------------------------------
     def _signals(self) -> list[tuple[Any, Any]]:
         doc = self.document

@@ -1,0 +1,98 @@
+"""An open flowchart follows who the person is (the port's ``personChanged``): opened
+before the shared database answered, it becomes editable when the server says "lead";
+a lead demoted while editing keeps every unpublished edit in the window, and publishing
+is disabled with a note saying why. A real ConsoleService; the server's answers are
+handed over as its syncer does (see test_people)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtWidgets import QGraphicsItem, QGraphicsView, QLineEdit
+
+from console.domain.people import AGENT, LEAD, Person
+
+from .flowchart.conftest import ScriptedPrompts
+from .test_people import OFFLINE_DB, console, flowchart, server_says
+
+MOVABLE = QGraphicsItem.GraphicsItemFlag.ItemIsMovable
+
+
+def severities_of(chart: Any) -> dict[str, Any]:
+    return {s["id"]: s for s in chart.document.records_for_save()["severities"]}
+
+
+def test_a_flowchart_opened_before_the_server_answered_becomes_editable_for_a_lead(
+        tmp_path, matrix, qtbot):
+    with console(tmp_path, matrix, qtbot, shared_db=OFFLINE_DB) as (service, window), \
+            flowchart(window, qtbot) as chart:
+        assert not chart.editable
+        assert "[read-only]" in chart.windowTitle()
+        with qtbot.waitSignal(service.personChanged):
+            server_says(service, Person("alice", "Alice Lee", LEAD))
+        assert chart.editable and chart.role == LEAD
+        assert "[read-only]" not in chart.windowTitle()
+        assert "you can edit and publish" in chart.role_label.text()
+        assert chart.actions_by_name["delete"].isEnabled()
+        node = next(iter(chart.scene.nodes.values()))
+        assert node.flags() & MOVABLE and node.handle is not None
+        assert chart.view.dragMode() == QGraphicsView.DragMode.RubberBandDrag
+        assert chart.actions_by_name["publish"].isEnabled()
+        qtbot.waitUntil(lambda: chart.draft is not None and chart.draft.autosaver.enabled,
+                        timeout=5000)  # a lead's edits are autosaved from now on
+        assert chart.rename_node("severity:P4", "P5")
+        assert "severity:P5" in chart.document.graph.nodes
+
+
+def test_a_lead_demoted_while_editing_keeps_the_edits_and_cannot_publish(
+        tmp_path, matrix, qtbot):
+    with console(tmp_path, matrix, qtbot, shared_db=OFFLINE_DB,
+                 cached=Person("alice", role=LEAD)) as (service, window), \
+            flowchart(window, qtbot) as chart:
+        assert chart.editable
+        assert chart.rename_node("severity:P4", "P5")
+        chart.scene.select_node("severity:P3")
+        field = chart.panel.field("Response")
+        assert isinstance(field, QLineEdit)
+        field.setFocus()
+        field.selectAll()
+        qtbot.keyClicks(field, "7m")  # typed, not committed yet
+        with qtbot.waitSignal(service.personChanged):
+            server_says(service, Person("alice", role=AGENT))
+        assert not chart.editable and chart.role == AGENT
+        severities = severities_of(chart)
+        assert "P5" in severities and "P4" not in severities
+        assert severities["P3"]["targets"]["response"] == "7m"  # what they typed counts
+        assert not chart.undo.isClean()
+        assert not chart.actions_by_name["publish"].isEnabled()
+        assert not chart.actions_by_name["delete"].isEnabled()
+        assert not chart.publish_now("after the demotion")
+        note = chart.role_banner.text.text()
+        assert "agent" in note and "only a lead or an admin may publish" in note
+        assert "Your unpublished edits stay in this window" in note
+        assert "read-only" in chart.role_label.text().lower()
+        # a version published meanwhile never replaces the kept edits
+        assert chart.follower is not None and chart.follower.has_edits()
+        chart.ask = ScriptedPrompts()
+        chart.ask.discard = False
+        chart.close()
+        assert chart.isVisible()  # closing asks first: they are not thrown away unasked
+        # promoted again: editing and publishing come back, the edits still there
+        with qtbot.waitSignal(service.personChanged):
+            server_says(service, Person("alice", role=LEAD))
+        assert chart.editable and chart.actions_by_name["publish"].isEnabled()
+        assert chart.role_banner.isHidden()
+        assert "P5" in severities_of(chart)
+
+
+def test_a_flowchart_goes_read_only_when_the_login_turns_out_to_be_no_person(
+        tmp_path, matrix, qtbot):
+    with console(tmp_path, matrix, qtbot, shared_db=OFFLINE_DB,
+                 cached=Person("alice", role=LEAD)) as (service, window), \
+            flowchart(window, qtbot) as chart:
+        with qtbot.waitSignal(service.personChanged):
+            server_says(service, None)
+        assert not chart.editable
+        assert "[read-only]" in chart.windowTitle()
+        assert "has not said you are a lead or an admin" in chart.role_label.text()
+        assert not chart.actions_by_name["publish"].isEnabled()
