@@ -19,7 +19,8 @@ from console.app.usecases import importer as imp
 from console.app.usecases.demo import seed_demo
 from console.app.usecases.event_kinds import APP_TYPES
 from console.app.usecases.export import ExportError, Window, export_events, export_lines
-from console.app.usecases.simulate import parse_event
+from console.app.usecases.simulate import parse_event, read_events, simulate
+from console.domain.action_events import action_events, is_engine_action
 from console.paths import default_matrix_path
 from console.store.local import LocalStore, NewEvent
 
@@ -130,6 +131,29 @@ def test_an_engine_action_recorded_after_a_later_move_round_trips_to_the_same_ti
         "opened", "routed", "escalated"]
     assert listed(tmp_path / "original") == listed(tmp_path / "copy")
     assert listed(tmp_path / "copy")["tickets"][0]["team"] == "customer-success"
+
+
+def test_the_engines_real_actions_export_and_import_back(tmp_path):
+    """The events the notifier records for the engine's fires (action_events), on the
+    examples replayed, are lines the import takes."""
+    replayed = read_events(WHOLE_LOG.read_text().splitlines(), MATRIX)
+    inputs = [e for e in replayed if not is_engine_action(e) and e.ticket != "_matrix"]
+    fires = list(simulate(MATRIX, inputs, sentiment=None))
+    actions = action_events(fires)
+    assert {a.kind for a in actions} >= {"escalated", "routed", "handoff_required",
+                                         "prioritized"}
+    store = LocalStore(tmp_path / "data", MATRIX, lock=False).open()
+    try:
+        store.append_many([NewEvent(e.ticket, e.type, e.data, e.author or "priya", e.at)
+                           for e in inputs])
+        store.append_many([NewEvent(a.ticket, a.kind, a.payload, "escalation-service", a.at,
+                                    a.id) for a in actions])
+        text = "".join(export_lines(export_events(store)))
+    finally:
+        store.close()
+    plan = imp.plan_jsonl(text, "engine.jsonl", MATRIX)
+    assert imp.describe_bad(plan, "engine.jsonl") == []
+    assert {e.id for e in plan.events} >= {a.id for a in actions}
 
 
 def test_author_replaces_every_lines_author_and_lines_without_one_get_import(tmp_path):
