@@ -14,7 +14,7 @@ import logging
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QLabel, QMainWindow, QPushButton, QWidget
 
-from console.app.runtime.port import ConsoleServicePort, Person, Refused
+from console.app.runtime.port import ConsoleServicePort, Person, Refused, SyncState
 
 from .refused import RefusedDialog
 from .theme import named
@@ -29,23 +29,49 @@ AFTER_SYNC_STATE = 2
 ARRIVED_MS = 30000
 
 
-def person_text(person: Person | None, local_only: bool) -> str:
-    """``you: Alice (agent)`` for the status bar."""
+def person_text(person: Person | None, local_only: bool, *, known: bool = False,
+                login: str = "", state: SyncState | None = None) -> str:
+    """``you: Alice (agent)`` for the status bar; with a shared database that has not
+    answered yet (``known`` false) ``you: not known yet``, and once it has, what an admin
+    must do for a ``login`` that is no person, or disabled."""
     if person is None:
-        return "you: not known yet" if not local_only else ""
+        if local_only:
+            return ""
+        if not known:
+            return "you: not known yet"
+        login = login or "this login"
+        if state is not None and state.status == "online":  # no people table: no checks
+            return f"you: {login} (this shared database has no people yet)"
+        return (f"you: {login} is not a person of this database: ask an admin to run "
+                f"'escalation-console people add {login} --role ROLE'")
+    if person.disabled and not local_only:
+        return (f"you: {person.login} is disabled: ask an admin to run "
+                f"'escalation-console people enable {person.login}'")
     return f"you: {person.name} ({person.role}{', local only' if local_only else ''})"
 
 
-def person_tooltip(person: Person | None, local_only: bool) -> str:
+def person_tooltip(person: Person | None, local_only: bool, *, known: bool = False,
+                   state: SyncState | None = None) -> str:
+    if person is None and not known:
+        return ("The shared database has not said who this console's login is yet: it is "
+                "asked on each connection.")
     if person is None:
-        return "The shared database has not said who this console's login is yet."
+        if state is not None and state.status == "online":
+            return ("The shared database is from before people and roles: it checks "
+                    "nothing. An admin upgrades it with 'escalation-console db upgrade URL'.")
+        return ("The shared database does not know this login as a person, so it would "
+                "refuse every change: nothing is pushed until an admin adds it; your "
+                "changes wait in the outbox.")
     if local_only:
         return (f"Local only: {person.login} acts as {person.role} (--role or the settings' "
                 "role). With a shared database, the database decides.")
     roles = ", ".join(person.matrix_roles) or "none"
     may = "may publish the matrix" if person.may_publish else "may not publish the matrix"
+    if person.disabled:
+        return (f"The shared database's login {person.login} ({person.role}) is disabled: "
+                "it may write nothing; your changes wait in the outbox.")
     return (f"The shared database's login {person.login}: {person.role}, {may}; "
-            f"matrix roles: {roles}" + (" (disabled)" if person.disabled else ""))
+            f"matrix roles: {roles}")
 
 
 def refused_text(count: int) -> str:
@@ -90,6 +116,8 @@ class PeopleStatus:
         self.action = QAction("&Refused changes…", window)
         self.action.triggered.connect(self.open_refused)
         service.personChanged.connect(self.show_person)
+        # "no person" reads differently on a database that has no people at all
+        service.syncStateChanged.connect(lambda _state: self.show_person(service.person))
         service.refusedChanged.connect(self.show_count)
         service.refusalsArrived.connect(self.arrived)
         if ignored_role:
@@ -98,9 +126,11 @@ class PeopleStatus:
         self.show_count(service.refused)
 
     def show_person(self, person: Person | None) -> None:
-        local = self.service.local_only
-        self.person_label.setText(person_text(person, local))
-        self.person_label.setToolTip(person_tooltip(person, local))
+        service, local = self.service, self.service.local_only
+        known, state = service.person_known, service.sync_state
+        self.person_label.setText(person_text(person, local, known=known, login=service.user,
+                                              state=state))
+        self.person_label.setToolTip(person_tooltip(person, local, known=known, state=state))
 
     def show_count(self, refused: list[Refused]) -> None:
         count = max(self.service.refused_count, len(refused))

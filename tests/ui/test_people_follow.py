@@ -96,3 +96,47 @@ def test_a_flowchart_goes_read_only_when_the_login_turns_out_to_be_no_person(
         assert "[read-only]" in chart.windowTitle()
         assert "has not said you are a lead or an admin" in chart.role_label.text()
         assert not chart.actions_by_name["publish"].isEnabled()
+
+
+# -- the status bar: not known yet, or known to be no person ------------------------------
+
+
+def test_the_status_bar_tells_a_login_that_is_no_person_from_one_not_asked_yet(
+        tmp_path, matrix, qtbot):
+    with console(tmp_path, matrix, qtbot, shared_db=OFFLINE_DB) as (service, window):
+        label = window._people.person_label
+        assert label.text() == "you: not known yet"  # the server has not answered
+        server_says(service, None)  # it answered: this login is no person
+        qtbot.waitUntil(lambda: label.text() != "you: not known yet", timeout=5000)
+        assert label.text() == (
+            "you: alice is not a person of this database: ask an admin to run "
+            "'escalation-console people add alice --role ROLE'")
+        server_says(service, Person("alice", role=LEAD, disabled=True))
+        qtbot.waitUntil(lambda: "disabled" in label.text(), timeout=5000)
+        assert label.text() == ("you: alice is disabled: ask an admin to run "
+                                "'escalation-console people enable alice'")
+        server_says(service, Person("alice", "Alice Lee", AGENT))
+        qtbot.waitUntil(lambda: label.text() == "you: Alice Lee (agent)", timeout=5000)
+
+
+def test_a_cached_answer_that_the_login_is_no_person_is_still_not_known_until_asked(
+        tmp_path, matrix, qtbot):
+    with console(tmp_path, matrix, qtbot, shared_db=OFFLINE_DB) as (service, window):
+        server_says(service, None)
+        qtbot.waitUntil(lambda: "not a person" in window._people.person_label.text(),
+                        timeout=5000)
+    # the next start, offline: the cache says nobody, but nobody has asked this session
+    with console(tmp_path, matrix, qtbot, shared_db=OFFLINE_DB) as (service, window):
+        assert window._people.person_label.text() == "you: not known yet"
+
+
+def test_a_login_online_on_a_database_without_people_is_told_it_checks_nothing():
+    from console.domain.sync_state import SyncState
+    from console.ui.people_status import person_text, person_tooltip
+
+    online = SyncState("online")
+    assert person_text(None, False, known=True, login="alice", state=online) == \
+        "you: alice (this shared database has no people yet)"
+    assert "db upgrade" in person_tooltip(None, False, known=True, state=online)
+    assert "is not a person" in person_text(None, False, known=True, login="alice",
+                                            state=SyncState("offline"))

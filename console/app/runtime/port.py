@@ -116,6 +116,9 @@ class ConsoleServicePort(Protocol):
     # gave last time); in local-only mode, built from ``--role`` or the settings' role.
     # None: a shared database that has not said yet, or whose login is no person.
     person: Person | None
+    # whether the shared database has answered who the person is this session (since
+    # the start): None and known means the login is no person of that database
+    person_known: bool
     local_only: bool                    # no shared database this session: --role applies
     refused: list[Refused]              # the newest refusals (see ``refused_count``)
     refused_count: int                  # how many refusals are kept in all

@@ -85,6 +85,7 @@ class ConsoleService(QObject):
         self.user = user
         self._role = role
         self.person: Person | None = None
+        self.person_known = False  # the shared database answered this session
         self.local_only = True  # until the store is open and the settings read
         self.refused: list[Refused] = []
         self.refused_count = 0
@@ -290,7 +291,10 @@ class ConsoleService(QObject):
     # -- who the person is, and what the shared database refused -----------------------
     @Slot(object)
     def _set_person(self, person: Person | None) -> None:
-        if person != self.person:
+        # the server's answer; the first one is news even if the cache said the same
+        # (None: "not asked yet" becomes "this login is no person")
+        first, self.person_known = not self.person_known, True
+        if person != self.person or first:
             self.person = person
             self.personChanged.emit(person)
 
