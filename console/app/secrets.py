@@ -39,9 +39,32 @@ def _call(action: Callable[..., _T], *args: str, missing_ok: bool = False) -> _T
                            "try again") from None
 
 
-def store_password(url: str, password: str) -> None:
-    """Keep the password for a (password-free) database URL."""
+def where_kept() -> str | None:
+    """Where the keyring backend in use keeps a password, in words: ``the OS keyring
+    (SecretService Keyring)``, ``a plain-text file, PATH`` (keyrings.alt); None where it
+    keeps nothing (the null backend, or no keyring at all)."""
+    from keyring.backends import chainer, fail, null
+
+    backend = keyring.get_keyring()
+    if isinstance(backend, chainer.ChainerBackend):  # the first that takes it keeps it
+        backend = next(iter(backend.backends), null.Keyring())
+    if isinstance(backend, null.Keyring | fail.Keyring):
+        return None
+    path = getattr(backend, "file_path", None)  # keyrings.alt's file backends
+    if isinstance(path, str):
+        plain = "plaintext" in type(backend).__name__.lower()
+        return f"{'a plain-text file' if plain else 'an encrypted file'}, {path}"
+    module = type(backend).__module__
+    if module.startswith("keyring.backends."):  # Secret Service, KWallet, macOS, Windows
+        return f"the OS keyring ({backend.name})"
+    return f"the keyring backend {module}.{type(backend).__name__}"
+
+
+def store_password(url: str, password: str) -> str | None:
+    """Keep the password for a (password-free) database URL; return where it went (see
+    ``where_kept``), None if the backend in use keeps nothing."""
     _call(keyring.set_password, url, password)
+    return where_kept()
 
 
 def load_password(url: str) -> str | None:

@@ -131,18 +131,31 @@ def _cmd_connect(args: argparse.Namespace) -> int:
         return fail(_explain(exc, url, password), EXIT_INVALID)
     finally:
         db.close()
+    kept = "no password needed"
+    if password:
+        try:
+            where = store_password(url, password)
+            why = f"the keyring backend in use ({_null_backend()}) keeps nothing"
+        except SecretsError as exc:  # no keyring, or it refused: connected all the same
+            where, why = None, str(exc)
+        kept = (f"password kept in {where}" if where else f"password not kept ({why}); "
+                "set PGPASSWORD to give it to the console and 'sync'")
+    else:
+        with contextlib.suppress(SecretsError):  # nothing to forget, or no keyring
+            delete_password(url)
     try:
-        if password:
-            store_password(url, password)
-        else:
-            with contextlib.suppress(SecretsError):  # nothing to forget, or no keyring
-                delete_password(url)
         Settings(_data_dir(args)).shared_db_url = url
-    except (SecretsError, SettingsError) as exc:
+    except SettingsError as exc:
         return fail(str(exc), EXIT_INVALID)
-    kept = ("password kept in the OS keyring" if password else "no password needed")
     print(f"connected to PostgreSQL {version} at {describe_server(url)}; {kept}")
     return EXIT_OK
+
+
+def _null_backend() -> str:
+    """The module of the keyring backend in use (one that keeps nothing, here)."""
+    import keyring
+
+    return type(keyring.get_keyring()).__module__
 
 
 def _with_tls(url: str, sslmode: str | None, ca: str | None) -> str:
