@@ -47,7 +47,10 @@ def where_kept() -> str | None:
 
     backend = keyring.get_keyring()
     if isinstance(backend, chainer.ChainerBackend):  # the first that takes it keeps it
-        backend = next(iter(backend.backends), null.Keyring())
+        first = next(iter(backend.backends), None)
+        if first is None:
+            return None
+        backend = first
     if isinstance(backend, null.Keyring | fail.Keyring):
         return None
     path = getattr(backend, "file_path", None)  # keyrings.alt's file backends
