@@ -226,7 +226,11 @@ def disable_person(db: SharedDatabase, login: str) -> int:
                      "WHERE login = %s", (login,))
 
     db.transaction("disabling a person on", work)
+    return _end_sessions(db, login, "of a disabled person")
 
+
+def _end_sessions(db: SharedDatabase, login: str, whose: str) -> int:
+    """End every session of ``login`` but this one; how many were ended."""
     def end(conn: psycopg.Connection) -> int:
         row = conn.execute(
             "SELECT count(*) FILTER (WHERE pg_terminate_backend(pid, %s)) "
@@ -234,7 +238,7 @@ def disable_person(db: SharedDatabase, login: str) -> int:
             (_TERMINATE_WAIT_MS, login)).fetchone()
         return int(row[0]) if row else 0
 
-    return db.transaction("ending the sessions of a disabled person on", end)
+    return db.transaction(f"ending the sessions {whose} on", end)
 
 
 def enable_person(db: SharedDatabase, login: str) -> Person:
@@ -254,7 +258,9 @@ def enable_person(db: SharedDatabase, login: str) -> Person:
 
 def grant(db: SharedDatabase, login: str, *, role: str | None = None,
           matrix_roles: Iterable[str] = ()) -> Person:
-    """Change ``login``'s role (when given) and add ``matrix_roles`` to theirs."""
+    """Change ``login``'s role (when given) and add ``matrix_roles`` to theirs; then
+    end their sessions, so that each console of theirs reconnects and asks again who
+    they are (it asks once a connection: the flowchart and the approval form follow)."""
     check_login(login)
     if role is not None:
         _check_role(role)
@@ -275,11 +281,14 @@ def grant(db: SharedDatabase, login: str, *, role: str | None = None,
             f"UPDATE people SET role = %s, matrix_roles = %s WHERE login = %s "
             f"RETURNING {_COLUMNS}", (role or person.role, held, login)).fetchone())
 
-    return db.transaction("granting on", work)
+    changed = db.transaction("granting on", work)
+    _end_sessions(db, login, "of a person whose roles changed")
+    return changed
 
 
 def revoke(db: SharedDatabase, login: str, matrix_roles: Iterable[str]) -> Person:
-    """Take ``matrix_roles`` from ``login`` (each must be one they hold)."""
+    """Take ``matrix_roles`` from ``login`` (each must be one they hold); their
+    consoles ask again, as after ``grant``."""
     check_login(login)
     gone = _check_matrix_roles(matrix_roles)
     if not gone:
@@ -297,7 +306,9 @@ def revoke(db: SharedDatabase, login: str, matrix_roles: Iterable[str]) -> Perso
             f"UPDATE people SET matrix_roles = %s WHERE login = %s RETURNING {_COLUMNS}",
             ([r for r in person.matrix_roles if r not in gone], login)).fetchone())
 
-    return db.transaction("revoking on", work)
+    changed = db.transaction("revoking on", work)
+    _end_sessions(db, login, "of a person whose roles changed")
+    return changed
 
 
 def is_admin(db: SharedDatabase) -> bool:

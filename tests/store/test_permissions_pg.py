@@ -412,6 +412,7 @@ def test_a_repush_of_an_accepted_event_passes_after_its_author_was_demoted(pg, m
             assert grant(admin, lee, role="agent").role == "agent"
         finally:
             admin.close()
+        db.close()  # the grant ended lee's sessions (their consoles ask again): reconnect
         db.push([published])  # a crash before the push was recorded: sent again
     finally:
         db.close()
@@ -562,6 +563,7 @@ def test_an_admin_demoted_no_longer_creates_roles_nor_ends_sessions(pg):
             grant(superuser, ada, role="lead")
         finally:
             superuser.close()
+        admin.close()  # the grant ended ada's sessions: ada's next one is no admin
         assert not is_admin(admin)
     finally:
         admin.close()
