@@ -28,8 +28,10 @@ def test_a_flowchart_opened_before_the_server_answered_becomes_editable_for_a_le
             flowchart(window, qtbot) as chart:
         assert not chart.editable
         assert "[read-only]" in chart.windowTitle()
+        assert chart.status_label.text() == "✔ Valid"  # not "ready to publish": they may not
         with qtbot.waitSignal(service.personChanged):
             server_says(service, Person("alice", "Alice Lee", LEAD))
+        assert chart.status_label.text() == "✔ Valid: ready to publish"
         assert chart.editable and chart.role == LEAD
         assert "[read-only]" not in chart.windowTitle()
         assert "you can edit and publish" in chart.role_label.text()
@@ -65,6 +67,7 @@ def test_a_lead_demoted_while_editing_keeps_the_edits_and_cannot_publish(
         assert severities["P3"]["targets"]["response"] == "7m"  # what they typed counts
         assert not chart.undo.isClean()
         assert not chart.actions_by_name["publish"].isEnabled()
+        assert chart.status_label.text() == "✔ Valid"
         assert not chart.actions_by_name["delete"].isEnabled()
         assert not chart.publish_now("after the demotion")
         note = chart.role_banner.text.text()

@@ -68,7 +68,7 @@ def apply_role(editor: FlowEditor, role: str) -> None:
     editor.panel.set_editable(editable)
     set_editing(editor)
     editor.role_label.setText(role_text(role, editable))
-    editor.refresh_publishing()
+    editor._problems_changed(editor.document.problems)  # publishing, and its note
     editor._update_title()
     if editable:
         editor.role_banner.hide()

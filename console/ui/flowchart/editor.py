@@ -466,19 +466,15 @@ class FlowEditor(QMainWindow):
             problems, lambda p: self.panel.label_for(p, self.document.records))
         self.problems_dock.setWindowTitle(f"Problems ({len(problems)})")
         valid = not problems
-        self.status_label.setText("✔ Valid: ready to publish" if valid else
+        ready = ": ready to publish" if self.editable else ""  # a reader does not publish
+        self.status_label.setText(f"✔ Valid{ready}" if valid else
                                   f"⚠ {len(problems)} problem(s): save as a draft only")
         self.status_label.setStyleSheet("" if valid else "color: #b00020; font-weight: bold;")
-        self.refresh_publishing()
+        publish = self.actions_by_name.get("publish")
+        if publish is not None:  # a lead or an admin, a valid matrix, a service
+            publish.setEnabled(self.editable and valid and self.service is not None)
         self.actions_by_name.get("save") and self.actions_by_name["save"].setText(
             "Save…" if valid else "Save draft…")
-
-    def refresh_publishing(self) -> None:
-        """Publish is offered to a lead or an admin with a valid matrix and a service."""
-        publish = self.actions_by_name.get("publish")
-        if publish is not None:
-            publish.setEnabled(self.editable and self.document.valid
-                               and self.service is not None)
 
     def _update_title(self, *_: object) -> None:
         try:
