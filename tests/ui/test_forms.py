@@ -426,7 +426,9 @@ def test_a_refund_over_the_limit_is_routed_to_the_t2_manager_who_approves_it(
     assert "refund 250 USD" in answer.pending_list.item(0).text()
     pick(answer.role_box, "t1_agent")
     assert not answer.approve_button.isEnabled()
-    assert answer.answer_who.text() == "Only T2 manager may approve this. You act as T1 agent."
+    assert answer.answer_who.text() == ("Only T2 manager may approve this. You act as T1 "
+                                        "agent. Choose T2 manager under “You act as” to "
+                                        "answer it.")
     pick(answer.role_box, "t2_manager")
     assert answer.approve_button.isEnabled()
     answer.answer(True)

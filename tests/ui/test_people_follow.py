@@ -143,3 +143,22 @@ def test_a_login_online_on_a_database_without_people_is_told_it_checks_nothing()
     assert "db upgrade" in person_tooltip(None, False, known=True, state=online)
     assert "is not a person" in person_text(None, False, known=True, login="alice",
                                             state=SyncState("offline"))
+
+
+def test_the_approval_form_tells_a_person_holding_the_approver_role_to_choose_it(
+        tmp_path, matrix, qtbot):
+    from .test_people import ApprovalDialog, request_from, seed, show
+
+    with console(tmp_path, matrix, qtbot, shared_db=OFFLINE_DB, cached=Person(
+            "alice", role=LEAD, matrix_roles=("t2_manager", "support_lead"))) as (service, _):
+        row = seed(service, qtbot, (request_from("ana"),))
+        dialog = show(qtbot, ApprovalDialog(service, matrix, row))
+        assert dialog.role() is None or dialog.role() == ""  # two roles: none chosen
+        assert dialog.answer_who.text() == (
+            "Only T2 manager may approve this. Choose T2 manager under “You act as” to "
+            "answer it.")  # was: "You act as no role chosen."
+        server_says(service, Person("alice", role=LEAD, matrix_roles=("support_lead",
+                                                                      "cs_manager")))
+        qtbot.waitUntil(lambda: "hold" in dialog.answer_who.text(), timeout=5000)
+        assert dialog.answer_who.text() == (
+            "Only T2 manager may approve this; you hold no such matrix role.")

@@ -323,8 +323,19 @@ class ApprovalDialog(FormDialog):
             me = role_name(self.matrix, self.role())
             self.answer_who.setText(f"You may approve this as {me}.")
         else:
-            me = role_name(self.matrix, self.role()) if self.role() else "no role chosen"
-            self.answer_who.setText(f"Only {names} may approve this. You act as {me}.")
+            self.answer_who.setText(self._who_may(names, [str(r) for r in approvers if r]))
+
+    def _who_may(self, names: str, approvers: list[str]) -> str:
+        """Why the person may not answer as they act, and how they could."""
+        mine = self.role()
+        held = [r for r in approvers if r != mine and self.role_box.findData(r) >= 0]
+        if held:  # offered the role that may: say which to choose
+            me = f" You act as {role_name(self.matrix, mine)}." if mine else ""
+            return (f"Only {names} may approve this.{me} Choose "
+                    f"{role_name(self.matrix, held[0])} under “You act as” to answer it.")
+        if not mine:
+            return f"Only {names} may approve this; you hold no such matrix role."
+        return f"Only {names} may approve this. You act as {role_name(self.matrix, mine)}."
 
     def answer(self, granted: bool) -> None:
         request = self.selected_request()
