@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import QGraphicsItem, QGraphicsView, QLineEdit
 
 from console.domain.people import AGENT, LEAD, Person
@@ -16,6 +17,7 @@ from .flowchart.conftest import ScriptedPrompts
 from .test_people import OFFLINE_DB, console, flowchart, server_says
 
 MOVABLE = QGraphicsItem.GraphicsItemFlag.ItemIsMovable
+BASE, WINDOW = QPalette.ColorRole.Base, QPalette.ColorRole.Window
 
 
 def severities_of(chart: Any) -> dict[str, Any]:
@@ -29,6 +31,9 @@ def test_a_flowchart_opened_before_the_server_answered_becomes_editable_for_a_le
         assert not chart.editable
         assert "[read-only]" in chart.windowTitle()
         assert chart.status_label.text() == "✔ Valid"  # not "ready to publish": they may not
+        name = chart.panel.field("Name")  # the matrix's: nothing is selected
+        assert isinstance(name, QLineEdit) and name.isReadOnly()
+        assert name.palette().color(BASE) == name.palette().color(WINDOW)  # looks read-only
         with qtbot.waitSignal(service.personChanged):
             server_says(service, Person("alice", "Alice Lee", LEAD))
         assert chart.status_label.text() == "✔ Valid: ready to publish"
@@ -36,6 +41,9 @@ def test_a_flowchart_opened_before_the_server_answered_becomes_editable_for_a_le
         assert "[read-only]" not in chart.windowTitle()
         assert "you can edit and publish" in chart.role_label.text()
         assert chart.actions_by_name["delete"].isEnabled()
+        name = chart.panel.field("Name")
+        assert isinstance(name, QLineEdit) and not name.isReadOnly()
+        assert name.palette().color(BASE) != name.palette().color(WINDOW)  # an input again
         node = next(iter(chart.scene.nodes.values()))
         assert node.flags() & MOVABLE and node.handle is not None
         assert chart.view.dragMode() == QGraphicsView.DragMode.RubberBandDrag

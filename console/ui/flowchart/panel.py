@@ -16,7 +16,9 @@ from typing import Any
 
 import yaml
 from PySide6.QtCore import QSignalBlocker, Qt, Signal
+from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import (
+    QApplication,
     QComboBox,
     QFormLayout,
     QLabel,
@@ -254,7 +256,7 @@ class PropertyPanel(QScrollArea):
         self.editable = editable
         for row in self._rows:
             if isinstance(row.widget, QLineEdit):
-                row.widget.setReadOnly(not editable)
+                _set_read_only(row.widget, not editable)
             else:
                 row.widget.setEnabled(editable)
 
@@ -417,7 +419,7 @@ class PropertyPanel(QScrollArea):
             shown = _show(value, f.kind)
             line = QLineEdit(shown)
             line.setCursorPosition(0)  # a long value shows its start, not its end
-            line.setReadOnly(not self.editable)
+            _set_read_only(line, not self.editable)
             line.editingFinished.connect(lambda f=f, e=line: self._commit_text(f, e))
             line.textEdited.connect(lambda _text: self.typing.emit())
             widget = line
@@ -490,6 +492,16 @@ class PropertyPanel(QScrollArea):
         with self._holding():
             self.edited.emit(f.scope, self.nid or "", f.path, value)
         return True
+
+
+def _set_read_only(line: QLineEdit, read_only: bool) -> None:
+    """A read-only field looks it (the window's colour, as a disabled choice is grey),
+    not like an input a reader would type into in vain."""
+    line.setReadOnly(read_only)
+    palette = QApplication.palette(line)
+    if read_only:
+        palette.setColor(QPalette.ColorRole.Base, palette.color(QPalette.ColorRole.Window))
+    line.setPalette(palette)
 
 
 def _is_choice(kind: Kind) -> bool:
