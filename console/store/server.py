@@ -121,6 +121,17 @@ def _reason(exc: psycopg.Error) -> str:
     return exc.diag.message_primary or str(exc).strip() or type(exc).__name__
 
 
+def _explain_login(message: str) -> str | None:
+    """A login the server does not let in (a disabled person: ``people disable``)."""
+    found = re.search(r'role "([^"]+)" is not permitted to log in', message)
+    if found is None:
+        return None
+    who = found.group(1)
+    return (f"the login {who} may not log in: the person is disabled (or it is no "
+            f"person's login); an admin enables it with 'escalation-console people "
+            f"enable {who}'")
+
+
 class SharedDBError(RuntimeError):
     """The shared database could not be reached or refused a request. The message
     names the server with its password masked and never contains the password."""
@@ -242,7 +253,7 @@ class SharedDatabase:
         from .tls import explain as explain_tls  # libpq's TLS failures, said plainly
 
         text = str(exc).strip()
-        detail = scrub(explain_tls(text, self._parsed.query) or
+        detail = scrub(explain_tls(text, self._parsed.query) or _explain_login(text) or
                        (text.splitlines()[0] if text else type(exc).__name__),
                        self.url, self._password)
         return SharedDBError(f"{what} {self.masked_url} failed: {detail}")

@@ -436,6 +436,13 @@ def test_a_disabled_persons_session_ends_and_a_new_login_is_refused(pg):
             conn.execute("SELECT 1")
     with pytest.raises(psycopg.OperationalError, match=f'role "{ana}" is not permitted to log in'):
         psycopg.connect(agent).close()
+    # the console's sync and every command say what happened and what an admin runs
+    console = SharedDatabase(agent)
+    with pytest.raises(SharedDBError) as refused_login:
+        console.check()
+    console.close()
+    assert f"the login {ana} may not log in: the person is disabled" in str(refused_login.value)
+    assert f"'escalation-console people enable {ana}'" in str(refused_login.value)
     assert pg.query("SELECT author FROM events") == [(ana,)]  # their history stays
     superuser = pg.shared()
     try:
