@@ -153,7 +153,7 @@ def test_a_login_online_on_a_database_without_people_is_told_it_checks_nothing()
                                             state=SyncState("offline"))
 
 
-def test_the_approval_form_tells_a_person_holding_the_approver_role_to_choose_it(
+def test_a_person_holding_the_approver_role_answers_in_it_without_choosing_it(
         tmp_path, matrix, qtbot):
     from .test_people import ApprovalDialog, request_from, seed, show
 
@@ -162,9 +162,10 @@ def test_the_approval_form_tells_a_person_holding_the_approver_role_to_choose_it
         row = seed(service, qtbot, (request_from("ana"),))
         dialog = show(qtbot, ApprovalDialog(service, matrix, row))
         assert dialog.role() is None or dialog.role() == ""  # two roles: none chosen
-        assert dialog.answer_who.text() == (
-            "Only T2 manager may approve this. Choose T2 manager under “You act as” to "
-            "answer it.")  # was: "You act as no role chosen."
+        # the held role that may approve answers: no need to pick it first
+        assert dialog.approve_button.isEnabled()
+        assert dialog.answer_role(dialog.selected_request()) == "t2_manager"
+        assert dialog.answer_who.text() == "You may approve this as T2 manager."
         server_says(service, Person("alice", role=LEAD, matrix_roles=("support_lead",
                                                                       "cs_manager")))
         qtbot.waitUntil(lambda: "hold" in dialog.answer_who.text(), timeout=5000)

@@ -301,11 +301,23 @@ class ApprovalDialog(FormDialog):
         return (not self.service.local_only
                 and request.request.get("requested_by") == self.service.user)
 
+    def answer_role(self, request: PendingApproval | None) -> str | None:
+        """The matrix role the person answers ``request`` in: the one they act as when
+        it may approve, else the first role they hold that may (an approver in a hurry
+        need not pick it first); None when they may not answer it. In local-only mode
+        every role is offered, so there the one chosen answers."""
+        if request is None or self._own(request):
+            return None
+        held = ([] if self.service.local_only else
+                [str(self.role_box.itemData(i)) for i in range(self.role_box.count())])
+        for role in dict.fromkeys([self.role(), *held]):
+            if self.may_act_as(role) and may_approve(self.matrix, request.request, role):
+                return role
+        return None
+
     def may_answer(self, request: PendingApproval | None) -> bool:
-        """Whether the person may answer ``request`` in the role they act as."""
-        return (request is not None and self.may_act_as(self.role())
-                and not self._own(request)
-                and may_approve(self.matrix, request.request, self.role()))
+        """Whether the person may answer ``request`` in a matrix role they hold."""
+        return self.answer_role(request) is not None
 
     def _update_answer(self) -> None:
         request = self.selected_request()
@@ -320,13 +332,14 @@ class ApprovalDialog(FormDialog):
         if self._own(request):
             self.answer_who.setText(f"You asked for this: {names} answers it.")
         elif allowed:
-            me = role_name(self.matrix, self.role())
+            me = role_name(self.matrix, str(self.answer_role(request)))
             self.answer_who.setText(f"You may approve this as {me}.")
         else:
             self.answer_who.setText(self._who_may(names, [str(r) for r in approvers if r]))
 
     def _who_may(self, names: str, approvers: list[str]) -> str:
-        """Why the person may not answer as they act, and how they could."""
+        """Why the person may not answer as they act, and how they could (local only,
+        where every role is offered and the chosen one answers)."""
         mine = self.role()
         held = [r for r in approvers if r != mine and self.role_box.findData(r) >= 0]
         if held:  # offered the role that may: say which to choose
@@ -339,12 +352,13 @@ class ApprovalDialog(FormDialog):
 
     def answer(self, granted: bool) -> None:
         request = self.selected_request()
-        if request is None or not self.may_answer(request):
+        role = self.answer_role(request)
+        if request is None or role is None:
             return
         for button in (self.approve_button, self.deny_button):
             button.setEnabled(False)
         self.service.forms.answer_approval(
-            self.row.id, request.request_id, granted, self.role(), self.answer_note.text(),
+            self.row.id, request.request_id, granted, role, self.answer_note.text(),
             self.guard(self._answered), self.guard(self.submit_failed))
 
     def _answered(self, result: Submitted) -> None:
