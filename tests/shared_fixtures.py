@@ -77,6 +77,21 @@ def database(pg_server: PgCluster | ExternalPg, *, migrate: bool = True,
         conn.execute(f'DROP DATABASE IF EXISTS "{url.rsplit("/", 1)[1]}" WITH (FORCE)')
 
 
+def migrate_to(url: str, revision: str) -> None:
+    """Move the database at ``url`` (as its login) up or down to ``revision``."""
+    from sqlalchemy import create_engine
+    from sqlalchemy.pool import NullPool
+
+    from console.store import migrate
+
+    engine = create_engine(url.replace("postgresql://", "postgresql+psycopg://"),
+                           poolclass=NullPool)
+    try:
+        migrate.move_to(engine, revision)
+    finally:
+        engine.dispose()
+
+
 @pytest.fixture
 def dbs(pg: Pg) -> Iterator[Callable[[], SharedDatabase]]:
     """dbs() -> a new SharedDatabase on the test's database, closed at the end."""

@@ -31,8 +31,27 @@ def current_revision(engine: Engine) -> str | None:
 def upgrade(engine: Engine) -> tuple[str | None, str]:
     """Upgrade to head; return (revision before, revision after)."""
     before = current_revision(engine)
+    move_to(engine, "head")
+    return before, head_revision()
+
+
+def previous_revision(revision: str) -> str | None:
+    """The revision before ``revision`` (None before the first)."""
+    found = ScriptDirectory.from_config(_config()).get_revision(revision)
+    down = found.down_revision if found is not None else None
+    return down if isinstance(down, str) else None
+
+
+def move_to(engine: Engine, revision: str) -> None:
+    """Upgrade or downgrade to ``revision`` ("head", or a revision id), in one
+    transaction (maintenance and tests: a console only ever upgrades to head)."""
     config = _config()
     with engine.begin() as conn:
         config.attributes["connection"] = conn
-        command.upgrade(config, "head")
-    return before, head_revision()
+        current = MigrationContext.configure(conn).get_current_revision()
+        script = ScriptDirectory.from_config(config)
+        if revision != "head" and current is not None and revision in {
+                r.revision for r in script.iterate_revisions(current, "base")}:
+            command.downgrade(config, revision)
+        else:
+            command.upgrade(config, revision)

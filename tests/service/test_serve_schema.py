@@ -4,27 +4,13 @@ can be wrong (none, behind, ahead) said with what to do."""
 from __future__ import annotations
 
 import pytest
-from alembic import command
-from sqlalchemy import create_engine
-from sqlalchemy.pool import NullPool
+from shared_fixtures import migrate_to
 
 from console.service.schema import SchemaError, check_schema, prepare_schema
 from console.store import migrate
 from console.store.server import SharedDatabase
 
 pytestmark = pytest.mark.postgres
-
-
-def _upgrade_to(url: str, revision: str) -> None:
-    engine = create_engine(url.replace("postgresql://", "postgresql+psycopg://"),
-                           poolclass=NullPool)
-    config = migrate._config()
-    try:
-        with engine.begin() as conn:
-            config.attributes["connection"] = conn
-            command.upgrade(config, revision)
-    finally:
-        engine.dispose()
 
 
 def test_a_database_at_this_programs_head_passes(pg):
@@ -50,7 +36,7 @@ def test_a_database_without_a_schema_is_refused_with_the_way_to_create_it(bare_p
 
 
 def test_a_database_behind_this_program_is_refused_until_it_is_migrated(bare_pg):
-    _upgrade_to(bare_pg.url, "0003")
+    migrate_to(bare_pg.url, "0003")
     db = SharedDatabase(bare_pg.url)
     try:
         with pytest.raises(SchemaError, match=r"at schema revision 0003, behind this "

@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 import psycopg
 import pytest
 from people_logins import login, login_name
+from shared_fixtures import migrate_to
 
 from console.domain.hlc import Timestamp, to_ms
 from console.service.http.tokens import TokenStore
@@ -83,25 +84,9 @@ def test_the_owner_role_owns_the_schema_and_admin_does_not_inherit_it(pg):
                     (ada, OWNER, ada, OWNER)) == [(True, False)]
 
 
-def _downgrade(url: str, revision: str) -> None:
-    from alembic import command
-    from sqlalchemy import create_engine
-    from sqlalchemy.pool import NullPool
-
-    engine = create_engine(url.replace("postgresql://", "postgresql+psycopg://"),
-                           poolclass=NullPool)
-    try:
-        config = migrate._config()
-        with engine.begin() as conn:
-            config.attributes["connection"] = conn
-            command.downgrade(config, revision)
-    finally:
-        engine.dispose()
-
-
 def test_an_admin_person_runs_a_migration_down_and_up_again_as_the_owner(pg):
     url, ada = login(pg, "ada", "admin"), login_name(pg, "ada")
-    _downgrade(url, "0005")
+    migrate_to(url, "0005")
     assert pg.query("SELECT to_regclass('people')") == [(None,)]
     db = SharedDatabase(url)
     try:
@@ -150,7 +135,7 @@ def test_a_table_a_later_migration_creates_belongs_to_the_owner_and_every_role_r
 
 def test_a_cluster_whose_admin_role_inherits_is_put_right_by_the_migration(pg):
     # a cluster migrated by an earlier 0006 has admin INHERIT (it owned the tables)
-    _downgrade(pg.url, "0005")
+    migrate_to(pg.url, "0005")
     with psycopg.connect(pg.url, autocommit=True) as conn:
         conn.execute("ALTER ROLE admin INHERIT")
     db = pg.shared()

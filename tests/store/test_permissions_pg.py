@@ -15,6 +15,7 @@ from typing import Any
 import psycopg
 import pytest
 from people_logins import login, login_name, person_url
+from shared_fixtures import migrate_to
 
 from console.domain.actions import approval_events
 from console.domain.hlc import Timestamp, to_ms
@@ -149,7 +150,7 @@ def test_an_agent_cannot_run_migrations(pg, statement, reason):
 
 def test_an_agent_cannot_run_the_migrations_of_a_database_behind(pg):
     agent = login(pg, "ana", "agent")
-    _downgrade(pg, "0005")  # the downgrade drops what 0006 made; the roles stay
+    migrate_to(pg.url, "0005")  # the downgrade drops what 0006 made; the roles stay
     assert pg.query("SELECT to_regclass('people'), count(*) FROM pg_trigger "
                     "WHERE tgname = 'events_check_insert'") == [(None, 0)]
     assert pg.query("SELECT count(*) FROM pg_roles WHERE rolname = ANY(%s)",
@@ -189,24 +190,6 @@ def test_a_dba_that_is_no_superuser_migrates_with_createrole_only(pg_server, cre
         db.close()
         with pg_server.admin() as conn:
             conn.execute(f"DROP DATABASE {name} WITH (FORCE)")
-
-
-def _downgrade(pg: Any, revision: str) -> None:
-    from alembic import command
-    from sqlalchemy import create_engine
-    from sqlalchemy.pool import NullPool
-
-    from console.store import migrate
-
-    engine = create_engine(pg.url.replace("postgresql://", "postgresql+psycopg://"),
-                           poolclass=NullPool)
-    try:
-        config = migrate._config()
-        with engine.begin() as conn:
-            config.attributes["connection"] = conn
-            command.downgrade(config, revision)
-    finally:
-        engine.dispose()
 
 
 def test_an_agent_cannot_choose_the_seq_that_pullers_order_by(pg):
