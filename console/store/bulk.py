@@ -25,11 +25,13 @@ from sqlalchemy.orm import Session
 
 from console.domain.hlc import HybridClock, to_ms
 from console.domain.projection import project
+from console.domain.reports import ticket_facts
 from console.domain.tickets import TicketEvent
 
 from .models import EventRow, MetaRow, OutboxRow, TicketRow, table_of
 from .projector import MATRIX_STREAM, Projector, ticket_row_values
 from .records import StoredEvent
+from .report_facts import ReportFactsRow, row_values
 
 if TYPE_CHECKING:
     from .local import LocalStore, NewEvent
@@ -98,7 +100,8 @@ def append_new_tickets_in(s: Session, new: Sequence[NewEvent], *, outbox: bool,
     by_ticket: dict[str, list[tuple[StoredEvent, dict[str, Any]]]] = {}
     for e, row in zip(stored, rows, strict=True):
         by_ticket.setdefault(e.ticket, []).append((e, json.loads(row["payload"])))
-    ticket_rows = []
+    ticket_rows: list[dict[str, Any]] = []
+    facts_rows: list[dict[str, Any]] = []
     for ticket, events in by_ticket.items():
         view = project((TicketEvent(e.at, ticket, e.kind, payload, e.author)
                         for e, payload in events), projector.matrix, projector.calendars)
@@ -106,8 +109,14 @@ def append_new_tickets_in(s: Session, new: Sequence[NewEvent], *, outbox: bool,
             continue
         values = ticket_row_values(view, events[-1][0].hlc, len(events))
         ticket_rows.append(values)
+        facts = ticket_facts((TicketEvent(e.at, ticket, e.kind, payload, e.author)
+                              for e, payload in events), projector.matrix, projector.calendars)
+        if facts is not None:
+            facts_rows.append(row_values(facts))
     if ticket_rows:
         _insert_many(conn, table_of(TicketRow), ticket_rows)
+    if facts_rows:
+        _insert_many(conn, table_of(ReportFactsRow), facts_rows)
     return stored
 
 

@@ -15,10 +15,12 @@ from sqlalchemy.orm import Session
 from console.domain.engine import build_calendars
 from console.domain.matrix import Matrix, check_matrix_text
 from console.domain.projection import TicketView, project
+from console.domain.reports import ticket_facts
 from console.domain.tickets import TicketEvent
 
 from .models import EventRow, MatrixVersionRow, TicketRow, table_of
 from .records import StoredEvent
+from .report_facts import row_values, store_facts
 
 MATRIX_STREAM = "_matrix"
 
@@ -71,6 +73,8 @@ class Projector:
         query = (select(events_t.c.kind, events_t.c.payload, events_t.c.author,
                         events_t.c.hlc, events_t.c.at)
                  .where(events_t.c.ticket == bindparam("ticket")).order_by(events_t.c.hlc))
+        facts_rows: list[dict[str, Any]] = []
+        gone: list[str] = []
         for ticket in set(tickets):
             if ticket == MATRIX_STREAM:
                 continue
@@ -78,14 +82,19 @@ class Projector:
             events = [TicketEvent(datetime.fromisoformat(r.at), ticket, r.kind,
                                   json.loads(r.payload), r.author) for r in rows]
             view = project(events, self.matrix, self.calendars)
-            if view is None:
+            # the reports' rollup follows the projection (same events, same matrix)
+            facts = ticket_facts(events, self.matrix, self.calendars) if view else None
+            if view is None or facts is None:
+                gone.append(ticket)
                 session.execute(delete(tickets_t).where(tickets_t.c.id == ticket))
                 continue
+            facts_rows.append(row_values(facts))
             values = ticket_row_values(view, rows[-1].hlc, len(rows))
             upsert = sqlite_insert(tickets_t).values(**values)
             session.execute(upsert.on_conflict_do_update(
                 index_elements=[tickets_t.c.id],
                 set_={k: upsert.excluded[k] for k in values if k != "id"}))
+        store_facts(session, gone, facts_rows)
 
     def refresh_all(self, session: Session) -> None:
         ids = session.scalars(select(EventRow.ticket).distinct()).all()

@@ -36,6 +36,7 @@ from .models import (
 from .records import Draft, StoredEvent, TicketRecord
 from .refused import RefusedRepo
 from .repo import Repo
+from .report_facts import ReportFactsRepo
 
 if TYPE_CHECKING:
     from .local import NewEvent
@@ -234,3 +235,4 @@ class UnitOfWork:
         self.matrix_versions = MatrixVersionsRepo(session, writable)
         self.meta = MetaRepo(session, writable)
         self.refused = RefusedRepo(session, writable)
+        self.report_facts = ReportFactsRepo(session, writable)
