@@ -21,7 +21,7 @@ from datetime import datetime
 from typing import Any, NamedTuple, TypeVar
 
 import psycopg
-from sqlalchemy import create_engine
+from sqlalchemy import Engine, create_engine
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 from sqlalchemy.pool import NullPool
@@ -303,12 +303,16 @@ class SharedDatabase:
             raise SharedDBError("the shared database did not report its version")
         return str(row[0]).split()[0]
 
+    def sqlalchemy_engine(self, app: str = APP_NAME) -> Engine:
+        """A SQLAlchemy engine on this database (no pool; the caller disposes it)."""
+        return create_engine(self._parsed.set(drivername="postgresql+psycopg"),
+                             connect_args={k: v for k, v in self._kwargs(app).items()
+                                           if k not in ("host", "port", "dbname", "user")},
+                             poolclass=NullPool)
+
     def migrate(self) -> tuple[str | None, str]:
         """Run the Alembic migrations; (revision before, revision after)."""
-        engine = create_engine(self._parsed.set(drivername="postgresql+psycopg"),
-                               connect_args={k: v for k, v in self._kwargs(APP_NAME).items()
-                                             if k not in ("host", "port", "dbname", "user")},
-                               poolclass=NullPool)
+        engine = self.sqlalchemy_engine()
         try:
             return migrate.upgrade(engine)
         except (SQLAlchemyError, psycopg.Error) as exc:

@@ -22,20 +22,26 @@ from console.domain.matrix import Matrix
 from console.domain.reports import Page, Report, report
 from console.domain.reports.members import Members, members
 from console.store.deliveries import DeliveryRecord, iso
+from console.store.local import LocalStore
 from console.store.models import DeliveryRow
-from console.store.unit import UnitOfWork
+from console.store.report_facts import ReportFactsRepo
 
 FILL_CHUNK = 2000
 
 
+class ReportUnit(Protocol):
+    @property
+    def report_facts(self) -> ReportFactsRepo: ...
+
+
 class ReportStore(Protocol):
-    """What a report reads: the local store, or the shared database's rollup
-    (``console.store.shared_reports``)."""
+    """What a report reads: the local store (``LocalStore``), or the shared database's
+    rollup (``console.store.shared_reports.SharedReports``)."""
 
     @property
     def matrix(self) -> Matrix: ...
 
-    def unit(self, *, read_only: bool = False) -> AbstractContextManager[UnitOfWork]: ...
+    def unit(self, *, read_only: bool = False) -> AbstractContextManager[ReportUnit]: ...
 
 
 class ReportWindowError(ValueError):
@@ -103,7 +109,7 @@ def _pages(records: list[DeliveryRecord], acks: dict[str, list[datetime]]) -> It
         yield Page(str(m.get("recipient") or d.contact), d.sent_at, chain, ack)
 
 
-def paging_pages(store: ReportStore, window_from: datetime, window_to: datetime
+def paging_pages(store: LocalStore, window_from: datetime, window_to: datetime
                  ) -> list[Page]:
     """The pages the delivery outbox sent from ``window_from`` to ``window_to`` (chain
     steps, by recipient), each with its ticket's first acknowledgement at or after it:
