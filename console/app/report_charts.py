@@ -207,10 +207,11 @@ def _spread_bars(title: str, groups: Sequence[tuple[str, dict[str, Spread]]],
         ax.grid(axis="y", alpha=0.3)
         for side in ("top", "right"):
             ax.spines[side].set_visible(False)
-    axes[0].legend(handles=[Patch(facecolor=GREY, edgecolor=INK, label="median"),
-                            Patch(facecolor=GREY, alpha=0.45, hatch="..", edgecolor=INK,
-                                  label="p90 (9 in 10 within)")],
-                   fontsize=NOTE, loc="upper left", framealpha=0.9)
+    if any(ax.axison for ax in axes):
+        axes[0].legend(handles=[Patch(facecolor=GREY, edgecolor=INK, label="median"),
+                                Patch(facecolor=GREY, alpha=0.45, hatch="..", edgecolor=INK,
+                                      label="p90 (9 in 10 within)")],
+                       fontsize=NOTE, loc="upper left", framealpha=0.9)
     return fig
 
 
@@ -275,8 +276,9 @@ def disagreement_heatmap(report: Report, matrix: Matrix) -> Figure:
     """Support's severity (rows) by Engineering's (columns): counts and shares of the
     tickets with both stages; the diagonal is agreement."""
     rate = report.disagreement
-    fig, ax = _figure(f"Severity disagreement: {_pct(rate.value)} "
-                      f"({rate.numerator} of {rate.denominator} tickets)")
+    fig, ax = _figure("Severity disagreement" + (
+        f": {_pct(rate.value)} ({rate.numerator} of {rate.denominator} tickets)"
+        if rate.denominator else ""))
     rows = list(report.disagreement_matrix)
     if not rows or not rate.denominator:
         _nothing(ax, "tickets with both severity stages")
