@@ -94,8 +94,8 @@ def test_the_disagreement_heat_map_shows_counts_and_shares_in_severity_colours()
     for tick in ax.yaxis.get_major_ticks():
         name = tick.label1.get_text()
         assert to_hex(tick.label1.get_color()) == colours[name]
-    assert "Support's initial severity" == ax.get_ylabel()
-    assert "Engineering's confirmed severity" == ax.get_xlabel()
+    assert ax.get_ylabel() == "Support's initial severity"
+    assert ax.get_xlabel() == "Engineering's confirmed severity"
 
 
 def test_figures_gives_every_chart_in_order():
@@ -118,7 +118,8 @@ def test_the_pdf_has_a_title_page_and_a_page_per_chart(tmp_path: Path):
     data = path.read_bytes()
     assert data.startswith(b"%PDF")
     assert len(re.findall(rb"/Type /Page\b(?!s)", data)) == 1 + len(CHARTS)
-    assert b"(Escalation report 2026-11-02 09:00 to 2026-11-30 09:00 UTC)" in data  # the title in the metadata
+    # the title, in the metadata
+    assert b"(Escalation report 2026-11-02 09:00 to 2026-11-30 09:00 UTC)" in data
     assert [p.name for p in tmp_path.iterdir()] == ["report.pdf"]  # no temporary left
 
 
