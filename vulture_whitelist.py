@@ -30,6 +30,7 @@ _._startup_probe  # ui/app.py: a Qt object with no parent would be collected
 _._refusal
 _._raise_server
 _._flowchart
+_._reports
 _._notifications
 _._people  # ui/app.py: the status bar's people part (PeopleStatus, a plain object)
 _._bus  # ui/notifier.py: the D-Bus connection lives as long as the notifier
@@ -58,6 +59,7 @@ _._unconfirmed
 _._resolved
 
 # -- data fields read by tests, reports and JSON, not by attribute in console/ -------------
+_.computing  # ui/reports/window.py: a report is on its way (tests wait on it)
 _.online  # notify/outbox.py: whether the last claim reached the shared database (tests)
 _.skipped  # notify/outbox.py PassReport fields
 _.held

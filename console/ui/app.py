@@ -254,6 +254,7 @@ def build(options: GuiOptions) -> tuple[MainWindow, ConsoleService]:
     ticket_menu.addSeparator()
     ticket_menu.addAction(people.action)
     _wire_matrix(window, service)
+    _wire_reports(window, service, show_ticket)
     _wire_notifications(window, service, on_failure)
     if options.wall:
         service.ready.connect(open_wall)
@@ -294,6 +295,27 @@ def _wire_matrix(window: MainWindow, service: ConsoleService) -> None:
     action = menu.addAction("&Flowchart…")
     action.setShortcut("Ctrl+M")
     action.triggered.connect(open_chart)
+
+
+def _wire_reports(window: MainWindow, service: ConsoleServicePort,
+                  show_ticket: Callable[[str], None]) -> None:
+    """The Reports menu: is the matrix working? A ticket activated in the window's
+    list is shown in the queue."""
+
+    def open_reports() -> None:
+        from .reports import ReportsWindow
+
+        reports = ReportsWindow(service)
+        reports.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        reports.ticketActivated.connect(show_ticket)
+        reports.resize(1600, 1000)
+        reports.show()
+        window._reports = reports
+
+    menu = window.menuBar().addMenu("&Reports")
+    action = menu.addAction("&Is the matrix working?…")
+    action.setShortcut("Ctrl+R")
+    action.triggered.connect(open_reports)
 
 
 def _wire_forms(window: MainWindow, service: ConsoleServicePort) -> QMenu:

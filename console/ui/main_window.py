@@ -83,6 +83,7 @@ class MainWindow(QMainWindow):
     _raise_server: object
     _wall: QWidget
     _flowchart: QWidget
+    _reports: QWidget
     _notifications: object
     _people: object  # PeopleStatus: who is here, and the refused changes
 

@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from console.app.runtime.alerts import AlertService
     from console.app.runtime.forms_ops import FormActions
     from console.app.runtime.matrix_ops import MatrixActions
+    from console.app.runtime.reports_ops import ReportActions
     from console.store.records import StoredEvent
 
 __all__ = ["LEAD_ROLE", "ConsoleServicePort", "DeadLetter", "Draft", "Failed",
@@ -126,6 +127,7 @@ class ConsoleServicePort(Protocol):
     alerts: AlertService
     forms: FormActions                  # the forms' submissions, reads and drafts
     matrices: MatrixActions             # matrix versions: list, publish, restore
+    reports: ReportActions              # reports and the tickets behind a bar, on the worker
 
     @property
     def matrix(self) -> Matrix: ...

@@ -25,6 +25,7 @@ from console.app.runtime.forms_ops import (
 )
 from console.app.runtime.matrix_ops import MatrixActions
 from console.app.runtime.port import DeadLetter, Failed, timeline_event
+from console.app.runtime.reports_ops import ReportActions
 from console.app.runtime.rows import QueueRow
 from console.app.runtime.worker import DbWorker
 from console.domain.matrix import Matrix
@@ -100,6 +101,7 @@ class ConsoleService(QObject):
         self.alerts = AlertService(self.store, self.worker, clock, scheduler_factory, self)
         self.forms = FormActions(self)
         self.matrices = MatrixActions(self)  # the flowchart's versions and publishing
+        self.reports = ReportActions(self)  # the Reports window's reports, on the worker
         self.sync_state: SyncState = LOCAL_ONLY
         self.paging = NO_SERVICE  # the notifier's presence check says otherwise
         self._sync_enabled = sync
