@@ -18,6 +18,7 @@ from console.app.usecases.demo import (
     demo_events,
     seed_demo,
 )
+from console.app.usecases.demo.data import MAX_AGE
 from console.domain.scoring import score
 from console.domain.tickets import Intake
 from console.paths import default_matrix_path
@@ -45,9 +46,11 @@ def fingerprint(data_dir: Path, matrix) -> list[dict]:  # type: ignore[no-untype
 
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory, matrix) -> tuple[Path, list[QueueRow]]:  # type: ignore[no-untyped-def]
+    """The demo store, and the rows of its live queue (the last ten days: the 90 days
+    of resolved history behind it are for the reports, tests/app/test_demo_reports.py)."""
     data_dir = tmp_path_factory.mktemp("demo-base") / "demo"
-    assert seed_demo(data_dir, matrix, NOW, user="tester") == 200
-    return data_dir, rows_of(data_dir, matrix)
+    assert seed_demo(data_dir, matrix, NOW, user="tester") == 600
+    return data_dir, [r for r in rows_of(data_dir, matrix) if NOW - r.opened_at <= MAX_AGE]
 
 
 def test_every_demo_ticket_gets_the_severity_the_matrix_suggests_for_it(matrix) -> None:  # type: ignore[no-untyped-def]
@@ -111,7 +114,8 @@ def test_the_demo_has_unconfirmed_escalated_handed_off_resolved_and_mine(
 def test_events_lie_in_the_past_and_p1s_are_recent(matrix) -> None:  # type: ignore[no-untyped-def]
     events = demo_events(matrix, NOW, 200, seed=7)
     assert all(e.at is not None and e.at <= NOW for e in events)
-    opened = {e.ticket: e for e in events if e.kind == "opened"}
+    opened = {e.ticket: e for e in events if e.kind == "opened"
+              and e.at is not None and NOW - e.at <= MAX_AGE}
     assert len(opened) == 200
     ages = [NOW - e.at for e in opened.values() if e.at is not None]
     assert min(ages) < timedelta(minutes=15)
@@ -139,12 +143,12 @@ def test_the_demo_is_deterministic_for_a_seed(tmp_path: Path, matrix) -> None:  
 
 def test_reseeding_wipes_the_previous_demo(tmp_path: Path, matrix) -> None:  # type: ignore[no-untyped-def]
     data_dir = tmp_path / "demo"
-    seed_demo(data_dir, matrix, NOW, tickets=40)
+    seed_demo(data_dir, matrix, NOW, tickets=40, history=0)
     with LocalStore(data_dir, matrix, clock=lambda: NOW) as store:
         store.append("LOCAL-1", "opened", {"title": "typed during the demo"}, "tester")
         assert len(store.tickets()) == 41
     later = NOW + timedelta(hours=3)
-    seed_demo(data_dir, matrix, later, tickets=40)
+    seed_demo(data_dir, matrix, later, tickets=40, history=0)
     rows = rows_of(data_dir, matrix)
     assert len(rows) == 40
     assert "LOCAL-1" not in {r.id for r in rows}
@@ -162,7 +166,7 @@ def test_seeding_refuses_a_store_that_is_not_a_demo(tmp_path: Path, matrix) -> N
 
 
 def test_seeding_refuses_a_demo_a_console_has_open(tmp_path: Path, matrix) -> None:  # type: ignore[no-untyped-def]
-    seed_demo(tmp_path, matrix, NOW, tickets=10)
+    seed_demo(tmp_path, matrix, NOW, tickets=10, history=0)
     with LocalStore(tmp_path, matrix, clock=lambda: NOW), pytest.raises(DemoError):
         seed_demo(tmp_path, matrix, NOW, tickets=10)
     assert len(rows_of(tmp_path, matrix)) == 10
@@ -186,7 +190,7 @@ def test_the_demo_can_leave_out_resolved_tickets(tmp_path: Path, matrix) -> None
 def test_seeding_200_tickets_runs(tmp_path: Path, matrix) -> None:  # type: ignore[no-untyped-def]
     """The launch path: one seed of the default demo (fast; not timed here)."""
     data_dir = demo_data_dir(tmp_path, 200)
-    assert seed_demo(data_dir, matrix, datetime.now(UTC)) == 200
+    assert seed_demo(data_dir, matrix, datetime.now(UTC)) == 600
 
 
 # -- the bulk fast path ------------------------------------------------------------------------
@@ -209,7 +213,7 @@ def test_the_bulk_path_writes_what_append_many_writes(tmp_path: Path, matrix) ->
         stored_bulk = bulk_append_new_tickets(bulk, events)
         assert normal.projection_fingerprint() == bulk.projection_fingerprint()
         assert raw_rows(normal) == raw_rows(bulk)
-        assert len(normal.tickets()) == 50
+        assert len(normal.tickets()) == 150  # and the 100 resolved over 90 days
         assert ([(e.id, e.hlc.rsplit("-", 1)[0], e.at) for e in stored_normal]
                 == [(e.id, e.hlc.rsplit("-", 1)[0], e.at) for e in stored_bulk])
         assert [e.to_json() | {"device": "", "hlc": ""} for e in normal.all_events()] == \
@@ -236,7 +240,7 @@ def test_the_bulk_path_matches_without_ids_or_times(tmp_path: Path, matrix) -> N
 
 def test_the_bulk_path_can_keep_events_out_of_the_outbox(tmp_path: Path, matrix) -> None:  # type: ignore[no-untyped-def]
     with LocalStore(tmp_path, matrix, clock=lambda: NOW) as store:
-        bulk_append_new_tickets(store, demo_events(matrix, NOW, 5), outbox=False)
+        bulk_append_new_tickets(store, demo_events(matrix, NOW, 5, history=0), outbox=False)
         assert store.pending() == 0
         assert len(store.tickets()) == 5
 

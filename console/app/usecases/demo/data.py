@@ -24,6 +24,10 @@ DAY = timedelta(days=1)
 
 AGENTS = ("ana", "ben", "chloe", "dev", "erik", "fatima", "gus")
 ENGINEERS = ("eng-oncall", "maya.eng", "tom.sre", "li.backend")
+SPECIALISTS = ("rita.t2", "sam.t2")
+#: Resolved tickets of the last 90 days per ticket of the live queue (for the reports).
+HISTORY_PER_TICKET = 2
+HISTORY_MAX = 2000  # a big demo queue (a stress test) keeps a modest past
 
 ACCOUNTS: tuple[tuple[str, str], ...] = (
     ("Acme Corporation", "enterprise"), ("Globex", "enterprise"), ("Initech", "business"),

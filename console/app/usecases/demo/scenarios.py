@@ -25,6 +25,8 @@ from .data import (
     DEFAULT_TICKETS,
     ENGINEERS,
     ESCALATION_RATE,
+    HISTORY_MAX,
+    HISTORY_PER_TICKET,
     HOUR,
     IMPACT,
     MAX_AGE,
@@ -48,8 +50,12 @@ ProgressCallback = Callable[[int, int], None]
 
 def demo_events(matrix: Matrix, now: datetime, tickets: int = DEFAULT_TICKETS, seed: int = 7,
                 *, progress: ProgressCallback | None = None, user: str = "me",
-                include_resolved: bool = True) -> list[NewEvent]:
-    """The demo's events, oldest first (so their HLC order is their time order)."""
+                include_resolved: bool = True, history: int | None = None
+                ) -> list[NewEvent]:
+    """The demo's events, oldest first (so their HLC order is their time order):
+    ``tickets`` in the live queue, and ``history`` tickets resolved over the last 90
+    days, which the reports read (history.py; default ``HISTORY_PER_TICKET`` per live
+    ticket, at most ``HISTORY_MAX``; none without ``include_resolved``)."""
     rng = random.Random(seed)
     ids = random.Random(seed * 7919 + 1)
     severities = list(matrix.severities)
@@ -65,8 +71,14 @@ def demo_events(matrix: Matrix, now: datetime, tickets: int = DEFAULT_TICKETS, s
         planned.append(t)
         if progress is not None and n % step == 0 and n:
             progress(n, tickets)
+    if history is None:
+        history = min(HISTORY_PER_TICKET * tickets, HISTORY_MAX) if include_resolved else 0
+    from .history import history_tickets  # it builds on _Ticket, defined below
+
+    planned += history_tickets(random.Random(seed * 31 + 5), matrix, now, history, owners,
+                               severities, weights, MAX_AGE)
     planned.sort(key=lambda t: t.opened_at)
-    width = max(5, len(str(tickets + 10_000)))
+    width = max(5, len(str(len(planned) + 10_000)))
     flat: list[tuple[datetime, int, int, str, str, dict[str, Any], str]] = []
     for number, t in enumerate(planned):
         ticket = f"INC-{10_001 + number:0{width}d}"
@@ -304,13 +316,27 @@ class _Ticket:
         rng, age = self.rng, self.age
         if rng.random() < ESCALATION_RATE.get(self.sev.id, 0.2) and age > 2 * MINUTE:
             route = self.sev.route_to
-            team = self.matrix.team(route) if route and rng.random() < 0.7 else rng.choice(teams)
             at = _between(rng, min(2 * MINUTE, age), age * 0.9)
+            if route and rng.random() < 0.7:
+                # the engine routes the ticket to the team owning its severity: a move,
+                # not an escalation (the reports tell them apart)
+                team = self.matrix.team(route)
+                self._add(at, "routed", {
+                    "team": team.id, "tier": team.tier, "severity": self.sev.id,
+                    "by": "engine", "from_team": self.matrix.intake_team or
+                    self.matrix.teams[0].id, "reason": f"{self.sev.id} is owned by "
+                    f"{team.name}"}, "engine")
+                return self._message(age)
+            team = rng.choice(teams)
             if rng.random() < 0.6:
                 self._add(max(at - MINUTE, timedelta(seconds=1)), "handoff_submitted",
                           self._handoff(team.id), self.agent)
             self._add(at, "escalated", {"team": team.id, "tier": team.tier,
                                         "kind": "functional", "by": self.agent}, self.agent)
+        self._message(age)
+
+    def _message(self, age: timedelta) -> None:
+        rng = self.rng
         if rng.random() < 0.25 and age > MINUTE:
             self._add(_between(rng, MINUTE, age), "message",
                       {"text": rng.choice(CUSTOMER_MESSAGES), "from": "customer"}, "customer")

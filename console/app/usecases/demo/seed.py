@@ -3,8 +3,10 @@
 ``seed_demo`` wipes the demo store in its data directory and writes a fresh one:
 tickets across every severity, from accounts of every tier, most of them running
 normally and some about to breach, breached, waiting on the customer, awaiting
-Engineering's confirmation (P1 and P2), escalated to T2 and T3 teams with a
-structured handoff, or resolved recently. Owners come from a small list of agents
+Engineering's confirmation (P1 and P2), routed or escalated to T2 and T3 teams with a
+structured handoff, or resolved recently. Behind the queue, the tickets resolved over
+the last 90 days (history.py) give the reports their story: one team and one agent
+over their escalation flags, T1 resolving about half. Owners come from a small list of agents
 plus the person running the console, so "Mine" shows rows.
 
 The queue is planned against the matrix's own targets and pre-breach leads on wall
@@ -23,13 +25,17 @@ import json
 from datetime import datetime
 from pathlib import Path
 
+from sqlalchemy import select
+
 from console.app.identity import current_user
 from console.domain.matrix import Matrix
 from console.store.bulk import bulk_append_new_tickets
 from console.store.local import DB_NAME, InstanceLock, LocalStore
+from console.store.models import DeliveryRow
 from console.store.private import private_dir
 
 from .data import DEFAULT_TICKETS
+from .history import DemoPage, demo_pages
 from .scenarios import ProgressCallback, demo_events
 
 MARKER = "demo.json"
@@ -53,14 +59,16 @@ def demo_data_dir(base: Path, tickets: int = DEFAULT_TICKETS) -> Path:
 def seed_demo(data_dir: str | Path, matrix: Matrix, now: datetime,
               tickets: int = DEFAULT_TICKETS, seed: int = 7,
               progress: ProgressCallback | None = None, *, user: str | None = None,
-              include_resolved: bool = True) -> int:
+              include_resolved: bool = True, history: int | None = None) -> int:
     """Wipe the demo store in ``data_dir`` and seed ``tickets`` tickets relative to
-    ``now``; return how many tickets were written.
+    ``now``, and ``history`` resolved ones over the last 90 days (default: see
+    ``demo_events``); return how many tickets were written.
 
     ``progress(done, total)`` is called as tickets are planned; its last call,
     ``(total, total)``, comes once the store is written. ``user`` owns some tickets
     (default: the OS user, as the console names them). ``include_resolved=False``
-    leaves out the recently resolved tickets (every ticket open, for benchmarks).
+    leaves out the recently resolved tickets and the history (every ticket open, for
+    benchmarks).
     Raises DemoError when the directory holds a store that is not a demo, or when a
     console is using it."""
     data_dir = Path(data_dir)
@@ -81,16 +89,31 @@ def seed_demo(data_dir: str | Path, matrix: Matrix, now: datetime,
             (data_dir / name).unlink(missing_ok=True)
         events = demo_events(matrix, now, tickets, seed, progress=progress,
                              user=default_user() if user is None else user,
-                             include_resolved=include_resolved)
+                             include_resolved=include_resolved, history=history)
         store = LocalStore(data_dir, matrix, clock=lambda: now, lock=False).open()
         try:
             bulk_append_new_tickets(store, events, outbox=False)
+            _write_pages(store, demo_pages(events, now), now)
         finally:
             store.close()
     finally:
         lock.release()
     if progress is not None:
         progress(tickets, tickets)
-    return tickets
+    return len({e.ticket for e in events})
 
 
+
+
+def _write_pages(store: LocalStore, pages: list[DemoPage], now: datetime) -> None:
+    """The past's pages as sent deliveries of the outbox (never sent again)."""
+    if not pages:
+        return
+    with store.unit() as uow:
+        uow.deliveries.enqueue(pages, now)
+        sent = {p.key: p.sent_at for p in pages}
+        rows = uow.deliveries.select(select(DeliveryRow).where(
+            DeliveryRow.key.in_(list(sent))))
+        uow.deliveries.record({"id": r.id, "status": "sent", "attempts": 1,
+                               "sent_at": sent[r.key], "external_id": "demo"}
+                              for r in rows)
