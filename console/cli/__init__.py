@@ -16,7 +16,18 @@ from collections.abc import Iterator, Sequence
 
 from console import __version__
 
-from . import db, exporting, importing, matrix, notify, people, serve, simulate, tickets
+from . import (
+    db,
+    exporting,
+    importing,
+    matrix,
+    notify,
+    people,
+    reporting,
+    serve,
+    simulate,
+    tickets,
+)
 from .common import (
     DATA_DIR_HELP,
     DEBUG_HELP,
@@ -32,7 +43,8 @@ from .common import (
 
 DEBUG_ENV = "ESCALATION_CONSOLE_DEBUG"
 
-COMMAND_MODULES = [matrix, simulate, importing, exporting, db, tickets, notify, serve, people]
+COMMAND_MODULES = [matrix, simulate, importing, exporting, db, tickets, notify, serve, people,
+                   reporting]
 
 
 def _parser() -> argparse.ArgumentParser:

@@ -1,0 +1,126 @@
+"""``escalation-console report``: is the matrix working? The report over a window as a
+table, JSON or CSV, and as a multi-page PDF with the charts (docs/reports.md)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from .common import EXIT_OK, EXIT_STORE, EXIT_USAGE, opened, text
+from .exporting import _instant
+
+if TYPE_CHECKING:
+    from console.domain.reports import Report
+
+DEFAULT_DAYS = 28
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    rep = sub.add_parser(
+        "report", help="escalation rates, response and resolve times, SLA attainment and "
+                       "severity disagreement over a window",
+        description="Report on the local store over the window [--from, --to) in UTC "
+                    f"(default: the last {DEFAULT_DAYS} days to now): escalation rates "
+                    "overall and per team, agent and severity against the matrix's kpis "
+                    "(flagged when over their threshold, never over fewer than 10 "
+                    "tickets), T1 resolution, time to first response and to resolve, SLA "
+                    "attainment, severity disagreement, reassignments and root causes. "
+                    "See docs/reports.md. Exit status: 0 done, 2 usage error or the PDF "
+                    "cannot be written, 3 the local store failed.")
+    rep.add_argument("--from", dest="start", metavar="ISO-8601", type=_instant,
+                     help=f"the window's start, included (default: --to minus {DEFAULT_DAYS} "
+                          "days)")
+    rep.add_argument("--to", dest="end", metavar="ISO-8601", type=_instant,
+                     help="the window's end, excluded (default and at most: now)")
+    rep.add_argument("--team", metavar="TEAM", type=text,
+                     help="only the tickets this team held (a team id of the matrix)")
+    rep.add_argument("--severity", metavar="SEVERITY", type=text,
+                     help="only the tickets of this effective severity (e.g. P1)")
+    rep.add_argument("--format", choices=("table", "json", "csv"), default="table",
+                     help="standard output's format (default: table)")
+    rep.add_argument("--pdf", metavar="FILE", type=_pdf_path,
+                     help="also write a multi-page PDF: the window, the filters and the "
+                          "flags, then every chart")
+    rep.set_defaults(func=_cmd_report)
+
+
+def _pdf_path(value: str) -> Path:
+    if not value.strip():
+        raise argparse.ArgumentTypeError("give a file name")
+    return Path(value)
+
+
+def _error(message: str) -> None:
+    print(f"escalation-console report: {message}", file=sys.stderr)
+
+
+def window(start: datetime | None, end: datetime | None, now: datetime
+           ) -> tuple[datetime, datetime]:
+    """``[from, to)`` in UTC: ``to`` defaults to now, ``from`` to ``DEFAULT_DAYS`` before
+    ``to``."""
+    to = (end or now).astimezone(UTC)
+    return (start.astimezone(UTC) if start else to - timedelta(days=DEFAULT_DAYS)), to
+
+
+def _unknown(kind: str, given: str, valid: list[str], plural: str) -> int:
+    _error(f"no {kind} {given!r} in the matrix in force; the {plural} are: "
+           + ", ".join(valid))
+    return EXIT_USAGE
+
+
+def _cmd_report(args: argparse.Namespace) -> int:
+    from console.app.usecases.reports import ReportWindowError, load_report
+    from console.store.errors import StoreError
+
+    from .common import open_store
+
+    now = datetime.now(UTC)
+    start, end = window(args.start, args.end, now)
+    if end <= start:
+        _error("--to must be after --from")
+        return EXIT_USAGE
+    try:
+        with opened(open_store(args, lock=False)) as store:  # reads: beside a running console
+            matrix = store.matrix
+            teams, severities = [t.id for t in matrix.teams], [s.id for s in matrix.severities]
+            if args.team is not None and args.team not in teams:
+                return _unknown("team", args.team, teams, "teams")
+            if args.severity is not None and args.severity not in severities:
+                return _unknown("severity", args.severity, severities, "severities")
+            result = load_report(store, start, end, team=args.team, severity=args.severity,
+                                 now=now)
+    except ReportWindowError:
+        _error(f"--from {start.isoformat()} is in the future: nothing to report yet")
+        return EXIT_USAGE
+    except StoreError as exc:
+        _error(str(exc))
+        return EXIT_STORE
+    if args.pdf is not None:
+        from console.app.report_pdf import write_pdf
+
+        try:
+            pages = write_pdf(result, matrix, args.pdf, generated_at=now)
+        except OSError as exc:
+            _error(f"{args.pdf}: cannot write: {exc.strerror or exc}")
+            return EXIT_USAGE
+        print(f"wrote {pages} pages to {args.pdf}", file=sys.stderr)
+    _print(result, args.format)
+    return EXIT_OK
+
+
+def _print(result: Report, form: str) -> None:
+    from console.app.report_words import filters_text, flag_lines, window_text
+
+    from .report_formats import csv_text, table
+
+    if form == "json":
+        sys.stdout.write(json.dumps(result.to_json(), indent=2) + "\n")
+    elif form == "csv":
+        sys.stdout.write(csv_text(result))
+    else:
+        sys.stdout.write(table(result, window=window_text(result),
+                               filters=filters_text(result), flags=flag_lines(result)))
