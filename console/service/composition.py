@@ -9,6 +9,8 @@ delays a lease renewal):
 - the ``LeaderLease``: one active instance; the others stand by;
 - the ``NotifyRunner``: the engine over every ticket, the chains and the outbox, its
   claims fenced by the lease's epoch and every send gated on ``lease.active``;
+- the ``WeeklyReport``: the weekly report PDF mailed to the matrix's ``reports:``
+  recipients, by the active instance, once per week (``weekly_report.py``);
 - the HTTP server (``console.service.http``).
 
 The stop (SIGTERM) runs in a fixed budget, in the order that loses nothing: no new
@@ -134,6 +136,7 @@ class Service:
                                       on_pulled=lambda _events: self._wake_runner())
         self._spawn("sync", syncer.run)
         self._start_runner(store, lease)
+        self._start_reports(lease)
         self._start_http(store, syncer, ssl_context)
 
     def _spawn(self, name: str, target: Callable[[threading.Event], None]) -> _Part:
@@ -168,6 +171,16 @@ class Service:
         if self.runner is not None:
             self.runner.wake()  # a new leader sends what is due at once
 
+    def _start_reports(self, lease: LeaderLease) -> None:
+        """The shared database's reports rollup, kept by the active instance
+        (docs/reports.md)."""
+        from console.store.shared_reports import keep_fresh
+
+        engine = self.database().sqlalchemy_engine("escalation-service-reports")
+        matrix = load_matrix_file(default_matrix_path())
+        self._spawn("reports", lambda stop: keep_fresh(engine, matrix, lambda: lease.active,
+                                                       stop))
+
     def _start_runner(self, store: LocalStore, lease: LeaderLease) -> None:
         from console.app.notify_ops import build_runner
 
@@ -187,6 +200,21 @@ class Service:
                                             # the engine's actions: pushed at once
                                             on_actions=lambda _events: self._wake_sync())
         self._spawn("notify", runner.run)
+
+    def _start_weekly_report(self, store: LocalStore, lease: LeaderLease) -> None:
+        """The weekly report email (weekly_report.py): claimed like a notification
+        step, fenced by the lease, sent only by the active instance."""
+        from .weekly_report import WeeklyReport
+
+        notify = self.config.notify
+        claims = SharedClaims(self.database(), store.device,
+                              float(notify.get("lease_seconds", 120.0)),
+                              fence=lambda: lease.epoch)
+        weekly = WeeklyReport(store, claims, email=dict(notify.get("email") or {}),
+                              password=lambda: self.secrets.get("email:password"),
+                              may_send=lambda: lease.active and not self._stopping.is_set(),
+                              clock=self.clock)
+        self._spawn("report", weekly.run)
 
     @staticmethod
     def _desktop_alert(message: dict[str, Any]) -> None:
@@ -285,6 +313,10 @@ class Service:
             late.append("notify")
             log.warning("a send was still in flight at the stop: it stays in the durable "
                         "outbox and is retried (or found sent) at the next start")
+        if not self._join("reports", left(1.0)):  # stops between two folds
+            late.append("reports")
+        if not self._join("report", left(0.5)):  # a mail in flight: sent again at the start
+            late.append("report")
         if not self._join("lease", left(1.5)):  # run() releases the lease on its way out
             late.append("lease")
         if not self._join("sync", left(1.0), wake=self._wake_sync):

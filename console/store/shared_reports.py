@@ -5,21 +5,26 @@ pulls (``refresh`` after each pull: it holds every event), and every console rea
 with ``load_report`` as it reads its local store's (``SharedReports`` is a
 ``ReportStore``). Only the ``service`` role may write it (0008's grants).
 
-``refresh`` refolds only the tickets whose log moved: those with an event past the
-highest ``seq`` already folded (pushes commit in ``seq`` order: the push lock), or of
-another facts version. A new matrix in force refolds every ticket; the row of the
-``_matrix`` stream records which version the rows were folded with (its ``facts`` is
-that ``matrix_published`` event's id, its horizon before any window).
+``refresh`` refolds only the tickets whose log moved: those with an event past their
+row's ``last_seq`` (looked for among the events past the ``seq`` up to which every
+ticket is folded: pushes commit in ``seq`` order, the push lock), or of another facts
+version, a bounded number per transaction. The row of the ``_matrix`` stream records
+that ``seq`` (``last_seq``) and the matrix version the rows were folded with (``facts``:
+its ``matrix_published`` event id; its horizon lies before any window): a new matrix
+in force marks every row stale, so every ticket is folded again.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+import logging
+import threading
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-from sqlalchemy import Engine, func, select, text
+from sqlalchemy import Engine, func, or_, select, text
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from console.domain.engine import build_calendars
@@ -31,6 +36,9 @@ from .projector import MATRIX_STREAM
 from .report_facts import ReportFactsRepo, ReportFactsRow, fold_facts, store_facts
 
 _NEVER = -(2 ** 62)  # the matrix row's instants: before every window
+REFRESH_CHUNK = 1000  # tickets a transaction folds: a stop waits for one (~0.3 s)
+REFRESH_S = 10.0
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,28 +86,60 @@ class SharedReports:
                 return self._parsed
         return "", self._default
 
-    def refresh(self) -> int:
-        """Fold the tickets whose log moved since the last refresh (every ticket when
-        the matrix in force changed) into the shared rollup; how many."""
+    def refresh(self, limit: int = REFRESH_CHUNK) -> int:
+        """Fold up to ``limit`` tickets whose log moved since they were folded (every
+        ticket once the matrix in force changed) into the shared rollup, in one
+        transaction; how many. Call again while it returns ``limit``."""
         with self._sessions.begin() as s:
             t, e = table_of(ReportFactsRow), table_of(EventRow)
             matrix_id, matrix = self._latest(s)
-            folded_with = s.execute(select(t.c.facts, t.c.last_seq)
-                                    .where(t.c.ticket == MATRIX_STREAM)).first()
-            last = s.scalar(select(func.max(t.c.last_seq))
-                            .where(t.c.ticket != MATRIX_STREAM)) or 0
-            if folded_with is None or folded_with.facts != matrix_id:
-                last = 0  # another matrix: every ticket again
-            moved = select(e.c.ticket).where(e.c.seq > last, e.c.ticket != MATRIX_STREAM)
-            stale = select(t.c.ticket).where(t.c.version != FACTS_VERSION,
-                                             t.c.ticket != MATRIX_STREAM)
-            tickets = sorted(set(s.scalars(moved.distinct())) | set(s.scalars(stale)))
-            fold_facts(s, tickets, matrix, build_calendars(matrix))
+            mark = s.execute(select(t.c.facts, t.c.last_seq)
+                             .where(t.c.ticket == MATRIX_STREAM)).first()
+            done = 0 if mark is None else mark.last_seq or 0  # every ticket folded to here
+            if mark is not None and mark.facts != matrix_id:
+                # another matrix: every row is stale, and every event counts again
+                s.execute(t.update().where(t.c.ticket != MATRIX_STREAM).values(last_seq=0))
+                done = 0
             top = s.scalar(select(func.max(e.c.seq))) or 0
-            # the rows just folded (last_seq NULL): the log's top when folded
+            moved = (select(e.c.ticket).distinct()
+                     .outerjoin(t, t.c.ticket == e.c.ticket)
+                     .where(e.c.seq > done, e.c.seq <= top, e.c.ticket != MATRIX_STREAM,
+                            or_(t.c.ticket.is_(None), e.c.seq > t.c.last_seq,
+                                t.c.version != FACTS_VERSION))
+                     .limit(limit))
+            tickets = sorted(s.scalars(moved))
+            fold_facts(s, tickets, matrix, build_calendars(matrix))
+            # the rows just folded (last_seq NULL) hold the log up to ``top``
             s.execute(t.update().where(t.c.last_seq.is_(None)).values(last_seq=top))
             store_facts(s, [MATRIX_STREAM], [{
                 "ticket": MATRIX_STREAM, "opened_us": _NEVER, "horizon_us": _NEVER,
-                "severity": "", "teams": "", "version": FACTS_VERSION, "last_seq": top,
-                "facts": matrix_id}])
+                "severity": "", "teams": "", "version": FACTS_VERSION,
+                "last_seq": top if len(tickets) < limit else done, "facts": matrix_id}])
             return len(tickets)
+
+    def refresh_all(self, stop: threading.Event | None = None) -> int:
+        """Refresh until nothing is left (or ``stop`` is set); how many were folded."""
+        total = 0
+        while stop is None or not stop.is_set():
+            n = self.refresh()
+            total += n
+            if n < REFRESH_CHUNK:
+                break
+        return total
+
+
+def keep_fresh(engine: Engine, default_matrix: Matrix, active: Callable[[], bool],
+               stop: threading.Event, every: float = REFRESH_S) -> None:
+    """The escalation service's part: while this instance is the active one, refresh
+    the shared rollup every ``every`` seconds, until ``stop``."""
+    shared = SharedReports(engine, default_matrix)
+    try:
+        while not stop.is_set():
+            if active():
+                try:
+                    shared.refresh_all(stop)
+                except SQLAlchemyError as exc:  # the next round tries again
+                    log.warning("refreshing the reports rollup failed: %s", exc)
+            stop.wait(every)
+    finally:
+        engine.dispose()
