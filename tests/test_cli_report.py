@@ -15,8 +15,10 @@ from pathlib import Path
 
 import pytest
 
-from console.cli.report_formats import CSV_COLUMNS
+from console.cli.report_formats import CSV_COLUMNS, csv_text, table
 from console.cli.reporting import window
+from console.domain.matrix.model import Kpis
+from console.domain.reports import Page, paging_load, report
 from tests.app.report_data import hand_made, jsonl
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -75,6 +77,11 @@ def test_json_is_the_report_with_the_answers_computed_by_hand(data_dir: str):
     assert r["flags"] == [
         {"kind": "escalation_rate", "id": None, "value": 0.25, "threshold": 0.1},
         {"kind": "team", "id": "frontline", "value": 0.25, "threshold": 0.15}]
+    # added to Report.to_json(): the paging load of the same window (no pages here)
+    assert r["paging"] == {"window": r["window"], "weeks": 2.0, "people": {}, "chains": 0,
+                           "unacknowledged": 0, "mtta": {"count": 0, "mean": None,
+                                                         "median": None, "p90": None,
+                                                         "max": None}}
 
 
 def test_the_table_marks_the_flags_and_the_rates_over_too_few(data_dir: str):
@@ -155,3 +162,25 @@ def test_the_default_window_is_the_last_28_days_to_now():
     assert window(start, None, now) == (start, now)
     # an offset other than UTC is the same instant, in UTC
     assert window(datetime.fromisoformat("2026-11-02T01:00:00+01:00"), end, now)[0] == start
+
+
+def test_the_paging_load_shows_in_the_table_and_the_csv():
+    start = datetime(2026, 11, 2, tzinfo=UTC)
+    pages = [Page("ann", start + timedelta(hours=1), "c1", start + timedelta(hours=1, minutes=4)),
+             Page("ann", start + timedelta(hours=1, seconds=30), "c1"),  # a burst: once
+             Page("bob", start + timedelta(days=3), "c2")]                # never acknowledged
+    paging = paging_load(pages, start, start + timedelta(days=14))
+    empty = report([], start, start + timedelta(days=14), Kpis())
+    out = table(empty, paging, window="w", filters="f", flags=[])
+    assert re.search(r"ann +1 pages +0\.5 a week", out)
+    assert "chain runs 2, never acknowledged 1; MTTA median 4m, p90 4m" in out
+    rows = list(csv.DictReader(io.StringIO(csv_text(empty, paging))))
+    assert {(r["metric"], r["subject"], r["statistic"]): r["value"] for r in rows
+            if r["metric"].startswith("paging")} == {
+        ("paging_pages", "ann", "count"): "1", ("paging_pages", "bob", "count"): "1",
+        ("paging_pages_per_week", "ann", "rate"): "0.5",
+        ("paging_pages_per_week", "bob", "rate"): "0.5",
+        ("paging_chains", "", "count"): "2", ("paging_unacknowledged", "", "count"): "1",
+        ("paging_mtta", "", "count"): "1", ("paging_mtta", "", "mean"): "240.0",
+        ("paging_mtta", "", "median"): "240.0", ("paging_mtta", "", "p90"): "240.0",
+        ("paging_mtta", "", "max"): "240.0"}

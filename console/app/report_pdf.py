@@ -14,7 +14,7 @@ from matplotlib.backends.backend_pdf import PdfPages
 from matplotlib.figure import Figure
 
 from console.domain.matrix.model import Matrix
-from console.domain.reports import Rate, Report
+from console.domain.reports import PagingLoad, Rate, Report
 
 from .report_charts import GREY, INK, RED, SIZE, figures
 from .report_words import filters_text, flag_lines, window_text
@@ -26,7 +26,18 @@ def _headline(name: str, rate: Rate) -> str:
     return f"{name}: {value} ({rate.numerator} of {rate.denominator}){note}"
 
 
-def title_page(report: Report, generated_at: datetime) -> Figure:
+def paging_text(paging: PagingLoad) -> str:
+    """``Paging: 12 pages to 3 people, 5 chain runs (1 never acknowledged), MTTA ...``."""
+    def minutes(seconds: float | None) -> str:
+        return "–" if seconds is None else f"{seconds / 60:.0f} min"
+    m = paging.mtta
+    return (f"Paging: {sum(paging.pages.values())} pages to {len(paging.pages)} people, "
+            f"{paging.chains} chain runs ({paging.unacknowledged} never acknowledged), "
+            f"MTTA median {minutes(m.median)}, p90 {minutes(m.p90)}")
+
+
+def title_page(report: Report, generated_at: datetime, paging: PagingLoad | None = None
+               ) -> Figure:
     """The first page: what the report covers and what is flagged."""
     fig = Figure(figsize=SIZE)
     write = fig.text
@@ -41,7 +52,8 @@ def title_page(report: Report, generated_at: datetime) -> Figure:
                  f"escalated: {report.escalated} ({report.escalations} escalations)",
                  _headline("Escalation rate", report.escalation_rate),
                  _headline(f"{report.first_tier} resolution rate", report.t1_resolution),
-                 _headline("Severity disagreement", report.disagreement)):
+                 _headline("Severity disagreement", report.disagreement),
+                 *([paging_text(paging)] if paging is not None else [])):
         write(0.06, y, line, fontsize=16, color=INK)
         y -= 0.05
     y -= 0.03
@@ -60,10 +72,11 @@ def title_page(report: Report, generated_at: datetime) -> Figure:
     return fig
 
 
-def write_pdf(report: Report, matrix: Matrix, path: Path, *, generated_at: datetime) -> int:
+def write_pdf(report: Report, matrix: Matrix, path: Path, *, generated_at: datetime,
+              paging: PagingLoad | None = None) -> int:
     """Write the title page and every chart to ``path`` (the whole file, or what was
     there is left: a temporary file beside it is renamed over it); the page count."""
-    pages = [title_page(report, generated_at), *figures(report, matrix).values()]
+    pages = [title_page(report, generated_at, paging), *figures(report, matrix).values()]
     if path.is_dir():
         raise IsADirectoryError(21, "Is a directory")
     fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp",

@@ -9,7 +9,7 @@ import io
 from collections.abc import Iterator
 from typing import Any
 
-from console.domain.reports import Rate, Report, Spread
+from console.domain.reports import PagingLoad, Rate, Report, Spread
 
 CSV_COLUMNS = ("metric", "subject", "severity", "statistic", "value", "numerator",
                "denominator", "threshold", "too_few", "flagged")
@@ -62,9 +62,10 @@ def _spreads(title: str, spreads: dict[str, Spread]) -> list[str]:
     return lines if spreads else [*lines[:3], "  (none)"]
 
 
-def table(report: Report, *, window: str, filters: str, flags: list[str]) -> str:
+def table(report: Report, paging: PagingLoad, *, window: str, filters: str,
+          flags: list[str]) -> str:
     """The report for a terminal: headline rates, per team, agent and severity, times,
-    SLA attainment, the disagreement matrix, root causes, weeks, and the flags."""
+    SLA attainment, the disagreement matrix, root causes, weeks, paging, and the flags."""
     lines = [f"Escalation report {window}", f"Filters: {filters}",
              f"Opened {report.opened}, resolved {report.resolved}, escalated "
              f"{report.escalated} ({report.escalations} escalations)"]
@@ -100,9 +101,20 @@ def table(report: Report, *, window: str, filters: str, flags: list[str]) -> str
         or ["  (no escalations)"]
     lines += _rates("Escalation rate per week", {w.start.strftime("week of %Y-%m-%d"):
                                                  w.escalation for w in report.weekly})
+    lines += _paging(paging)
     lines += _section(f"Flags ({len(flags)})")
     lines += [f"  ! {f}" for f in flags] or ["  none"]
     return "\n".join(lines) + "\n"
+
+
+def _paging(paging: PagingLoad) -> list[str]:
+    lines = _section("Paging load (all teams and severities)")
+    lines += [f"  {p:<20} {n:>5} pages {paging.per_week()[p]:>7.1f} a week"
+              for p, n in paging.pages.items()] or ["  no pages sent"]
+    m = paging.mtta
+    lines.append(f"  chain runs {paging.chains}, never acknowledged {paging.unacknowledged}; "
+                 f"MTTA median {duration(m.median)}, p90 {duration(m.p90)}")
+    return lines
 
 
 def _rate_cells(rate: Rate) -> dict[str, Any]:
@@ -166,12 +178,23 @@ def _cell(value: Any) -> str:
     return repr(value) if isinstance(value, float) else str(value)
 
 
-def csv_text(report: Report) -> str:
+def _paging_rows(paging: PagingLoad) -> Iterator[dict[str, Any]]:
+    for person, n in paging.pages.items():
+        yield {"metric": "paging_pages", "subject": person, "statistic": "count", "value": n}
+        yield {"metric": "paging_pages_per_week", "subject": person, "statistic": "rate",
+               "value": paging.per_week()[person]}
+    yield {"metric": "paging_chains", "statistic": "count", "value": paging.chains}
+    yield {"metric": "paging_unacknowledged", "statistic": "count",
+           "value": paging.unacknowledged}
+    yield from _spread_rows("paging_mtta", "", paging.mtta)
+
+
+def csv_text(report: Report, paging: PagingLoad) -> str:
     """One row per metric (and per subject, severity and statistic), ``CSV_COLUMNS``;
     an empty cell is a value over nothing or a column that does not apply."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(CSV_COLUMNS)
-    for row in _rows(report):
+    for row in (*_rows(report), *_paging_rows(paging)):
         writer.writerow([_cell(row.get(column)) for column in CSV_COLUMNS])
     return out.getvalue()

@@ -14,7 +14,7 @@ from .common import EXIT_OK, EXIT_STORE, EXIT_USAGE, opened, text
 from .exporting import _instant
 
 if TYPE_CHECKING:
-    from console.domain.reports import Report
+    from console.domain.reports import PagingLoad, Report
 
 DEFAULT_DAYS = 28
 
@@ -73,7 +73,8 @@ def _unknown(kind: str, given: str, valid: list[str], plural: str) -> int:
 
 
 def _cmd_report(args: argparse.Namespace) -> int:
-    from console.app.usecases.reports import ReportWindowError, load_report
+    from console.app.usecases.reports import ReportWindowError, load_report, paging_pages
+    from console.domain.reports import paging_load
     from console.store.errors import StoreError
 
     from .common import open_store
@@ -93,6 +94,9 @@ def _cmd_report(args: argparse.Namespace) -> int:
                 return _unknown("severity", args.severity, severities, "severities")
             result = load_report(store, start, end, team=args.team, severity=args.severity,
                                  now=now)
+            # pages go to people, not tickets: the team and severity filters do not apply
+            paging = paging_load(paging_pages(store, start, result.window_to), start,
+                                 result.window_to)
     except ReportWindowError:
         _error(f"--from {start.isoformat()} is in the future: nothing to report yet")
         return EXIT_USAGE
@@ -103,24 +107,25 @@ def _cmd_report(args: argparse.Namespace) -> int:
         from console.app.report_pdf import write_pdf
 
         try:
-            pages = write_pdf(result, matrix, args.pdf, generated_at=now)
+            pages = write_pdf(result, matrix, args.pdf, generated_at=now, paging=paging)
         except OSError as exc:
             _error(f"{args.pdf}: cannot write: {exc.strerror or exc}")
             return EXIT_USAGE
         print(f"wrote {pages} pages to {args.pdf}", file=sys.stderr)
-    _print(result, args.format)
+    _print(result, paging, args.format)
     return EXIT_OK
 
 
-def _print(result: Report, form: str) -> None:
+def _print(result: Report, paging: PagingLoad, form: str) -> None:
     from console.app.report_words import filters_text, flag_lines, window_text
 
     from .report_formats import csv_text, table
 
     if form == "json":
-        sys.stdout.write(json.dumps(result.to_json(), indent=2) + "\n")
+        data = {**result.to_json(), "paging": paging.to_json()}
+        sys.stdout.write(json.dumps(data, indent=2) + "\n")
     elif form == "csv":
-        sys.stdout.write(csv_text(result))
+        sys.stdout.write(csv_text(result, paging))
     else:
-        sys.stdout.write(table(result, window=window_text(result),
+        sys.stdout.write(table(result, paging, window=window_text(result),
                                filters=filters_text(result), flags=flag_lines(result)))
