@@ -97,7 +97,7 @@ def _rate_bars(title: str, rates: Sequence[tuple[str, Rate]], what: str,
 
 def escalation_over_time(report: Report, matrix: Matrix) -> Figure:
     """The weekly escalation rate, and the T1 resolution rate, against their targets."""
-    fig, ax = _figure("Escalation rate per week")
+    fig, ax = _figure(f"Escalation and {report.first_tier} resolution rates per week")
     weeks = [w for w in report.weekly if w.escalation.denominator or w.t1_resolution.denominator]
     if not weeks:
         _nothing(ax, "tickets")
