@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 import re
 import subprocess
 import sys
@@ -26,8 +27,11 @@ WINDOW = ("--from", "2026-11-02T00:00:00Z", "--to", "2026-11-16T00:00:00Z")
 
 
 def run(*args: str) -> subprocess.CompletedProcess[str]:
+    """The command without a display: the PDF and its charts are drawn headless."""
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("DISPLAY", "WAYLAND_DISPLAY", "MPLBACKEND", "QT_QPA_PLATFORM")}
     return subprocess.run([sys.executable, "-m", "console", *args], capture_output=True,
-                          text=True, timeout=120, cwd=ROOT)
+                          text=True, timeout=120, cwd=ROOT, env=env)
 
 
 @pytest.fixture(scope="module")
