@@ -137,6 +137,7 @@ class Service:
         self._spawn("sync", syncer.run)
         self._start_runner(store, lease)
         self._start_reports(lease)
+        self._start_weekly_report(store, lease)
         self._start_http(store, syncer, ssl_context)
 
     def _spawn(self, name: str, target: Callable[[threading.Event], None]) -> _Part:
@@ -214,7 +215,7 @@ class Service:
                               password=lambda: self.secrets.get("email:password"),
                               may_send=lambda: lease.active and not self._stopping.is_set(),
                               clock=self.clock)
-        self._spawn("report", weekly.run)
+        self._spawn("weekly-report", weekly.run)
 
     @staticmethod
     def _desktop_alert(message: dict[str, Any]) -> None:
@@ -315,8 +316,8 @@ class Service:
                         "outbox and is retried (or found sent) at the next start")
         if not self._join("reports", left(1.0)):  # stops between two folds
             late.append("reports")
-        if not self._join("report", left(0.5)):  # a mail in flight: sent again at the start
-            late.append("report")
+        if not self._join("weekly-report", left(0.5)):  # a mail in flight: sent again
+            late.append("weekly-report")
         if not self._join("lease", left(1.5)):  # run() releases the lease on its way out
             late.append("lease")
         if not self._join("sync", left(1.0), wake=self._wake_sync):
