@@ -308,12 +308,16 @@ def _wire_reports(window: MainWindow, service: ConsoleServicePort,
         reports = ReportsWindow(service)
         reports.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         reports.ticketActivated.connect(show_ticket)
-        reports.resize(1600, 1000)
+        screen = window.screen() or QApplication.primaryScreen()
+        if screen is not None:  # most of the screen: two columns of charts on a wide one
+            area = screen.availableGeometry()
+            reports.setGeometry(area.adjusted(area.width() // 20, area.height() // 20,
+                                              -area.width() // 20, -area.height() // 20))
         reports.show()
         window._reports = reports
 
     menu = window.menuBar().addMenu("&Reports")
-    action = menu.addAction("&Is the matrix working?…")
+    action = menu.addAction("&Escalation reports…")
     action.setShortcut("Ctrl+R")
     action.triggered.connect(open_reports)
 

@@ -16,6 +16,7 @@ from matplotlib.backend_bases import MouseEvent
 from matplotlib.backends.backend_qtagg import FigureCanvasQTAgg
 from matplotlib.figure import Figure
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QResizeEvent, QWheelEvent
 from PySide6.QtWidgets import QSizePolicy
 
 from console.domain.reports import Report
@@ -80,16 +81,33 @@ class ChartCanvas(FigureCanvasQTAgg):
 
     def __init__(self, name: str, figure: Figure, report: Report,
                  on_pick: Callable[[Picked], None]) -> None:
+        self._inches = float(figure.get_figwidth())  # as drawn, before any resize
         super().__init__(figure)  # type: ignore[no-untyped-call]
         self.name, self.report = name, report
         self.setObjectName(f"chart_{name}")
-        self.setMinimumSize(760, 540)  # the A4 charts' labels stay legible
+        self.setMinimumWidth(480)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self._on_pick = on_pick
         if name in CLICKABLE:
             self.setCursor(Qt.CursorShape.PointingHandCursor)
             self.setToolTip("Click a bar or a cell to list its tickets")
             self.mpl_connect("button_press_event", self._clicked)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        """Scale the figure, never re-flow it: the chart keeps the size in inches it
+        was drawn for (an A4 page), so it looks as in the PDF at any width and its
+        fonts never crowd a narrow column."""
+        width = event.size().width()
+        if width > 0:
+            logical = width / self._inches
+            # matplotlib's dpi before the screen's pixel ratio, which it re-applies
+            setattr(self.figure, "_original_dpi", logical)  # noqa: B010 (private)
+            self.figure.set_dpi(logical * self.device_pixel_ratio)
+        super().resizeEvent(event)  # type: ignore[no-untyped-call]
+
+    def wheelEvent(self, event: QWheelEvent) -> None:
+        """The wheel scrolls the page of charts: a chart zooms nothing."""
+        event.ignore()
 
     def _clicked(self, event: Any) -> None:
         if not isinstance(event, MouseEvent) or event.x is None or event.y is None:

@@ -15,6 +15,7 @@ from datetime import date
 
 from matplotlib.figure import Figure
 from PySide6.QtCore import QDate, QDateTime, Qt, QTimeZone, Signal
+from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import (
     QComboBox,
     QDateEdit,
@@ -30,7 +31,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from console.app.report_charts import figures
+from console.app.report_charts import SIZE, figures
 from console.app.runtime.port import ConsoleServicePort
 from console.app.runtime.reports_ops import ReportQuery, ReportTicket, Selection
 from console.domain.matrix import Matrix
@@ -43,7 +44,8 @@ from .summary import GREY, RED, Summary
 
 Charts = Callable[[Report, Matrix], Mapping[str, Figure]]
 CUSTOM = 0  # the preset box's "Custom" entry
-COLUMNS = 2  # charts side by side
+CHART_WIDTH = 620  # a chart narrower than this crowds its labels: one column instead
+ASPECT = SIZE[1] / SIZE[0]  # a chart's height for its width: as drawn (A4 landscape)
 # what a ticket in a rate's numerator is, as the side list marks it (●)
 COUNTED = {"team": "escalated away", "agent": "escalated while owned",
            "escalation_rate": "escalated", "t1_resolution": "resolved at T1"}
@@ -56,6 +58,19 @@ def _qdate(day: date) -> QDate:
 
 def _day(day: QDate) -> date:
     return date(day.year(), day.month(), day.day())
+
+
+class _Scroll(QScrollArea):
+    """The charts' scroll area: says when its width changes (the window or the
+    splitter resized), so the charts re-flow."""
+
+    def __init__(self, resized: Callable[[], None]) -> None:
+        super().__init__()
+        self._resized = resized
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._resized()
 
 
 class ReportsWindow(QWidget):
@@ -107,8 +122,9 @@ class ReportsWindow(QWidget):
         self.summary = Summary()
         self.grid_host = QWidget()
         self.grid = QGridLayout(self.grid_host)
-        scroll = QScrollArea()
+        self.chart_area = scroll = _Scroll(self._lay_out)
         scroll.setWidgetResizable(True)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         scroll.setWidget(self.grid_host)
         self.empty = named(QLabel(), "emptyState")
         self.empty.setStyleSheet(f"color: {GREY}; font-size: 20pt;")
@@ -131,7 +147,7 @@ class ReportsWindow(QWidget):
         splitter.addWidget(self.pages)
         splitter.addWidget(side)
         splitter.setStretchFactor(0, 1)
-        splitter.setSizes([1400, 340])  # the charts get the width, the list a column
+        splitter.setSizes([1400, 280])  # the charts get the width, the list a column
 
         layout = QVBoxLayout(self)
         layout.addLayout(bar)
@@ -219,11 +235,22 @@ class ReportsWindow(QWidget):
             self.grid.removeWidget(canvas)
             canvas.deleteLater()
         self.canvases = {}
-        for n, (name, figure) in enumerate(self._charts(report, self.service.matrix).items()):
+        for name, figure in self._charts(report, self.service.matrix).items():
             canvas = ChartCanvas(name, figure, report, self.show_selection)
-            self.grid.addWidget(canvas, n // COLUMNS, n % COLUMNS)
             self.canvases[name] = canvas
+        self._lay_out()
         self.pages.setCurrentIndex(0)
+
+    def _lay_out(self) -> None:
+        """As many columns as fit at a legible width (two on a wide screen, one on a
+        laptop), each chart as high as its width asks; the page scrolls down."""
+        width = self.chart_area.viewport().width() - 12
+        columns = max(1, width // CHART_WIDTH)
+        height = int(width / columns * ASPECT)
+        for n, canvas in enumerate(self.canvases.values()):
+            self.grid.removeWidget(canvas)
+            self.grid.addWidget(canvas, n // columns, n % columns)
+            canvas.setFixedHeight(height)
 
     # -- the tickets behind a bar ------------------------------------------------------
     def selection_of(self, picked: Picked) -> tuple[Selection, str] | None:
