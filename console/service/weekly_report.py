@@ -2,10 +2,11 @@
 ``reports:`` recipients on its weekday and time, in its time zone (docs/reports.md).
 
 Only the active instance sends it, and once per week even across a restart or a
-failover: the week's key (``report|weekly|<the scheduled instant>``) is claimed in the
-shared ``notification_claims`` like a notification step (fenced by the lease's epoch in
-the service), and finished ``sent`` once the SMTP server took the mail. An instance
-that finds the key sent, or held by another, does nothing. A send that a crash cut off
+failover: each recipient's mail of the week has a key (``report|weekly|<the scheduled
+instant>|<recipient>``), claimed in the shared ``notification_claims`` like a
+notification step (fenced by the lease's epoch in the service) and finished ``sent``
+once the SMTP server took the mail; a recipient the server defers is retried alone. An
+instance that finds a key sent, or held by another, does nothing. A send that a crash cut off
 after the server took the mail but before ``sent`` was recorded goes again at the next
 start (the same Message-ID, so a mail client shows it once): at least once, like every
 email of the outbox.
@@ -73,9 +74,9 @@ def last_due(schedule: ReportSchedule, now: datetime) -> datetime:
     return at.astimezone(UTC)
 
 
-def week_key(due: datetime) -> str:
-    """The claim key of the mail due at ``due``."""
-    return f"report|weekly|{due.astimezone(UTC).isoformat()}"
+def week_key(due: datetime, recipient: str) -> str:
+    """The claim key of the mail due at ``due`` to ``recipient``."""
+    return f"report|weekly|{due.astimezone(UTC).isoformat()}|{recipient}"
 
 
 def render_pdf(report: Report, matrix: Matrix, path: Path, generated_at: datetime) -> Any:
@@ -137,7 +138,7 @@ class WeeklyReport:
         self.password, self.render = password, render
         self._done: set[str] = set()
         self._retry_at: datetime | None = None
-        self._missed: set[str] = set()
+        self._missed: set[datetime] = set()
 
     def run(self, stop: threading.Event) -> None:
         while not stop.is_set():
@@ -148,62 +149,62 @@ class WeeklyReport:
                 self._retry_at = self.clock() + RETRY
             stop.wait(POLL_SECONDS)
 
-    def tick(self) -> str | None:
-        """Send the week's mail if it is due, this instance may send and no instance
-        sent it; returns the week's key when this call sent it."""
+    def tick(self) -> list[str]:
+        """Mail the week's report to each recipient it is due to, if this instance may
+        send and no instance sent it to them; returns the keys this call sent."""
         schedule = self.store.matrix.reports
         if not schedule.recipients:
-            return None
+            return []
         now = self.clock()
         due = last_due(schedule, now)
-        key = week_key(due)
-        if key in self._done or (self._retry_at is not None and now < self._retry_at):
-            return None
+        keys = {week_key(due, to): to for to in schedule.recipients}
+        keys = {k: to for k, to in keys.items() if k not in self._done}
+        if not keys or (self._retry_at is not None and now < self._retry_at):
+            return []
         if now - due > GRACE:
-            if key not in self._missed:
-                self._missed.add(key)
+            if due not in self._missed:
+                self._missed.add(due)
                 log.warning("the weekly report due at %s was not sent: the service was "
                             "not running then (it is not sent late)", due.isoformat())
-            return None
+            return []
         if not self.may_send():
-            return None
-        state = self.claims.claim([key], now)[key][0]
-        if state in SENT_STATES:
-            self._done.add(key)
-            return None
-        if state not in MINE_STATES:
-            return None  # another instance holds it, or this one lost the lease
-        return self._send(schedule, due, key, now)
+            return []
+        states = self.claims.claim(list(keys), now)
+        self._done.update(k for k, (state, _, _) in states.items() if state in SENT_STATES)
+        mine = {k: keys[k] for k, (state, _, _) in states.items() if state in MINE_STATES}
+        # held by another instance, or this one lost the lease: nothing to do
+        return self._send(due, mine, now) if mine else []
 
-    def _send(self, schedule: ReportSchedule, due: datetime, key: str, now: datetime
-              ) -> str | None:
+    def _send(self, due: datetime, to: dict[str, str], now: datetime) -> list[str]:
         report = load_report(self.store, due - WEEK, due, now=now)
         with tempfile.TemporaryDirectory(prefix="weekly-report-") as tmp:
             path = Path(tmp) / "report.pdf"
             self.render(report, self.store.matrix, path, now)
             pdf = path.read_bytes()
         if not self.may_send():  # the lease went while the PDF was drawn
-            self.claims.release([key])
-            return None
+            self.claims.release(list(to))
+            return []
         subject, body = mail_text(report, due)
-        mail = _ReportMail(self.settings, subject, body, pdf,
-                           f"escalation-report-{due.date().isoformat()}.pdf",
-                           f"<{key.replace('|', '.')}@escalation-console>")
-        target = Target("email", ", ".join(schedule.recipients))
-        result: DeliveryResult = mail.send({}, target, self.password())
-        if result.ok:
-            self.claims.finish([key], "sent", self.clock())
-            self._done.add(key)
-            self._retry_at = None
-            log.info("weekly report mailed to %s", target.address, extra={"ref": key})
-            return key
-        if result.final:
-            self.claims.finish([key], "dead", self.clock())
-            self._done.add(key)
-            log.error("the weekly report could not be mailed: %s", result.error,
-                      extra={"ref": key})
-        else:
-            self._retry_at = now + RETRY
-            log.warning("the weekly report could not be mailed yet (retried in %s): %s",
-                        RETRY, result.error, extra={"ref": key})
-        return None
+        sent: list[str] = []
+        for key, address in to.items():
+            # one mail per recipient, like every delivery: a recipient the server defers
+            # is tried again alone, and the others' mail is not sent twice
+            mail = _ReportMail(self.settings, subject, body, pdf,
+                               f"escalation-report-{due.date().isoformat()}.pdf",
+                               f"<{key.replace('|', '.')}@escalation-console>")
+            result: DeliveryResult = mail.send({}, Target("email", address), self.password())
+            if result.ok:
+                self.claims.finish([key], "sent", self.clock())
+                self._done.add(key)
+                sent.append(key)
+                log.info("weekly report mailed to %s", address, extra={"ref": key})
+            elif result.final:
+                self.claims.finish([key], "dead", self.clock())
+                self._done.add(key)
+                log.error("the weekly report could not be mailed to %s: %s", address,
+                          result.error, extra={"ref": key})
+            else:
+                self._retry_at = now + RETRY
+                log.warning("the weekly report could not be mailed to %s yet (retried in "
+                            "%s): %s", address, RETRY, result.error, extra={"ref": key})
+        return sent

@@ -18,7 +18,8 @@ from benchmarks.notify.fakes import FakeSmtp, wait_for
 from console.app.matrices import load_matrix_file
 from console.domain.matrix.model import ReportSchedule
 from console.paths import default_matrix_path
-from console.service.weekly_report import GRACE, WeeklyReport, last_due, week_key
+from console.service.weekly_report import GRACE, WeeklyReport, last_due
+from console.service.weekly_report import week_key as key_to
 from console.store.deliveries import SharedClaims
 from console.store.lease import LeaderLease
 from console.store.local import LocalStore
@@ -30,6 +31,11 @@ BERLIN = ReportSchedule(recipients=("support-lead@example.com", "cs-lead@example
                         weekday=0, send_at=time(8, 0), timezone="Europe/Berlin")
 # Monday 2026-11-23 08:00 in Berlin (winter: UTC+1) is 07:00 UTC
 DUE = datetime(2026, 11, 23, 7, 0, tzinfo=UTC)
+
+
+def week_key(due: datetime) -> list[str]:
+    """The keys of the week's mails to BERLIN's recipients, as tick() returns them."""
+    return [key_to(due, to) for to in BERLIN.recipients]
 
 
 class Clock:
@@ -85,13 +91,13 @@ def test_the_mail_goes_at_the_set_time_with_the_pdf_attached(make, smtp, pg) -> 
     clock = Clock(DUE - timedelta(seconds=30))  # 07:59:30 in Berlin
     weekly = make("host-a", clock)
     _a_week_of_tickets(weekly)
-    assert weekly.tick() is None
+    assert weekly.tick() == []
     assert smtp.messages == []
     clock.at = DUE + timedelta(seconds=20)
     assert weekly.tick() == week_key(DUE)
-    assert len(smtp.messages) == 1
+    assert [m["to"] for m in smtp.messages] == [["support-lead@example.com"],
+                                                ["cs-lead@example.com"]]
     got = smtp.messages[0]
-    assert sorted(got["to"]) == ["cs-lead@example.com", "support-lead@example.com"]
     assert got["tls"] and got["auth"]
     mail = got["msg"]
     assert mail["Subject"].startswith("Escalation report, week to 2026-11-23")
@@ -100,11 +106,11 @@ def test_the_mail_goes_at_the_set_time_with_the_pdf_attached(make, smtp, pg) -> 
     assert attachment.get_content_type() == "application/pdf"
     assert attachment.get_filename() == "escalation-report-2026-11-23.pdf"
     assert attachment.get_payload(decode=True).startswith(b"%PDF")
-    assert pg.query("SELECT key, status FROM notification_claims") == [
-        (week_key(DUE), "sent")]
+    assert sorted(pg.query("SELECT key, status FROM notification_claims")) == sorted(
+        (key, "sent") for key in week_key(DUE))
     clock.at = DUE + timedelta(hours=1)
-    assert weekly.tick() is None  # once a week
-    assert len(smtp.messages) == 1
+    assert weekly.tick() == []  # once a week
+    assert len(smtp.messages) == 2
 
 
 def test_a_restart_does_not_send_the_week_again(make, smtp) -> None:  # type: ignore[no-untyped-def]
@@ -114,11 +120,11 @@ def test_a_restart_does_not_send_the_week_again(make, smtp) -> None:  # type: ig
     first.store.close()  # the service stops
     clock.at = DUE + timedelta(minutes=2)
     again = make("host-a", clock)  # the same state dir: the same device
-    assert again.tick() is None
-    assert len(smtp.messages) == 1
+    assert again.tick() == []
+    assert len(smtp.messages) == 2
     clock.at = DUE + timedelta(days=7, minutes=1)  # the next week goes
     assert again.tick() == week_key(DUE + timedelta(days=7))
-    assert len(smtp.messages) == 2
+    assert len(smtp.messages) == 4
 
 
 def test_a_standby_never_sends_and_the_next_leader_does_not_repeat_it(  # type: ignore[no-untyped-def]
@@ -130,15 +136,15 @@ def test_a_standby_never_sends_and_the_next_leader_does_not_repeat_it(  # type: 
         a, b = (make(f"host-{n}", clock, lease=lease, may_send=lambda lease=lease: lease.active)
                 for n, lease in zip("ab", leases, strict=True))
         assert leases[0].tick() and not leases[1].tick()
-        assert b.tick() is None  # the standby
+        assert b.tick() == []  # the standby
         assert smtp.messages == []
         assert pg.query("SELECT count(*) FROM notification_claims") == [(0,)]
         assert a.tick() == week_key(DUE)
         leases[0].release()  # a failover: b leads now
         assert leases[1].tick() and not leases[0].active
         clock.at = DUE + timedelta(minutes=5)
-        assert b.tick() is None and a.tick() is None
-        assert len(smtp.messages) == 1
+        assert b.tick() == [] and a.tick() == []
+        assert len(smtp.messages) == 2
     finally:
         for lease in leases:
             lease.db.close()
@@ -149,14 +155,14 @@ def test_nothing_is_sent_without_recipients(make, smtp, pg) -> None:  # type: ig
     weekly = make("host-a", clock, schedule=ReportSchedule())
     for minutes in (1, 60, 24 * 60 * 7 + 1):
         clock.at = DUE + timedelta(minutes=minutes)
-        assert weekly.tick() is None
+        assert weekly.tick() == []
     assert smtp.messages == []
     assert pg.query("SELECT count(*) FROM notification_claims") == [(0,)]
 
 
 def test_a_week_missed_by_more_than_the_grace_is_not_sent_late(make, smtp, caplog) -> None:  # type: ignore[no-untyped-def]
     clock = Clock(DUE + GRACE + timedelta(minutes=1))
-    assert make("host-a", clock).tick() is None
+    assert make("host-a", clock).tick() == []
     assert smtp.messages == []
     assert "was not sent" in caplog.text
 
@@ -205,4 +211,22 @@ def test_serve_mails_the_matrix_recipients_the_weekly_report(tmp_path, smtp, pg)
         assert service.stop(budget=5) == []
     assert smtp.messages[0]["to"] == ["lead@example.com"]
     claims = pg.query("SELECT key, status FROM notification_claims")
-    assert [c for c in claims if c[0].startswith("report|")] == [(week_key(DUE), "sent")]
+    assert [c for c in claims if c[0].startswith("report|")] == [
+        (key_to(DUE, "lead@example.com"), "sent")]
+
+
+def test_a_greylisted_mail_is_tried_again_later_and_sent_once(make, smtp, pg) -> None:  # type: ignore[no-untyped-def]
+    smtp.rcpt_rules["cs-lead@example.com"] = ["451 4.7.1 greylisted, try again later"]
+    clock = Clock(DUE + timedelta(minutes=1))
+    weekly = make("host-a", clock)
+    support, cs = week_key(DUE)
+    assert weekly.tick() == [support]  # the other recipient's mail is deferred
+    assert [m["to"] for m in smtp.messages] == [["support-lead@example.com"]]
+    assert sorted(pg.query("SELECT key, status FROM notification_claims")) == [
+        (cs, "claimed"), (support, "sent")]
+    clock.at = DUE + timedelta(minutes=3)
+    assert weekly.tick() == []  # not before the retry
+    clock.at = DUE + timedelta(minutes=7)
+    assert weekly.tick() == [cs]
+    assert [m["to"] for m in smtp.messages] == [["support-lead@example.com"],
+                                                ["cs-lead@example.com"]]
