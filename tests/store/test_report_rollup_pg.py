@@ -8,9 +8,12 @@ from datetime import timedelta
 
 import pytest
 from matrix_variant import variant_yaml
+from people_logins import login
+from sqlalchemy.exc import ProgrammingError
 
 from console.app.usecases.reports import load_report
 from console.store.local import LocalStore
+from console.store.server import SharedDatabase
 from console.store.shared_reports import SharedReports
 from console.store.sync import Syncer
 
@@ -73,3 +76,22 @@ def test_the_shared_rollup_gives_the_local_stores_report(pg, open_store, world, 
                     == load_report(a, *WINDOW, team=team, severity=severity, now=now))
     finally:
         engine.dispose()
+
+
+def test_every_person_reads_the_shared_rollup_and_only_the_service_writes_it(  # type: ignore[no-untyped-def]
+        pg, open_store, world, matrix):
+    a = open_store("a")
+    _write(a, world, 0, 3)
+    _sync(a, pg.url)
+    now = world.now + timedelta(hours=1)
+    engines = {role: SharedDatabase(login(pg, f"r{role}", role)).sqlalchemy_engine()
+               for role in ("agent", "service")}
+    try:
+        agent = SharedReports(engines["agent"], matrix)
+        with pytest.raises(ProgrammingError, match="permission denied"):
+            agent.refresh()
+        assert SharedReports(engines["service"], matrix).refresh() == 3
+        assert load_report(agent, *WINDOW, now=now) == load_report(a, *WINDOW, now=now)
+    finally:
+        for engine in engines.values():
+            engine.dispose()
