@@ -35,13 +35,6 @@ def upgrade(engine: Engine) -> tuple[str | None, str]:
     return before, head_revision()
 
 
-def previous_revision(revision: str) -> str | None:
-    """The revision before ``revision`` (None before the first)."""
-    found = ScriptDirectory.from_config(_config()).get_revision(revision)
-    down = found.down_revision if found is not None else None
-    return down if isinstance(down, str) else None
-
-
 def move_to(engine: Engine, revision: str) -> None:
     """Upgrade or downgrade to ``revision`` ("head", or a revision id), in one
     transaction (maintenance and tests: a console only ever upgrades to head)."""
