@@ -260,3 +260,25 @@ def test_a_chart_leaves_the_wheel_to_the_page_of_charts(demo, qtbot):  # type: i
     assert not turned.isAccepted()
     QApplication.sendEvent(window.chart_area.viewport(), wheel())
     assert bar.value() > 0
+
+
+def test_refresh_computes_again_with_the_newest_events(tmp_path, matrix, qtbot):  # type: ignore[no-untyped-def]
+    with running_service(tmp_path / "data", matrix, qtbot, user="me") as service:
+        history = escalating_history(service.clock())
+        on_worker(service, qtbot, lambda: service.store.append_many(history[:5]))
+        window = open_reports(qtbot, service)
+        before = loaded(qtbot, window)
+        on_worker(service, qtbot, lambda: service.store.append_many(history[5:]))
+        qtbot.mouseClick(window.refresh_button, Qt.MouseButton.LeftButton)
+        qtbot.waitUntil(lambda: window.report is not before and not window.computing,
+                        timeout=20000)
+        assert window.report.opened == 14 > before.opened
+
+
+def test_no_day_after_today_can_be_chosen(demo, qtbot):  # type: ignore[no-untyped-def]
+    """A period that has not begun has no report: the dates stop at today."""
+    window = open_reports(qtbot, demo)
+    loaded(qtbot, window)
+    today = window.to_edit.date()
+    window.from_edit.setDate(today.addDays(3))
+    assert window.from_edit.date() == today

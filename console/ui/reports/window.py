@@ -15,7 +15,7 @@ from datetime import date
 
 from matplotlib.figure import Figure
 from PySide6.QtCore import QDate, QDateTime, Qt, QTimeZone, Signal
-from PySide6.QtGui import QResizeEvent
+from PySide6.QtGui import QKeySequence, QResizeEvent
 from PySide6.QtWidgets import (
     QComboBox,
     QDateEdit,
@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QListWidget,
     QListWidgetItem,
+    QPushButton,
     QScrollArea,
     QSplitter,
     QStackedWidget,
@@ -89,7 +90,7 @@ class ReportsWindow(QWidget):
         self._serial = 0  # the newest request; older answers are not drawn
         self._build()
         self._fill_filters(service.matrix)
-        service.matrixChanged.connect(self._fill_filters)
+        service.matrixChanged.connect(self._matrix_changed)
         self.apply_preset(DEFAULT_DAYS)
 
     # -- layout ------------------------------------------------------------------------
@@ -110,6 +111,10 @@ class ReportsWindow(QWidget):
         for box in (self.team_box, self.severity_box):
             box.activated.connect(lambda _i: self.refresh())
         self.status = named(QLabel(), "reportStatus")
+        self.refresh_button = named(QPushButton("&Refresh"), "refreshReport")
+        self.refresh_button.setShortcut(QKeySequence.StandardKey.Refresh)
+        self.refresh_button.setToolTip("Compute the report again with the newest events (F5)")
+        self.refresh_button.clicked.connect(self.refresh)
         bar = QHBoxLayout()
         for text, widget in (("Period", self.preset_box), ("From", self.from_edit),
                              ("to", self.to_edit), ("Team", self.team_box),
@@ -118,6 +123,7 @@ class ReportsWindow(QWidget):
             bar.addWidget(widget)
         bar.addStretch(1)
         bar.addWidget(self.status)
+        bar.addWidget(self.refresh_button)
 
         self.summary = Summary()
         self.grid_host = QWidget()
@@ -168,13 +174,20 @@ class ReportsWindow(QWidget):
         self.team_box.setCurrentIndex(max(0, self.team_box.findData(team)))
         self.severity_box.setCurrentIndex(max(0, self.severity_box.findData(severity)))
 
+    def _matrix_changed(self, matrix: Matrix) -> None:
+        """New teams, severities or thresholds: the filters and the report follow."""
+        self._fill_filters(matrix)
+        self.refresh()
+
     # -- the filters -------------------------------------------------------------------
     def apply_preset(self, days: int) -> None:
         """Show the last ``days`` days (today included) and re-query."""
-        first, last = preset_days(local_today(self.service.clock(), self.zone), days)
+        today = local_today(self.service.clock(), self.zone)
+        first, last = preset_days(today, days)
         self.preset_box.setCurrentIndex(max(0, self.preset_box.findData(days)))
         for edit, day in ((self.from_edit, first), (self.to_edit, last)):
             edit.blockSignals(True)
+            edit.setMaximumDate(_qdate(today))  # a report ends now at the latest
             edit.setDate(_qdate(day))
             edit.blockSignals(False)
         self.refresh()
