@@ -6,16 +6,19 @@ from __future__ import annotations
 
 import contextlib
 import sqlite3
-from datetime import timedelta
+from datetime import datetime, timedelta
+from types import SimpleNamespace
 
 from domain.reports.test_properties import history, tickets
 from hypothesis import given, settings
 from matrix_variant import BUSINESS, variant_yaml
+from sqlalchemy import select
 
-from console.app.usecases.reports import load_report, tickets_for
-from console.domain.reports import TicketFacts, report, ticket_facts
+from console.app.usecases.reports import load_report, paging_pages, tickets_for
+from console.domain.reports import TicketFacts, paging_load, report, ticket_facts
 from console.domain.tickets import TicketEvent
 from console.store.local import LocalStore, NewEvent
+from console.store.models import DeliveryRow
 
 from .helpers import T0
 
@@ -119,3 +122,39 @@ def test_a_click_lists_the_tickets_of_a_rate(open_store, world):  # type: ignore
     assert team.denominator == ("T-0", "T-1", "T-2", "T-3")
     assert len(team.numerator) == r.teams["frontline"].rate.numerator
     assert len(agent.denominator) == r.agents["ann"].denominator
+
+
+def _page(store: LocalStore, key: str, ticket: str, contact: str, chain: str | None,
+          sent_at: datetime, kind: str = "notify") -> None:
+    message = {"ticket": ticket, "chain": chain, "round": 1, "recipient": contact.title()}
+    new = SimpleNamespace(key=key, ticket=ticket, channel="sms", contact=contact,
+                          payload={"message": message, "target": {}, "meta": {"kind": kind}},
+                          not_before=sent_at)
+    with store.unit() as uow:
+        uow.deliveries.enqueue([new], sent_at)
+        found = uow.deliveries.select(select(DeliveryRow).where(DeliveryRow.key == key))
+        uow.deliveries.record([{"id": found[0].id, "status": "sent", "sent_at": sent_at}])
+
+
+def test_paging_pages_are_the_chain_steps_sent_with_their_acknowledgement(open_store, world):  # type: ignore[no-untyped-def]
+    a = open_store("a")
+    a.append("T-1", "opened", {"title": "x", "severity": "P1", "by": "support"}, "ann")
+    start = world.now
+    _page(a, "k1", "T-1", "ann", "p1-chain", start + timedelta(minutes=1))
+    _page(a, "k2", "T-1", "bob", "p1-chain", start + timedelta(minutes=6))
+    _page(a, "k3", "T-1", "ann", None, start + timedelta(minutes=7))  # not a chain step
+    _page(a, "k4", "T-1", "ann", "p1-chain", start + timedelta(minutes=8),
+          kind="exhausted")
+    world.advance(10 * 60)
+    a.append("T-1", "acknowledged", {}, "bob")
+    acked = world.now
+    pages = paging_pages(a, start, start + timedelta(days=1))
+    assert [(p.person, p.sent_at, p.chain, p.acknowledged_at) for p in pages] == [
+        ("ann", start + timedelta(minutes=1), "T-1|p1-chain|1", acked),
+        ("bob", start + timedelta(minutes=6), "T-1|p1-chain|1", acked)]
+    load = paging_load(pages, start, start + timedelta(days=1))
+    assert load.pages == {"ann": 1, "bob": 1} and load.mtta.median == 600 - 60
+    # a run that began before the window is no run of the window
+    later = paging_load(paging_pages(a, start + timedelta(minutes=5), start + timedelta(days=1)),
+                        start + timedelta(minutes=5), start + timedelta(days=1))
+    assert later.chains == 0 and later.pages == {"bob": 1}

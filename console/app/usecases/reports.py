@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import AbstractContextManager
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Protocol
 
 from sqlalchemy import select
@@ -27,6 +27,8 @@ from console.store.models import DeliveryRow
 from console.store.report_facts import ReportFactsRepo
 
 FILL_CHUNK = 2000
+# a chain run's pages all come within this (its rounds and steps take hours, not days)
+CHAIN_LOOKBACK = timedelta(days=7)
 
 
 class ReportUnit(Protocol):
@@ -100,24 +102,26 @@ def tickets_for(store: ReportStore, window_from: datetime, window_to: datetime,
 
 def _pages(records: list[DeliveryRecord], acks: dict[str, list[datetime]]) -> Iterator[Page]:
     for d in records:
-        m = d.payload
-        if not m.get("chain") or d.sent_at is None:
+        message = d.payload.get("message") or {}
+        if d.meta.get("kind") != "notify" or not message.get("chain") or d.sent_at is None:
             continue
         # a chain run: the ticket's chain in one round; it stops at an acknowledgement
-        chain = f"{d.ticket}|{m['chain']}|{m.get('round')}"
+        chain = f"{d.ticket}|{message['chain']}|{message.get('round')}"
         ack = next((at for at in acks.get(d.ticket, []) if at >= d.sent_at), None)
-        yield Page(str(m.get("recipient") or d.contact), d.sent_at, chain, ack)
+        yield Page(d.contact or str(message.get("recipient") or ""), d.sent_at, chain, ack)
 
 
 def paging_pages(store: LocalStore, window_from: datetime, window_to: datetime
                  ) -> list[Page]:
-    """The pages the delivery outbox sent from ``window_from`` to ``window_to`` (chain
-    steps, by recipient), each with its ticket's first acknowledgement at or after it:
-    the input of ``console.domain.reports.paging_load``."""
+    """The pages the delivery outbox sent before ``window_to`` (chain steps: ``notify``
+    deliveries, by the contact paged), each with its ticket's first acknowledgement at
+    or after it: the input of ``console.domain.reports.paging_load``. Pages from
+    ``CHAIN_LOOKBACK`` before ``window_from`` come too, so a chain run that began
+    before the window is not taken for one that begins in it."""
     with store.unit(read_only=True) as uow:
         records = uow.deliveries.select(
             select(DeliveryRow).where(DeliveryRow.status == "sent",
-                                      DeliveryRow.sent_at >= iso(window_from),
+                                      DeliveryRow.sent_at >= iso(window_from - CHAIN_LOOKBACK),
                                       DeliveryRow.sent_at < iso(window_to))
             .order_by(DeliveryRow.sent_at))
         tickets = sorted({d.ticket for d in records})
