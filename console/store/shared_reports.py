@@ -86,6 +86,15 @@ class SharedReports:
                 return self._parsed
         return "", self._default
 
+    def behind(self) -> int:
+        """How many events of the shared log the rollup has not folded yet (0: up to
+        date; a rollup nobody keeps, with no escalation service running, falls behind)."""
+        with self._sessions.begin() as s:
+            s.execute(text("SET TRANSACTION READ ONLY"))
+            t, e = table_of(ReportFactsRow), table_of(EventRow)
+            done = s.scalar(select(t.c.last_seq).where(t.c.ticket == MATRIX_STREAM)) or 0
+            return s.scalar(select(func.count()).select_from(e).where(e.c.seq > done)) or 0
+
     def refresh(self, limit: int = REFRESH_CHUNK) -> int:
         """Fold up to ``limit`` tickets whose log moved since they were folded (every
         ticket once the matrix in force changed) into the shared rollup, in one

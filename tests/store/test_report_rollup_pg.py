@@ -51,7 +51,8 @@ def test_the_shared_rollup_gives_the_local_stores_report(pg, open_store, world, 
     engine = pg.shared().sqlalchemy_engine()
     try:
         shared = SharedReports(engine, matrix)
-        assert shared.refresh() == 12
+        assert shared.behind() == len(a.all_events())
+        assert shared.refresh() == 12 and shared.behind() == 0
         now = world.now + timedelta(hours=1)
         assert load_report(shared, *WINDOW, now=now) == load_report(a, *WINDOW, now=now)
         assert shared.refresh() == 0  # nothing moved
