@@ -87,3 +87,4 @@ _.summary_text
 _.tile_counts
 _.stale_text
 _.send_at  # domain/matrix/model.py ReportSchedule: read by the service's weekly email (#15)
+_.behind  # store/shared_reports.py: for report --shared (#15) to say the rollup lags; tests
