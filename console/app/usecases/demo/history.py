@@ -211,8 +211,12 @@ def demo_pages(events: Iterable[NewEvent], now: datetime) -> list[DemoPage]:
             sent = first + step * ACK_TIMEOUT
             pages.append(DemoPage(
                 f"demo|{ticket}|{PAGE_CHAIN}|r0|s{step}|{person}", ticket, person, sent,
-                {"ticket": ticket, "chain": PAGE_CHAIN, "round": 0, "step": step,
-                 "recipient": person, "severity": "P1", "reason": "P1 notification chain"}))
+                # the notifier's delivery payload (notify/plan.py): a chain step
+                {"message": {"ticket": ticket, "chain": PAGE_CHAIN, "round": 0, "step": step,
+                             "recipient": person, "severity": "P1",
+                             "reason": "P1 notification chain"},
+                 "target": {"contact": person, "contact_name": person},
+                 "meta": {"kind": "notify"}}))
     return pages
 
 
