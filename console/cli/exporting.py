@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import sys
 import tempfile
 from collections.abc import Iterable
@@ -14,9 +15,14 @@ from .common import EXIT_INVALID, EXIT_OK, EXIT_STORE, EXIT_USAGE, opened, text
 
 
 def _instant(value: str) -> datetime:
-    """An argparse type: an ISO-8601 instant with its UTC offset."""
+    """An argparse type: an ISO-8601 instant with its UTC offset, or a bare date
+    (``2026-11-01``: that day's midnight UTC, the usual edge of a window). A time of
+    day without an offset is refused: it could mean any zone."""
+    text = value.strip()
+    if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+        text += "T00:00:00+00:00"
     try:
-        at = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+        at = datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError:
         raise argparse.ArgumentTypeError(f"{value!r} is not an ISO-8601 time "
                                          "(e.g. 2026-11-01T00:00:00Z)") from None
@@ -38,7 +44,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     exp.add_argument("file", metavar="FILE", help="the file to write (replaced if it "
                                                   "exists), or - for standard output")
     exp.add_argument("--from", dest="start", metavar="ISO-8601", type=_instant,
-                     help="only events at or after this instant (with a UTC offset)")
+                     help="only events at or after this instant (with a UTC offset; a bare "
+                          "date is its midnight UTC)")
     exp.add_argument("--to", dest="end", metavar="ISO-8601", type=_instant,
                      help="only events before this instant (with a UTC offset)")
     exp.add_argument("--ticket", metavar="ID", type=text,

@@ -311,6 +311,10 @@ def test_export_options_work_after_the_file_and_before_the_command(tmp_path, who
     assert len(piped.splitlines()) == 17 and Path("/dev/stdout").exists()
     bad = cli("export", "-", "--from", "2026-11-26T10:00:00", "--data-dir", data)
     assert bad.returncode == 2 and "has no UTC offset" in bad.stderr
+    # a bare date is that day's midnight UTC
+    by_date = ok("export", "-", "--to", "2026-11-26", "--data-dir", data).stdout
+    assert by_date == ok("export", "-", "--to", "2026-11-26T00:00:00Z", "--data-dir",
+                         data).stdout
     bad = cli("export", "-", "--from", "2026-11-27T00:00:00Z", "--to", "2026-11-26T00:00:00Z",
               "--data-dir", data)
     assert bad.returncode == 2 and "--to must be after --from" in bad.stderr
