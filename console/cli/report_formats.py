@@ -14,6 +14,8 @@ from console.domain.reports import PagingLoad, Rate, Report, Spread
 CSV_COLUMNS = ("metric", "subject", "severity", "statistic", "value", "numerator",
                "denominator", "threshold", "too_few", "flagged")
 FLAG, FEW = "<< FLAGGED", "(too few to judge)"
+NO_PAGING = ("not in the shared database: pages are in the sending service's own outbox "
+             "(run 'report' on its data dir)")
 
 
 def _pct(value: float | None) -> str:
@@ -62,7 +64,7 @@ def _spreads(title: str, spreads: dict[str, Spread]) -> list[str]:
     return lines if spreads else [*lines[:3], "  (none)"]
 
 
-def table(report: Report, paging: PagingLoad, *, window: str, filters: str,
+def table(report: Report, paging: PagingLoad | None, *, window: str, filters: str,
           flags: list[str]) -> str:
     """The report for a terminal: headline rates, per team, agent and severity, times,
     SLA attainment, the disagreement matrix, root causes, weeks, paging, and the flags."""
@@ -107,8 +109,10 @@ def table(report: Report, paging: PagingLoad, *, window: str, filters: str,
     return "\n".join(lines) + "\n"
 
 
-def _paging(paging: PagingLoad) -> list[str]:
+def _paging(paging: PagingLoad | None) -> list[str]:
     lines = _section("Paging load (all teams and severities)")
+    if paging is None:  # the shared database holds no delivery outbox
+        return [*lines, f"  {NO_PAGING}"]
     lines += [f"  {p:<20} {n:>5} pages {paging.per_week()[p]:>7.1f} a week"
               for p, n in paging.pages.items()] or ["  no pages sent"]
     m = paging.mtta
@@ -178,7 +182,9 @@ def _cell(value: Any) -> str:
     return repr(value) if isinstance(value, float) else str(value)
 
 
-def _paging_rows(paging: PagingLoad) -> Iterator[dict[str, Any]]:
+def _paging_rows(paging: PagingLoad | None) -> Iterator[dict[str, Any]]:
+    if paging is None:
+        return
     for person, n in paging.pages.items():
         yield {"metric": "paging_pages", "subject": person, "statistic": "count", "value": n}
         yield {"metric": "paging_pages_per_week", "subject": person, "statistic": "rate",
@@ -189,7 +195,7 @@ def _paging_rows(paging: PagingLoad) -> Iterator[dict[str, Any]]:
     yield from _spread_rows("paging_mtta", "", paging.mtta)
 
 
-def csv_text(report: Report, paging: PagingLoad) -> str:
+def csv_text(report: Report, paging: PagingLoad | None) -> str:
     """One row per metric (and per subject, severity and statistic), ``CSV_COLUMNS``;
     an empty cell is a value over nothing or a column that does not apply."""
     out = io.StringIO()
