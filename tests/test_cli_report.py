@@ -95,12 +95,14 @@ def test_the_table_marks_the_flags_and_the_rates_over_too_few(data_dir: str):
     assert "Escalation report 2026-11-02 00:00 – 2026-11-16 00:00 UTC" in out
     assert "Opened 12, resolved 12, escalated 3 (3 escalations)" in out
     assert re.search(r"escalation rate +25\.0% +3 / 12 +<= 10% +<< FLAGGED", out)
-    assert re.search(r"frontline +25\.0% +3 / 12 +<= 15% +<< FLAGGED", out)
+    # people read the team's name; the id stays in the JSON and the CSV's subject
+    assert re.search(r"Frontline Support +25\.0% +3 / 12 +<= 15% +<< FLAGGED", out)
+    assert "frontline" not in out
     assert re.search(r"ann +33\.3% +2 / 6 +<= 20% +\(too few to judge\)", out)
     assert re.search(r"T1 resolution rate +75\.0% +9 / 12 +>= 50%\n", out)
     assert re.search(r"all +12 +2h 00m +2h 00m +2h 00m +2h 00m", out)
     assert "Flags (2)\n---------\n  ! Escalation rate: 25%, above the threshold of 10%\n" \
-           "  ! Team frontline: 25%, above the threshold of 15%\n" in out
+           "  ! Team Frontline Support: 25%, above the threshold of 15%\n" in out
 
 
 def test_csv_has_one_row_per_metric_with_the_documented_columns(data_dir: str):
@@ -120,9 +122,10 @@ def test_csv_has_one_row_per_metric_with_the_documented_columns(data_dir: str):
     assert row("escalation_rate") == {
         "metric": "escalation_rate", "subject": "", "severity": "", "statistic": "rate",
         "value": "0.25", "numerator": "3", "denominator": "12", "threshold": "0.1",
-        "too_few": "false", "flagged": "true"}
+        "too_few": "false", "flagged": "true", "name": ""}
     assert row("escalation_rate", severity="P1")["numerator"] == "2"
     assert row("team_escalation_rate", "frontline")["flagged"] == "true"
+    assert row("team_escalation_rate", "frontline")["name"] == "Frontline Support"
     assert row("team_escalations", "frontline", statistic="count")["value"] == "3"
     assert row("agent_escalation_rate", "bob")["too_few"] == "true"
     assert row("t1_resolution", "T1")["value"] == "0.75"

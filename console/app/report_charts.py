@@ -19,6 +19,8 @@ from matplotlib.patches import Patch
 from console.domain.matrix.model import Matrix
 from console.domain.reports import Rate, Report, Spread
 
+from .report_words import team_name
+
 SIZE = (11.69, 8.27)  # A4 landscape, inches: a PDF page as it is
 TITLE, LABEL, TICK, NOTE = 22, 17, 15, 14
 BLUE, RED, GREY, INK = "#1565c0", "#c62828", "#9e9e9e", "#212121"
@@ -76,17 +78,24 @@ def _rate_bars(title: str, rates: Sequence[tuple[str, Rate]], what: str,
     fills = [c if c and not r.too_few and not r.flagged else _rate_colour(r)
              for (_, r), c in zip(rates, colours or [""] * len(rates), strict=True)]
     bars = ax.barh(range(len(rates)), values, color=fills, edgecolor=INK, linewidth=0.6)
+    threshold = rates[0][1].threshold
+    line = (threshold or 0) * 100
+    top = max([*values, line])
+    right = max(10.0, top) * 1.55  # room for the labels right of the bars
+    gap = right * 0.015
+    few = len(rates) > 12
     for bar, (_, rate) in zip(bars, rates, strict=True):
         if rate.too_few:
             bar.set_hatch(FEW_HATCH)
-        ax.text(bar.get_width() + 1, bar.get_y() + bar.get_height() / 2, _rate_label(rate),
-                va="center", fontsize=NOTE,
+        # a label starts right of its bar, or right of the flag line when its bar stops
+        # short of it: one label a row, none across the line
+        start = bar.get_width() if threshold is None else max(bar.get_width(), line)
+        ax.text(start + gap, bar.get_y() + bar.get_height() / 2, _rate_label(rate),
+                va="center", fontsize=NOTE - 2 if few else NOTE,
                 color=RED if rate.flagged else INK, fontweight="bold" if rate.flagged else None)
-    ax.set_yticks(range(len(rates)), names, fontsize=TICK if len(rates) <= 12 else NOTE - 2)
+    ax.set_yticks(range(len(rates)), names, fontsize=NOTE - 2 if few else TICK)
     ax.invert_yaxis()
-    threshold = rates[0][1].threshold
-    top = max([*values, (threshold or 0) * 100])
-    ax.set_xlim(0, max(10.0, top) * 1.55)  # room for the labels right of the bars
+    ax.set_xlim(0, right)
     if threshold is not None:
         ax.axvline(threshold * 100, color=RED, linestyle="--", linewidth=2.5)
         ax.text(threshold * 100, 1.0, f" flag above {threshold:.0%}", color=RED,
@@ -117,9 +126,12 @@ def escalation_over_time(report: Report, matrix: Matrix) -> Figure:
             if r.too_few:  # hollow: shown, not judged
                 ax.plot([i], [v], marker="o", markersize=12, color="white",
                         markeredgecolor=GREY, markeredgewidth=2.5)
+            # on a white patch: a value stays readable where it meets a line
             ax.annotate(f"{v:.0f}%", (i, v), textcoords="offset points", xytext=(0, 12),
                         ha="center", fontsize=NOTE,
-                        color=RED if r.flagged else colour, fontweight="bold")
+                        color=RED if r.flagged else colour, fontweight="bold",
+                        bbox={"boxstyle": "round,pad=0.1", "facecolor": "white",
+                              "edgecolor": "none", "alpha": 0.85})
         threshold = rates[0].threshold
         if threshold is not None:
             word = "target ≥" if rates[0].at_least else "target ≤"
@@ -129,15 +141,24 @@ def escalation_over_time(report: Report, matrix: Matrix) -> Figure:
     ax.set_ylim(0, 105)
     ax.set_ylabel("% of the week's tickets", fontsize=LABEL)
     ax.set_xlabel("week starting (hollow points: too few tickets to judge)", fontsize=LABEL)
-    ax.legend(fontsize=NOTE, loc="upper left", framealpha=0.9)
+    # below the plot, never over a point: the early weeks are where it used to sit
+    fig.legend(*ax.get_legend_handles_labels(), fontsize=NOTE, loc="outside lower center",
+               ncols=2, frameon=False)
     ax.grid(axis="y", alpha=0.3)
     return fig
 
 
 def escalation_by_team(report: Report, matrix: Matrix) -> Figure:
-    """Each team's escalation rate against the team flag."""
-    rates = [(t, r.rate) for t, r in report.teams.items()]
+    """Each team's escalation rate against the team flag, a bar per team by its name
+    (``team_rows`` gives the ids in the bars' order)."""
+    rates = [(team_name(matrix, t), report.teams[t].rate) for t in team_rows(report)]
     return _rate_bars("Escalation rate per team", rates, "teams")
+
+
+def team_rows(report: Report) -> list[str]:
+    """The team ids of ``escalation_by_team``'s bars, top down (a click maps a row to
+    its team: the bars are labelled by name)."""
+    return list(report.teams)
 
 
 def escalation_by_agent(report: Report, matrix: Matrix) -> Figure:
@@ -181,7 +202,8 @@ def _spread_bars(title: str, groups: Sequence[tuple[str, dict[str, Spread]]],
     fig = Figure(figsize=SIZE, layout="constrained")
     fig.suptitle(title, fontsize=TITLE, fontweight="bold", color=INK)
     colours = severity_colours(matrix)
-    axes = fig.subplots(1, len(groups), squeeze=False)[0]
+    # one scale for every panel: side by side, equal heights must mean equal times
+    axes = fig.subplots(1, len(groups), squeeze=False, sharey=True)[0]
     longest = max((s.p90 or 0 for _, g in groups for s in g.values()), default=0.0)
     scale, unit = _unit(longest)
     for ax, (name, spreads) in zip(axes, groups, strict=True):
@@ -247,7 +269,8 @@ def sla_attainment(report: Report, matrix: Matrix) -> Figure:
         note = f"{_pct(rate.value)}\n{row.met} of {row.met + row.breached} met"
         if rate.too_few:
             note += f"\n{TOO_FEW_TEXT}"
-        ax.text(j, i, note, ha="center", va="center", fontsize=NOTE + 1, color=INK,
+        ax.text(j, i, note, ha="center", va="center", fontsize=NOTE + 1,
+                color=_ink_on(image.cmap(rate.value)) if rate.value is not None else INK,
                 fontweight="bold" if not rate.too_few else None)
     image.set_data(grid)
     _severity_ticks(ax, matrix, severities, axis="x")
@@ -259,6 +282,12 @@ def sla_attainment(report: Report, matrix: Matrix) -> Figure:
     bar.ax.tick_params(labelsize=NOTE)
     bar.set_label("met ÷ (met + breached)", fontsize=NOTE)
     return fig
+
+
+def _ink_on(rgba: tuple[float, float, float, float]) -> str:
+    """White text on a dark cell, ink on a light one (the deep reds and greens)."""
+    r, g, b = rgba[:3]
+    return "white" if 0.299 * r + 0.587 * g + 0.114 * b < 0.45 else INK
 
 
 def _severity_ticks(ax: Axes, matrix: Matrix, severities: Sequence[str], *, axis: str) -> None:

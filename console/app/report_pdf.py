@@ -36,15 +36,16 @@ def paging_text(paging: PagingLoad) -> str:
             f"MTTA median {minutes(m.median)}, p90 {minutes(m.p90)}")
 
 
-def title_page(report: Report, generated_at: datetime, paging: PagingLoad | None = None
-               ) -> Figure:
-    """The first page: what the report covers and what is flagged."""
+def title_page(report: Report, generated_at: datetime, paging: PagingLoad | None = None,
+               matrix: Matrix | None = None) -> Figure:
+    """The first page: what the report covers and what is flagged (teams by their names
+    in ``matrix``)."""
     fig = Figure(figsize=SIZE)
     write = fig.text
     write(0.06, 0.90, "Escalation report: is the matrix working?", fontsize=28,
           fontweight="bold", color=INK)
     write(0.06, 0.83, f"Window: {window_text(report)}", fontsize=18, color=INK)
-    write(0.06, 0.78, f"Filters: {filters_text(report)}", fontsize=18, color=INK)
+    write(0.06, 0.78, f"Filters: {filters_text(report, matrix)}", fontsize=18, color=INK)
     write(0.06, 0.73, f"Generated {generated_at.strftime('%Y-%m-%d %H:%M %Z').strip()}",
           fontsize=14, color=GREY)
     y = 0.64
@@ -57,7 +58,7 @@ def title_page(report: Report, generated_at: datetime, paging: PagingLoad | None
         write(0.06, y, line, fontsize=16, color=INK)
         y -= 0.05
     y -= 0.03
-    flags = flag_lines(report)
+    flags = flag_lines(report, matrix)
     write(0.06, y, f"Flags ({len(flags)})" if flags else "Flags: none", fontsize=20,
           fontweight="bold", color=RED if flags else INK)
     shown = flags[:12]
@@ -76,7 +77,8 @@ def write_pdf(report: Report, matrix: Matrix, path: Path, *, generated_at: datet
               paging: PagingLoad | None = None) -> int:
     """Write the title page and every chart to ``path`` (the whole file, or what was
     there is left: a temporary file beside it is renamed over it); the page count."""
-    pages = [title_page(report, generated_at, paging), *figures(report, matrix).values()]
+    pages = [title_page(report, generated_at, paging, matrix),
+             *figures(report, matrix).values()]
     if path.is_dir():
         raise IsADirectoryError(21, "Is a directory")
     fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp",
@@ -84,7 +86,7 @@ def write_pdf(report: Report, matrix: Matrix, path: Path, *, generated_at: datet
     try:
         with open(fd, "wb") as out, PdfPages(out, metadata={
                 "Title": "Escalation report " + window_text(report).replace("–", "to"),
-                "Subject": filters_text(report)}) as pdf:
+                "Subject": filters_text(report, matrix)}) as pdf:
             for page in pages:
                 pdf.savefig(page)
         os.replace(temp, path)

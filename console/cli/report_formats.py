@@ -6,13 +6,13 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 from console.domain.reports import PagingLoad, Rate, Report, Spread
 
 CSV_COLUMNS = ("metric", "subject", "severity", "statistic", "value", "numerator",
-               "denominator", "threshold", "too_few", "flagged")
+               "denominator", "threshold", "too_few", "flagged", "name")
 FLAG, FEW = "<< FLAGGED", "(too few to judge)"
 NO_PAGING = ("not in the shared database: pages are in the sending service's own outbox "
              "(run 'report' on its data dir)")
@@ -65,9 +65,11 @@ def _spreads(title: str, spreads: dict[str, Spread]) -> list[str]:
 
 
 def table(report: Report, paging: PagingLoad | None, *, window: str, filters: str,
-          flags: list[str]) -> str:
+          flags: list[str], teams: Mapping[str, str] | None = None) -> str:
     """The report for a terminal: headline rates, per team, agent and severity, times,
-    SLA attainment, the disagreement matrix, root causes, weeks, paging, and the flags."""
+    SLA attainment, the disagreement matrix, root causes, weeks, paging, and the flags;
+    teams by their names in ``teams`` (id -> name), people read these."""
+    names = teams or {}
     lines = [f"Escalation report {window}", f"Filters: {filters}",
              f"Opened {report.opened}, resolved {report.resolved}, escalated "
              f"{report.escalated} ({report.escalations} escalations)"]
@@ -75,7 +77,8 @@ def table(report: Report, paging: PagingLoad | None, *, window: str, filters: st
                                  f"{report.first_tier} resolution rate": report.t1_resolution,
                                  "severity disagreement": report.disagreement})
     lines += _rates("Escalation rate per severity", report.escalation_by_severity)
-    lines += _rates("Escalation rate per team", {t: r.rate for t, r in report.teams.items()})
+    lines += _rates("Escalation rate per team",
+                    {names.get(t, t): r.rate for t, r in report.teams.items()})
     lines += _rates("Escalation rate per agent", report.agents)
     lines += _spreads("Time to first response", report.first_response)
     lines += _spreads("Time to resolve (wall time)", report.resolve_wall)
@@ -127,16 +130,18 @@ def _rate_cells(rate: Rate) -> dict[str, Any]:
             "too_few": rate.too_few, "flagged": rate.flagged}
 
 
-def _rows(report: Report) -> Iterator[dict[str, Any]]:
+def _rows(report: Report, teams: Mapping[str, str]) -> Iterator[dict[str, Any]]:
     for name in ("opened", "resolved", "escalated", "escalations"):
         yield {"metric": name, "statistic": "count", "value": getattr(report, name)}
     yield {"metric": "escalation_rate", **_rate_cells(report.escalation_rate)}
     for sev, rate in report.escalation_by_severity.items():
         yield {"metric": "escalation_rate", "severity": sev, **_rate_cells(rate)}
     for team, t in report.teams.items():
-        yield {"metric": "team_escalation_rate", "subject": team, **_rate_cells(t.rate)}
+        name = teams.get(team, team)
+        yield {"metric": "team_escalation_rate", "subject": team, **_rate_cells(t.rate),
+               "name": name}
         yield {"metric": "team_escalations", "subject": team, "statistic": "count",
-               "value": t.escalations}
+               "value": t.escalations, "name": name}
     for agent, rate in report.agents.items():
         yield {"metric": "agent_escalation_rate", "subject": agent, **_rate_cells(rate)}
     yield {"metric": "t1_resolution", "subject": report.first_tier,
@@ -195,12 +200,14 @@ def _paging_rows(paging: PagingLoad | None) -> Iterator[dict[str, Any]]:
     yield from _spread_rows("paging_mtta", "", paging.mtta)
 
 
-def csv_text(report: Report, paging: PagingLoad | None) -> str:
+def csv_text(report: Report, paging: PagingLoad | None,
+             teams: Mapping[str, str] | None = None) -> str:
     """One row per metric (and per subject, severity and statistic), ``CSV_COLUMNS``;
-    an empty cell is a value over nothing or a column that does not apply."""
+    an empty cell is a value over nothing or a column that does not apply. A team's
+    rows keep its id as ``subject`` and its name (``teams``: id -> name) as ``name``."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(CSV_COLUMNS)
-    for row in (*_rows(report), *_paging_rows(paging)):
+    for row in (*_rows(report, teams or {}), *_paging_rows(paging)):
         writer.writerow([_cell(row.get(column)) for column in CSV_COLUMNS])
     return out.getvalue()

@@ -156,20 +156,22 @@ def _emit(args: argparse.Namespace, done: Done, now: datetime) -> int:
             _error(f"{args.pdf}: cannot write: {exc.strerror or exc}")
             return EXIT_USAGE
         print(f"wrote {pages} pages to {args.pdf}", file=sys.stderr)
-    _print(result, paging, args.format)
+    _print(result, matrix, paging, args.format)
     return EXIT_OK
 
 
-def _print(result: Report, paging: PagingLoad | None, form: str) -> None:
+def _print(result: Report, matrix: Matrix, paging: PagingLoad | None, form: str) -> None:
     from console.app.report_words import filters_text, flag_lines, window_text
 
     from .report_formats import csv_text, table
 
+    teams = {t.id: t.name for t in matrix.teams}  # people read names; JSON keeps ids
     if form == "json":
         data = {**result.to_json(), "paging": None if paging is None else paging.to_json()}
         sys.stdout.write(json.dumps(data, indent=2) + "\n")
     elif form == "csv":
-        sys.stdout.write(csv_text(result, paging))
+        sys.stdout.write(csv_text(result, paging, teams))
     else:
         sys.stdout.write(table(result, paging, window=window_text(result),
-                               filters=filters_text(result), flags=flag_lines(result)))
+                               filters=filters_text(result, matrix),
+                               flags=flag_lines(result, matrix), teams=teams))

@@ -9,14 +9,22 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.colors import to_hex
 from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 
 from console.app import report_charts
+from console.app.matrices import load_matrix_file
 from console.app.report_charts import CHARTS, GREY, RED, figures
 from console.app.report_pdf import title_page, write_pdf
+from console.app.report_words import flag_lines
+from console.app.usecases.demo import seed_demo
+from console.app.usecases.reports import load_report
+from console.domain.matrix.model import Matrix
 from console.domain.reports import Report, report
+from console.paths import default_matrix_path
+from console.store.local import LocalStore
 from tests.domain._matrices import default_matrix
 
 from .report_data import START, facts_of, generated
@@ -78,7 +86,7 @@ def test_an_agent_over_the_flag_is_red_and_labelled_flagged():
 
 def test_a_rate_over_too_few_tickets_is_grey_hatched_and_says_so():
     fig = report_charts.escalation_by_team(full(), MATRIX)
-    specialists = bars(fig)["specialists"]  # held 4 tickets: too few
+    specialists = bars(fig)["Support Specialists"]  # held 4 tickets: too few
     assert to_hex(specialists.get_facecolor()) == GREY
     assert specialists.get_hatch()
     assert "0%  (0/4)  too few to judge" in texts(fig)
@@ -129,3 +137,80 @@ def test_a_pdf_that_cannot_be_written_leaves_what_was_there(tmp_path: Path):
     with pytest.raises(IsADirectoryError):
         write_pdf(empty(), MATRIX, tmp_path, generated_at=NOW)
     assert list(tmp_path.iterdir()) == []
+
+
+def drawn(fig: Figure) -> Figure:
+    """``fig`` laid out and drawn as a PNG is, so extents are final."""
+    FigureCanvasAgg(fig).draw()
+    return fig
+
+
+def test_teams_are_named_as_the_matrix_names_them_in_the_team_chart_and_the_flags():
+    r = full()
+    fig = report_charts.escalation_by_team(r, MATRIX)
+    names = {t.id: t.name for t in MATRIX.teams}
+    assert list(bars(fig)) == [names[t] for t in report_charts.team_rows(r)]
+    assert "Frontline Support" in bars(fig) and "frontline" not in bars(fig)
+    assert [f["id"] for f in r.flags() if f["kind"] == "team"] == ["frontline"]
+    assert "Team Frontline Support: 19%, above the threshold of 15%" in flag_lines(r, MATRIX)
+    words = texts(title_page(r, NOW, matrix=MATRIX))
+    assert "▲ Team Frontline Support: 19%, above the threshold of 15%" in words, words
+
+
+def test_the_weekly_legend_covers_no_point_of_the_plot():
+    fig = drawn(report_charts.escalation_over_time(full(), MATRIX))
+    ax = fig.axes[0]
+    legends = [*fig.legends, *([ax.get_legend()] if ax.get_legend() else [])]
+    assert legends
+    for legend in legends:
+        box = legend.get_window_extent()
+        assert not box.overlaps(ax.get_window_extent()), "the legend sits on the plot"
+        assert fig.bbox.contains(box.x0, box.y0) and fig.bbox.contains(box.x1, box.y1)
+
+
+def rate_labels(fig: Figure) -> list:  # type: ignore[type-arg]
+    """The labels beside the bars (not the flag line's own note)."""
+    return [t for t in fig.axes[0].texts if not t.get_text().startswith(" flag above")]
+
+
+@pytest.mark.parametrize("chart", ["escalation_by_team", "escalation_by_agent",
+                                   "escalation_by_severity"])
+def test_bar_labels_never_cross_the_flag_line_nor_each_other_nor_leave_the_page(chart: str):
+    fig = drawn(CHARTS[chart](full(), MATRIX))
+    ax = fig.axes[0]
+    labels = rate_labels(fig)
+    assert any("too few to judge" in t.get_text() for t in labels) or chart != \
+        "escalation_by_team"
+    line = ax.lines[0].get_xdata()[0]  # the flag line, in %
+    x_line = ax.transData.transform((line, 0))[0]
+    boxes = [t.get_window_extent() for t in labels]
+    for text, box in zip(labels, boxes, strict=True):
+        assert not box.x0 < x_line < box.x1, f"{text.get_text()!r} crosses the flag line"
+        assert box.x1 <= fig.bbox.x1, f"{text.get_text()!r} runs off the page"
+    for i, a in enumerate(boxes):
+        assert not any(a.overlaps(b) for b in boxes[i + 1:]), "two labels overlap"
+
+
+@pytest.fixture(scope="module")
+def demo_report(tmp_path_factory: pytest.TempPathFactory) -> tuple[Report, Matrix]:
+    """The demo's last 90 days: the screenshot's team chart, where two teams' rates over
+    too few tickets sit at 0% under a 15% flag line far right of the axis."""
+    matrix = load_matrix_file(default_matrix_path())
+    data_dir = tmp_path_factory.mktemp("demo-charts") / "demo"
+    seed_demo(data_dir, matrix, NOW, user="me")
+    with LocalStore(data_dir, matrix, clock=lambda: NOW) as store:
+        return load_report(store, NOW - timedelta(days=90), NOW, now=NOW), matrix
+
+
+def test_the_demos_too_few_labels_stay_clear_of_the_team_flag_line(
+        demo_report: tuple[Report, Matrix]):
+    fig = drawn(report_charts.escalation_by_team(*demo_report))
+    ax = fig.axes[0]
+    labels = rate_labels(fig)
+    few = [t for t in labels if "too few to judge" in t.get_text()]
+    assert few
+    x_line = ax.transData.transform((15, 0))[0]
+    for text in labels:
+        box = text.get_window_extent()
+        assert not box.x0 < x_line < box.x1, f"{text.get_text()!r} crosses the flag line"
+        assert box.x1 <= fig.bbox.x1

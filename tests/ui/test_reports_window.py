@@ -120,9 +120,9 @@ def test_a_click_on_a_team_bar_lists_its_tickets_and_opens_one_in_the_queue(  # 
     report = loaded(qtbot, window)
     window.ticketActivated.connect(queue.show_ticket)
     rate = report.teams["frontline"].rate
-    click_bar(qtbot, window.canvases["escalation_by_team"], "frontline")
+    click_bar(qtbot, window.canvases["escalation_by_team"], "Frontline Support")
     qtbot.waitUntil(lambda: window.tickets.count() == rate.denominator, timeout=10000)
-    assert "team frontline" in window.list_title.text()
+    assert "team Frontline Support" in window.list_title.text()
     marked = [window.tickets.item(i).text() for i in range(window.tickets.count())]
     assert sum(text.startswith("●") for text in marked) == rate.numerator
     window.tickets.setCurrentRow(0)
@@ -164,7 +164,9 @@ def test_flags_are_red_and_too_few_is_grey(tmp_path, matrix, qtbot):  # type: ig
         assert report.agents["ana"].flagged and report.agents["bob"].too_few
         flags = window.summary.flags
         assert flags.isVisible() and RED in flags.styleSheet()
-        assert "ana 25% (3/12)" in flags.text() and "frontline" in flags.text()
+        assert "ana 25% (3/12)" in flags.text()
+        assert "Teams above 15%: Frontline Support 29% (4/14)" in flags.text()
+        assert "frontline" not in flags.text()  # the id is for machines
         assert "bob" not in flags.text()
         assert "bob 50% (1/2)" in window.summary.few.text()
         assert GREY in window.summary.few.styleSheet()

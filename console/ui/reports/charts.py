@@ -19,12 +19,14 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QResizeEvent, QWheelEvent
 from PySide6.QtWidgets import QSizePolicy
 
+from console.app.report_charts import team_rows
 from console.domain.reports import Report
 
 # the horizontal-bar charts a click lists tickets of, and the rate each bar is
 # (``usecases.reports.tickets_for``'s metric; the bar's label is its key)
 BAR_KINDS = {"escalation_by_team": "team", "escalation_by_agent": "agent",
              "escalation_by_severity": "escalation_rate", "root_causes": "root_cause"}
+TEAMS = "escalation_by_team"
 WEEKLY = "escalation_over_time"
 HEATMAP = "disagreement_heatmap"
 CLICKABLE = (*BAR_KINDS, WEEKLY, HEATMAP)
@@ -33,8 +35,8 @@ CLICKABLE = (*BAR_KINDS, WEEKLY, HEATMAP)
 @dataclass(frozen=True, slots=True)
 class Picked:
     """What a click chose: a ``kind`` (one of ``BAR_KINDS``' rates, ``week`` or
-    ``disagreement``), its ``key`` (a bar's label, a week's start in ISO, a heat-map
-    row) and, for a heat-map cell, its column ``other``."""
+    ``disagreement``), its ``key`` (a bar's label or a team's id, a week's start in ISO,
+    a heat-map row) and, for a heat-map cell, its column ``other``."""
 
     kind: str
     key: str
@@ -60,7 +62,8 @@ def pick(name: str, figure: Figure, report: Report, x: float, y: float) -> Picke
             continue
         xdata, ydata = ax.transData.inverted().transform((x, y))
         if name in BAR_KINDS:
-            labels = _labels(ax, "y")
+            # teams are labelled by name: their ids come in the bars' order
+            labels = team_rows(report) if name == TEAMS else _labels(ax, "y")
             row = _index(ydata, len(labels))
             return None if row is None else Picked(BAR_KINDS[name], labels[row])
         if name == WEEKLY:

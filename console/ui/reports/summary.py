@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
+from console.app.report_words import team_name
+from console.domain.matrix import Matrix
 from console.domain.reports import Rate, Report
 
 from ..theme import named
@@ -77,9 +79,9 @@ def _listing(rates: list[tuple[str, Rate]]) -> str:
                      for who, rate in ranked)
 
 
-def flag_lines(report: Report) -> tuple[list[str], list[str]]:
+def flag_lines(report: Report, matrix: Matrix) -> tuple[list[str], list[str]]:
     """(the flags, one sentence per kind; the team and agent rates with escalations
-    over too few tickets to judge)."""
+    over too few tickets to judge); teams by their names in ``matrix``."""
     flags: list[str] = []
     if report.escalation_rate.flagged:
         flags.append(f"Escalation rate {pct(report.escalation_rate.value)} "
@@ -88,7 +90,8 @@ def flag_lines(report: Report) -> tuple[list[str], list[str]]:
         flags.append(f"{report.first_tier} resolution {pct(report.t1_resolution.value)} "
                      f"(target ≥ {pct(report.t1_resolution.threshold)})")
     few: list[tuple[str, Rate]] = []
-    for what, rates in (("Teams", {t: r.rate for t, r in report.teams.items()}),
+    teams = {team_name(matrix, t): r.rate for t, r in report.teams.items()}
+    for what, rates in (("Teams", teams),
                         ("Agents", report.agents)):
         over = [(who, r) for who, r in rates.items() if r.flagged]
         if over:
@@ -123,15 +126,15 @@ class Summary(QWidget):
         layout.addWidget(self.flags)
         layout.addWidget(self.few)
 
-    def show_report(self, report: Report) -> None:
-        """Fill the tiles and the flags from ``report``."""
+    def show_report(self, report: Report, matrix: Matrix) -> None:
+        """Fill the tiles and the flags from ``report`` (teams named as in ``matrix``)."""
         self.escalation.show_rate(report.escalation_rate)
         self.t1.caption.setText(f"{report.first_tier} resolution")
         self.t1.show_rate(report.t1_resolution)
         self.disagreement.show_rate(report.disagreement)
         self.opened.show_count(report.opened, f"{report.escalated:,} escalated")
         self.resolved.show_count(report.resolved)
-        flags, few = flag_lines(report)
+        flags, few = flag_lines(report, matrix)
         self.flags.setText("\n".join(f"⚑ {line}" for line in flags))
         self.flags.setVisible(bool(flags))
         self.few.setText(f"Too few to judge (under 10 tickets, never flagged): {few[0]}"

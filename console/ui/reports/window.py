@@ -33,6 +33,7 @@ from PySide6.QtWidgets import (
 )
 
 from console.app.report_charts import SIZE, figures
+from console.app.report_words import team_name
 from console.app.runtime.port import ConsoleServicePort
 from console.app.runtime.reports_ops import ReportQuery, ReportTicket, Selection
 from console.domain.matrix import Matrix
@@ -233,7 +234,7 @@ class ReportsWindow(QWidget):
         if serial != self._serial:
             return  # the filters changed while it ran: a newer report is on its way
         self.report, self.query = report, query
-        self.summary.show_report(report)
+        self.summary.show_report(report, self.service.matrix)
         self._say(f"{report.opened:,} opened, {report.resolved:,} resolved · "
                   f"as of {self.service.clock().astimezone():%H:%M}", GREY)
         if not (report.opened or report.resolved or report.sla):
@@ -285,7 +286,9 @@ class ReportsWindow(QWidget):
                     f"Support {picked.key} → Engineering {picked.other}")
         names = {"team": "team", "agent": "agent", "escalation_rate": "severity",
                  "root_cause": "root cause"}
-        return Selection(query, picked.kind, picked.key), f"{names[picked.kind]} {picked.key}"
+        shown = (team_name(self.service.matrix, picked.key) if picked.kind == "team"
+                 else picked.key)
+        return Selection(query, picked.kind, picked.key), f"{names[picked.kind]} {shown}"
 
     def show_selection(self, picked: Picked) -> None:
         """List the tickets behind ``picked`` (on the worker)."""
