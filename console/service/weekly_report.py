@@ -109,13 +109,14 @@ class _ReportMail(EmailChannel):
         return mail
 
 
-def mail_text(report: Report, due: datetime) -> tuple[str, str]:
-    """The subject and body of a week's mail."""
-    flags = flag_lines(report)
+def mail_text(report: Report, due: datetime, matrix: Matrix | None = None) -> tuple[str, str]:
+    """The subject and body of a week's mail (teams by their names in ``matrix``)."""
+    flags = flag_lines(report, matrix)
     rate = report.escalation_rate.value
     subject = (f"Escalation report, week to {due.date().isoformat()}: "
                f"{len(flags)} flag{'s' if len(flags) != 1 else ''}")
-    lines = [f"The escalation report for {window_text(report)} ({filters_text(report)}) "
+    lines = [f"The escalation report for {window_text(report)} "
+             f"({filters_text(report, matrix)}) "
              "is attached as a PDF.", "",
              f"Tickets opened: {report.opened}; resolved: {report.resolved}; "
              f"escalated: {report.escalated}"
@@ -184,7 +185,7 @@ class WeeklyReport:
         if not self.may_send():  # the lease went while the PDF was drawn
             self.claims.release(list(to))
             return []
-        subject, body = mail_text(report, due)
+        subject, body = mail_text(report, due, self.store.matrix)
         sent: list[str] = []
         for key, address in to.items():
             # one mail per recipient, like every delivery: a recipient the server defers

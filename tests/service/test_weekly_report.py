@@ -18,7 +18,7 @@ from benchmarks.notify.fakes import FakeSmtp, wait_for
 from console.app.matrices import load_matrix_file
 from console.domain.matrix.model import ReportSchedule
 from console.paths import default_matrix_path
-from console.service.weekly_report import GRACE, WeeklyReport, last_due
+from console.service.weekly_report import GRACE, WeeklyReport, last_due, mail_text
 from console.service.weekly_report import week_key as key_to
 from console.store.deliveries import SharedClaims
 from console.store.lease import LeaderLease
@@ -230,3 +230,16 @@ def test_a_greylisted_mail_is_tried_again_later_and_sent_once(make, smtp, pg) ->
     assert weekly.tick() == [cs]
     assert [m["to"] for m in smtp.messages] == [["support-lead@example.com"],
                                                 ["cs-lead@example.com"]]
+
+
+def test_the_mail_names_a_flagged_team_as_the_matrix_names_it() -> None:
+    from console.domain.reports import report
+    from tests.app.report_data import START, facts_of, generated
+
+    matrix = load_matrix_file(default_matrix_path())
+    flagged = report(facts_of(generated(), matrix), START, START + timedelta(days=28),
+                     matrix.kpis)
+    subject, body = mail_text(flagged, START + timedelta(days=28), matrix)
+    assert "- Team Frontline Support: 19%, above the threshold of 15%" in body
+    assert "frontline" not in body  # the id is for machines
+    assert subject.endswith(": 3 flags")
