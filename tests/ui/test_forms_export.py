@@ -11,23 +11,13 @@ from console.app.usecases.export import export_events, export_lines
 from console.store.local import LocalStore, NewEvent
 from console.ui.forms import ApprovalDialog, HandoffDialog
 
+from .test_forms import pick, show
+
 
 @pytest.fixture
 def service(tmp_path, matrix, qtbot):  # type: ignore[no-untyped-def]
     with running_service(tmp_path / "data", matrix, qtbot, user="ana") as svc:
         yield svc
-
-
-def show(qtbot, dialog):  # type: ignore[no-untyped-def]
-    qtbot.addWidget(dialog)
-    dialog.show()
-    qtbot.waitExposed(dialog)
-    return dialog
-
-
-def pick(box, data) -> None:  # type: ignore[no-untyped-def]
-    box.setCurrentIndex(box.findData(data))
-    box.activated.emit(box.currentIndex())
 
 
 def test_a_submitted_handoff_and_approval_export_and_import_back_with_their_ids(
