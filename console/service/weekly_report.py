@@ -42,7 +42,10 @@ log = logging.getLogger(__name__)
 WEEK = timedelta(days=7)
 GRACE = timedelta(hours=12)       # a week's mail still goes this late after its instant
 RETRY = timedelta(minutes=5)      # after an SMTP failure that may pass
-POLL_SECONDS = 30.0               # how often the part looks at the clock
+# how often the part looks at the clock and the lease: a tick that finds nothing due
+# is a few comparisons, and an instance that becomes active at the mail's minute (a
+# start, a takeover) must not wait a long poll to send it
+POLL_SECONDS = 5.0
 SENT_STATES = ("sent", "dead")    # some instance finished the week
 MINE_STATES = ("won", "mine", "taken")
 
