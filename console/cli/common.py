@@ -11,6 +11,8 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any, TextIO
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from console.store.local import LocalStore
 
 EXIT_OK, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
@@ -67,6 +69,13 @@ def add_common_options(parser: argparse.ArgumentParser) -> None:
                        help=DATA_DIR_HELP)
     group.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
                        help=DEBUG_HELP)
+
+
+def data_dir(args: argparse.Namespace) -> Path:
+    """The data dir: --data-dir, else $ESCALATION_CONSOLE_DATA_DIR, else the user's."""
+    from console.app.datadir import resolve_data_dir
+
+    return resolve_data_dir(args.data_dir)
 
 
 def open_store(args: argparse.Namespace, *, lock: bool = True) -> LocalStore:

@@ -8,10 +8,9 @@ import os
 import sys
 from typing import TYPE_CHECKING
 
-from .common import EXIT_INVALID, EXIT_OK, EXIT_STORE, fail, open_store, text
+from .common import EXIT_INVALID, EXIT_OK, EXIT_STORE, data_dir, fail, open_store, text
 
 if TYPE_CHECKING:
-    from pathlib import Path
     from types import FrameType
 
     from console.store.local import LocalStore
@@ -68,7 +67,7 @@ class PasswordError(Exception):
     """The password on standard input could not be read."""
 
 
-def _stdin_password() -> str:
+def stdin_password() -> str:
     try:
         line = sys.stdin.readline().rstrip("\r\n")
         line.encode("utf-8")  # undecodable bytes arrive as lone surrogates
@@ -82,7 +81,8 @@ KEEP_PASSWORD = ("run 'escalation-console connect URL --password-stdin' to keep 
                  "OS keyring, or set PGPASSWORD")
 
 
-def _explain(exc: Exception, url: str, password: str | None, how: str = GIVE_PASSWORD) -> str:
+def explain_db_error(exc: Exception, url: str, password: str | None,
+                     how: str = GIVE_PASSWORD) -> str:
     """The shared database's error; when the server wants a password and none was
     given, say how to give one instead of libpq's "fe_sendauth: no password supplied"."""
     from console.store.server import describe_server, parse_url
@@ -104,11 +104,6 @@ def _prompt_password(url: str) -> str | None:
     return getpass.getpass(f"password for {mask_url(url)} (empty for none): ") or None
 
 
-def _data_dir(args: argparse.Namespace) -> Path:
-    from console.app.datadir import resolve_data_dir
-
-    return resolve_data_dir(args.data_dir)
-
 
 def _cmd_connect(args: argparse.Namespace) -> int:
     from console.app.secrets import SecretsError, delete_password, store_password
@@ -128,7 +123,7 @@ def _cmd_connect(args: argparse.Namespace) -> int:
         version = db.check()
         db.ensure_schema()  # DDL only when behind, and only by an admin
     except SharedDBError as exc:
-        return fail(_explain(exc, url, password), EXIT_INVALID)
+        return fail(explain_db_error(exc, url, password), EXIT_INVALID)
     finally:
         db.close()
     kept = "no password needed"
@@ -144,7 +139,7 @@ def _cmd_connect(args: argparse.Namespace) -> int:
         with contextlib.suppress(SecretsError):  # nothing to forget, or no keyring
             delete_password(url)
     try:
-        Settings(_data_dir(args)).shared_db_url = url
+        Settings(data_dir(args)).shared_db_url = url
     except SettingsError as exc:
         return fail(str(exc), EXIT_INVALID)
     print(f"connected to PostgreSQL {version} at {describe_server(url)}; {kept}")
@@ -175,11 +170,11 @@ def _url_and_password(args: argparse.Namespace) -> tuple[str, str | None]:
 
     url, password = split_password(args.url)
     if password is None and args.password_stdin:
-        password = _stdin_password() or None
+        password = stdin_password() or None
     return url, password
 
 
-def _shared_password(url: str) -> str | None:
+def shared_password(url: str) -> str | None:
     """The keyring's password for url, else $PGPASSWORD (libpq reads it too)."""
     from console.app.secrets import SecretsError, load_password
 
@@ -200,11 +195,11 @@ def _cmd_sync(args: argparse.Namespace) -> int:
     from console.store.sync import Syncer
 
     try:
-        url = Settings(_data_dir(args)).shared_db_url
+        url = Settings(data_dir(args)).shared_db_url
         if not url:
             return fail("no shared database is configured; run "
                         "'escalation-console connect URL' first", EXIT_INVALID)
-        password = _shared_password(url)
+        password = shared_password(url)
     except (SettingsError, SecretsError) as exc:
         return fail(str(exc), EXIT_INVALID)
     try:
@@ -222,7 +217,7 @@ def _cmd_sync(args: argparse.Namespace) -> int:
             return EXIT_OK
         return _sync_forever(store, url, password)
     except SharedDBError as exc:
-        return fail(_explain(exc, url, password, KEEP_PASSWORD), EXIT_INVALID)
+        return fail(explain_db_error(exc, url, password, KEEP_PASSWORD), EXIT_INVALID)
     except StoreError as exc:
         return fail(str(exc), EXIT_STORE)
     finally:
@@ -270,19 +265,19 @@ def _cmd_upgrade(args: argparse.Namespace) -> int:
     from console.store.local import DB_NAME, InstanceLock, sqlite_engine
     from console.store.private import private_dir, private_sqlite
 
-    data_dir = _data_dir(args)
-    path = data_dir / DB_NAME
-    lock = InstanceLock(data_dir)
+    folder = data_dir(args)
+    path = folder / DB_NAME
+    lock = InstanceLock(folder)
     try:
-        private_dir(data_dir)
+        private_dir(folder)
     except OSError as exc:  # the same words as every other command's
-        return fail(f"cannot create the data directory {data_dir}: {exc.strerror}", EXIT_STORE)
+        return fail(f"cannot create the data directory {folder}: {exc.strerror}", EXIT_STORE)
     try:
         lock.acquire()
     except StoreError as exc:
         return fail(str(exc), EXIT_STORE)
     except OSError as exc:
-        return fail(explain_sqlite(exc, str(data_dir)), EXIT_STORE)
+        return fail(explain_sqlite(exc, str(folder)), EXIT_STORE)
     engine = sqlite_engine(path)  # connects lazily: after the file is made private
     try:
         private_sqlite(path)
@@ -312,7 +307,7 @@ def _upgrade_shared(args: argparse.Namespace) -> int:
         return fail(str(exc), EXIT_INVALID)
     if password is None:
         try:
-            password = _shared_password(url)
+            password = shared_password(url)
         except SecretsError:
             password = None
     db = SharedDatabase(url, password)
@@ -324,7 +319,7 @@ def _upgrade_shared(args: argparse.Namespace) -> int:
                     "migrations need the admin role (or a superuser); it is at revision "
                     f"{exc.current or '(none)'}, this program's is {exc.head}", EXIT_INVALID)
     except SharedDBError as exc:
-        return fail(_explain(exc, url, password), EXIT_INVALID)
+        return fail(explain_db_error(exc, url, password), EXIT_INVALID)
     finally:
         db.close()
     print(_revisions(f"shared database {describe_server(url)}", before, after))

@@ -14,7 +14,7 @@ from pathlib import Path
 from .common import EXIT_INVALID, EXIT_OK, EXIT_STORE, EXIT_USAGE, opened, text
 
 
-def _instant(value: str) -> datetime:
+def utc_instant(value: str) -> datetime:
     """An argparse type: an ISO-8601 instant with its UTC offset, or a bare date
     (``2026-11-01``: that day's midnight UTC, the usual edge of a window). A time of
     day without an offset is refused: it could mean any zone."""
@@ -43,10 +43,10 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
                     "file cannot be written, 3 the local store failed.")
     exp.add_argument("file", metavar="FILE", help="the file to write (replaced if it "
                                                   "exists), or - for standard output")
-    exp.add_argument("--from", dest="start", metavar="ISO-8601", type=_instant,
+    exp.add_argument("--from", dest="start", metavar="ISO-8601", type=utc_instant,
                      help="only events at or after this instant (with a UTC offset; a bare "
                           "date is its midnight UTC)")
-    exp.add_argument("--to", dest="end", metavar="ISO-8601", type=_instant,
+    exp.add_argument("--to", dest="end", metavar="ISO-8601", type=utc_instant,
                      help="only events before this instant (with a UTC offset)")
     exp.add_argument("--ticket", metavar="ID", type=text,
                      help="only this ticket's events (no matrix versions)")

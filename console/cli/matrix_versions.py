@@ -79,11 +79,11 @@ def _run(args: argparse.Namespace, work: Work) -> int:
     from console.store.errors import StoreError
     from console.store.sync import Syncer
 
-    from .db import _shared_password
+    from .db import shared_password
 
     try:
         url = Settings(resolve_data_dir(args.data_dir)).shared_db_url
-        password = _shared_password(url) if url else None
+        password = shared_password(url) if url else None
     except (SettingsError, SecretsError) as exc:
         return fail(str(exc), EXIT_INVALID)
     # the server takes an event only from its author's own login

@@ -8,11 +8,20 @@ import json
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
-from .common import EXIT_INVALID, EXIT_OK, EXIT_STORE, EXIT_USAGE, fail, opened, positive_int, text
+from .common import (
+    EXIT_INVALID,
+    EXIT_OK,
+    EXIT_STORE,
+    EXIT_USAGE,
+    data_dir,
+    fail,
+    opened,
+    positive_int,
+    text,
+)
 
 if TYPE_CHECKING:
     from contextlib import AbstractContextManager
-    from pathlib import Path
 
     from console.store.local import LocalStore
 
@@ -64,11 +73,6 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     ack.set_defaults(func=_cmd_pd_ack)
 
 
-def _data_dir(args: argparse.Namespace) -> Path:
-    from console.app.datadir import resolve_data_dir
-
-    return resolve_data_dir(args.data_dir)
-
 
 def _address(value: str) -> str:
     """--to may be empty (the channel's default), but must be text."""
@@ -96,7 +100,7 @@ def _cmd_test(args: argparse.Namespace) -> int:
     from console.app.settings import SettingsError
 
     try:
-        result = send_test(args.channel, args.to, data_dir=_data_dir(args))
+        result = send_test(args.channel, args.to, data_dir=data_dir(args))
     except (SecretsError, SettingsError) as exc:
         return fail(str(exc))
     if result.ok:

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 from console.domain.people import ROLES
 
-from .common import EXIT_INVALID, EXIT_OK, fail, text
+from .common import EXIT_INVALID, EXIT_OK, data_dir, fail, text
 
 if TYPE_CHECKING:
     from console.domain.people import Person
@@ -116,47 +116,47 @@ def _run(command: Command) -> Callable[[argparse.Namespace], int]:
     def run(args: argparse.Namespace) -> int:
         from console.store.server import SharedDBError
 
-        from .db import PasswordError, _explain
+        from .db import PasswordError, explain_db_error
 
         try:
-            url, password = _connection(args)
+            url, password = shared_connection(args)
         except (SharedDBError, PasswordError) as exc:
             return fail(str(exc), EXIT_INVALID)
         db = _open(url, password)
         try:
             return command(db, args)
         except SharedDBError as exc:  # PeopleError too: the server's refusal, in words
-            return fail(_explain(exc, url, password), EXIT_INVALID)
+            return fail(explain_db_error(exc, url, password), EXIT_INVALID)
         finally:
             db.close()
 
     return run
 
 
-def _connection(args: argparse.Namespace) -> tuple[str, str | None]:
+def shared_connection(args: argparse.Namespace) -> tuple[str, str | None]:
     """The URL (--url, else the configured one) and the admin's password."""
     from console.app.secrets import SecretsError
     from console.app.settings import Settings, SettingsError
     from console.store.server import SharedDBError, split_password
 
-    from .db import _data_dir, _shared_password, _stdin_password
+    from .db import shared_password, stdin_password
 
     given = getattr(args, "url", None)
     if given:
         url, password = split_password(given)
     else:
         try:
-            url, password = Settings(_data_dir(args)).shared_db_url or "", None
+            url, password = Settings(data_dir(args)).shared_db_url or "", None
         except SettingsError as exc:
             raise SharedDBError(str(exc)) from None
         if not url:
             raise SharedDBError("no shared database is configured; give --url URL or run "
                                 "'escalation-console connect URL' first")
     if getattr(args, "password_stdin", False):
-        password = _stdin_password() or password
+        password = stdin_password() or password
     if password is None:
         try:
-            password = _shared_password(url)
+            password = shared_password(url)
         except SecretsError:
             password = None
     return url, password
@@ -171,11 +171,11 @@ def _open(url: str, password: str | None) -> SharedDatabase:
 def _add(db: SharedDatabase, args: argparse.Namespace) -> int:
     from console.store.people import add_person
 
-    from .db import _stdin_password
+    from .db import stdin_password
 
     password = None
     if args.person_password_stdin:
-        password = _stdin_password()
+        password = stdin_password()
         if not password:
             return fail(f"no password for {args.login} on standard input (its next line)",
                         EXIT_INVALID)

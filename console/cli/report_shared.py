@@ -49,11 +49,11 @@ def shared_report(args: argparse.Namespace, compute: Compute, emit: Emit) -> int
     from console.store.server import SharedDatabase, SharedDBError
     from console.store.shared_reports import SharedReports
 
-    from .db import PasswordError, _explain
-    from .people import _connection
+    from .db import PasswordError, explain_db_error
+    from .people import shared_connection
 
     try:
-        url, password = _connection(args)
+        url, password = shared_connection(args)
     except (SharedDBError, PasswordError) as exc:
         return fail(str(exc), EXIT_INVALID)
     db = SharedDatabase(url, password)
@@ -75,7 +75,7 @@ def shared_report(args: argparse.Namespace, compute: Compute, emit: Emit) -> int
         finally:
             engine.dispose()
     except SharedDBError as exc:
-        return fail(_explain(exc, url, password), EXIT_INVALID)
+        return fail(explain_db_error(exc, url, password), EXIT_INVALID)
     finally:
         db.close()
     if missing:

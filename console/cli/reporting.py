@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .common import EXIT_OK, EXIT_STORE, EXIT_USAGE, opened, text
-from .exporting import _instant
+from .exporting import utc_instant
 
 if TYPE_CHECKING:
     from console.app.usecases.reports import ReportStore
@@ -35,10 +35,10 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
                     "See docs/reports.md. Exit status: 0 done, 1 the shared database could "
                     "not be read, 2 usage error or the PDF cannot be written, 3 the local "
                     "store failed.")
-    rep.add_argument("--from", dest="start", metavar="ISO-8601", type=_instant,
+    rep.add_argument("--from", dest="start", metavar="ISO-8601", type=utc_instant,
                      help=f"the window's start, included (default: --to minus {DEFAULT_DAYS} "
                           "days)")
-    rep.add_argument("--to", dest="end", metavar="ISO-8601", type=_instant,
+    rep.add_argument("--to", dest="end", metavar="ISO-8601", type=utc_instant,
                      help="the window's end, excluded (default and at most: now)")
     rep.add_argument("--team", metavar="TEAM", type=text,
                      help="only the tickets this team held (a team id of the matrix)")
