@@ -1,0 +1,142 @@
+"""Two replays side by side: each figure under the draft and the version in force, the
+difference, the tickets each row changed, and the headlines in plain words."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from console.domain.reports import Rate
+
+from .replay import Outcome, Row
+
+# the order figures are listed (and headlines picked) in
+FIGURE_ORDER = ("breach", "pre_breach", "escalation", "page", "night_page", "chain_exhausted")
+HEADLINES = 3
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    """A ticket a row counted differently: when it counted under each version."""
+
+    ticket: str
+    draft: tuple[datetime, ...]
+    active: tuple[datetime, ...]
+
+    def to_json(self) -> dict[str, Any]:
+        return {"ticket": self.ticket, "draft": [a.isoformat() for a in self.draft],
+                "active": [a.isoformat() for a in self.active]}
+
+
+@dataclass(frozen=True, slots=True)
+class Figure:
+    row: Row
+    draft: int
+    active: int
+    changed: tuple[Change, ...]
+
+    @property
+    def delta(self) -> int:
+        return self.draft - self.active
+
+    def to_json(self) -> dict[str, Any]:
+        kind, *about = self.row
+        return {"figure": kind, "about": about, "draft": self.draft, "active": self.active,
+                "delta": self.delta, "changed": [c.to_json() for c in self.changed]}
+
+
+@dataclass(frozen=True, slots=True)
+class Impact:
+    window_from: datetime
+    window_to: datetime
+    tickets: int
+    figures: tuple[Figure, ...]
+    rates: dict[str, tuple[Rate, Rate]]  # name -> (draft, active)
+    headlines: tuple[str, ...]
+
+    @property
+    def unchanged(self) -> bool:
+        return all(f.delta == 0 and not f.changed for f in self.figures) and all(
+            d.numerator == a.numerator and d.denominator == a.denominator
+            for d, a in self.rates.values())
+
+    def to_json(self) -> dict[str, Any]:
+        """Plain JSON data; docs/whatif.md documents every field."""
+        def rate(r: Rate) -> dict[str, Any]:
+            return {"numerator": r.numerator, "denominator": r.denominator, "value": r.value}
+
+        def delta(d: Rate, a: Rate) -> float | None:
+            return None if d.value is None or a.value is None else d.value - a.value
+
+        return {"window": {"from": self.window_from.isoformat(),
+                           "to": self.window_to.isoformat()},
+                "tickets": self.tickets, "unchanged": self.unchanged,
+                "headlines": list(self.headlines),
+                "figures": [f.to_json() for f in self.figures],
+                "rates": {name: {"draft": rate(d), "active": rate(a), "delta": delta(d, a)}
+                          for name, (d, a) in self.rates.items()}}
+
+
+def _sort_key(row: Row) -> tuple[int, Row]:
+    return FIGURE_ORDER.index(row[0]) if row[0] in FIGURE_ORDER else len(FIGURE_ORDER), row
+
+
+def impact(draft: Outcome, active: Outcome) -> Impact:
+    """Compare the draft's replay with the version in force's (same window)."""
+    rows = sorted(set(draft.totals) | set(active.totals), key=_sort_key)
+    changes: dict[Row, list[Change]] = {row: [] for row in rows}
+    if draft is not active:
+        for ticket in sorted(set(draft.tickets) | set(active.tickets)):
+            d, a = draft.tickets.get(ticket, {}), active.tickets.get(ticket, {})
+            for row in set(d) | set(a):
+                if d.get(row, ()) != a.get(row, ()):
+                    changes[row].append(Change(ticket, d.get(row, ()), a.get(row, ())))
+    figures = tuple(Figure(row, draft.totals.get(row, 0), active.totals.get(row, 0),
+                           tuple(changes[row])) for row in rows)
+    days = round((draft.window_to - draft.window_from).total_seconds() / 86400)
+    return Impact(draft.window_from, draft.window_to, draft.ticket_count, figures,
+                  {"t1_resolution": (draft.t1_resolution, active.t1_resolution),
+                   "escalation_rate": (draft.escalation_rate, active.escalation_rate)},
+                  headlines(figures, days))
+
+
+def _times(n: int) -> str:
+    return "once" if n == 1 else f"{n} times"
+
+
+def _sentence(f: Figure, days: int) -> str:
+    more = "more" if f.delta > 0 else "fewer"
+    n = abs(f.delta)
+    kind, *about = f.row
+    span = f"in the last {days} days" if days != 1 else "in the last day"
+    counts = f"({f.active} → {f.draft})"
+    if kind in ("breach", "pre_breach"):
+        severity, clock = about
+        what = "breach" if kind == "breach" else "pre-breach alert"
+        plural = what if n == 1 else f"{what}es" if what == "breach" else f"{what}s"
+        return f"{n} {more} {severity} {clock} {plural} {span} {counts}"
+    if kind == "escalation":
+        team, mode = about
+        return (f"{n} {more} {mode} escalation{'s' if n != 1 else ''} to {team} "
+                f"{counts}")
+    if kind == "page":
+        person, channel = about
+        return f"{person} would have been paged {_times(n)} {more} by {channel} {counts}"
+    if kind == "night_page":
+        return f"{about[0]} would have been paged {_times(n)} {more} at night {counts}"
+    return (f"{n} {more} chain{'s' if n != 1 else ''} {about[0]} exhausted with nobody "
+            f"acknowledging {counts}")
+
+
+def headlines(figures: tuple[Figure, ...], days: int) -> tuple[str, ...]:
+    """The biggest differences in plain words, breaches first; none when nothing
+    changed."""
+    moved = [f for f in figures if f.delta]
+    if not moved:
+        return ("With this draft, nothing would have changed"
+                f" in the last {days} days.",)
+    moved.sort(key=lambda f: (f.row[0] != "breach", -abs(f.delta), _sort_key(f.row)))
+    parts = [_sentence(f, days) for f in moved[:HEADLINES]]
+    first = f"With this draft, {parts[0]}"
+    return tuple([first + ".", *(p[0].upper() + p[1:] + "." for p in parts[1:])])
