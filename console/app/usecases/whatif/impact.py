@@ -105,11 +105,15 @@ def _times(n: int) -> str:
     return "once" if n == 1 else f"{n} times"
 
 
+def _span(days: int) -> str:
+    return "in the last day" if days == 1 else f"in the last {days} days"
+
+
 def _sentence(f: Figure, days: int) -> str:
     more = "more" if f.delta > 0 else "fewer"
     n = abs(f.delta)
     kind, *about = f.row
-    span = f"in the last {days} days" if days != 1 else "in the last day"
+    span = _span(days)
     counts = f"({f.active} → {f.draft})"
     if kind in ("breach", "pre_breach"):
         severity, clock = about
@@ -134,8 +138,7 @@ def headlines(figures: tuple[Figure, ...], days: int) -> tuple[str, ...]:
     changed."""
     moved = [f for f in figures if f.delta]
     if not moved:
-        return ("With this draft, nothing would have changed"
-                f" in the last {days} days.",)
+        return (f"With this draft, nothing would have changed {_span(days)}.",)
     moved.sort(key=lambda f: (f.row[0] != "breach", -abs(f.delta), _sort_key(f.row)))
     parts = [_sentence(f, days) for f in moved[:HEADLINES]]
     first = f"With this draft, {parts[0]}"
