@@ -139,6 +139,9 @@ def headlines(figures: tuple[Figure, ...], days: int) -> tuple[str, ...]:
     moved = [f for f in figures if f.delta]
     if not moved:
         return (f"With this draft, nothing would have changed {_span(days)}.",)
+    # a person's night pages say more than their pages: one sentence a person
+    night = {f.row[1] for f in moved if f.row[0] == "night_page"}
+    moved = [f for f in moved if not (f.row[0] == "page" and f.row[1] in night)]
     moved.sort(key=lambda f: (f.row[0] != "breach", -abs(f.delta), _sort_key(f.row)))
     parts = [_sentence(f, days) for f in moved[:HEADLINES]]
     first = f"With this draft, {parts[0]}"
