@@ -154,6 +154,7 @@ def _cmd_whatif(args: argparse.Namespace) -> int:
         _error(window)
         return EXIT_USAGE
     start, stop = window
+    _note_strangers(events, start, stop, draft)
     active_outcome = replay(active, events, start, stop, vader_compound)
     draft_outcome = active_outcome if draft == active else replay(
         draft, events, start, stop, vader_compound)
@@ -163,6 +164,19 @@ def _cmd_whatif(args: argparse.Namespace) -> int:
     else:
         sys.stdout.write(table(result))
     return EXIT_OK
+
+
+def _note_strangers(events: list[TicketEvent], start: datetime, stop: datetime,
+                    draft: Matrix) -> None:
+    """Say when the window's events name what the draft does not have."""
+    from console.app.usecases.whatif import strangers
+    from console.app.usecases.whatif.replay import window_events
+
+    found = strangers(window_events(events, start, stop), draft)
+    if found:
+        more = f" (and {len(found) - 1} more)" if len(found) > 1 else ""
+        print(f"note: {len(found)} event(s) name what the draft does not have; they are "
+              f"replayed as recorded. First: {found[0]}{more}", file=sys.stderr)
 
 
 def table(result: Impact) -> str:

@@ -190,3 +190,19 @@ def test_the_command_replays_the_local_stores_tickets_and_prints_a_table(tmp_pat
                           "(1 → 3).\n")
     row = next(x for x in out.splitlines() if x.startswith("breach") and "P2 response" in x)
     assert row.split()[-4:] == ["1", "3", "+2", "3"]  # in force, draft, change, tickets
+
+
+def test_events_naming_what_the_draft_does_not_have_are_noted(tmp_path, capsys):
+    text = (DEFAULT.read_text(encoding="utf-8").replace("  - id: P2\n", "  - id: P2b\n")
+            .replace("severities: [P2]}", "severities: [P2b]}"))
+    (tmp_path / "draft.yaml").write_text(text, encoding="utf-8")
+    events = tmp_path / "events.jsonl"
+    events.write_text("".join(json.dumps(x) + "\n" for x in P2_TICKETS), encoding="utf-8")
+    code = main(["whatif", "--matrix", str(tmp_path / "draft.yaml"), "--events", str(events),
+                 "--data-dir", str(tmp_path / "data")])
+    err = capsys.readouterr().err
+    assert code == 0
+    assert err.startswith("note: 5 event(s) name what the draft does not have; they are "
+                          "replayed as recorded. First: A opened at "
+                          "2026-11-26T09:00:00+00:00: severity: expected one of P1, P2b, P3, "
+                          "P4, got 'P2' (and 4 more)")

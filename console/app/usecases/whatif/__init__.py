@@ -8,7 +8,8 @@ and notes, ticket by ticket, what each figure counts; ``impact`` compares two re
 from __future__ import annotations
 
 from .impact import Change, Figure, Impact, impact
-from .replay import NIGHT_END, NIGHT_START, Outcome, replay
+from .replay import NIGHT_END, NIGHT_START, Outcome, replay, strangers
 
 __all__ = ["NIGHT_END", "NIGHT_START", "Change", "Figure", "Impact", "Outcome", "impact",
-           "replay"]
+           "replay",
+           "strangers"]

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, time
 from itertools import groupby
 
+from console.app.usecases.event_kinds import LOG_SEVERITY_SETTERS, Vocabulary, check_fields
 from console.app.usecases.simulate import simulate
 from console.domain.action_events import action_events, is_engine_action
 from console.domain.engine import build_calendars
@@ -113,3 +114,17 @@ def _rates(matrix: Matrix, events: list[TicketEvent], fires: list[Fire],
              if (f := ticket_facts(group, matrix, calendars)) is not None]
     r = report(facts, window_from, window_to, matrix.kpis)
     return r.t1_resolution, r.escalation_rate
+
+
+def strangers(events: Iterable[TicketEvent], matrix: Matrix) -> list[str]:
+    """What the events name that ``matrix`` does not have (a severity, team or tier a
+    draft renamed or dropped), one line an event: the engine replays such an event
+    anyway, but its figures for that ticket mean little."""
+    vocabulary = Vocabulary.of(matrix)
+    found = []
+    for event in events:
+        try:
+            check_fields(event.type, event.data, vocabulary, LOG_SEVERITY_SETTERS)
+        except ValueError as exc:
+            found.append(f"{event.ticket} {event.type} at {event.at.isoformat()}: {exc}")
+    return found
