@@ -196,6 +196,10 @@ def table(result: Impact) -> str:
         change = ("-" if d.value is None or a.value is None
                   else f"{(d.value - a.value) * 100:+.1f} pts")
         rows.append((name, "", pct(a.value), pct(d.value), change, ""))
+    for person, (d_week, a_week) in result.pages_per_week.items():
+        if d_week or a_week:
+            rows.append(("pages_per_week", person, f"{a_week:.1f}", f"{d_week:.1f}",
+                         f"{d_week - a_week:+.1f}" if d_week != a_week else "0", ""))
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
     lines += ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip()
               for r in rows]

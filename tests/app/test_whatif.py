@@ -113,6 +113,8 @@ def test_a_shorter_p2_response_target_breaches_the_late_responses_ticket_by_tick
     }
     assert result.headlines[0] == ("With this draft, 2 more P2 response breaches in the "
                                    "last day (1 → 3).")
+    [(day, draft_breaches, active_breaches)] = result.daily_breaches
+    assert day == DAY and draft_breaches - active_breaches == 2
 
 
 def test_a_backup_step_pages_the_backup_at_the_right_time_and_counts_it_at_night():
@@ -133,6 +135,7 @@ def test_a_backup_step_pages_the_backup_at_the_right_time_and_counts_it_at_night
         ("N", (at("23:30"),), ())]
     night = figures[("night_page", "Product Manager")]
     assert (night.active, night.draft) == (0, 1)
+    assert result.pages_per_week["Product Manager"] == (7.0, 0.0)  # once in a 1-day window
     assert "Product Manager would have been paged once more" in " ".join(result.headlines)
     # M was acknowledged before the backup's turn: no page for it under either version
     assert all(c.ticket != "M" for f in result.figures for c in f.changed)

@@ -4,10 +4,10 @@ difference, the tickets each row changed, and the headlines in plain words."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
-from console.domain.reports import Rate
+from console.domain.reports import Page, Rate, paging_load
 
 from .replay import Outcome, Row
 
@@ -54,6 +54,10 @@ class Impact:
     figures: tuple[Figure, ...]
     rates: dict[str, tuple[Rate, Rate]]  # name -> (draft, active)
     headlines: tuple[str, ...]
+    # per person: pages per week (the reports' paging load: a burst within 60 s is one)
+    pages_per_week: dict[str, tuple[float, float]]  # person -> (draft, active)
+    # breaches per day of the window (days from window_from): (day start, draft, active)
+    daily_breaches: tuple[tuple[datetime, int, int], ...]
 
     @property
     def unchanged(self) -> bool:
@@ -75,7 +79,11 @@ class Impact:
                 "headlines": list(self.headlines),
                 "figures": [f.to_json() for f in self.figures],
                 "rates": {name: {"draft": rate(d), "active": rate(a), "delta": delta(d, a)}
-                          for name, (d, a) in self.rates.items()}}
+                          for name, (d, a) in self.rates.items()},
+                "pages_per_week": {p: {"draft": d, "active": a, "delta": d - a}
+                                   for p, (d, a) in self.pages_per_week.items()},
+                "daily_breaches": [{"day": day.isoformat(), "draft": d, "active": a}
+                                   for day, d, a in self.daily_breaches]}
 
 
 def _sort_key(row: Row) -> tuple[int, Row]:
@@ -98,7 +106,35 @@ def impact(draft: Outcome, active: Outcome) -> Impact:
     return Impact(draft.window_from, draft.window_to, draft.ticket_count, figures,
                   {"t1_resolution": (draft.t1_resolution, active.t1_resolution),
                    "escalation_rate": (draft.escalation_rate, active.escalation_rate)},
-                  headlines(figures, days))
+                  headlines(figures, days), _per_week(draft, active), _daily(draft, active))
+
+
+def _per_week(draft: Outcome, active: Outcome) -> dict[str, tuple[float, float]]:
+    def load(o: Outcome) -> dict[str, float]:
+        pages = [Page(row[1], at, ticket) for ticket, rows in o.tickets.items()
+                 for row, ats in rows.items() if row[0] == "page" for at in ats]
+        return paging_load(pages, o.window_from, o.window_to).per_week()
+
+    d, a = load(draft), load(active)
+    return {p: (d.get(p, 0.0), a.get(p, 0.0)) for p in sorted(set(d) | set(a))}
+
+
+def _daily(draft: Outcome, active: Outcome) -> tuple[tuple[datetime, int, int], ...]:
+    start, day = draft.window_from, timedelta(days=1)
+    count = max(1, -(-(draft.window_to - start) // day))
+
+    def per_day(o: Outcome) -> list[int]:
+        days = [0] * count
+        for rows in o.tickets.values():
+            for row, ats in rows.items():
+                if row[0] == "breach":
+                    for at in ats:
+                        if start <= at <= o.window_to:  # the clocks run on to its end
+                            days[min(count - 1, (at - start) // day)] += 1
+        return days
+
+    d, a = per_day(draft), per_day(active)
+    return tuple((start + i * day, d[i], a[i]) for i in range(count))
 
 
 def _times(n: int) -> str:
