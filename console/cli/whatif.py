@@ -48,6 +48,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
                      help="table (default) or json (docs/whatif.md)")
     cmd.add_argument("--events", metavar="FILE.jsonl",
                      help="replay this event file instead of the local store")
+    cmd.add_argument("--workers", type=positive_int, metavar="N", default=None,
+                     help="worker processes the tickets are split across (default: the "
+                          "CPU count; 1 replays in this process)")
     cmd.set_defaults(func=_cmd_whatif)
 
 
@@ -122,6 +125,7 @@ def _from_store(args: argparse.Namespace) -> tuple[Matrix | None, list[TicketEve
 def _cmd_whatif(args: argparse.Namespace) -> int:
     from console.app.sentiment import vader_compound
     from console.app.usecases.whatif import impact, replay
+    from console.app.usecases.whatif.parallel import WorkerCrashed, parallel_replay
     from console.paths import default_matrix_path
 
     draft = _matrix(args.matrix)
@@ -155,9 +159,15 @@ def _cmd_whatif(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     start, stop = window
     _note_strangers(events, start, stop, draft)
-    active_outcome = replay(active, events, start, stop, vader_compound)
-    draft_outcome = active_outcome if draft == active else replay(
-        draft, events, start, stop, vader_compound)
+    if draft == active:  # nothing can differ: one replay, in this process
+        draft_outcome = active_outcome = replay(active, events, start, stop, vader_compound)
+    else:
+        try:
+            draft_outcome, active_outcome = parallel_replay(
+                (draft, active), events, start, stop, vader_compound, workers=args.workers)
+        except WorkerCrashed as exc:
+            _error(str(exc))
+            return EXIT_INVALID
     result = impact(draft_outcome, active_outcome)
     if args.format == "json":
         sys.stdout.write(json.dumps(result.to_json(), ensure_ascii=False, indent=2) + "\n")

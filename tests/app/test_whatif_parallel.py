@@ -4,6 +4,7 @@ death as a clear error."""
 
 from __future__ import annotations
 
+import json
 import os
 import threading
 from datetime import timedelta
@@ -20,6 +21,8 @@ from console.app.usecases.whatif.parallel import (
     parallel_replay,
     partition,
 )
+from console.cli import main
+from tests.app.test_whatif import P2_TICKETS, variant
 
 WORKLOAD = generate(300, 6.0, 16)
 WINDOW = (WORKLOAD.start - timedelta(days=2), WORKLOAD.end)
@@ -81,3 +84,20 @@ def test_a_worker_that_dies_is_a_clear_error_not_a_wait():
         parallel_replay((DRAFT, ACTIVE), WORKLOAD.events, *WINDOW, workers=2,
                         _crash_worker=1)
     assert workers() == set()
+
+
+def test_the_command_gives_the_same_json_with_two_workers_as_with_one(tmp_path, capsys):
+    events = tmp_path / "events.jsonl"
+    events.write_text("".join(json.dumps(x) + "\n" for x in P2_TICKETS), encoding="utf-8")
+    text, _ = variant("response: 1h, update: 1h, resolution: 8h",
+                      "response: 45m, update: 1h, resolution: 8h")
+    draft = tmp_path / "draft.yaml"
+    draft.write_text(text, encoding="utf-8")
+    outs = []
+    for n in ("1", "2"):
+        code = main(["whatif", "--matrix", str(draft), "--events", str(events), "--format",
+                     "json", "--workers", n, "--data-dir", str(tmp_path / "data")])
+        assert code == 0
+        outs.append(json.loads(capsys.readouterr().out))
+    assert outs[0] == outs[1]
+    assert outs[1]["unchanged"] is False
