@@ -88,17 +88,20 @@ def merge(parts: Sequence[Outcome], window_from: datetime, window_to: datetime) 
                    dict(totals))
 
 
-def _worker(index: int, matrices: tuple[Matrix, ...], chunks: list[list[TicketEvent]],
+def _worker(index: int, matrices: tuple[Matrix, ...], inbox: Any, count: int,
             window_from: datetime, window_to: datetime, sentiment: SentimentScorer | None,
             results: Any, crash: bool) -> None:
-    """Replay each chunk under every matrix; put (index, tickets, outcomes) per chunk."""
+    """Take ``count`` chunks from ``inbox`` one at a time (only the one replayed is held
+    here), replay it under every matrix, put (index, tickets, outcomes) per chunk."""
     try:
-        for n, chunk in enumerate(chunks):
-            if crash and n == len(chunks) // 2:
+        for n in range(count):
+            chunk: list[TicketEvent] = inbox.get()
+            if crash and n == count // 2:
                 os._exit(3)  # the test hook: die as a killed worker does, saying nothing
             outcomes = tuple(replay(m, chunk, window_from, window_to, sentiment)
                              for m in matrices)
             results.put((index, len({e.ticket for e in chunk}), outcomes))
+            del chunk, outcomes
     except BaseException:  # sent to the parent, which raises WorkerCrashed
         results.put((index, -1, traceback.format_exc()))
 
@@ -123,12 +126,17 @@ def parallel_replay(matrices: Sequence[Matrix], events: Sequence[TicketEvent],
     ctx = mp.get_context("spawn")
     results = ctx.Queue()
     procs: list[BaseProcess] = []
+    inboxes: list[Any] = []
     for w in range(min(workers, len(chunks))):
         mine = chunks[w::workers]
+        inbox = ctx.Queue()
+        for chunk in mine:  # pickled by the queue's thread as the worker takes them
+            inbox.put(chunk)
+        inboxes.append(inbox)
         procs.append(ctx.Process(
             target=_worker, name=f"whatif-worker-{w}", daemon=True,
-            args=(w, tuple(matrices), mine, window_from, window_to, sentiment, results,
-                  _crash_worker == w)))
+            args=(w, tuple(matrices), inbox, len(mine), window_from, window_to, sentiment,
+                  results, _crash_worker == w)))
     expected = {w: len(chunks[w::workers]) for w in range(len(procs))}
     del chunks
     parts: list[list[Outcome]] = [[] for _ in matrices]
@@ -159,6 +167,9 @@ def parallel_replay(matrices: Sequence[Matrix], events: Sequence[TicketEvent],
                 progress(done, total)
     finally:
         _stop(procs)
+        for q in inboxes:  # what a stopped worker did not take is dropped
+            q.cancel_join_thread()
+            q.close()
         results.close()
         results.join_thread()
     return [merge(p, window_from, window_to) for p in parts]
