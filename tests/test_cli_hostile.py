@@ -24,6 +24,7 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = str(ROOT / "examples" / "p1-outage.jsonl")
 NOT_UTF8 = os.fsdecode(b"\xff\xfe-\x80")  # as Python receives such bytes in argv
+DEFAULT = str(ROOT / "matrices" / "default.yaml")
 URL_BAD_PORT = "postgresql://u:p@127.0.0.1:notaport/db"
 
 
@@ -95,6 +96,33 @@ CASES = [
          code=2, message="--until: 'soon' is not an ISO-8601 time"),
     case("simulate-until-empty", "simulate", EXAMPLE, "--until", "",
          code=2, message="--until: '' is not an ISO-8601 time"),
+    # whatif
+    case("whatif-without-a-draft", "whatif", "--events", EXAMPLE,
+         code=2, message="the following arguments are required: --matrix"),
+    case("whatif-missing-draft", "whatif", "--matrix", "{a}/missing.yaml", "--events", EXAMPLE,
+         code=1, message="missing.yaml:1:1: no such file"),
+    case("whatif-against-a-directory", "whatif", "--matrix", DEFAULT, "--against", "{a}/dir",
+         "--events", EXAMPLE, code=1, message="is a directory, not a matrix file"),
+    case("whatif-missing-events", "whatif", "--matrix", DEFAULT, "--events",
+         "{a}/missing.jsonl", code=2,
+         message="missing.jsonl: cannot read: No such file or directory"),
+    case("whatif-events-a-directory", "whatif", "--matrix", DEFAULT, "--events", "{a}/dir",
+         code=2, message="dir: cannot read: Is a directory"),
+    case("whatif-empty-events", "whatif", "--matrix", DEFAULT, "--events", "{a}/empty.jsonl",
+         code=1, message="empty.jsonl: no events to replay"),
+    case("whatif-not-utf8-events", "whatif", "--matrix", DEFAULT, "--events",
+         "{a}/not-utf8.jsonl", code=1, message="not UTF-8 text"),
+    case("whatif-days-and-from", "whatif", "--matrix", DEFAULT, "--events", EXAMPLE,
+         "--days", "3", "--from", "2026-11-01", "--to", "2026-11-02",
+         code=2, message="--days and --from/--to are either-or"),
+    case("whatif-from-garbage", "whatif", "--matrix", DEFAULT, "--events", EXAMPLE,
+         "--from", "soon", code=2, message="'soon' is not an ISO-8601 time"),
+    case("whatif-from-without-to", "whatif", "--matrix", DEFAULT, "--events", EXAMPLE,
+         "--from", "2026-11-01", code=2, message="--from and --to go together"),
+    case("whatif-days-zero", "whatif", "--matrix", DEFAULT, "--events", EXAMPLE,
+         "--days", "0", code=2, message="argument --days: give a number of 1 or more"),
+    case("whatif-in-a-damaged-store", "whatif", "--matrix", DEFAULT, "--data-dir",
+         "{a}/damaged", code=3, message="is damaged"),
     # import
     case("import-missing-file", "import", "{a}/missing.jsonl", "--data-dir", "{d}",
          code=2, message="missing.jsonl: cannot read: No such file or directory"),

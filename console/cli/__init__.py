@@ -27,6 +27,7 @@ from . import (
     serve,
     simulate,
     tickets,
+    whatif,
 )
 from .common import (
     DATA_DIR_HELP,
@@ -44,7 +45,7 @@ from .common import (
 DEBUG_ENV = "ESCALATION_CONSOLE_DEBUG"
 
 COMMAND_MODULES = [matrix, simulate, importing, exporting, db, tickets, notify, serve, people,
-                   reporting]
+                   reporting, whatif]
 
 
 def _parser() -> argparse.ArgumentParser:

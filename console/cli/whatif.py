@@ -1,0 +1,216 @@
+"""``escalation-console whatif``: a draft matrix's effect on real tickets, before
+publishing it (docs/whatif.md)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
+
+from .common import EXIT_INVALID, EXIT_OK, EXIT_STORE, EXIT_USAGE, opened, positive_int
+from .exporting import _instant
+
+if TYPE_CHECKING:
+    from console.app.usecases.whatif import Impact
+    from console.domain.matrix import Matrix
+    from console.domain.tickets import TicketEvent
+
+PROG = "escalation-console whatif"
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    cmd = sub.add_parser(
+        "whatif", help="compare a draft matrix with the version in force on real tickets",
+        description="Replay the tickets of a window (the local store's, or an event file's) "
+                    "through a draft matrix and through the version in force, and show "
+                    "each figure under both with the difference: breaches and pre-breach "
+                    "alerts, escalations per team, pages per person and channel, night "
+                    "pages, chains exhausted, T1 resolution and escalation rate. Recorded "
+                    "human events are replayed at their recorded times. See docs/whatif.md. "
+                    "Exit status: 0 compared, 1 an invalid matrix or a bad event line, "
+                    "2 usage error, 3 the local store failed.")
+    cmd.add_argument("--matrix", metavar="DRAFT.yaml", required=True,
+                     help="the draft matrix file")
+    cmd.add_argument("--against", metavar="active|FILE", default="active",
+                     help="what to compare with: the version in force (default; the "
+                          "shipped default matrix when none is published, or with --events) "
+                          "or a matrix file")
+    cmd.add_argument("--days", type=positive_int, metavar="N",
+                     help="the last N days (default 30), up to now (the store) or the "
+                          "last event (--events)")
+    cmd.add_argument("--from", dest="start", metavar="ISO-8601", type=_instant,
+                     help="window start (with a UTC offset; a bare date is its midnight UTC)")
+    cmd.add_argument("--to", dest="end", metavar="ISO-8601", type=_instant,
+                     help="window end, exclusive (with a UTC offset)")
+    cmd.add_argument("--format", choices=("table", "json"), default="table",
+                     help="table (default) or json (docs/whatif.md)")
+    cmd.add_argument("--events", metavar="FILE.jsonl",
+                     help="replay this event file instead of the local store")
+    cmd.add_argument("--workers", type=positive_int, metavar="N", default=None,
+                     help="worker processes the tickets are split across (default: the "
+                          "CPU count; 1 replays in this process)")
+    cmd.set_defaults(func=_cmd_whatif)
+
+
+def _error(message: str) -> None:
+    print(f"{PROG}: {message}", file=sys.stderr)
+
+
+def _matrix(path: str) -> Matrix | None:
+    from console.app.matrices import check_matrix_file
+
+    matrix, problems = check_matrix_file(path)
+    for problem in problems if matrix is None else ():
+        print(problem, file=sys.stderr)
+    return matrix
+
+
+def _window(args: argparse.Namespace, end: datetime) -> tuple[datetime, datetime] | str:
+    if args.days is not None and (args.start or args.end):
+        return "--days and --from/--to are either-or"
+    if args.start or args.end:
+        if not (args.start and args.end):
+            return "--from and --to go together"
+        if args.end <= args.start:
+            return "--to must be after --from"
+        return args.start, args.end
+    return end - timedelta(days=args.days or 30), end
+
+
+def _read_file(path: str, matrix: Matrix) -> list[TicketEvent] | int:
+    from console.app.usecases.simulate import BadLine, read_events
+
+    bad: list[BadLine] = []
+
+    def report(line: BadLine) -> None:
+        bad.append(line)
+        print(f"{path}:{line.line}: {line.reason}", file=sys.stderr)
+
+    try:
+        with open(path, encoding="utf-8") as handle:
+            events = read_events(handle, matrix, True, report)
+    except OSError as exc:
+        _error(f"{path}: cannot read: {exc.strerror or exc}")
+        return EXIT_USAGE
+    if bad:
+        return EXIT_INVALID
+    if not events:
+        _error(f"{path}: no events to replay")
+        return EXIT_INVALID
+    return events
+
+
+def _from_store(args: argparse.Namespace) -> tuple[Matrix | None, list[TicketEvent]] | int:
+    """The store's version in force (None: none published) and its ticket events."""
+    from console.app.usecases.event_kinds import MATRIX_STREAM
+    from console.app.usecases.export import export_events
+    from console.app.usecases.matrix_versions import list_versions, version_in_force
+    from console.domain.matrix import parse_matrix_text
+    from console.store.errors import StoreError
+
+    from .common import open_store
+
+    try:
+        with opened(open_store(args, lock=False)) as store:  # reads: beside a running console
+            version = version_in_force(list_versions(store))
+            events = [e.to_domain() for e in export_events(store) if e.ticket != MATRIX_STREAM]
+    except StoreError as exc:
+        _error(str(exc))
+        return EXIT_STORE
+    return (parse_matrix_text(version.yaml) if version else None), events
+
+
+def _cmd_whatif(args: argparse.Namespace) -> int:
+    from console.app.sentiment import vader_compound
+    from console.app.usecases.whatif import impact, replay
+    from console.app.usecases.whatif.parallel import WorkerCrashed, parallel_replay
+    from console.paths import default_matrix_path
+
+    draft = _matrix(args.matrix)
+    if draft is None:
+        return EXIT_INVALID
+    active: Matrix | None = None
+    if args.against != "active":
+        active = _matrix(args.against)
+        if active is None:
+            return EXIT_INVALID
+    if args.events is not None:
+        active = active or _matrix(str(default_matrix_path()))
+        if active is None:
+            return EXIT_INVALID
+        read = _read_file(args.events, active)
+        if isinstance(read, int):
+            return read
+        events, end = read, read[-1].at
+    else:
+        got = _from_store(args)
+        if isinstance(got, int):
+            return got
+        stored, events = got
+        active = active or stored or _matrix(str(default_matrix_path()))
+        if active is None:
+            return EXIT_INVALID
+        end = datetime.now(UTC)
+    window = _window(args, end)
+    if isinstance(window, str):
+        _error(window)
+        return EXIT_USAGE
+    start, stop = window
+    _note_strangers(events, start, stop, draft)
+    if draft == active:  # nothing can differ: one replay, in this process
+        draft_outcome = active_outcome = replay(active, events, start, stop, vader_compound)
+    else:
+        try:
+            draft_outcome, active_outcome = parallel_replay(
+                (draft, active), events, start, stop, vader_compound, workers=args.workers)
+        except WorkerCrashed as exc:
+            _error(str(exc))
+            return EXIT_INVALID
+    result = impact(draft_outcome, active_outcome)
+    if args.format == "json":
+        sys.stdout.write(json.dumps(result.to_json(), ensure_ascii=False, indent=2) + "\n")
+    else:
+        sys.stdout.write(table(result))
+    return EXIT_OK
+
+
+def _note_strangers(events: list[TicketEvent], start: datetime, stop: datetime,
+                    draft: Matrix) -> None:
+    """Say when the window's events name what the draft does not have."""
+    from console.app.usecases.whatif import strangers
+    from console.app.usecases.whatif.replay import window_events
+
+    found = strangers(window_events(events, start, stop), draft)
+    if found:
+        more = f" (and {len(found) - 1} more)" if len(found) > 1 else ""
+        print(f"note: {len(found)} event(s) name what the draft does not have; they are "
+              f"replayed as recorded. First: {found[0]}{more}", file=sys.stderr)
+
+
+def table(result: Impact) -> str:
+    """The comparison as text: the headlines, then one line a figure, then the rates."""
+    lines = [*result.headlines, "",
+             f"{result.tickets} tickets opened {result.window_from.isoformat()} to "
+             f"{result.window_to.isoformat()}. Recorded human events are replayed at their "
+             "recorded times.", ""]
+    rows = [("figure", "about", "in force", "draft", "change", "tickets changed")]
+    for f in result.figures:
+        kind, *about = f.row
+        rows.append((kind, " ".join(about), str(f.active), str(f.draft),
+                     f"{f.delta:+d}" if f.delta else "0", str(len(f.changed))))
+    for name, (d, a) in result.rates.items():
+        def pct(v: float | None) -> str:
+            return "-" if v is None else f"{v:.1%}"
+        change = ("-" if d.value is None or a.value is None
+                  else f"{(d.value - a.value) * 100:+.1f} pts")
+        rows.append((name, "", pct(a.value), pct(d.value), change, ""))
+    for person, (d_week, a_week) in result.pages_per_week.items():
+        if d_week or a_week:
+            rows.append(("pages_per_week", person, f"{a_week:.1f}", f"{d_week:.1f}",
+                         f"{d_week - a_week:+.1f}" if d_week != a_week else "0", ""))
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    lines += ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip()
+              for r in rows]
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,211 @@
+"""What-if (issue 16): a draft matrix's effect on real tickets, against the version in
+force. The tickets are hand-made event files, the examples and the demo store's."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from console.app.matrices import load_matrix_file
+from console.app.usecases import whatif
+from console.app.usecases.demo.scenarios import demo_events
+from console.app.usecases.simulate import read_events, simulate
+from console.app.usecases.whatif import impact, replay
+from console.cli import main
+from console.domain.matrix import Matrix, parse_matrix_text
+from console.domain.tickets import TicketEvent
+
+ROOT = Path(__file__).resolve().parents[2]
+DEFAULT = ROOT / "matrices" / "default.yaml"
+EXAMPLES = ROOT / "examples"
+DAY = datetime(2026, 11, 26, tzinfo=UTC)
+
+
+def at(hhmm: str, day: datetime = DAY) -> datetime:
+    h, m = hhmm.split(":")
+    return day + timedelta(hours=int(h), minutes=int(m))
+
+
+def variant(old: str, new: str) -> tuple[str, Matrix]:
+    text = DEFAULT.read_text(encoding="utf-8")
+    assert text.count(old) == 1, old
+    changed = text.replace(old, new)
+    return changed, parse_matrix_text(changed)
+
+
+def opened(ticket: str, when: str, severity: str) -> dict[str, object]:
+    return {"at": at(when).isoformat(), "ticket": ticket, "type": "opened",
+            "title": "Exports fail for some users", "text": "The CSV export fails.",
+            "account": "Initech", "account_tier": "standard", "users_affected_pct": 5,
+            "workaround": "partial", "revenue_risk": False, "category": "bug",
+            "severity": severity}
+
+
+def line(ticket: str, when: str, kind: str, **fields: object) -> dict[str, object]:
+    return {"at": at(when).isoformat(), "ticket": ticket, "type": kind, **fields}
+
+
+def events_of(lines: list[dict[str, object]], matrix: Matrix) -> list[TicketEvent]:
+    return read_events([json.dumps(x) for x in lines], matrix, strict=True)
+
+
+# P2 tickets under a 1h response target, and under the draft's 45m
+P2_TICKETS = [
+    opened("A", "09:00", "P2"), line("A", "09:50", "responded"),   # met at 1h, late at 45m
+    opened("B", "10:00", "P2"), line("B", "10:30", "responded"),   # met under both
+    opened("C", "11:00", "P2"), line("C", "12:10", "responded"),   # late under both
+    opened("D", "13:00", "P2"), line("D", "13:40", "responded"),   # met under both
+    opened("E", "14:00", "P2"), line("E", "14:59", "responded"),   # met at 1h, late at 45m
+    line("E", "20:00", "resolved"),
+]
+
+
+def test_a_draft_equal_to_the_version_in_force_changes_nothing():
+    matrix = load_matrix_file(DEFAULT)
+    events = events_of(P2_TICKETS, matrix)
+    outcome = replay(matrix, events, DAY, DAY + timedelta(days=1))
+    result = impact(outcome, outcome)
+    assert result.figures and all(f.delta == 0 and not f.changed for f in result.figures)
+    assert result.unchanged
+    assert result.headlines == ("With this draft, nothing would have changed in the last "
+                                "day.",)
+    assert all(d == a for d, a in result.rates.values())
+
+
+def test_the_command_replays_once_when_the_draft_is_the_version_in_force(
+        tmp_path, monkeypatch, capsys):
+    calls: list[Matrix] = []
+    real = whatif.replay
+
+    def counting(matrix: Matrix, *args: object, **kwargs: object) -> whatif.Outcome:
+        calls.append(matrix)
+        return real(matrix, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(whatif, "replay", counting)
+    events = tmp_path / "events.jsonl"
+    events.write_text("".join(json.dumps(x) + "\n" for x in P2_TICKETS), encoding="utf-8")
+    code = main(["whatif", "--matrix", str(DEFAULT), "--against", str(DEFAULT), "--events",
+                 str(events), "--format", "json", "--data-dir", str(tmp_path / "data")])
+    out = json.loads(capsys.readouterr().out)
+    assert code == 0 and len(calls) == 1
+    assert out["unchanged"] is True
+    assert all(f["delta"] == 0 and f["changed"] == [] for f in out["figures"])
+
+
+def test_a_shorter_p2_response_target_breaches_the_late_responses_ticket_by_ticket():
+    active = load_matrix_file(DEFAULT)
+    _, draft = variant("response: 1h, update: 1h, resolution: 8h",
+                       "response: 45m, update: 1h, resolution: 8h")
+    events = events_of(P2_TICKETS, active)
+    window = (DAY, DAY + timedelta(days=1))
+    result = impact(replay(draft, events, *window), replay(active, events, *window))
+    row = next(f for f in result.figures if f.row == ("breach", "P2", "response"))
+    assert (row.active, row.draft, row.delta) == (1, 3, 2)
+    changed = {c.ticket: (c.draft, c.active) for c in row.changed}
+    assert changed == {
+        "A": ((at("09:45"),), ()),               # a new breach at the 45m due instant
+        "C": ((at("11:45"),), (at("12:00"),)),   # breached under both, 15 minutes sooner
+        "E": ((at("14:45"),), ()),
+    }
+    assert result.headlines[0] == ("With this draft, 2 more P2 response breaches in the "
+                                   "last day (1 → 3).")
+    [(day, draft_breaches, active_breaches)] = result.daily_breaches
+    assert day == DAY and draft_breaches - active_breaches == 2
+
+
+def test_a_backup_step_pages_the_backup_at_the_right_time_and_counts_it_at_night():
+    active = load_matrix_file(DEFAULT)
+    _, draft = variant("- {primary: product-design-inbox, channel: email}",
+                       "- {primary: product-design-inbox, backup: product-manager, "
+                       "channel: email, ack_timeout: 30m}")
+    events = events_of([opened("N", "23:00", "P4"), line("N", "23:10", "message", text="hi"),
+                        opened("M", "12:00", "P4"),
+                        line("M", "12:10", "acknowledged", by="product-design-inbox")],
+                       active)
+    window = (DAY, DAY + timedelta(days=1))
+    result = impact(replay(draft, events, *window), replay(active, events, *window))
+    figures = {f.row: f for f in result.figures}
+    page = figures[("page", "Product Manager", "email")]
+    assert (page.active, page.draft) == (0, 1)
+    assert [(c.ticket, c.draft, c.active) for c in page.changed] == [
+        ("N", (at("23:30"),), ())]
+    night = figures[("night_page", "Product Manager")]
+    assert (night.active, night.draft) == (0, 1)
+    assert result.pages_per_week["Product Manager"] == (7.0, 0.0)  # once in a 1-day window
+    assert "Product Manager would have been paged once more" in " ".join(result.headlines)
+    # M was acknowledged before the backup's turn: no page for it under either version
+    assert all(c.ticket != "M" for f in result.figures for c in f.changed)
+
+
+KINDS = {"breach": "breach", "pre_breach": "pre_breach", "escalate": "escalation",
+         "notify": "page", "chain_exhausted": "chain_exhausted"}
+
+
+def assert_counts_equal_simulate(matrix: Matrix, events: list[TicketEvent]) -> None:
+    start, end = events[0].at, events[-1].at + timedelta(seconds=1)
+    expected = Counter(KINDS[f.kind] for f in simulate(matrix, events, end)
+                       if f.kind in KINDS)
+    outcome = replay(matrix, events, start, end)
+    got: Counter[str] = Counter()
+    for row, n in outcome.totals.items():
+        if row[0] != "night_page":
+            got[row[0]] += n
+    assert got == expected and sum(expected.values()) > 0
+
+
+@pytest.mark.parametrize(("example", "matrix"), [
+    ("p1-outage.jsonl", "default.yaml"), ("waiting-on-customer.jsonl", "default.yaml"),
+    ("whole-log.jsonl", "default.yaml"), ("business-hours.jsonl", "business-hours.yaml")])
+def test_counts_equal_simulate_on_the_examples(example, matrix):
+    m = load_matrix_file(ROOT / "matrices" / matrix)
+    with open(EXAMPLES / example, encoding="utf-8") as handle:
+        events = read_events(handle, m, strict=True)
+    assert_counts_equal_simulate(m, events)
+
+
+def test_counts_equal_simulate_on_the_demo_store():
+    matrix = load_matrix_file(DEFAULT)
+    now = datetime(2026, 11, 26, 12, tzinfo=UTC)
+    events = [TicketEvent(e.at, e.ticket, e.kind, e.payload, e.author)
+              for e in demo_events(matrix, now, tickets=40, history=60)]
+    events.sort(key=lambda e: e.at)
+    assert_counts_equal_simulate(matrix, events)
+
+
+def test_the_command_replays_the_local_stores_tickets_and_prints_a_table(tmp_path, capsys):
+    data = str(tmp_path / "data")
+    events = tmp_path / "events.jsonl"
+    events.write_text("".join(json.dumps(x) + "\n" for x in P2_TICKETS), encoding="utf-8")
+    assert main(["import", str(events), "--data-dir", data]) == 0
+    draft, _ = variant("response: 1h, update: 1h, resolution: 8h",
+                       "response: 45m, update: 1h, resolution: 8h")
+    (tmp_path / "draft.yaml").write_text(draft, encoding="utf-8")
+    capsys.readouterr()
+    code = main(["whatif", "--matrix", str(tmp_path / "draft.yaml"), "--from", "2026-11-26",
+                 "--to", "2026-11-27", "--data-dir", data])
+    out = capsys.readouterr().out
+    assert code == 0
+    assert out.startswith("With this draft, 2 more P2 response breaches in the last day "
+                          "(1 → 3).\n")
+    row = next(x for x in out.splitlines() if x.startswith("breach") and "P2 response" in x)
+    assert row.split()[-4:] == ["1", "3", "+2", "3"]  # in force, draft, change, tickets
+
+
+def test_events_naming_what_the_draft_does_not_have_are_noted(tmp_path, capsys):
+    text = (DEFAULT.read_text(encoding="utf-8").replace("  - id: P2\n", "  - id: P2b\n")
+            .replace("severities: [P2]}", "severities: [P2b]}"))
+    (tmp_path / "draft.yaml").write_text(text, encoding="utf-8")
+    events = tmp_path / "events.jsonl"
+    events.write_text("".join(json.dumps(x) + "\n" for x in P2_TICKETS), encoding="utf-8")
+    code = main(["whatif", "--matrix", str(tmp_path / "draft.yaml"), "--events", str(events),
+                 "--data-dir", str(tmp_path / "data")])
+    err = capsys.readouterr().err
+    assert code == 0
+    assert err.startswith("note: 5 event(s) name what the draft does not have; they are "
+                          "replayed as recorded. First: A opened at "
+                          "2026-11-26T09:00:00+00:00: severity: expected one of P1, P2b, P3, "
+                          "P4, got 'P2' (and 4 more)")

@@ -1,0 +1,103 @@
+"""What-if's replay across worker processes (issue 16, Speed): the same Impact as the
+single-process replay, progress, Cancel that leaves no worker behind, and a worker's
+death as a clear error."""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from benchmarks.engine.runner import load_matrices
+from benchmarks.engine.workload import generate
+from console.app.usecases.whatif import impact, replay
+from console.app.usecases.whatif.parallel import (
+    Cancelled,
+    WorkerCrashed,
+    parallel_replay,
+    partition,
+)
+from console.cli import main
+from tests.app.test_whatif import P2_TICKETS, variant
+
+WORKLOAD = generate(300, 6.0, 16)
+WINDOW = (WORKLOAD.start - timedelta(days=2), WORKLOAD.end)
+DRAFT, ACTIVE = load_matrices()[::-1]
+
+
+def workers() -> set[int]:
+    """This process's spawned worker processes, as the kernel lists them (not the
+    resource tracker multiprocessing keeps for the process's lifetime)."""
+    pids: set[int] = set()
+    for task in Path(f"/proc/{os.getpid()}/task").iterdir():
+        for pid in (task / "children").read_text().split():
+            try:
+                cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
+            except FileNotFoundError:  # gone meanwhile
+                continue
+            if b"spawn_main" in cmdline:
+                pids.add(int(pid))
+    return pids
+
+
+def test_the_partitions_hold_each_ticket_whole_and_every_event_once():
+    parts = partition(WORKLOAD.events, 5)
+    assert sum(len(p) for p in parts) == len(WORKLOAD.events)
+    owners = [{e.ticket for e in p} for p in parts]
+    assert all(not (a & b) for i, a in enumerate(owners) for b in owners[i + 1:])
+    assert all(p == sorted(p, key=lambda e: e.at) for p in parts)
+
+
+def test_two_workers_give_the_impact_of_the_single_process_replay():
+    single = [replay(m, WORKLOAD.events, *WINDOW) for m in (DRAFT, ACTIVE)]
+    seen: list[tuple[int, int]] = []
+    both = parallel_replay((DRAFT, ACTIVE), WORKLOAD.events, *WINDOW, workers=2,
+                           progress=lambda done, total: seen.append((done, total)))
+    assert both == single
+    assert impact(*both) == impact(*single)
+    assert not impact(*both).unchanged
+    assert seen[-1] == (single[0].ticket_count, single[0].ticket_count)
+    assert [d for d, _ in seen] == sorted(d for d, _ in seen)
+
+
+def test_cancel_stops_the_run_and_leaves_no_worker_process_behind():
+    cancel = threading.Event()
+    running: list[set[int]] = []
+
+    def first_partition_done(done: int, total: int) -> None:
+        running.append(workers())
+        cancel.set()
+
+    with pytest.raises(Cancelled):
+        parallel_replay((DRAFT, ACTIVE), WORKLOAD.events, *WINDOW, workers=2,
+                        progress=first_partition_done, cancel=cancel)
+    assert len(running[0]) == 2  # the check sees workers while they run
+    assert workers() == set()
+
+
+def test_a_worker_that_dies_is_a_clear_error_not_a_wait():
+    with pytest.raises(WorkerCrashed, match=r"worker 1 .* died with exit code 3"):
+        parallel_replay((DRAFT, ACTIVE), WORKLOAD.events, *WINDOW, workers=2,
+                        _crash_worker=1)
+    assert workers() == set()
+
+
+def test_the_command_gives_the_same_json_with_two_workers_as_with_one(tmp_path, capsys):
+    events = tmp_path / "events.jsonl"
+    events.write_text("".join(json.dumps(x) + "\n" for x in P2_TICKETS), encoding="utf-8")
+    text, _ = variant("response: 1h, update: 1h, resolution: 8h",
+                      "response: 45m, update: 1h, resolution: 8h")
+    draft = tmp_path / "draft.yaml"
+    draft.write_text(text, encoding="utf-8")
+    outs = []
+    for n in ("1", "2"):
+        code = main(["whatif", "--matrix", str(draft), "--events", str(events), "--format",
+                     "json", "--workers", n, "--data-dir", str(tmp_path / "data")])
+        assert code == 0
+        outs.append(json.loads(capsys.readouterr().out))
+    assert outs[0] == outs[1]
+    assert outs[1]["unchanged"] is False
