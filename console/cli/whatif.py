@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from .common import EXIT_INVALID, EXIT_OK, EXIT_STORE, EXIT_USAGE, opened, positive_int
-from .exporting import _instant
+from .exporting import utc_instant
 
 if TYPE_CHECKING:
     from console.app.usecases.whatif import Impact
@@ -40,9 +40,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     cmd.add_argument("--days", type=positive_int, metavar="N",
                      help="the last N days (default 30), up to now (the store) or the "
                           "last event (--events)")
-    cmd.add_argument("--from", dest="start", metavar="ISO-8601", type=_instant,
+    cmd.add_argument("--from", dest="start", metavar="ISO-8601", type=utc_instant,
                      help="window start (with a UTC offset; a bare date is its midnight UTC)")
-    cmd.add_argument("--to", dest="end", metavar="ISO-8601", type=_instant,
+    cmd.add_argument("--to", dest="end", metavar="ISO-8601", type=utc_instant,
                      help="window end, exclusive (with a UTC offset)")
     cmd.add_argument("--format", choices=("table", "json"), default="table",
                      help="table (default) or json (docs/whatif.md)")
