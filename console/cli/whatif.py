@@ -124,8 +124,8 @@ def _from_store(args: argparse.Namespace) -> tuple[Matrix | None, list[TicketEve
 
 def _cmd_whatif(args: argparse.Namespace) -> int:
     from console.app.sentiment import vader_compound
-    from console.app.usecases.whatif import impact, replay
-    from console.app.usecases.whatif.parallel import WorkerCrashed, parallel_replay
+    from console.app.usecases.whatif.parallel import WorkerCrashed
+    from console.app.usecases.whatif.preview import preview
     from console.paths import default_matrix_path
 
     draft = _matrix(args.matrix)
@@ -159,16 +159,12 @@ def _cmd_whatif(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     start, stop = window
     _note_strangers(events, start, stop, draft)
-    if draft == active:  # nothing can differ: one replay, in this process
-        draft_outcome = active_outcome = replay(active, events, start, stop, vader_compound)
-    else:
-        try:
-            draft_outcome, active_outcome = parallel_replay(
-                (draft, active), events, start, stop, vader_compound, workers=args.workers)
-        except WorkerCrashed as exc:
-            _error(str(exc))
-            return EXIT_INVALID
-    result = impact(draft_outcome, active_outcome)
+    try:
+        result = preview(draft, active, events, start, stop, vader_compound,
+                         workers=args.workers)
+    except WorkerCrashed as exc:
+        _error(str(exc))
+        return EXIT_INVALID
     if args.format == "json":
         sys.stdout.write(json.dumps(result.to_json(), ensure_ascii=False, indent=2) + "\n")
     else:

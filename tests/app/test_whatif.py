@@ -15,6 +15,7 @@ from console.app.usecases import whatif
 from console.app.usecases.demo.scenarios import demo_events
 from console.app.usecases.simulate import read_events, simulate
 from console.app.usecases.whatif import impact, replay
+from console.app.usecases.whatif import preview as preview_module
 from console.cli import main
 from console.domain.matrix import Matrix, parse_matrix_text
 from console.domain.tickets import TicketEvent
@@ -85,7 +86,7 @@ def test_the_command_replays_once_when_the_draft_is_the_version_in_force(
         calls.append(matrix)
         return real(matrix, *args, **kwargs)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(whatif, "replay", counting)
+    monkeypatch.setattr(preview_module, "replay", counting)
     events = tmp_path / "events.jsonl"
     events.write_text("".join(json.dumps(x) + "\n" for x in P2_TICKETS), encoding="utf-8")
     code = main(["whatif", "--matrix", str(DEFAULT), "--against", str(DEFAULT), "--events",

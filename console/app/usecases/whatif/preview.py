@@ -1,0 +1,41 @@
+"""The what-if preview as one call: both versions' replay of a window's tickets, and
+their comparison (the flowchart editor's Preview impact and ``escalation-console
+whatif`` share it).
+
+A draft equal to the version in force cannot differ: it is replayed once, in this
+process, and compared with itself (every difference zero, quickly).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from console.domain.matrix import Matrix
+from console.domain.scoring import SentimentScorer
+from console.domain.tickets import TicketEvent
+
+from .impact import Impact, impact
+from .parallel import Progress, parallel_replay
+from .replay import replay, window_events
+
+
+def preview(draft: Matrix, active: Matrix, events: Sequence[TicketEvent],
+            window_from: datetime, window_to: datetime,
+            sentiment: SentimentScorer | None = None, *, workers: int | None = None,
+            progress: Progress | None = None, cancel: Any = None) -> Impact:
+    """Replay the tickets opened in ``[window_from, window_to)`` (``events`` in time
+    order) through ``draft`` and ``active`` and compare them. ``progress(done, total)``
+    as tickets finish; ``cancel`` (anything with ``is_set()``) stops the run with
+    ``parallel.Cancelled``; a dead worker raises ``parallel.WorkerCrashed``."""
+    if draft == active:
+        chosen = window_events(events, window_from, window_to)
+        one = replay(active, chosen, window_from, window_to, sentiment)
+        if progress is not None:
+            progress(one.ticket_count, one.ticket_count)
+        return impact(one, one)
+    draft_outcome, active_outcome = parallel_replay(
+        (draft, active), events, window_from, window_to, sentiment, workers=workers,
+        progress=progress, cancel=cancel)
+    return impact(draft_outcome, active_outcome)
