@@ -309,6 +309,8 @@ class _Builder:
             kpis = self.kpis(_mapping(d.get("kpis")), severities)
         with self.record():
             reports = self.reports(_mapping(d.get("reports")), calendars)
+        triage = _mapping(d.get("triage"))
+        above = triage.get("preselect_team_above")
         if self.problems or self.failure:
             return None
         return m.Matrix(
@@ -324,6 +326,9 @@ class _Builder:
                            if k in c}, c.get("on_call"), int(c.get("on_call_offset", 0)))
                 for c in d.get("contacts") or []),
             rotations=rotations, handoff_templates=templates, kpis=kpis, reports=reports,
+            triage=m.TriageSettings(  # the structural check reported a wrong type
+                suggest=triage.get("suggest") is not False,
+                preselect_team_above=float(above) if isinstance(above, int | float) else None),
             chains=chains, default_severity=d.get("default_severity"),
             intake_team=d.get("intake_team"), triggers=tuple(triggers),
             authority=tuple(authority),

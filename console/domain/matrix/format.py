@@ -196,6 +196,13 @@ REPORTS = Obj({
     "timezone": _opt(Str("IANA time zone of `time` (default: the first calendar's).")),
 }, "The weekly report email, sent by the escalation service.")
 
+TRIAGE = Obj({
+    "suggest": _opt(Bool("Show triage suggestions in the intake form (default true).")),
+    "preselect_team_above": _opt(Num("A team suggestion at or above this confidence "
+                                     "(0 to 1) pre-selects the team (default: never).",
+                                     minimum=0, maximum=1)),
+}, "Triage assistance learnt from the store's resolved tickets.")
+
 MATRIX_SPEC = Obj({
     "schema_version": _req(Num("Format version; this build reads 1.", integer=True)),
     "name": _req(Str()),
@@ -258,6 +265,7 @@ MATRIX_SPEC = Obj({
     }))),
     "kpis": _opt(KPIS),
     "reports": _opt(REPORTS),
+    "triage": _opt(TRIAGE),
     "layout": _opt(MapOf(Obj({"x": _req(Num()), "y": _req(Num())}),
                          "Flowchart node positions.", key_pattern=r"[^\s]+")),
 }, "An Escalation Console matrix.")

@@ -375,6 +375,16 @@ class ReportSchedule:
 
 
 @dataclass(frozen=True, slots=True)
+class TriageSettings:
+    """Triage assistance in the intake form (the ``triage:`` section): whether suggestions
+    are shown, and the confidence (0 to 1) at or above which a team suggestion
+    pre-selects the team. None: a suggestion never pre-selects anything."""
+
+    suggest: bool = True
+    preselect_team_above: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Matrix:
     schema_version: int
     name: str
@@ -395,6 +405,7 @@ class Matrix:
     handoff_templates: dict[str, HandoffTemplate] = field(default_factory=dict)
     kpis: Kpis = field(default_factory=Kpis)
     reports: ReportSchedule = field(default_factory=ReportSchedule)
+    triage: TriageSettings = field(default_factory=TriageSettings)
     source: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
     _by_id: dict[str, Severity] = field(default_factory=dict, compare=False, repr=False)
 
