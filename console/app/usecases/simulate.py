@@ -214,10 +214,11 @@ def read_events(lines: Iterable[str | bytes], matrix: Matrix, strict: bool = Fal
 
 
 def simulate(matrix: Matrix, events: list[TicketEvent], until: datetime | None = None,
-             sentiment: SentimentScorer | None = None) -> Iterator[Fire]:
+             sentiment: SentimentScorer | None = None, *,
+             engine: Engine | None = None) -> Iterator[Fire]:
     """Replay events in time order and yield every fire, up to ``until`` (default: the
-    last event's time)."""
-    engine = Engine(matrix, sentiment=sentiment)
+    last event's time). ``engine``: a fresh one of ``matrix`` the caller reads after."""
+    engine = engine or Engine(matrix, sentiment=sentiment)
     if until is None and events:
         until = events[-1].at
     for event in events:

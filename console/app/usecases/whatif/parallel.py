@@ -32,7 +32,7 @@ from console.domain.reports import Rate
 from console.domain.scoring import SentimentScorer
 from console.domain.tickets import TicketEvent
 
-from .replay import Outcome, Row, replay, window_events
+from .replay import Outcome, Row, replay, replay_pair, window_events
 
 # partitions a worker sends back one by one: the progress callback's grain
 PARTITIONS_PER_WORKER = 8
@@ -88,18 +88,28 @@ def merge(parts: Sequence[Outcome], window_from: datetime, window_to: datetime) 
                    dict(totals))
 
 
+def _replay_all(matrices: Sequence[Matrix], events: list[TicketEvent], window_from: datetime,
+                window_to: datetime, sentiment: SentimentScorer | None) -> tuple[Outcome, ...]:
+    """Every matrix's replay; two are a draft and the version in force, whose unchanged
+    tickets' results ``replay_pair`` reuses."""
+    if len(matrices) == 2:
+        return replay_pair(matrices[0], matrices[1], events, window_from, window_to, sentiment)
+    return tuple(replay(m, events, window_from, window_to, sentiment) for m in matrices)
+
+
 def _worker(index: int, matrices: tuple[Matrix, ...], inbox: Any, count: int,
             window_from: datetime, window_to: datetime, sentiment: SentimentScorer | None,
             results: Any, crash: bool) -> None:
     """Take ``count`` chunks from ``inbox`` one at a time (only the one replayed is held
-    here), replay it under every matrix, put (index, tickets, outcomes) per chunk."""
+    here), replay it under every matrix, put (index, tickets, outcomes) per chunk. Two
+    matrices are a draft and the version in force: ``replay_pair`` reuses the results
+    of the tickets the draft's change cannot touch."""
     try:
         for n in range(count):
             chunk: list[TicketEvent] = inbox.get()
             if crash and n == count // 2:
                 os._exit(3)  # the test hook: die as a killed worker does, saying nothing
-            outcomes = tuple(replay(m, chunk, window_from, window_to, sentiment)
-                             for m in matrices)
+            outcomes = _replay_all(matrices, chunk, window_from, window_to, sentiment)
             results.put((index, len({e.ticket for e in chunk}), outcomes))
             del chunk, outcomes
     except BaseException:  # sent to the parent, which raises WorkerCrashed
@@ -120,7 +130,7 @@ def parallel_replay(matrices: Sequence[Matrix], events: Sequence[TicketEvent],
     total = len({e.ticket for e in chosen})
     workers = max(1, workers or os.cpu_count() or 1)
     if workers == 1 or total < 2:
-        return [replay(m, chosen, window_from, window_to, sentiment) for m in matrices]
+        return list(_replay_all(matrices, chosen, window_from, window_to, sentiment))
     chunks = partition(chosen, workers * PARTITIONS_PER_WORKER)
     del chosen
     ctx = mp.get_context("spawn")

@@ -10,17 +10,17 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime, time
 from itertools import groupby
 
 from console.app.usecases.event_kinds import LOG_SEVERITY_SETTERS, Vocabulary, check_fields
 from console.app.usecases.simulate import simulate
 from console.domain.action_events import action_events, is_engine_action
-from console.domain.engine import build_calendars
+from console.domain.engine import Engine, build_calendars
 from console.domain.fires import Fire
 from console.domain.matrix import Matrix
-from console.domain.reports import Rate, report, ticket_facts
+from console.domain.reports import Rate, TicketFacts, report, ticket_facts
 from console.domain.scoring import SentimentScorer
 from console.domain.tickets import TicketEvent
 
@@ -86,23 +86,111 @@ def replay(matrix: Matrix, events: Sequence[TicketEvent], window_from: datetime,
     their events up to ``window_to`` and the clocks run on to it. ``events`` in time
     order, as ``read_events`` gives them."""
     chosen = window_events(events, window_from, window_to)
-    fires = list(simulate(matrix, chosen, window_to, sentiment)) if chosen else []
+    return _replay(matrix, chosen, window_from, window_to, sentiment).outcome
+
+
+def replay_pair(draft: Matrix, active: Matrix, events: Sequence[TicketEvent],
+                window_from: datetime, window_to: datetime,
+                sentiment: SentimentScorer | None = None) -> tuple[Outcome, Outcome]:
+    """``(replay(draft, ...), replay(active, ...))``, with the unchanged tickets' results
+    reused: when the draft differs from the version in force only in some severities'
+    entries (their targets, pre-breach leads, chains, routing; not their ids, ranks or
+    criteria), a ticket never judged by one of those severities under the version in
+    force takes every lookup of the draft from an equal entry, so its replay under the
+    draft is its replay under the version in force; only the others are replayed
+    again."""
+    chosen = window_events(events, window_from, window_to)
+    active_run = _replay(active, chosen, window_from, window_to, sentiment)
+    changed = changed_severities(draft, active)
+    if changed is None:
+        return _replay(draft, chosen, window_from, window_to, sentiment).outcome, \
+            active_run.outcome
+    touched = {t for t, judged in active_run.judged.items() if judged & changed}
+    draft_run = _replay(draft, [e for e in chosen if e.ticket in touched], window_from,
+                        window_to, sentiment)
+    tickets = {t: rows for t, rows in active_run.outcome.tickets.items() if t not in touched}
+    tickets.update(draft_run.outcome.tickets)
+    totals: dict[Row, int] = defaultdict(int)
+    for rows in tickets.values():
+        for row, ats in rows.items():
+            totals[row] += len(ats)
+    facts = [f for t, f in active_run.facts.items() if t not in touched]
+    t1, escalation = _rates(draft, [*facts, *draft_run.facts.values()], window_from,
+                            window_to)
+    return (Outcome(window_from, window_to, tickets, t1, escalation,
+                    active_run.outcome.ticket_count, dict(totals)), active_run.outcome)
+
+
+# what the engine and the reports never read
+_PRESENTATION = frozenset({"severities", "name", "description", "layout"})
+
+
+def changed_severities(draft: Matrix, active: Matrix) -> frozenset[str] | None:
+    """The ids of the severities whose entries the draft changed, when that is all it
+    changed (besides its name, description and layout); None otherwise, and when a
+    severity's id, rank or criteria changed (scoring could judge any ticket anew)."""
+    if len(draft.severities) != len(active.severities):
+        return None
+    changed = set()
+    for d, a in zip(draft.severities, active.severities, strict=True):
+        if (d.id, d.rank, d.criteria) != (a.id, a.rank, a.criteria):
+            return None
+        if d != a:
+            changed.add(d.id)
+    # field by field: ``replace`` would share the draft's severity index with the copy
+    same = all(getattr(draft, f.name) == getattr(active, f.name) for f in fields(Matrix)
+               if f.compare and f.name not in _PRESENTATION)
+    return frozenset(changed) if same else None
+
+
+@dataclass(frozen=True, slots=True)
+class _Run:
+    outcome: Outcome
+    facts: dict[str, TicketFacts]        # per ticket, for the reports' rates
+    judged: dict[str, frozenset[str]]    # per ticket, every severity it was judged by
+
+
+def _replay(matrix: Matrix, chosen: list[TicketEvent], window_from: datetime,
+            window_to: datetime, sentiment: SentimentScorer | None) -> _Run:
+    engine = Engine(matrix, sentiment=sentiment)
+    fires = (list(simulate(matrix, chosen, window_to, sentiment, engine=engine))
+             if chosen else [])
     tickets: dict[str, dict[Row, list[datetime]]] = defaultdict(lambda: defaultdict(list))
     totals: dict[Row, int] = defaultdict(int)
     for fire in fires:
         for row in rows_of(fire):
             tickets[fire.ticket][row].append(fire.at)
             totals[row] += 1
-    t1, escalation = _rates(matrix, chosen, fires, window_from, window_to)
-    return Outcome(window_from, window_to,
-                   {t: {r: tuple(ats) for r, ats in rows.items()} for t, rows in tickets.items()},
-                   t1, escalation, len({e.ticket for e in chosen}), dict(totals))
+    facts = _facts(matrix, chosen, fires)
+    t1, escalation = _rates(matrix, facts.values(), window_from, window_to)
+    outcome = Outcome(
+        window_from, window_to,
+        {t: {r: tuple(ats) for r, ats in rows.items()} for t, rows in tickets.items()},
+        t1, escalation, len({e.ticket for e in chosen}), dict(totals))
+    return _Run(outcome, facts, _judged(chosen, fires, engine))
 
 
-def _rates(matrix: Matrix, events: list[TicketEvent], fires: list[Fire],
-           window_from: datetime, window_to: datetime) -> tuple[Rate, Rate]:
-    """The reports' T1 resolution and escalation rates under this replay: the recorded
-    engine's actions give way to the replaying engine's."""
+def _judged(events: list[TicketEvent], fires: list[Fire], engine: Engine
+            ) -> dict[str, frozenset[str]]:
+    """Every severity each ticket was judged by: the effective severity is always the
+    one an event or a trigger's bump set (each fire names the one it judged by) or the
+    intake's scored suggestion."""
+    judged: dict[str, set[str]] = defaultdict(set)
+    for e in events:
+        if isinstance(severity := e.data.get("severity"), str):
+            judged[e.ticket].add(severity)
+    for fire in fires:
+        if fire.severity:
+            judged[fire.ticket].add(str(fire.severity))
+    for tid, ticket in engine.tickets.items():
+        judged[tid].add(ticket.suggested)
+    return {t: frozenset(s) for t, s in judged.items()}
+
+
+def _facts(matrix: Matrix, events: list[TicketEvent], fires: list[Fire]
+           ) -> dict[str, TicketFacts]:
+    """Each ticket's report facts under this replay: the recorded engine's actions give
+    way to the replaying engine's."""
     actions = [TicketEvent(a.at, a.ticket, a.kind, a.payload, "engine")
                for a in action_events(fires)]
     human = [e for e in events if not is_engine_action(e)]
@@ -110,8 +198,13 @@ def _rates(matrix: Matrix, events: list[TicketEvent], fires: list[Fire],
     merged = sorted([*human, *actions], key=lambda e: e.at)
     merged.sort(key=lambda e: e.ticket)
     calendars = build_calendars(matrix)
-    facts = [f for _, group in groupby(merged, key=lambda e: e.ticket)
-             if (f := ticket_facts(group, matrix, calendars)) is not None]
+    return {tid: f for tid, group in groupby(merged, key=lambda e: e.ticket)
+            if (f := ticket_facts(group, matrix, calendars)) is not None}
+
+
+def _rates(matrix: Matrix, facts: Iterable[TicketFacts], window_from: datetime,
+           window_to: datetime) -> tuple[Rate, Rate]:
+    """The reports' T1 resolution and escalation rates over these tickets."""
     r = report(facts, window_from, window_to, matrix.kpis)
     return r.t1_resolution, r.escalation_rate
 
