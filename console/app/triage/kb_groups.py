@@ -21,7 +21,7 @@ from typing import Protocol
 
 from .sentences import split_sentences
 
-THRESHOLD = 0.8
+THRESHOLD = 0.7
 MIN_TICKETS = 2  # one ticket is not a recurring issue
 _CHUNK = 2000    # rows of the similarity matrix computed at once
 
