@@ -27,6 +27,7 @@ from console.store.server import public_url
 
 SETTINGS_NAME = "settings.json"
 SCHEMA_VERSION = 1
+KB_FOLDER_NAME = "Escalation Console KB"
 
 log = logging.getLogger(__name__)
 _warned: set[tuple[str, str]] = set()  # (file, problem): say it once per process
@@ -130,3 +131,18 @@ class Settings:
     def shared_db_url(self, url: str | None) -> None:
         """Stores the URL without any password it may carry."""
         self.set("shared_db_url", public_url(url) if url else None)
+
+    @property
+    def kb_folder(self) -> Path:
+        """Where "Capture as KB article" writes its drafts: the chosen folder, else
+        ``Escalation Console KB`` in the user's Documents (in the data directory when
+        there is no Documents folder)."""
+        chosen = self.get("kb_folder")
+        if isinstance(chosen, str) and chosen.strip():
+            return Path(chosen).expanduser()
+        documents = Path.home() / "Documents"
+        return (documents if documents.is_dir() else self.path.parent) / KB_FOLDER_NAME
+
+    @kb_folder.setter
+    def kb_folder(self, folder: Path | None) -> None:
+        self.set("kb_folder", str(folder) if folder else None)

@@ -138,6 +138,7 @@ class DetailsPanel(QWidget):
     """Shows one ticket; the main window feeds it rows, history and the time."""
 
     acknowledgeRequested = Signal(str)
+    captureRequested = Signal(str)   # "Capture as KB article" on a resolved ticket
 
     def __init__(self, matrix: Matrix, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -169,6 +170,21 @@ class DetailsPanel(QWidget):
         self.acknowledge.setToolTip("Tell everyone you have this ticket")
         self.acknowledge.clicked.connect(self._acknowledge)
 
+        # the risk model's top reasons: why this ticket may breach or escalate soon
+        self.risk = named(QLabel(), "detailsRisk")
+        self.risk.setWordWrap(True)
+        self.risk.setTextFormat(Qt.TextFormat.RichText)
+        self.risk.setVisible(False)
+        self.capture = named(QPushButton("Capture as KB article"), "captureKbButton")
+        self.capture.setToolTip("Write a knowledge-base draft of how this ticket was "
+                                "resolved into the KB folder (Settings)")
+        self.capture.clicked.connect(self._capture)
+        self.capture_result = named(QLabel(), "captureResult")
+        self.capture_result.setWordWrap(True)
+        self.capture_result.setTextInteractionFlags(
+            Qt.TextInteractionFlag.TextSelectableByMouse)
+        self._risk: tuple[float, tuple[str, ...]] | None = None
+
         self.clocks = QGroupBox("SLA clocks")
         self.clock_grid = QGridLayout(self.clocks)
         self.clock_grid.setColumnStretch(1, 1)  # the due time gets the room: one line
@@ -193,6 +209,9 @@ class DetailsPanel(QWidget):
         layout.addLayout(sev_row)
         layout.addWidget(self.reasons)
         layout.addWidget(self.acknowledge)
+        layout.addWidget(self.risk)
+        layout.addWidget(self.capture)
+        layout.addWidget(self.capture_result)
         layout.addWidget(self.clocks)
         layout.addWidget(self.handoff)
         layout.addWidget(QLabel("<b>Timeline</b>"))
@@ -242,6 +261,10 @@ class DetailsPanel(QWidget):
             f"<li>{html.escape(str(r))}</li>" for r in reasons) + "</ul>" if reasons
             else "<i>No scoring reasons recorded.</i>")
         self._build_clocks(row, now)
+        self.capture.setVisible(not row.open)
+        if changed:
+            self.capture_result.setText("")
+        self._show_risk()
         handoff = row.detail.get("latest_handoff")
         self.handoff.setVisible(bool(handoff))
         if handoff:
@@ -339,6 +362,31 @@ class DetailsPanel(QWidget):
         if not events:
             self.timeline.addItem("No events yet.")
         self.timeline.scrollToBottom()
+
+    def set_risk(self, risk: tuple[float, tuple[str, ...]] | None) -> None:
+        """The shown ticket's risk (probability, top reasons); None: not scored."""
+        self._risk = risk
+        self._show_risk()
+
+    def _show_risk(self) -> None:
+        found = self._risk if self.row is not None and self.row.open else None
+        self.risk.setVisible(found is not None)
+        if found is not None:
+            p, reasons = found
+            self.risk.setText(
+                f"<b>Risk {p:.0%}</b> of a breach or escalation within the hour"
+                + ("<ul style='margin:0'>" + "".join(f"<li>{html.escape(r)}</li>"
+                                                     for r in reasons) + "</ul>"
+                   if reasons else ""))
+
+    def captured(self, message: str) -> None:
+        """Say where the KB draft went (or why it could not be written)."""
+        self.capture_result.setText(message)
+
+    def _capture(self) -> None:
+        if self.row is not None:
+            self.capture_result.setText("Writing the KB draft…")
+            self.captureRequested.emit(self.row.id)
 
     def _acknowledge(self) -> None:
         if self.row is not None:

@@ -42,6 +42,7 @@ from .queue_delegates import (
 from .queue_filters import QueueFilterProxy
 from .queue_model import CLOCK_COLUMNS, HEADERS, ROW_ROLE, Column, QueueModel
 from .theme import named
+from .triage_wiring import wire_triage
 
 WINDOW_TITLE = "Escalation Console"
 ROW_HEIGHT = 30
@@ -117,6 +118,8 @@ class MainWindow(QMainWindow):
         self.details_dock.setMinimumWidth(DETAILS_START_WIDTH)
         self._build_menus()
         self._build_status_bar()
+        self.kb_folder_action: QAction | None = None
+        wire_triage(self)  # the Risk column, the details' risk and KB capture
         self.paging_label = QLabel()  # who sends the pages: a service or this console
         self.paging_label.setObjectName("paging")
         self.paging_label.setMargin(2)
@@ -295,6 +298,7 @@ class MainWindow(QMainWindow):
         if row is not None and row.id == self.details.ticket_id:
             return
         self.details.show_row(row, self.model.now)
+        self.details.set_risk(self.model.risk(row.id) if row is not None else None)
         if row is not None:
             self.service.load_history(row.id)
 

@@ -28,6 +28,7 @@ COLUMN_SAMPLES = {
     Column.OWNER: "fatima",
     Column.STATUS: "Waiting",
     Column.RESPONSE: "-23h 59m", Column.UPDATE: "-23h 59m", Column.RESOLUTION: "-23h 59m",
+    Column.RISK: "100%",
 }
 BOLD_COLUMNS = (Column.RESPONSE, Column.UPDATE, Column.RESOLUTION)  # breached: bold
 SLA_SAMPLE = "CONFIRMATION BREACHED"  # the longest pill, narrowed as far as it may be

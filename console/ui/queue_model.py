@@ -69,6 +69,7 @@ class Column(IntEnum):
     UPDATE = 8
     RESOLUTION = 9
     SLA = 10
+    RISK = 11
 
 
 COLUMN_COUNT = len(Column)
@@ -76,7 +77,7 @@ HEADERS = {
     Column.ID: "ID", Column.SEVERITY: "Severity", Column.TITLE: "Title",
     Column.ACCOUNT: "Account", Column.TEAM: "Tier / Team", Column.OWNER: "Owner",
     Column.STATUS: "Status", Column.RESPONSE: "Response", Column.UPDATE: "Update",
-    Column.RESOLUTION: "Resolution", Column.SLA: "SLA",
+    Column.RESOLUTION: "Resolution", Column.SLA: "SLA", Column.RISK: "Risk",
 }
 CLOCK_COLUMNS = {Column.RESPONSE: "response", Column.UPDATE: "update",
                  Column.RESOLUTION: "resolution"}
@@ -89,6 +90,11 @@ UNCONFIRMED_TIP = "not yet confirmed by Engineering"
 PAUSED_TEXT = "#546e7a"  # grey-blue
 _FIRST_CLOCK = int(Column.RESPONSE)
 _SLA = int(Column.SLA)
+_RISK = int(Column.RISK)
+RISK_HIGH = 0.5     # at or above: red, a commander acts on it
+RISK_RAISED = 0.2   # at or above: amber
+RISK_TIP = ("Probability of an SLA breach or an escalation within the next hour, "
+            "learnt from this team's resolved tickets")
 
 
 def local_time(t: datetime | None) -> str:
@@ -116,6 +122,7 @@ class QueueModel(QAbstractTableModel):
         self._texts: dict[str, tuple[QueueRow, tuple[str, ...]]] = {}
         self._countdowns: dict[tuple[str, str], Countdown] = {}   # at now
         self._sla: dict[str, str] = {}                            # at now
+        self._risks: dict[str, tuple[float, tuple[str, ...]]] = {}  # ticket: (p, reasons)
         # while layoutChanged is being emitted for a batch: the tickets it changed
         # (the filter proxy syncs just those instead of comparing every row)
         self.layout_changes: list[str] | None = None
@@ -168,6 +175,46 @@ class QueueModel(QAbstractTableModel):
             return HEADERS[Column(section)]
         if role == Qt.ItemDataRole.ToolTipRole and section in CLOCK_COLUMNS:
             return f"Time left on the {CLOCK_COLUMNS[Column(section)]} clock"
+        if role == Qt.ItemDataRole.ToolTipRole and section == _RISK:
+            return RISK_TIP
+        return None
+
+    # -- risk --------------------------------------------------------------------------------
+    def set_risks(self, risks: Mapping[str, Any]) -> None:
+        """Each open ticket's risk (``console.app.triage.risk.Risk`` by ticket id; empty:
+        no model). Repaints the Risk column with one signal."""
+        self._risks = {t: (float(r.probability), tuple(r.reasons)) for t, r in risks.items()}
+        if self._keys:
+            self.dataChanged.emit(self.index(0, _RISK), self.index(len(self._keys) - 1, _RISK))
+
+    def risk(self, ticket_id: str) -> tuple[float, tuple[str, ...]] | None:
+        """(probability, reasons) of a ticket, None when it has no score."""
+        return self._risks.get(ticket_id)
+
+    def _risk_cell(self, row: QueueRow, role: int) -> Any:
+        found = self._risks.get(row.id) if row.open else None
+        if role == _DISPLAY:
+            return "—" if found is None else f"{found[0]:.0%}"
+        if role == SORT_ROLE:
+            return -1.0 if found is None else found[0]
+        if role == _TOOLTIP:
+            if found is None:
+                return "No risk score: " + ("resolved" if not row.open else "no usable model")
+            return f"{found[0]:.0%} within the hour" + "".join(
+                f"\n• {reason}" for reason in found[1])
+        if role == ROW_ROLE:
+            return row
+        if found is None or found[0] < RISK_RAISED:
+            return None
+        state = "breached" if found[0] >= RISK_HIGH else "pre_breach"
+        if role == STATE_ROLE:
+            return state
+        if role == _BACKGROUND:
+            return self._colors[state][0]
+        if role == _FOREGROUND:
+            return self._colors[state][1]
+        if role == _FONT:
+            return self._fonts.get(state)
         return None
 
     # -- rows ------------------------------------------------------------------------------
@@ -368,6 +415,8 @@ class QueueModel(QAbstractTableModel):
 
     def cell(self, row: QueueRow, column: int, role: int) -> Any:
         """What ``role`` holds for ``column`` of ``row``: data() without the index."""
+        if column == _RISK:
+            return self._risk_cell(row, role)
         if role == _DISPLAY:
             if column < _FIRST_CLOCK:
                 return self.texts(row)[column]
