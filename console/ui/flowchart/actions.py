@@ -78,6 +78,9 @@ def build_actions(editor: FlowEditor) -> None:
                       "Every published version; open, compare or restore one")
     publish = _action(e, "publish", "Publish…", e.ask_and_publish, None,
                       "Publish a new matrix version to every console (leads only)")
+    preview = _action(e, "preview_impact", "Preview impact", e.impact.start, None,
+                      "Replay the last days' real tickets through the draft and the "
+                      "version in force, side by side")
     e.edit_actions = [rename, delete, arrange, open_file, add_menu.menuAction()]
 
     menus = e.menuBar()
@@ -95,7 +98,7 @@ def build_actions(editor: FlowEditor) -> None:
     for shown in (zoom_in, zoom_out, fit, None, problems, properties):
         view_menu.addSeparator() if shown is None else view_menu.addAction(shown)
     matrix_menu = menus.addMenu("&Matrix")
-    for item in (diff, history, publish):
+    for item in (diff, history, preview, publish):
         matrix_menu.addAction(item)
 
     bar = QToolBar("Flowchart", e)
@@ -118,7 +121,7 @@ def build_actions(editor: FlowEditor) -> None:
     export_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
     bar.addWidget(export_button)
     bar.addSeparator()
-    for item in (diff, history, publish):
+    for item in (diff, history, preview, publish):
         bar.addAction(item)
     e.addToolBar(bar)
     set_editing(e)

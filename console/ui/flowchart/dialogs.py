@@ -39,10 +39,12 @@ class DiffDialog(QDialog):
 
 
 class PublishDialog(QDialog):
-    """Shows what changes against the published version and asks for a comment."""
+    """Shows what changes against the published version, the impact preview of this
+    draft (its window and headlines; ``preview`` None: none was run), and asks for a
+    comment."""
 
     def __init__(self, name: str, against: str, lines: list[str],
-                 parent: QWidget | None = None) -> None:
+                 parent: QWidget | None = None, *, preview: list[str] | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle(f"Publish {name}")
         self.resize(720, 520)
@@ -51,6 +53,14 @@ class PublishDialog(QDialog):
         changes = QPlainTextEdit(diff_text(lines))
         changes.setReadOnly(True)
         layout.addWidget(changes, 1)
+        self.preview = QLabel(
+            "Impact preview of this draft: " + "\n".join(preview) if preview else
+            "No impact preview was run for this draft: Preview impact (next to Publish) "
+            "replays the last 30 days' tickets through it first.")
+        self.preview.setObjectName("publishPreview")
+        self.preview.setWordWrap(True)
+        self.preview.setStyleSheet("font-weight: bold;" if preview else "color: #555555;")
+        layout.addWidget(self.preview)
         layout.addWidget(QLabel("Comment, required (who asked for it, and why):"))
         self.comment = QPlainTextEdit()
         self.comment.setPlaceholderText("e.g. P2 response tightened after the Q3 review")

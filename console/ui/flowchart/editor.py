@@ -49,6 +49,7 @@ from .document import FlowDocument
 from .draft import FlowDraft
 from .export import export
 from .following import VersionFollower
+from .impact_preview import ImpactPreview
 from .panel import Path as FieldPath
 from .panel import PropertyPanel, edit_for, rekeyed
 from .problems import ProblemList
@@ -108,6 +109,7 @@ class FlowEditor(QMainWindow):
         self.role_label = QLabel(role_text(role, self.editable))
         self.statusBar().addPermanentWidget(self.role_label)
         self.statusBar().insertWidget(0, self.status_label, 1)
+        self.impact = ImpactPreview(self)  # Preview impact, next to Publish
         build_actions(self)
         self._wire()
         self._problems_changed(self.document.problems)
@@ -299,7 +301,8 @@ class FlowEditor(QMainWindow):
     def ask_and_publish(self) -> None:
         if not self._can_publish():
             return
-        if self.ask.publish(self.records_name(), self.baseline_name, self.diff_lines()):
+        if self.ask.publish(self.records_name(), self.baseline_name, self.diff_lines(),
+                            self.impact.publish_note()):
             self.publish_now(self.ask.last_comment)
 
     # -- files --------------------------------------------------------------------------------
@@ -495,5 +498,6 @@ class FlowEditor(QMainWindow):
             self.draft.closing()
         if self.follower is not None:
             self.follower.stop()
+        self.impact.stop()  # a preview's worker processes go with the window
         self.scene.clear_scene()
         super().closeEvent(event)

@@ -49,8 +49,9 @@ class Prompts:
                                               FORMATS[fmt])
         return path or None
 
-    def publish(self, name: str, against: str, lines: list[str]) -> bool:
-        dialog = PublishDialog(name, against, lines, self.editor)
+    def publish(self, name: str, against: str, lines: list[str],
+                preview: list[str] | None = None) -> bool:
+        dialog = PublishDialog(name, against, lines, self.editor, preview=preview)
         ok = bool(dialog.exec())
         self.last_comment = dialog.text()
         return ok and bool(self.last_comment)

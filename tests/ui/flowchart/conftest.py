@@ -62,8 +62,9 @@ class ScriptedPrompts:
     def export_path(self, fmt, suggested):
         return self.path
 
-    def publish(self, name, against, lines):
+    def publish(self, name, against, lines, preview=None):
         self.shown.append(("publish", lines))
+        self.publish_preview = preview
         self.last_comment = self.comment
         return bool(self.comment)
 

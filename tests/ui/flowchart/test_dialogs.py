@@ -33,7 +33,7 @@ def test_the_publish_dialog_opens_ready_for_the_comment_it_requires(qtbot):
     qtbot.waitUntil(dialog.isActiveWindow)
     assert dialog.comment.hasFocus()
     assert dialog.comment.tabChangesFocus()  # Tab leaves for the buttons, no tab typed
-    assert "required" in dialog.findChildren(QLabel)[1].text()
+    assert any("Comment, required" in label.text() for label in dialog.findChildren(QLabel))
 
 
 def test_history_lists_newest_first_and_marks_the_active_version(qtbot):
