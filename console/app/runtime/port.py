@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from console.app.runtime.forms_ops import FormActions
     from console.app.runtime.matrix_ops import MatrixActions
     from console.app.runtime.reports_ops import ReportActions
+    from console.app.runtime.triage_ops import TriageActions
     from console.app.runtime.whatif_ops import WhatifActions
     from console.store.records import StoredEvent
 
@@ -129,6 +130,7 @@ class ConsoleServicePort(Protocol):
     forms: FormActions                  # the forms' submissions, reads and drafts
     matrices: MatrixActions             # matrix versions: list, publish, restore
     reports: ReportActions              # reports and the tickets behind a bar, on the worker
+    triage: TriageActions               # suggestions, risk, summaries, KB drafts; training
     whatif: WhatifActions               # the flowchart's Preview impact, in the background
 
     @property

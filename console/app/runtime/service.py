@@ -27,6 +27,7 @@ from console.app.runtime.matrix_ops import MatrixActions
 from console.app.runtime.port import DeadLetter, Failed, timeline_event
 from console.app.runtime.reports_ops import ReportActions
 from console.app.runtime.rows import QueueRow
+from console.app.runtime.triage_ops import TriageActions
 from console.app.runtime.whatif_ops import WhatifActions
 from console.app.runtime.worker import DbWorker
 from console.domain.matrix import Matrix
@@ -103,6 +104,7 @@ class ConsoleService(QObject):
         self.forms = FormActions(self)
         self.matrices = MatrixActions(self)  # the flowchart's versions and publishing
         self.reports = ReportActions(self)  # the Reports window's reports, on the worker
+        self.triage = TriageActions(self)  # suggestions, risk, training: off the GUI thread
         self.whatif = WhatifActions(self)  # the flowchart's Preview impact
         self.sync_state: SyncState = LOCAL_ONLY
         self.paging = NO_SERVICE  # the notifier's presence check says otherwise
@@ -163,6 +165,7 @@ class ConsoleService(QObject):
             self.personChanged.emit(person)
             self._show_refused(refusals)
             self.rowsReset.emit(rows)
+            self.triage.risk.start(rows)
             self.alerts.start()
             self._start_sync(url)
             self.ready_once = True
@@ -196,6 +199,7 @@ class ConsoleService(QObject):
         if self._sync_thread is not None:
             self._sync_thread.join(timeout=5)
         self.alerts.shutdown()
+        self.triage.stop()
         self.worker.submit(self.store.close)
         self.worker.shutdown(wait=True)
 
