@@ -41,7 +41,7 @@ TRIED_CUES = re.compile(
     r"clear(?:ed|ing)|flush(?:ed|ing)|reset(?:ting)?|reinstall(?:ed|ing)?|reproduc(?:ed|ing)|"
     r"checked|verified|re-?synced|rolled back|roll(?:ing)? back|collected|tested|"
     r"upgraded|downgraded|updated|rotated|re-?indexed|re-?ran|ran|applied|disabled|enabled|"
-    r"removed|replaced|searched|workaround|"
+    r"removed|replaced|searched|"
     # German
     r"versucht|probiert|neu ?gestartet|neugestartet|geleert|gelöscht|zurückgesetzt|"
     r"geprüft|überprüft|neu installiert|aktualisiert|getestet|reproduziert)\b",

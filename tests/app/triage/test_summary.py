@@ -195,3 +195,7 @@ def test_every_summary_sentence_is_verbatim_text_of_its_own_event(
         assert s.text == s.text.strip() and "\n" not in s.text
     lines = summary_text(sentences, UTC).splitlines()
     assert len(lines) == len(sentences)
+
+
+def test_a_customer_thanking_for_a_workaround_said_it_rather_than_tried_it() -> None:
+    assert classify("Thanks, the workaround helps for now.", "said", ours=False) == "said"
