@@ -13,7 +13,10 @@ from .common import EXIT_INVALID, EXIT_OK, EXIT_STORE, EXIT_USAGE, opened, posit
 from .exporting import utc_instant
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable, Iterator
+
     from console.app.usecases.whatif import Impact
+    from console.app.usecases.whatif.source import TicketStream
     from console.domain.matrix import Matrix
     from console.domain.tickets import TicketEvent
 
@@ -102,30 +105,8 @@ def _read_file(path: str, matrix: Matrix) -> list[TicketEvent] | int:
     return events
 
 
-def _from_store(args: argparse.Namespace) -> tuple[Matrix | None, list[TicketEvent]] | int:
-    """The store's version in force (None: none published) and its ticket events."""
-    from console.app.usecases.event_kinds import MATRIX_STREAM
-    from console.app.usecases.export import export_events
-    from console.app.usecases.matrix_versions import list_versions, version_in_force
-    from console.domain.matrix import parse_matrix_text
-    from console.store.errors import StoreError
-
-    from .common import open_store
-
-    try:
-        with opened(open_store(args, lock=False)) as store:  # reads: beside a running console
-            version = version_in_force(list_versions(store))
-            events = [e.to_domain() for e in export_events(store) if e.ticket != MATRIX_STREAM]
-    except StoreError as exc:
-        _error(str(exc))
-        return EXIT_STORE
-    return (parse_matrix_text(version.yaml) if version else None), events
-
-
 def _cmd_whatif(args: argparse.Namespace) -> int:
-    from console.app.sentiment import vader_compound
-    from console.app.usecases.whatif.parallel import WorkerCrashed
-    from console.app.usecases.whatif.preview import preview
+    from console.app.usecases.whatif.source import from_events
     from console.paths import default_matrix_path
 
     draft = _matrix(args.matrix)
@@ -136,35 +117,69 @@ def _cmd_whatif(args: argparse.Namespace) -> int:
         active = _matrix(args.against)
         if active is None:
             return EXIT_INVALID
-    if args.events is not None:
-        active = active or _matrix(str(default_matrix_path()))
-        if active is None:
-            return EXIT_INVALID
-        read = _read_file(args.events, active)
-        if isinstance(read, int):
-            return read
-        events, end = read, read[-1].at
-    else:
-        got = _from_store(args)
-        if isinstance(got, int):
-            return got
-        stored, events = got
-        active = active or stored or _matrix(str(default_matrix_path()))
-        if active is None:
-            return EXIT_INVALID
-        end = datetime.now(UTC)
-    window = _window(args, end)
+    if args.events is None:
+        return _on_store(args, draft, active)
+    active = active or _matrix(str(default_matrix_path()))
+    if active is None:
+        return EXIT_INVALID
+    read = _read_file(args.events, active)
+    if isinstance(read, int):
+        return read
+    window = _window(args, read[-1].at)
     if isinstance(window, str):
         _error(window)
         return EXIT_USAGE
-    start, stop = window
-    _note_strangers(events, start, stop, draft)
+    return _compare(args, draft, active, from_events(read, *window), window)
+
+
+def _on_store(args: argparse.Namespace, draft: Matrix, active: Matrix | None) -> int:
+    """Compare on the local store's tickets, read a batch at a time while the workers
+    replay them (the store stays open until the comparison is done)."""
+    from console.app.usecases.matrix_versions import list_versions, version_in_force
+    from console.app.usecases.whatif.source import from_store, store_reader
+    from console.domain.matrix import parse_matrix_text
+    from console.paths import default_matrix_path
+    from console.store.errors import StoreError
+
+    from .common import open_store
+
+    window = _window(args, datetime.now(UTC))
+    if isinstance(window, str):
+        _error(window)
+        return EXIT_USAGE
     try:
-        result = preview(draft, active, events, start, stop, vader_compound,
-                         workers=args.workers)
+        with opened(open_store(args, lock=False)) as store:  # reads: beside a running console
+            if active is None:
+                version = version_in_force(list_versions(store))
+                active = (parse_matrix_text(version.yaml) if version
+                          else _matrix(str(default_matrix_path())))
+                if active is None:
+                    return EXIT_INVALID
+            return _compare(args, draft, active, from_store(store_reader(store), *window),
+                            window)
+    except StoreError as exc:
+        _error(str(exc))
+        return EXIT_STORE
+
+
+def _compare(args: argparse.Namespace, draft: Matrix, active: Matrix, stream: TicketStream,
+             window: tuple[datetime, datetime]) -> int:
+    from console.app.sentiment import vader_compound
+    from console.app.usecases.whatif.parallel import WorkerCrashed
+    from console.app.usecases.whatif.preview import preview
+    from console.app.usecases.whatif.source import TicketStream
+
+    found: list[str] = []
+    noted = TicketStream(stream.total, _noting(stream.groups, draft, found))
+    try:
+        result = preview(draft, active, noted, *window, vader_compound, workers=args.workers)
     except WorkerCrashed as exc:
         _error(str(exc))
         return EXIT_INVALID
+    if found:
+        more = f" (and {len(found) - 1} more)" if len(found) > 1 else ""
+        print(f"note: {len(found)} event(s) name what the draft does not have; they are "
+              f"replayed as recorded. First: {found[0]}{more}", file=sys.stderr)
     if args.format == "json":
         sys.stdout.write(json.dumps(result.to_json(), ensure_ascii=False, indent=2) + "\n")
     else:
@@ -172,17 +187,15 @@ def _cmd_whatif(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _note_strangers(events: list[TicketEvent], start: datetime, stop: datetime,
-                    draft: Matrix) -> None:
-    """Say when the window's events name what the draft does not have."""
+def _noting(groups: Iterable[list[TicketEvent]], draft: Matrix, found: list[str]
+            ) -> Iterator[list[TicketEvent]]:
+    """The tickets, unchanged, noting the events that name what the draft does not
+    have (a renamed or dropped severity, team or tier) as they pass."""
     from console.app.usecases.whatif import strangers
-    from console.app.usecases.whatif.replay import window_events
 
-    found = strangers(window_events(events, start, stop), draft)
-    if found:
-        more = f" (and {len(found) - 1} more)" if len(found) > 1 else ""
-        print(f"note: {len(found)} event(s) name what the draft does not have; they are "
-              f"replayed as recorded. First: {found[0]}{more}", file=sys.stderr)
+    for group in groups:
+        found.extend(strangers(group, draft))
+        yield group
 
 
 def table(result: Impact) -> str:

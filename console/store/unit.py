@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, fields
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import delete, func, select
@@ -82,6 +82,28 @@ class EventsRepo(Repo):
             query = query.where(EventRow.ticket == ticket)
         for row in self._s.scalars(query.execution_options(yield_per=2000)):
             yield StoredEvent.from_row(row)
+
+    def opened_tickets(self, window_from: datetime, window_to: datetime,
+                       slack: timedelta = timedelta(days=1)) -> list[str]:
+        """The tickets with an ``opened`` event about in ``[from, to)``, in id order:
+        ``at`` is compared as text, so the window is widened by ``slack`` each side (the
+        caller keeps the exact window)."""
+        lo, hi = (window_from - slack).isoformat(), (window_to + slack).isoformat()
+        return list(self._s.scalars(
+            select(EventRow.ticket).where(EventRow.kind == "opened", EventRow.at >= lo,
+                                          EventRow.at < hi)
+            .distinct().order_by(EventRow.ticket)))
+
+    def of_tickets(self, tickets: Sequence[str]) -> list[StoredEvent]:
+        """The events of these tickets, ticket after ticket (in id order), each
+        ticket's in HLC order."""
+        out: list[StoredEvent] = []
+        ids = list(tickets)
+        for i in range(0, len(ids), _CHUNK):
+            rows = self._s.scalars(select(EventRow).where(EventRow.ticket.in_(ids[i:i + _CHUNK]))
+                                   .order_by(EventRow.ticket, EventRow.hlc, EventRow.id))
+            out.extend(StoredEvent.from_row(r) for r in rows)
+        return out
 
     def known_ids(self, event_ids: Sequence[str]) -> set[str]:
         """Which of these event ids the log holds."""

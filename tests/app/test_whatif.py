@@ -15,7 +15,7 @@ from console.app.usecases import whatif
 from console.app.usecases.demo.scenarios import demo_events
 from console.app.usecases.simulate import read_events, simulate
 from console.app.usecases.whatif import impact, replay
-from console.app.usecases.whatif import preview as preview_module
+from console.app.usecases.whatif import parallel as parallel_module
 from console.cli import main
 from console.domain.matrix import Matrix, parse_matrix_text
 from console.domain.tickets import TicketEvent
@@ -79,20 +79,21 @@ def test_a_draft_equal_to_the_version_in_force_changes_nothing():
 
 def test_the_command_replays_once_when_the_draft_is_the_version_in_force(
         tmp_path, monkeypatch, capsys):
-    calls: list[Matrix] = []
-    real = whatif.replay
+    calls: list[tuple[Matrix, ...]] = []
+    real = parallel_module._replay_all
 
-    def counting(matrix: Matrix, *args: object, **kwargs: object) -> whatif.Outcome:
-        calls.append(matrix)
-        return real(matrix, *args, **kwargs)  # type: ignore[arg-type]
+    def counting(matrices: tuple[Matrix, ...], *args: object) -> tuple[whatif.Outcome, ...]:
+        calls.append(tuple(matrices))
+        return real(matrices, *args)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(preview_module, "replay", counting)
+    monkeypatch.setattr(parallel_module, "_replay_all", counting)
     events = tmp_path / "events.jsonl"
     events.write_text("".join(json.dumps(x) + "\n" for x in P2_TICKETS), encoding="utf-8")
     code = main(["whatif", "--matrix", str(DEFAULT), "--against", str(DEFAULT), "--events",
-                 str(events), "--format", "json", "--data-dir", str(tmp_path / "data")])
+                 str(events), "--format", "json", "--workers", "1", "--data-dir",
+                 str(tmp_path / "data")])
     out = json.loads(capsys.readouterr().out)
-    assert code == 0 and len(calls) == 1
+    assert code == 0 and [len(c) for c in calls] == [1]  # one matrix, replayed once
     assert out["unchanged"] is True
     assert all(f["delta"] == 0 and f["changed"] == [] for f in out["figures"])
 

@@ -19,8 +19,9 @@ from console.app.usecases.whatif.parallel import (
     Cancelled,
     WorkerCrashed,
     parallel_replay,
-    partition,
+    partitions,
 )
+from console.app.usecases.whatif.source import from_events
 from console.cli import main
 from tests.app.test_whatif import P2_TICKETS, variant
 
@@ -45,10 +46,13 @@ def workers() -> set[int]:
 
 
 def test_the_partitions_hold_each_ticket_whole_and_every_event_once():
-    parts = partition(WORKLOAD.events, 5)
-    assert sum(len(p) for p in parts) == len(WORKLOAD.events)
+    stream = from_events(WORKLOAD.events, *WINDOW)
+    parts = list(partitions(stream.groups, 40))
+    window_events = sum(len(g) for g in from_events(WORKLOAD.events, *WINDOW).groups)
+    assert sum(len(p) for p in parts) == window_events
     owners = [{e.ticket for e in p} for p in parts]
     assert all(not (a & b) for i, a in enumerate(owners) for b in owners[i + 1:])
+    assert [len(o) for o in owners[:-1]] == [40] * (len(parts) - 1)
     assert all(p == sorted(p, key=lambda e: e.at) for p in parts)
 
 
@@ -80,9 +84,9 @@ def test_cancel_stops_the_run_and_leaves_no_worker_process_behind():
 
 
 def test_a_worker_that_dies_is_a_clear_error_not_a_wait():
-    with pytest.raises(WorkerCrashed, match=r"worker 1 .* died with exit code 3"):
+    with pytest.raises(WorkerCrashed, match=r"worker \d .* died with exit code 3"):
         parallel_replay((DRAFT, ACTIVE), WORKLOAD.events, *WINDOW, workers=2,
-                        _crash_worker=1)
+                        _crash_partition=3)
     assert workers() == set()
 
 

@@ -1,12 +1,16 @@
 """Both versions' replay split across worker processes (not threads: the engine is pure
 Python and holds the GIL).
 
-The events are read once, by the caller; the window's tickets are partitioned (a
-ticket's events all go to one partition, tickets are independent in the engine except
-for the matrix), each worker replays its partitions under both matrices and sends each
-partition's two partial ``Outcome``s back; the parent merges them into exactly what the
-single-process ``replay`` gives (per-ticket rows, totals summed, the rates' numerators
-and denominators summed: both count ticket by ticket).
+The events are read once, a ticket at a time (``source.TicketStream``: from the store
+in batches, or from an event file's list); the parent gathers tickets into partitions
+of about ``PARTITION_TICKETS`` (a ticket's events all go to one partition: tickets are
+independent in the engine except for the matrix) and puts them on one queue the workers
+take from, at most ``QUEUE_DEPTH`` a worker ahead, so neither the parent nor a worker
+holds more than a few partitions, however long the window. Each worker replays a
+partition under both matrices and sends its two partial ``Outcome``s back; the parent
+merges them into exactly what the single-process ``replay`` gives (per-ticket rows,
+totals summed, the rates' numerators and denominators summed: both count ticket by
+ticket).
 
 Workers are started with ``spawn`` (safe next to Qt's threads). Cancel terminates them
 and joins them: none is left behind. A worker that dies (or raises) stops the run with
@@ -21,7 +25,7 @@ import os
 import queue
 import traceback
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import replace
 from datetime import datetime
 from multiprocessing.process import BaseProcess
@@ -32,10 +36,11 @@ from console.domain.reports import Rate
 from console.domain.scoring import SentimentScorer
 from console.domain.tickets import TicketEvent
 
-from .replay import Outcome, Row, replay, replay_pair, window_events
+from .replay import Outcome, Row, replay, replay_pair
+from .source import TicketStream, from_events
 
-# partitions a worker sends back one by one: the progress callback's grain
-PARTITIONS_PER_WORKER = 8
+PARTITION_TICKETS = 400  # at most, a partition's tickets: the grain of progress and memory
+QUEUE_DEPTH = 2  # partitions waiting for each worker: how far ahead the parent reads
 POLL_S = 0.1  # how often the parent looks at Cancel and at dead workers
 
 
@@ -50,22 +55,22 @@ class WorkerCrashed(RuntimeError):
 Progress = Callable[[int, int], None]  # (tickets done, tickets in all)
 
 
-def partition(events: Sequence[TicketEvent], parts: int) -> list[list[TicketEvent]]:
-    """Split ``events`` (time order) into at most ``parts`` lists, a ticket's events in
-    one list, in time order; tickets dealt out so the lists hold about as many events."""
-    by_ticket: dict[str, list[TicketEvent]] = defaultdict(list)
-    for e in events:
-        by_ticket[e.ticket].append(e)
-    loads = [0] * max(1, parts)
-    owner: dict[str, int] = {}
-    for ticket, evs in sorted(by_ticket.items(), key=lambda kv: -len(kv[1])):
-        i = loads.index(min(loads))
-        owner[ticket] = i
-        loads[i] += len(evs)
-    out: list[list[TicketEvent]] = [[] for _ in loads]
-    for e in events:
-        out[owner[e.ticket]].append(e)
-    return [p for p in out if p]
+def partitions(groups: Iterable[list[TicketEvent]], size: int
+               ) -> Iterator[list[TicketEvent]]:
+    """Tickets' events (a list a ticket) gathered ``size`` tickets at a time, each
+    partition in time order (a ticket's same-instant events keep their order)."""
+    chunk: list[TicketEvent] = []
+    tickets = 0
+    for group in groups:
+        chunk.extend(group)
+        tickets += 1
+        if tickets >= size:
+            chunk.sort(key=lambda e: e.at)
+            yield chunk
+            chunk, tickets = [], 0
+    if chunk:
+        chunk.sort(key=lambda e: e.at)
+        yield chunk
 
 
 def merge(parts: Sequence[Outcome], window_from: datetime, window_to: datetime) -> Outcome:
@@ -97,100 +102,124 @@ def _replay_all(matrices: Sequence[Matrix], events: list[TicketEvent], window_fr
     return tuple(replay(m, events, window_from, window_to, sentiment) for m in matrices)
 
 
-def _worker(index: int, matrices: tuple[Matrix, ...], inbox: Any, count: int,
-            window_from: datetime, window_to: datetime, sentiment: SentimentScorer | None,
-            results: Any, crash: bool) -> None:
-    """Take ``count`` chunks from ``inbox`` one at a time (only the one replayed is held
-    here), replay it under every matrix, put (index, tickets, outcomes) per chunk. Two
-    matrices are a draft and the version in force: ``replay_pair`` reuses the results
-    of the tickets the draft's change cannot touch."""
+def _worker(index: int, matrices: tuple[Matrix, ...], inbox: Any, window_from: datetime,
+            window_to: datetime, sentiment: SentimentScorer | None, results: Any,
+            crash_at: int | None) -> None:
+    """Take (number, partition) from ``inbox`` until None, replay each under every
+    matrix, put (index, tickets, outcomes). ``crash_at``: the test hook, the worker that
+    takes that partition dies holding it."""
     try:
-        for n in range(count):
-            chunk: list[TicketEvent] = inbox.get()
-            if crash and n == count // 2:
-                os._exit(3)  # the test hook: die as a killed worker does, saying nothing
+        while (item := inbox.get()) is not None:
+            number, chunk = item
+            if number == crash_at:
+                os._exit(3)  # die as a killed worker does, saying nothing
             outcomes = _replay_all(matrices, chunk, window_from, window_to, sentiment)
             results.put((index, len({e.ticket for e in chunk}), outcomes))
-            del chunk, outcomes
+            del item, chunk, outcomes
     except BaseException:  # sent to the parent, which raises WorkerCrashed
         results.put((index, -1, traceback.format_exc()))
 
 
-def parallel_replay(matrices: Sequence[Matrix], events: Sequence[TicketEvent],
+def parallel_replay(matrices: Sequence[Matrix],
+                    events: Sequence[TicketEvent] | TicketStream,
                     window_from: datetime, window_to: datetime,
                     sentiment: SentimentScorer | None = None, *, workers: int | None = None,
                     progress: Progress | None = None, cancel: Any = None,
-                    _crash_worker: int | None = None) -> list[Outcome]:
+                    _crash_partition: int | None = None) -> list[Outcome]:
     """``[replay(m, events, window_from, window_to, sentiment) for m in matrices]``,
-    computed by ``workers`` processes (default: the CPU count). ``progress(done, total)``
-    is called in this thread as tickets finish; ``cancel`` (anything with ``is_set()``)
-    stops the run: its workers are terminated and joined, then ``Cancelled`` is raised.
-    ``_crash_worker``: the test hook, that worker dies halfway."""
-    chosen = window_events(events, window_from, window_to)
-    total = len({e.ticket for e in chosen})
+    computed by ``workers`` processes (default: the CPU count). ``events``: a time-ordered
+    list, or a ``TicketStream`` of the window's tickets (read as the workers need them).
+    ``progress(done, total)`` is called in this thread as tickets finish; ``cancel``
+    (anything with ``is_set()``) stops the run: its workers are terminated and joined,
+    then ``Cancelled`` is raised. ``_crash_partition``: the test hook, the worker that
+    takes that partition dies."""
+    stream = events if isinstance(events, TicketStream) else from_events(
+        events, window_from, window_to)
     workers = max(1, workers or os.cpu_count() or 1)
-    if workers == 1 or total < 2:
-        return list(_replay_all(matrices, chosen, window_from, window_to, sentiment))
-    chunks = partition(chosen, workers * PARTITIONS_PER_WORKER)
-    del chosen
+    if workers == 1 or stream.total < 2:
+        return list(_replay_all(matrices, _flat(stream), window_from, window_to, sentiment))
+    size = max(1, min(PARTITION_TICKETS, -(-stream.total // (workers * 8))))
     ctx = mp.get_context("spawn")
-    results = ctx.Queue()
-    procs: list[BaseProcess] = []
-    inboxes: list[Any] = []
-    for w in range(min(workers, len(chunks))):
-        mine = chunks[w::workers]
-        inbox = ctx.Queue()
-        for chunk in mine:  # pickled by the queue's thread as the worker takes them
-            inbox.put(chunk)
-        inboxes.append(inbox)
-        procs.append(ctx.Process(
-            target=_worker, name=f"whatif-worker-{w}", daemon=True,
-            args=(w, tuple(matrices), inbox, len(mine), window_from, window_to, sentiment,
-                  results, _crash_worker == w)))
-    expected = {w: len(chunks[w::workers]) for w in range(len(procs))}
-    del chunks
+    inbox, results = ctx.Queue(maxsize=workers * QUEUE_DEPTH), ctx.Queue()
+    procs: list[BaseProcess] = [ctx.Process(target=_worker, name=f"whatif-worker-{w}", daemon=True,
+                         args=(w, tuple(matrices), inbox, window_from, window_to, sentiment,
+                               results, _crash_partition))
+             for w in range(workers)]
     parts: list[list[Outcome]] = [[] for _ in matrices]
-    done, quiet = 0, 0
+    done = sent = 0
     try:
         for p in procs:
             p.start()
-        while any(expected.values()):
-            if cancel is not None and cancel.is_set():
-                raise Cancelled("the what-if replay was cancelled")
-            try:
-                index, count, payload = results.get(timeout=POLL_S)
-            except queue.Empty:
-                # a worker found dead twice running, with nothing arriving in between,
-                # has not merely exited after its last result was sent
-                quiet += 1
-                if quiet >= 2:
-                    _check_alive(procs, expected)
-                continue
-            quiet = 0
-            if count < 0:
-                raise WorkerCrashed(f"what-if worker {index} failed:\n{payload}")
-            expected[index] -= 1
-            for i, outcome in enumerate(payload):
-                parts[i].append(outcome)
-            done += count
-            if progress is not None:
-                progress(done, total)
+        for chunk in partitions(stream.groups, size):
+            item = (sent, chunk)
+            while True:  # the queue is full while the workers are busy: collect meanwhile
+                _check_cancel(cancel)
+                try:
+                    inbox.put(item, timeout=POLL_S)
+                    break
+                except queue.Full:
+                    done += _collect(results, parts, procs, progress, done, stream.total, 0)
+            sent += 1
+            del item, chunk
+            done += _collect(results, parts, procs, progress, done, stream.total, 0)
+        while len(parts[0]) < sent:  # each partition's result adds one to every part
+            _check_cancel(cancel)
+            done += _collect(results, parts, procs, progress, done, stream.total, POLL_S)
+        for _ in procs:
+            inbox.put(None)
     finally:
         _stop(procs)
-        for q in inboxes:  # what a stopped worker did not take is dropped
-            q.cancel_join_thread()
-            q.close()
+        inbox.cancel_join_thread()  # what a stopped worker did not take is dropped
+        inbox.close()
         results.close()
         results.join_thread()
+    if progress is not None:
+        progress(done, done)
     return [merge(p, window_from, window_to) for p in parts]
 
 
-def _check_alive(procs: list[BaseProcess], expected: dict[int, int]) -> None:
+def _flat(stream: TicketStream) -> list[TicketEvent]:
+    events = [e for group in stream.groups for e in group]
+    events.sort(key=lambda e: e.at)
+    return events
+
+
+def _check_cancel(cancel: Any) -> None:
+    if cancel is not None and cancel.is_set():
+        raise Cancelled("the what-if replay was cancelled")
+
+
+def _collect(results: Any, parts: list[list[Outcome]], procs: list[BaseProcess],
+             progress: Progress | None, done: int, total: int, wait: float) -> int:
+    """Take what the workers sent (waiting up to ``wait`` for the first); the tickets
+    it covered. A worker found dead while nothing arrives stopped the run."""
+    got = 0
+    while True:
+        try:
+            index, count, payload = results.get(timeout=wait) if wait else \
+                results.get_nowait()
+        except queue.Empty:
+            if wait and not got:
+                _check_alive(procs)
+            return got
+        if count < 0:
+            raise WorkerCrashed(f"what-if worker {index} failed:\n{payload}")
+        for i, outcome in enumerate(payload):
+            parts[i].append(outcome)
+        got += count
+        if progress is not None:
+            progress(min(done + got, total), total)
+        wait = 0
+
+
+def _check_alive(procs: list[BaseProcess]) -> None:
+    """Every worker runs until the parent says there is no more work: one that has
+    exited before has died, and the partition it held is lost."""
     for w, p in enumerate(procs):
-        if expected[w] and not p.is_alive():
+        if not p.is_alive():
             raise WorkerCrashed(
                 f"what-if worker {w} (pid {p.pid}) died with exit code {p.exitcode} "
-                f"before finishing its {expected[w]} partition(s) of tickets")
+                "while replaying a partition of tickets")
 
 
 def _stop(procs: list[BaseProcess]) -> None:

@@ -18,22 +18,21 @@ from console.domain.tickets import TicketEvent
 
 from .impact import Impact, impact
 from .parallel import Progress, parallel_replay
-from .replay import replay, window_events
+from .source import TicketStream
 
 
-def preview(draft: Matrix, active: Matrix, events: Sequence[TicketEvent],
+def preview(draft: Matrix, active: Matrix, events: Sequence[TicketEvent] | TicketStream,
             window_from: datetime, window_to: datetime,
             sentiment: SentimentScorer | None = None, *, workers: int | None = None,
             progress: Progress | None = None, cancel: Any = None) -> Impact:
     """Replay the tickets opened in ``[window_from, window_to)`` (``events`` in time
-    order) through ``draft`` and ``active`` and compare them. ``progress(done, total)``
+    order, or a ``source.TicketStream`` of the window's tickets) through ``draft`` and
+    ``active`` and compare them. ``progress(done, total)``
     as tickets finish; ``cancel`` (anything with ``is_set()``) stops the run with
     ``parallel.Cancelled``; a dead worker raises ``parallel.WorkerCrashed``."""
-    if draft == active:
-        chosen = window_events(events, window_from, window_to)
-        one = replay(active, chosen, window_from, window_to, sentiment)
-        if progress is not None:
-            progress(one.ticket_count, one.ticket_count)
+    if draft == active:  # nothing can differ: one replay
+        [one] = parallel_replay((active,), events, window_from, window_to, sentiment,
+                                workers=workers, progress=progress, cancel=cancel)
         return impact(one, one)
     draft_outcome, active_outcome = parallel_replay(
         (draft, active), events, window_from, window_to, sentiment, workers=workers,

@@ -1,0 +1,80 @@
+"""The tickets a preview replays, a ticket at a time: from an event file's list, or read
+from the store in batches, so a window of millions of events is never held at once
+(the worker processes hold a partition each; the reader, one batch).
+
+A store is read through ``read(fn)``, which calls ``fn`` with a read-only unit of work:
+directly (the command line, ``store_reader``) or on the console's one DB worker (the
+editor), where each batch is a job of its own and other work runs between them.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from itertools import groupby
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from console.domain.tickets import TicketEvent
+
+from .replay import window_events
+
+if TYPE_CHECKING:  # the worker processes import this module: not the store's modules
+    from console.store.local import LocalStore
+    from console.store.records import StoredEvent
+    from console.store.unit import UnitOfWork
+
+T = TypeVar("T")
+Read = Callable[[Callable[["UnitOfWork"], Any]], Any]  # see the module docstring
+BATCH_TICKETS = 500  # tickets read from the store at once
+
+
+@dataclass(frozen=True, slots=True)
+class TicketStream:
+    """The window's tickets, one list of events a ticket (each in time order), and
+    about how many there are (at least as many as ``groups`` gives: for progress)."""
+
+    total: int
+    groups: Iterable[list[TicketEvent]]
+
+
+def from_events(events: Sequence[TicketEvent], window_from: datetime,
+                window_to: datetime) -> TicketStream:
+    """The tickets opened in the window of a time-ordered list (an event file)."""
+    by_ticket: dict[str, list[TicketEvent]] = defaultdict(list)
+    for e in window_events(events, window_from, window_to):
+        by_ticket[e.ticket].append(e)
+    return TicketStream(len(by_ticket), list(by_ticket.values()))
+
+
+def store_reader(store: LocalStore) -> Read:
+    """``read`` for a caller that may read the store itself (the command line)."""
+    def read(fn: Callable[[UnitOfWork], T]) -> T:
+        with store.unit(read_only=True) as uow:
+            return fn(uow)
+    return read
+
+
+def from_store(read: Read, window_from: datetime, window_to: datetime) -> TicketStream:
+    """The tickets opened in ``[window_from, window_to)``, with their events up to
+    ``window_to``: the ids first, then the events ``BATCH_TICKETS`` tickets a read."""
+    tickets: list[str] = read(lambda uow: uow.events.opened_tickets(window_from, window_to))
+    return TicketStream(len(tickets), _groups(read, tickets, window_from, window_to))
+
+
+def _groups(read: Read, tickets: list[str], window_from: datetime, window_to: datetime
+            ) -> Iterator[list[TicketEvent]]:
+    from console.app.usecases.export import ordered  # the parent's: not the workers'
+
+    for i in range(0, len(tickets), BATCH_TICKETS):
+        batch = tickets[i:i + BATCH_TICKETS]
+
+        def events_of(uow: UnitOfWork, ids: list[str] = batch) -> list[StoredEvent]:
+            return uow.events.of_tickets(ids)
+
+        stored: list[StoredEvent] = read(events_of)
+        for _, rows in groupby(stored, key=lambda e: e.ticket):
+            events = [e for e in ordered(rows) if e.at <= window_to]
+            if any(e.kind == "opened" and window_from <= e.at < window_to for e in events):
+                yield [e.to_domain() for e in events]
