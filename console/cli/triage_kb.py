@@ -120,19 +120,30 @@ def _similar(args: argparse.Namespace, title: str, body: str) -> list[Any]:
 def cmd_kb(args: argparse.Namespace) -> int:
     """``triage kb TICKET [--folder DIR]``."""
     from console.app.triage.kb import kb_draft, write_kb_draft
+    from console.store.errors import StoreError
 
-    history, code = _history(args)
-    if not history:
-        return code
-    if not any(e.kind == "resolved" for e in history):
-        return fail(f"{args.ticket} is not resolved; a KB article is captured from a "
-                    "resolved ticket", EXIT_INVALID)
-    opened_event = next((e.payload for e in history if e.kind == "opened"), {})
-    similar = _similar(args, str(opened_event.get("title") or ""),
-                       str(opened_event.get("text") or ""))
+    from .common import open_store
+
+    try:
+        with opened(open_store(args, lock=False)) as store:
+            history = store.history(args.ticket)
+            if not history:
+                return fail(f"no ticket {args.ticket!r} in this console's store")
+            if not any(e.kind == "resolved" for e in history):
+                return fail(f"{args.ticket} is not resolved; a KB article is captured "
+                            "from a resolved ticket")
+            intake = next((e.payload for e in history if e.kind == "opened"), {})
+            similar = _similar(args, str(intake.get("title") or ""),
+                               str(intake.get("text") or ""))
+            # their accounts, which their titles may name: scrubbed from the draft
+            records = (store.ticket(s.ticket) for s in similar)
+            accounts = [r.account for r in records if r is not None]
+    except StoreError as exc:
+        return fail(str(exc), EXIT_STORE)
     folder = _folder(args)
     try:
-        path = write_kb_draft(folder, args.ticket, kb_draft(history, similar))
+        path = write_kb_draft(folder, args.ticket, kb_draft(history, similar,
+                                                            private=accounts))
     except OSError as exc:
         return fail(f"cannot write the draft in {folder}: {exc.strerror or exc}", EXIT_INVALID)
     print(path)

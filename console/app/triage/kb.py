@@ -142,15 +142,16 @@ def _reference(item: SimilarTicket | Sequence[_Ticketed]) -> tuple[str, str, lis
 
 def kb_draft(history: Sequence[_Ticketed],
              similar: Sequence[SimilarTicket | Sequence[_Ticketed]] = (),
-             tz: tzinfo | None = None) -> str:
+             tz: tzinfo | None = None, private: Iterable[str] = ()) -> str:
     """The Markdown draft of one ticket's history (a StoredEvent fits): title, symptoms,
     affected versions, the steps that resolved it, and links to ``similar`` tickets
-    (``suggest.Similar`` items, or their histories) by id and title only."""
+    (``suggest.Similar`` items, or their histories) by id and title only. ``private``
+    names (the similar tickets' accounts, which a title may hold) are scrubbed too."""
     if not history:
         raise ValueError("a KB draft needs the ticket's events; the history is empty")
     ticket = history[0].ticket
     opened = next((e.payload for e in history if e.kind == "opened"), {})
-    names = [_text(opened, "account")]
+    names = [_text(opened, "account"), *private]
     resolved = [e.at for e in history if e.kind == "resolved"]
     title = scrub(_text(opened, "title").strip(), names) or f"Ticket {ticket}"
     when = (f"resolved {resolved[-1].astimezone(tz):%Y-%m-%d}" if resolved

@@ -141,3 +141,57 @@ def test_recurring_over_a_short_window_says_nothing_recurs(
         store_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert run(store_dir, "recurring", "--days", "1") == 0
     assert capsys.readouterr().out.startswith("No fix recurs in the last 1 days")
+
+
+OTHERS = ("Globex", "Initech", "Umbrella", "Hooli", "Vandelay")
+PEOPLE = ("Bob Stone", "Peter Gibbons", "Alice Wong", "Gavin Belson", "Art Vandelay")
+THEMES = (("bug", "SSO login fails", "cannot log in through SSO; the login page loops",
+           "Cleared the SSO cache"),
+          ("billing", "Invoice shows the wrong VAT rate", "the invoice has the wrong VAT",
+           "Corrected the VAT rate"),
+          ("integration", "Webhook deliveries failing", "webhooks fail with 502",
+           "Re-synced the integration"))
+
+
+def test_kb_links_similar_tickets_from_the_trained_models_and_nothing_of_their_customers(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from console.app.triage.examples import resolved_examples
+    from console.app.triage.registry import Registry
+    from console.app.triage.train import train_text_models
+
+    events = [opened("INC-1", "SSO login fails after 2.3.1",
+                     "Users cannot log in through SSO; the login page loops.",
+                     NOW - timedelta(days=2), account="Acme"),
+              resolved("INC-1", "Cleared the SSO cache.", NOW - timedelta(days=1))]
+    for n in range(240):
+        category, title, text, fix = THEMES[n % 3]
+        account, person = OTHERS[n % 5], PEOPLE[n % 5]
+        at = NOW - timedelta(days=60) + timedelta(hours=n)
+        mail = f"{person.split()[0].lower()}@{account.lower()}.example"
+        events += [
+            NewEvent(f"OLD-{n}", "opened", {
+                "title": f"{title} for {account}", "account": account, "severity": "P3",
+                "category": category,
+                "text": f"{person} ({mail}) says {text}. Call +1 555 010 {n:04d}."},
+                "ana", at),
+            NewEvent(f"OLD-{n}", "message", {"text": f"{person}: this costs us a fortune.",
+                                            "from": "customer"}, "customer",
+                     at + timedelta(minutes=5)),
+            resolved(f"OLD-{n}", f"{fix} for {account}; {person} confirmed.",
+                     at + timedelta(minutes=30))]
+    matrix = load_matrix_file(default_matrix_path())
+    with LocalStore(tmp_path, matrix) as store:
+        store.append_many(events)
+        examples = resolved_examples([e.to_domain() for e in store.all_events()], matrix)
+    train_text_models(examples, Registry(tmp_path / "triage"), NOW)
+
+    assert run(tmp_path, "kb", "INC-1", "--folder", str(tmp_path / "kb")) == 0
+    draft = Path(capsys.readouterr().out.strip()).read_text(encoding="utf-8")
+    links = draft.split("## Similar tickets")[1].strip().splitlines()
+    assert 1 <= len(links) <= 5
+    for link in links:
+        assert link.startswith("- [OLD-") and link.endswith(": SSO login fails for the "
+                                                            "customer"), link
+    for private in (*OTHERS, *PEOPLE, "Bob", "Peter", ".example", "555", "fortune",
+                    "confirmed", "VAT", "Re-synced"):
+        assert private not in draft, private

@@ -98,6 +98,13 @@ def test_the_kb_draft_links_similar_tickets_by_id_and_title_and_says_nothing_els
         assert other not in draft, other
 
 
+def test_the_kb_draft_scrubs_the_similar_tickets_accounts_from_their_titles() -> None:
+    draft = kb_draft(ours(), [Similar("INC-9", "Umbrella Corp: SSO loop", "")],
+                     private=["Umbrella Corp"])
+    assert "- [INC-9](escalation-console://ticket/INC-9): the customer: SSO loop" in draft
+    assert "Umbrella" not in draft
+
+
 def test_the_kb_draft_leaves_the_ticket_itself_out_of_its_similar_tickets() -> None:
     draft = kb_draft(ours(), [Similar("INC-1", "itself", "")])
     assert draft.split("## Similar tickets")[1].strip() == "- None found."
