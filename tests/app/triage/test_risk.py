@@ -1,0 +1,125 @@
+"""The risk model: what it learns, its reasons, its speed path and its safe storage."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import numpy as np
+import pytest
+
+from console.app.matrices import load_matrix_file
+from console.app.triage.registry import NewModel, Registry
+from console.app.triage.risk import RiskModel, risk_inputs_from_events
+from console.app.triage.risk_backtest import snapshots
+from console.app.triage.risk_features import RiskFeed
+from console.domain.matrix import Matrix
+from console.domain.tickets import TicketEvent
+from console.paths import default_matrix_path
+
+from .risk_history import ANGRY, CALM, START, by_ticket, history, opened
+
+
+@pytest.fixture(scope="module")
+def matrix() -> Matrix:
+    return load_matrix_file(default_matrix_path())
+
+
+@pytest.fixture(scope="module")
+def model(matrix: Matrix) -> RiskModel:
+    rows = snapshots(by_ticket(history()), matrix)
+    return RiskModel.fit(rows.inputs, rows.at, np.array(rows.labels))
+
+
+NOW = START + timedelta(days=30)
+
+
+def _answered(name: str) -> list[TicketEvent]:
+    """A P2 opened an hour ago, answered after 10 minutes and updated 40 minutes
+    later: what most of the history looks like."""
+    t0 = NOW - timedelta(minutes=60)
+    return [*opened(t0, name), TicketEvent(t0 + timedelta(minutes=10), name, "responded"),
+            TicketEvent(t0 + timedelta(minutes=50), name, "update_sent")]
+
+
+def test_an_unanswered_ticket_at_55_minutes_of_a_1_hour_response_outranks_a_fresh_one(
+        matrix: Matrix, model: RiskModel) -> None:
+    # in the history, 40 % of P2s are answered after their 1 h response target, the
+    # others within 40 minutes: unanswered at 55 minutes, a ticket is one of the late
+    events = {"LATE": opened(NOW - timedelta(minutes=55), "LATE"),
+              "FRESH": opened(NOW - timedelta(minutes=3), "FRESH")}
+    risks = {r.ticket: r for r in model.score(risk_inputs_from_events(events, matrix, NOW),
+                                              NOW, explain_from=0.0)}
+    assert risks["LATE"].probability > 0.9
+    assert risks["LATE"].probability > risks["FRESH"].probability + 0.3
+    assert "P2 with 5 min left on response" in risks["LATE"].reasons
+
+
+def test_an_angry_customer_raises_the_risk_and_says_so(matrix: Matrix, model: RiskModel
+                                                       ) -> None:
+    # answered and updated on time: only the customer's words differ
+    def ticket(name: str, last: str) -> list[TicketEvent]:
+        return [*_answered(name),
+                TicketEvent(NOW - timedelta(minutes=7), name, "message", {"text": CALM}),
+                TicketEvent(NOW - timedelta(minutes=2), name, "message", {"text": last})]
+
+    inputs = risk_inputs_from_events({"A": ticket("A", ANGRY), "C": ticket("C", CALM)},
+                                     matrix, NOW)
+    angry, calm = model.score(inputs, NOW, explain_from=0.0)
+    assert angry.probability > calm.probability + 0.3
+    assert "customer sentiment falling" in angry.reasons
+
+
+def test_events_after_now_do_not_change_a_ticket_risk_input(matrix: Matrix) -> None:
+    base = opened(NOW - timedelta(minutes=30), "T")
+    later = [*base, TicketEvent(NOW + timedelta(minutes=1), "T", "responded"),
+             TicketEvent(NOW + timedelta(hours=2), "T", "resolved")]
+    assert (risk_inputs_from_events({"T": later}, matrix, NOW)
+            == risk_inputs_from_events({"T": base}, matrix, NOW))
+
+
+def test_the_feed_counts_reassignments_and_drops_a_ticket_once_resolved(matrix: Matrix
+                                                                          ) -> None:
+    feed = RiskFeed(matrix)
+    feed.extend(opened(NOW - timedelta(hours=1), "T"))
+    first = feed.inputs()
+    assert [x.reassignments for x in first] == [0]
+    assert feed.inputs()[0] is first[0]  # no event: not refolded
+    feed.apply(TicketEvent(NOW - timedelta(minutes=30), "T", "assigned",
+                           {"team": "specialists", "tier": "T2"}))
+    feed.apply(TicketEvent(NOW - timedelta(minutes=20), "T", "escalated",
+                           {"team": "incident-response", "tier": "T3"}))
+    (moved,) = feed.inputs()
+    assert (moved.reassignments, moved.escalations, moved.team) == (2, 1, "incident-response")
+    feed.apply(TicketEvent(NOW, "T", "resolved"))
+    assert feed.inputs() == []
+
+
+def test_scoring_explains_only_the_risky_ones_unless_asked(matrix: Matrix, model: RiskModel
+                                                          ) -> None:
+    events = {"LATE": opened(NOW - timedelta(minutes=55), "LATE"), "CALM": _answered("CALM")}
+    inputs = risk_inputs_from_events(events, matrix, NOW)
+    calm, late = sorted(model.score(inputs, NOW, explain_from=0.5), key=lambda r: r.ticket)
+    assert late.probability >= 0.5 > calm.probability
+    assert late.reasons and calm.reasons == ()
+    explained = model.explain(inputs[1], NOW)
+    assert explained.ticket == "CALM" and explained.reasons
+    assert explained.probability == pytest.approx(calm.probability)
+
+
+def test_a_saved_model_loads_back_from_the_registry_and_scores_the_same(
+        tmp_path, matrix: Matrix, model: RiskModel) -> None:
+    registry = Registry(tmp_path / "triage")
+    info = registry.save("risk", model.to_saved(), NewModel("risk", NOW, 500, {}, True, ""))
+    loaded = RiskModel.load(registry)
+    assert loaded is not None and loaded.version == info.version
+    inputs = risk_inputs_from_events({"T": opened(NOW - timedelta(minutes=50), "T")},
+                                     matrix, NOW)
+    assert loaded.score(inputs, NOW) == model.score(inputs, NOW)
+
+
+def test_no_usable_risk_model_loads_as_none(tmp_path, model: RiskModel) -> None:
+    registry = Registry(tmp_path / "triage")
+    assert RiskModel.load(registry) is None
+    registry.save("risk", model.to_saved(),
+                  NewModel("risk", NOW, 500, {}, False, "does not beat the baseline"))
+    assert RiskModel.load(registry) is None
