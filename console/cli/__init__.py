@@ -27,6 +27,7 @@ from . import (
     serve,
     simulate,
     tickets,
+    triage,
     whatif,
 )
 from .common import (
@@ -45,7 +46,7 @@ from .common import (
 DEBUG_ENV = "ESCALATION_CONSOLE_DEBUG"
 
 COMMAND_MODULES = [matrix, simulate, importing, exporting, db, tickets, notify, serve, people,
-                   reporting, whatif]
+                   reporting, whatif, triage]
 
 
 def _parser() -> argparse.ArgumentParser:
