@@ -20,14 +20,22 @@ def wire_triage(window: MainWindow) -> None:
     service, details, model = window.service, window.details, window.model
     triage = service.triage
 
+    risk_action = window.column_actions[Column.RISK]
+    user_wants: list[bool] = []  # the user's own tick in View > Columns, once given
+
+    def show_risk_column(scored: bool) -> None:
+        # shown once a model scores (a column of dashes helps nobody), unless the user
+        # ticked or unticked it themselves
+        want = user_wants[-1] if user_wants else scored
+        if window.view.isColumnHidden(Column.RISK) == want:
+            window.set_column_visible(Column.RISK, want)
+            risk_action.blockSignals(True)
+            risk_action.setChecked(want)
+            risk_action.blockSignals(False)
+
     def risks_changed(risks: dict[str, Any]) -> None:
         model.set_risks(risks)
-        # shown once a model scores (a column of dashes helps nobody), unless the
-        # user unticked it in View > Columns
-        hide = not (risks and window.column_actions[Column.RISK].isChecked())
-        if window.view.isColumnHidden(Column.RISK) != hide:
-            window.view.setColumnHidden(Column.RISK, hide)
-            window.columns.fit()  # the room it takes or leaves is the Title's
+        show_risk_column(bool(risks))
         ticket = details.ticket_id
         details.set_risk(model.risk(ticket) if ticket else None)
 
@@ -55,7 +63,8 @@ def wire_triage(window: MainWindow) -> None:
     # the lean text painter reads the cached texts of the columns before the clocks;
     # the Risk cell is a plain one, coloured through the model's roles
     window.view.setItemDelegateForColumn(Column.RISK, QStyledItemDelegate(window.view))
-    window.view.setColumnHidden(Column.RISK, True)  # until a risk model scores
+    risk_action.triggered.connect(user_wants.append)
+    show_risk_column(False)  # until a risk model scores
     triage.risk.changed.connect(risks_changed)
     details.captureRequested.connect(capture)
     menu = window.menuBar().addMenu("&Triage")

@@ -106,8 +106,16 @@ def submit_events(service: ServiceLike, ticket: str,
 def submit_intake(service: ServiceLike, values: dict[str, Any], decision: SeverityDecision,
                   ticket: str, submit_id: str, on_done: Done, on_error: Failed,
                   draft_key: str | None = None) -> None:
-    """``opened`` plus Support's ``severity`` (with ``override_of`` for an override)."""
-    events = [("opened", opened_payload(values, service.user)), *severity_events(decision)]
+    """``opened`` plus Support's ``severity`` (with ``override_of`` for an override);
+    ``values["triage"]``, the suggestion the agent saw, is recorded on ``opened``, and a
+    ``values["team"]`` (with ``team_tier``) other than the intake team is assigned."""
+    opened = opened_payload(values, service.user)
+    if isinstance(values.get("triage"), dict):
+        opened["triage"] = values["triage"]
+    events = [("opened", opened), *severity_events(decision)]
+    if values.get("team") and values.get("team_tier"):
+        events.append(("assigned", {"team": values["team"], "tier": values["team_tier"],
+                                    "by": service.user, "reason": "chosen at intake"}))
     submit_events(service, ticket, events, submit_id, on_done, on_error, draft_key)
 
 

@@ -6,7 +6,7 @@ thread: the text features are pure Python in part and would hold the GIL that th
 (or the service's paging) needs; a process can be given the lowest CPU priority and be
 stopped at once when the console or the service stops. The child opens the store
 read-only beside its owner (``lock=False``, like the CLI's reading commands) and trains
-with ``train.train_text_models`` (and the risk model where it can); the models land in
+with ``train.train_text_models`` and ``risk_train.train_risk``; the models land in
 the data dir's triage Registry, which the suggesting side watches.
 
 One training at a time per data dir, across processes: the child holds an exclusive
@@ -131,17 +131,11 @@ def train_store(data_dir: Path, matrix_path: Path | None = None,
 
 def _train_risk(events: list[Any], matrix: Any, registry: Registry, now: datetime
                 ) -> dict[str, int]:
-    """The risk model, where its trainer is available; {kind: version} of what was saved."""
-    try:
-        from . import risk_backtest
-    except ImportError:  # not part of this build
-        return {}
-    trainer = getattr(risk_backtest, "train_risk", None)
-    if trainer is None:
-        return {}
-    info = trainer(events, matrix, registry, now)
-    version = getattr(info, "version", None)
-    return {"risk": version} if isinstance(version, int) else {}
+    """The risk model ({"risk": version} when one was saved)."""
+    from .risk_train import by_ticket, train_risk
+
+    trained = train_risk(by_ticket(events), matrix, registry, now)
+    return {"risk": trained.info.version} if trained.info is not None else {}
 
 
 def _child(data_dir: str, matrix_path: str | None, answer: Connection) -> None:

@@ -108,6 +108,44 @@ def _opened(d: dict[str, Any], v: Vocabulary, setters: tuple[str, ...]) -> None:
     choice(d, "severity", v.severities, required=False)
     for key in ("revenue_risk", "security_breach"):
         _flag(d, key)
+    if d.get("triage") is not None:
+        _triage(d["triage"])
+
+
+TRIAGE_FIELDS = ("severity", "team", "category")
+
+
+def _version(v: Any) -> bool:
+    return isinstance(v, int) and not isinstance(v, bool) and v >= 1
+
+
+def _share(v: Any) -> bool:
+    return isinstance(v, int | float) and not isinstance(v, bool) and 0 <= v <= 1
+
+
+def _triage(t: Any) -> None:
+    """The suggestion an agent saw at intake (docs/triage.md): per field, the model
+    version, the value and the confidence, and which fields it pre-selected."""
+    if not isinstance(t, dict):
+        raise ValueError(f"triage: expected a mapping, got {t!r}")
+    checks: tuple[tuple[str, Callable[[Any], bool], str], ...] = (
+        ("model", _version, "a version number"),
+        ("suggested", lambda v: isinstance(v, str), "text"),
+        ("confidence", _share, "a number from 0 to 1"))
+    for part, ok, what in checks:
+        found = t.get(part, {})
+        if not isinstance(found, dict):
+            raise ValueError(f"triage.{part}: expected a mapping, got {found!r}")
+        for field, value in found.items():
+            if field not in TRIAGE_FIELDS:
+                raise ValueError(f"triage.{part}: expected keys among "
+                                 f"{', '.join(TRIAGE_FIELDS)}, got {field!r}")
+            if not ok(value):
+                raise ValueError(f"triage.{part}.{field}: expected {what}, got {value!r}")
+    chosen = t.get("preselected", [])
+    if not isinstance(chosen, list) or any(c not in TRIAGE_FIELDS for c in chosen):
+        raise ValueError(f"triage.preselected: expected a list among "
+                         f"{', '.join(TRIAGE_FIELDS)}, got {chosen!r}")
 
 
 def _severity(d: dict[str, Any], v: Vocabulary, setters: tuple[str, ...]) -> None:

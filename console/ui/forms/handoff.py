@@ -104,8 +104,9 @@ class HandoffDialog(FormDialog):
             "mode": self.mode_box,
             "urgency": combo([(u.capitalize(), u) for u in URGENCIES], "Choose…"),
             "attachments": self.attachments,
-            "context": text_area(2, "Filled in by triage assistance later; optional",
-                                 max_lines=4),
+            # pre-filled with the summary of the history (triage assistance); editable
+            "context": text_area(3, "The ticket's history in brief, quoted from its events;"
+                                    " optional", max_lines=8),
         }
         for name in HANDOFF_FIELDS:
             self.add_field(name, LABELS[name], make[name], hint=self._hint(name),
@@ -126,6 +127,8 @@ class HandoffDialog(FormDialog):
         with self.quietly():
             self._prefill(reason)
         service.forms.history(row.id, self.guard(self._history_loaded), lambda e: None)
+        self._restored = False  # a draft came back: its context stands, even if empty
+        service.triage.summary(row.id, self.guard(self._summary_loaded), lambda e: None)
         self.start()
         self.fit_to_screen()
 
@@ -240,6 +243,14 @@ class HandoffDialog(FormDialog):
         with self.quietly():
             field.set_value(history_summary(events, datetime.now().astimezone().tzinfo))
 
+    def _summary_loaded(self, text: str) -> None:
+        """"Triage context": the extractive summary, unless the agent or a draft wrote it."""
+        field = self.fields["context"]
+        if self._restored or str(field.value()).strip() or not text.strip():
+            return
+        with self.quietly():
+            field.set_value(text)
+
     # -- target and mode -------------------------------------------------------------------
     def _target_picked(self, *_: Any) -> None:
         target = self.fields["target"].value()
@@ -282,6 +293,7 @@ class HandoffDialog(FormDialog):
 
     def restore(self, payload: dict[str, Any]) -> None:
         super().restore(payload)
+        self._restored = True
         self.move_box.setChecked(bool(payload.get("move", True)))
         self._mode_from_target = False
         self._update_move()

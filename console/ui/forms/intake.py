@@ -43,6 +43,7 @@ from console.domain.scoring import Score, score
 
 from ..theme import named, severity_color, text_on
 from .base import FormDialog
+from .triage_panel import TriagePanel
 from .widgets import FormField, chain_tab_order, combo, minutes, refill, text_area
 
 PCT_PRESETS = ("0", "1", "5", "10", "25", "50", "75", "100")
@@ -105,10 +106,19 @@ class IntakeDialog(FormDialog):
         self.severity_box.activated.connect(self._severity_picked)
         self.reason_edit = text_area(2, "Why does the suggestion not fit?")
         self.reason_edit.setMaximumHeight(self.reason_edit.minimumHeight() * 2)
+        self.team_box = combo(self._team_items(matrix))
+        self.team_box.activated.connect(self._team_picked)
+        self._team_preselected = False  # the team box shows a suggestion, not a choice
+        self.found: Any = None  # the triage Suggestions shown
+        self.add_field("team", "&Team", self.team_box)
         self.add_field("severity", "&Severity to set", self.severity_box, watch=False)
         self.add_field("override_reason", "&Reason for the override", self.reason_edit,
                        required=True)
 
+        self.triage_panel = TriagePanel(matrix)
+        self.triage_panel.setVisible(matrix.triage.suggest)
+        self.feed = service.triage.suggestions(self)
+        self.feed.suggested.connect(self.guard(self._suggested))
         self._build(fields, impact)
         self.account_edit.editingFinished.connect(self._account_chosen)
         self.tier_box.activated.connect(lambda _=0: setattr(self, "_tier_from_account", False))
@@ -164,6 +174,8 @@ class IntakeDialog(FormDialog):
         panel.addWidget(self.fields["severity"])
         panel.addWidget(self.two_stage)
         panel.addWidget(self.fields["override_reason"])
+        panel.addWidget(self.fields["team"])
+        panel.addWidget(self.triage_panel)
         panel.addStretch(1)
         side = QGroupBox("Severity")
         side.setObjectName("severityPanel")
@@ -176,7 +188,7 @@ class IntakeDialog(FormDialog):
         self.preferred_chars = 100
         order = [self.title_edit, self.account_edit, self.tier_box, self.category_box,
                  self.text_edit, self.workaround_box, self.pct_box, self.revenue_box,
-                 self.breach_box, self.severity_box, self.reason_edit,
+                 self.breach_box, self.severity_box, self.reason_edit, self.team_box,
                  self.submit_button, self.close_button, self.discard_button]
         chain_tab_order(order)
         self.title_edit.setFocus()
@@ -192,6 +204,9 @@ class IntakeDialog(FormDialog):
 
     def on_matrix_changed(self) -> None:
         refill(self.severity_box, severity_items(self.matrix))
+        refill(self.team_box, self._team_items(self.matrix))
+        self.triage_panel.matrix = self.matrix
+        self.triage_panel.setVisible(self.matrix.triage.suggest)
         refill(self.tier_box, [(t, t) for t in account_tiers(self.matrix)])
         refill(self.category_box, [(c.replace("_", " "), c) for c in categories(self.matrix)])
 
@@ -219,6 +234,50 @@ class IntakeDialog(FormDialog):
         if self._following:
             self._select_severity(self.suggestion.severity)
         self._update_override()
+        if self.matrix.triage.suggest and (values.get("title") or values.get("text")):
+            self.feed.request(str(values.get("title") or ""), str(values.get("text") or ""))
+
+    # -- triage suggestion ---------------------------------------------------------------------
+    @staticmethod
+    def _team_items(matrix: Matrix) -> list[tuple[str, str]]:
+        intake = matrix.intake_team or matrix.teams[0].id
+        return [(f"{t.name} (intake)" if t.id == intake else t.name, t.id)
+                for t in sorted(matrix.teams, key=lambda t: t.id != intake)]
+
+    def _team_picked(self, _index: int) -> None:
+        """The agent's own pick: a suggestion no longer moves the team."""
+        self._team_preselected = False
+        self.triage_panel.set_preselected("")
+
+    def _suggested(self, found: Any) -> None:
+        self.found = found
+        self.triage_panel.show_suggestions(found)
+        team = next((i for i in found.items if i.field == "team"), None)
+        above = self.matrix.triage.preselect_team_above
+        agent_chose = self.team_box.currentIndex() > 0 and not self._team_preselected
+        if team is None or above is None or agent_chose:
+            return
+        index = self.team_box.findData(team.value)
+        if team.confidence >= above and index >= 0:
+            self.team_box.setCurrentIndex(index)
+            self._team_preselected = True
+            self.triage_panel.set_preselected(
+                f"Team pre-selected from the suggestion ({team.confidence:.0%} ≥ "
+                f"{above:.0%}); pick another if it is wrong.")
+        elif self._team_preselected:  # the text changed: the suggestion no longer holds
+            self.team_box.setCurrentIndex(0)
+            self._team_preselected = False
+            self.triage_panel.set_preselected("")
+
+    def triage_record(self) -> dict[str, Any] | None:
+        """What the ``opened`` event records of the suggestion the agent saw."""
+        found = self.found
+        if found is None or not found.items:
+            return None
+        return {"model": {i.field: int(i.model_version) for i in found.items},
+                "suggested": {i.field: str(i.value) for i in found.items},
+                "confidence": {i.field: round(float(i.confidence), 3) for i in found.items},
+                "preselected": ["team"] if self._team_preselected else []}
 
     def _select_severity(self, severity: str) -> None:
         self.severity_box.blockSignals(True)
@@ -276,15 +335,28 @@ class IntakeDialog(FormDialog):
         values["severity"] = self.chosen_severity() if hasattr(self, "suggestion") else None
         return values
 
+    def submitted_values(self) -> dict[str, Any]:
+        """The values plus what submitting records besides: the suggestion seen, and the
+        team (with its tier) when it is not the intake team."""
+        values = self.values()
+        record = self.triage_record()
+        if record is not None:
+            values["triage"] = record
+        team = values.pop("team", None)
+        if team and self.team_box.currentIndex() > 0:
+            values["team"], values["team_tier"] = team, self.matrix.team(team).tier
+        return values
+
     def snapshot(self) -> dict[str, Any]:
         return {**super().snapshot(), "_following": self._following,
-                "_new_ticket": self.new_ticket}
+                "_new_ticket": self.new_ticket, "_team_preselected": self._team_preselected}
 
     def restore(self, payload: dict[str, Any]) -> None:
         self.new_ticket = str(payload.get("_new_ticket") or self.new_ticket)
         self.setWindowTitle(f"New ticket {self.new_ticket} — intake")
         super().restore({k: v for k, v in payload.items() if k != "severity"})
         self._following = bool(payload.get("_following", True))
+        self._team_preselected = bool(payload.get("_team_preselected", False))
         if not self._following and payload.get("severity"):
             self._select_severity(str(payload["severity"]))
 
@@ -305,7 +377,7 @@ class IntakeDialog(FormDialog):
         return errors
 
     def submit(self) -> None:
-        values = self.values()
+        values = self.submitted_values()
         self.service.forms.submit_intake(
             values, self.decision(), self.new_ticket, self.submit_id,
             self.guard(self.submit_done), self.guard(self.submit_failed),

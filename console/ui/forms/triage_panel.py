@@ -1,0 +1,103 @@
+"""The intake form's triage suggestion: severity, team and category learnt from this
+team's resolved tickets, beside the matrix's suggestion (never instead of it).
+
+Each line says the value, the model's confidence and the words of the ticket that
+drove it; below, the five most similar resolved tickets and how each was resolved.
+When nothing is suggested, the panel says why ("fewer than 200 resolved tickets",
+"the team model does not beat the majority baseline").
+"""
+
+from __future__ import annotations
+
+import html
+from typing import Any
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QGroupBox, QLabel, QVBoxLayout, QWidget
+
+from console.domain.matrix import Matrix
+
+from ..theme import named
+
+FIELD_LABELS = {"severity": "Severity", "team": "Team", "category": "Category"}
+SIMILAR_SHOWN = 5
+RESOLUTION_CHARS = 90
+
+
+def _value_name(matrix: Matrix, field: str, value: str) -> str:
+    if field == "team":
+        return next((t.name for t in matrix.teams if t.id == value), value)
+    if field == "category":
+        return value.replace("_", " ")
+    return value
+
+
+def suggestion_html(matrix: Matrix, found: Any) -> str:
+    """The suggestion lines as rich text (``found``: a ``suggest.Suggestions``)."""
+    lines = []
+    for item in found.items:
+        words = ", ".join(html.escape(w) for w in item.words[:4])
+        because = f"<br><span style='color:#57606a'>because of: <i>{words}</i></span>" \
+            if words else ""
+        lines.append(f"<b>{FIELD_LABELS.get(item.field, item.field)}:</b> "
+                     f"{html.escape(_value_name(matrix, item.field, item.value))} "
+                     f"<span style='color:#57606a'>· {item.confidence:.0%} sure</span>"
+                     f"{because}")
+    return "<br>".join(lines)
+
+
+def similar_html(found: Any) -> str:
+    """The similar resolved tickets, each with how it was resolved."""
+    rows = []
+    for s in found.similar[:SIMILAR_SHOWN]:
+        how = " ".join(str(s.resolution).split())
+        if len(how) > RESOLUTION_CHARS:
+            how = how[:RESOLUTION_CHARS - 1].rstrip() + "…"
+        rows.append(f"<li><b>{html.escape(s.ticket)}</b> {html.escape(s.title)}"
+                    f"<br><span style='color:#57606a'>resolved: "
+                    f"{html.escape(how) if how else 'no note'}</span></li>")
+    return ("<b>Similar resolved tickets</b><ol style='margin:0 0 0 -20px'>"
+            + "".join(rows) + "</ol>") if rows else ""
+
+
+class TriagePanel(QGroupBox):
+    """Shows one ``Suggestions`` (or the reason there is none)."""
+
+    def __init__(self, matrix: Matrix, parent: QWidget | None = None) -> None:
+        super().__init__("Suggested from resolved tickets", parent)
+        self.setObjectName("triagePanel")
+        self.matrix = matrix
+        self.lines = named(QLabel("Type a title and description for a suggestion."),
+                           "triageSuggestions")
+        self.similar = named(QLabel(), "triageSimilar")
+        self.declined = named(QLabel(), "triageDeclined")
+        for label in (self.lines, self.similar, self.declined):
+            label.setWordWrap(True)
+            label.setTextFormat(Qt.TextFormat.RichText)
+            label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.declined.setStyleSheet("color: #8a5a00;")
+        self.note = named(QLabel(), "triagePreselected")
+        self.note.setWordWrap(True)
+        self.note.setStyleSheet("color: #57606a;")
+        self.note.setVisible(False)
+        layout = QVBoxLayout(self)
+        for label in (self.lines, self.note, self.declined, self.similar):
+            layout.addWidget(label)
+        self.declined.setVisible(False)
+        self.similar.setVisible(False)
+
+    def show_suggestions(self, found: Any) -> None:
+        """Render ``found``: the items and similar tickets, or why it declines."""
+        items = bool(found.items)
+        self.lines.setText(suggestion_html(self.matrix, found) if items else "")
+        self.lines.setVisible(items)
+        declined = str(found.declined or "")
+        self.declined.setText(f"Not suggested: {html.escape(declined)}." if declined else "")
+        self.declined.setVisible(bool(declined))
+        similar = similar_html(found)
+        self.similar.setText(similar)
+        self.similar.setVisible(bool(similar))
+
+    def set_preselected(self, text: str) -> None:
+        self.note.setText(text)
+        self.note.setVisible(bool(text))
