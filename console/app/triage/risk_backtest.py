@@ -291,7 +291,7 @@ def backtest(events_by_ticket: Mapping[str, Sequence[TicketEvent]], matrix: Matr
              until: datetime | None = None, *, train_share: float = 0.7, per_ticket: int = 24,
              max_rows: int = 300_000, seed: int = 0) -> tuple[RiskModel, Backtest]:
     """Check for leaks, build the snapshots, train on the earlier part and measure on
-    the later. Raises LeakError naming a feature that sees the future."""
+    the later. Raises LeakError naming each feature that sees the future."""
     leaks = leak_check(events_by_ticket, matrix, seed=seed)
     if leaks:
         raise LeakError(leaks)
