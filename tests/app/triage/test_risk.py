@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -107,7 +108,7 @@ def test_scoring_explains_only_the_risky_ones_unless_asked(matrix: Matrix, model
 
 
 def test_a_saved_model_loads_back_from_the_registry_and_scores_the_same(
-        tmp_path, matrix: Matrix, model: RiskModel) -> None:
+        tmp_path: Path, matrix: Matrix, model: RiskModel) -> None:
     registry = Registry(tmp_path / "triage")
     info = registry.save("risk", model.to_saved(), NewModel("risk", NOW, 500, {}, True, ""))
     loaded = RiskModel.load(registry)
@@ -117,7 +118,7 @@ def test_a_saved_model_loads_back_from_the_registry_and_scores_the_same(
     assert loaded.score(inputs, NOW) == model.score(inputs, NOW)
 
 
-def test_no_usable_risk_model_loads_as_none(tmp_path, model: RiskModel) -> None:
+def test_no_usable_risk_model_loads_as_none(tmp_path: Path, model: RiskModel) -> None:
     registry = Registry(tmp_path / "triage")
     assert RiskModel.load(registry) is None
     registry.save("risk", model.to_saved(),

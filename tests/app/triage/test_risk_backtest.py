@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -11,7 +12,7 @@ import pytest
 from sklearn.metrics import brier_score_loss, roc_auc_score
 
 from console.app.matrices import load_matrix_file
-from console.app.triage import risk_backtest
+from console.app.triage import risk_backtest, risk_features
 from console.app.triage.registry import Registry
 from console.app.triage.risk_backtest import (
     LeakError,
@@ -65,7 +66,7 @@ def test_the_model_features_pass_the_leak_guard(
 def test_the_backtest_refuses_features_from_a_fold_that_reads_past_the_instant(
         matrix: Matrix, tickets: dict[str, list[TicketEvent]],
         monkeypatch: pytest.MonkeyPatch) -> None:
-    honest = risk_backtest.inputs_at
+    honest = risk_features.inputs_at
 
     def peeking(events: Sequence[TicketEvent], instants: Sequence[datetime], *args: Any
                 ) -> list[tuple[datetime, RiskInput]]:
@@ -150,7 +151,7 @@ def test_the_baseline_ranks_the_nearest_due_instant_first(
     assert score[soon] > score[later]
 
 
-def test_training_declines_with_fewer_than_200_resolved_tickets(tmp_path, matrix: Matrix
+def test_training_declines_with_fewer_than_200_resolved_tickets(tmp_path: Path, matrix: Matrix
                                                                  ) -> None:
     registry = Registry(tmp_path / "triage")
     done = train_risk(by_ticket(history(150)), matrix, registry, START + timedelta(days=5))
@@ -158,7 +159,7 @@ def test_training_declines_with_fewer_than_200_resolved_tickets(tmp_path, matrix
     assert registry.infos() == []
 
 
-def test_training_saves_a_version_with_its_backtest(tmp_path, matrix: Matrix,
+def test_training_saves_a_version_with_its_backtest(tmp_path: Path, matrix: Matrix,
                                                     tickets: dict[str, list[TicketEvent]]
                                                     ) -> None:
     registry = Registry(tmp_path / "triage")
