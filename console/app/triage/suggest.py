@@ -99,6 +99,8 @@ class Suggester:
             except (KeyError, AttributeError, TypeError, ValueError) as exc:
                 log.warning("triage %s model v%d unusable: %s", field, info.version, exc)
                 reasons.append(f"the {field} model could not be read")
+        if not models and not registry.infos():
+            reasons = ["no triage model has been trained yet"]
         index = None
         got_index = registry.latest("similar")
         if got_index is not None and _is_index(got_index[0]):
@@ -108,7 +110,7 @@ class Suggester:
     def suggest(self, title: str, text: str) -> Suggestions:
         """What the models say of a ticket with this title and text."""
         if not self._models and self._index is None:
-            return Suggestions((), (), self._declined or "no triage model has been trained")
+            return Suggestions((), (), self._declined or "no triage model has been trained yet")
         full = model_text(title, text)
         if not full.strip():
             return Suggestions((), (), "nothing written yet")
