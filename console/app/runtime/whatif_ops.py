@@ -1,32 +1,35 @@
 """The flowchart editor's Preview impact, run in the background (issue 16).
 
-``service.whatif.start(draft, active, days)`` gives a ``PreviewRun``: the store's events
-of the tickets opened in the last ``days`` days are read on the service's DB worker,
-then a thread of its own calls ``usecases.whatif.preview.preview``, which replays both
-versions in worker processes; that thread only waits for them. The GUI thread does
-neither: it hears ``progressed``, then one of ``finished`` (the ``Impact``), ``failed``
-(a sentence) or ``cancelled``. ``cancel()`` stops the run; the worker processes are
-terminated and reaped before ``cancelled`` is announced.
+``service.whatif.start(draft, active, days)`` gives a ``PreviewRun``: a thread of its
+own calls ``usecases.whatif.preview.preview`` on the tickets opened in the last ``days``
+days, which replays both versions in worker processes; that thread only feeds and waits
+for them. The store is read a batch of tickets at a time (``whatif.source``), each
+batch a job of the service's DB worker, so other database work runs between them. The
+GUI thread does neither: it hears ``progressed``, then one of ``finished`` (the
+``Impact``), ``failed`` (a sentence) or ``cancelled``. ``cancel()`` stops the run; the
+worker processes are terminated and reaped before ``cancelled`` is announced.
 """
 
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from datetime import datetime, timedelta
-from typing import Protocol
+from typing import Protocol, TypeVar
 
 from PySide6.QtCore import QObject, Signal
 
 from console.app.runtime.worker import DbWorker
-from console.app.usecases.event_kinds import MATRIX_STREAM
-from console.app.usecases.export import Window, export_events
 from console.app.usecases.whatif.parallel import Cancelled, WorkerCrashed
 from console.app.usecases.whatif.preview import preview
+from console.app.usecases.whatif.source import Read, from_store
 from console.domain.matrix import Matrix
-from console.domain.tickets import TicketEvent
 from console.store.local import LocalStore
+from console.store.unit import UnitOfWork
 
 __all__ = ["PreviewRun", "WhatifActions"]
+
+T = TypeVar("T")
 
 
 class ServiceLike(Protocol):
@@ -38,11 +41,16 @@ class ServiceLike(Protocol):
     def clock(self) -> datetime: ...
 
 
-def window_events(store: LocalStore, window_from: datetime) -> list[TicketEvent]:
-    """The ticket events from ``window_from`` on (a ticket opened in the window has no
-    earlier one), in time order, from one snapshot (call on the DB worker)."""
-    return [e.to_domain() for e in export_events(store, Window(start=window_from))
-            if e.ticket != MATRIX_STREAM]
+def on_worker(service: ServiceLike) -> Read:
+    """``read`` for the replay thread: each read is a job of the DB worker, waited for
+    (never call it on the GUI thread)."""
+    def read(fn: Callable[[UnitOfWork], T]) -> T:
+        def job() -> T:
+            with service.store.unit(read_only=True) as uow:
+                return fn(uow)
+        done: T = service.worker.submit(job).result()
+        return done
+    return read
 
 
 class PreviewRun(QObject):
@@ -66,10 +74,10 @@ class PreviewRun(QObject):
         self._thread: threading.Thread | None = None
 
     def start(self) -> None:
-        """Read the events on the DB worker, then replay them on a thread of its own."""
-        store, window_from = self._service.store, self.window_from
-        self._service.worker.submit(lambda: window_events(store, window_from),
-                                    self._replay, self._read_failed)
+        """Read and replay the window's tickets on a thread of its own."""
+        self._thread = threading.Thread(target=self._run, name="console-whatif",
+                                        daemon=True)
+        self._thread.start()
 
     def cancel(self) -> None:
         """Stop the run: ``cancelled`` follows once its worker processes are gone."""
@@ -80,26 +88,19 @@ class PreviewRun(QObject):
         if self._thread is not None:
             self._thread.join(timeout)
 
-    def _read_failed(self, error: BaseException) -> None:
-        self.failed.emit(f"Could not read the store's tickets: {error}")
-
-    def _replay(self, events: list[TicketEvent]) -> None:
-        if self._cancel.is_set():
-            self.cancelled.emit()
-            return
-        self._thread = threading.Thread(target=self._run, args=(events,),
-                                        name="console-whatif", daemon=True)
-        self._thread.start()
-
-    def _run(self, events: list[TicketEvent]) -> None:
+    def _run(self) -> None:
         from console.app.sentiment import vader_compound
+        from console.store.errors import StoreError
 
         try:
-            result = preview(self.draft, self.active, events, self.window_from,
+            tickets = from_store(on_worker(self._service), self.window_from, self.window_to)
+            result = preview(self.draft, self.active, tickets, self.window_from,
                              self.window_to, vader_compound, workers=self._workers,
                              progress=self.progressed.emit, cancel=self._cancel)
         except Cancelled:
             self.cancelled.emit()
+        except StoreError as exc:
+            self.failed.emit(f"Could not read the store's tickets: {exc}")
         except WorkerCrashed as exc:
             first = str(exc).splitlines()[0].rstrip(":")
             self.failed.emit(f"The preview stopped: {first}. Nothing was changed; "

@@ -9,10 +9,10 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 from PySide6.QtWidgets import QSizePolicy
 
-from console.app.report_charts import BLUE, GREY, INK, LABEL, NOTE, TICK
+from console.app.report_charts import BLUE, GREY, INK, NOTE, TICK
 from console.app.usecases.whatif import Impact
 
-SIZE = (8.0, 4.0)  # inches: a dock's chart, half a report page
+SIZE = (6.0, 3.2)  # inches: a dock's chart
 
 
 def daily_breaches(result: Impact | None) -> Figure:
@@ -27,8 +27,8 @@ def draw(fig: Figure, result: Impact | None) -> None:
     ax = fig.add_subplot()
     for side in ("top", "right"):
         ax.spines[side].set_visible(False)
-    ax.tick_params(labelsize=TICK - 3)
-    ax.set_title("Breaches per day", fontsize=LABEL, fontweight="bold", color=INK,
+    ax.tick_params(labelsize=TICK - 4)
+    ax.set_title("Breaches per day", fontsize=NOTE, fontweight="bold", color=INK,
                  loc="left")
     days = result.daily_breaches if result is not None else ()
     if not days or not any(d or a for _, d, a in days):
@@ -41,12 +41,12 @@ def draw(fig: Figure, result: Impact | None) -> None:
             marker="o", markersize=4, label="in force")
     ax.plot(x, [d for _, d, _ in days], color=BLUE, linewidth=2.5, marker="o",
             markersize=4, label="draft")
-    step = max(1, len(days) // 6)
+    step = max(1, len(days) // 4)
     ax.set_xticks(x[::step], [day.strftime("%d %b") for day, _, _ in days][::step])
     ax.set_ylim(bottom=0)
     ax.yaxis.set_major_locator(MaxNLocator(integer=True))  # breaches are whole
     ax.grid(axis="y", color="#e0e0e0")
-    ax.legend(fontsize=NOTE - 2, frameon=False, loc="upper left")
+    ax.legend(fontsize=TICK - 4, frameon=False, loc="upper left")
 
 
 class ImpactChart(FigureCanvasQTAgg):

@@ -11,7 +11,6 @@ from PySide6.QtGui import QColor, QFont
 from PySide6.QtWidgets import (
     QCheckBox,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QProgressBar,
     QPushButton,
@@ -39,8 +38,9 @@ STALE = "The draft changed since this preview: Preview impact again to see its e
 STALE_ACTIVE = ("A new version came into force since this preview: Preview impact again "
                 "to compare the draft with it.")
 COLOURS = {WORSE: "#c62828", BETTER: "#2e7d32"}
-HEADERS = ("Figure", "About", "In force", "Draft", "Change", "Tickets changed")
+HEADERS = ("Figure", "About", "In force", "Draft", "Change", "Tickets")
 CHANGE_COLUMN = 4
+SPLIT = (800, 360, 440)  # px: the table, the tickets, the chart
 
 
 def _item(text: str, align_right: bool = False) -> QTableWidgetItem:
@@ -120,8 +120,7 @@ class ImpactPanel(QWidget):
         self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
         self.table.verticalHeader().hide()
         self.table.setAlternatingRowColors(True)
-        header = self.table.horizontalHeader()
-        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        self.table.horizontalHeader().setStretchLastSection(True)
         self.table.itemSelectionChanged.connect(self._row_chosen)
         left_column.addWidget(self.table, 1)
         self.all_rows = named(QCheckBox("Show the rows that did not change"), "impactAllRows")
@@ -144,9 +143,9 @@ class ImpactPanel(QWidget):
         split.addWidget(right)
         self.chart = ImpactChart()
         split.addWidget(self.chart)
-        split.setStretchFactor(0, 5)
-        split.setStretchFactor(1, 3)
-        split.setStretchFactor(2, 4)
+        # the numbers first: the table as wide as its columns, then the tickets
+        split.setSizes(list(SPLIT))
+        split.setStretchFactor(2, 1)
         return split
 
     # -- the run --------------------------------------------------------------------------
@@ -200,8 +199,6 @@ class ImpactPanel(QWidget):
                         item.setToolTip(f"{text}: {line.tone}")
                 self.table.setItem(row, col, item)
         self.table.resizeColumnsToContents()
-        self.table.horizontalHeader().setSectionResizeMode(
-            1, QHeaderView.ResizeMode.Stretch)
         self._filter()
         self.show_tickets(None)
         self.chart.show_impact(result)

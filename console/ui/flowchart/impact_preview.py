@@ -35,6 +35,7 @@ if TYPE_CHECKING:
 
 FRESH = timedelta(hours=1)  # a cached "last N days" no older than this is still the same
 KEPT = 8                    # results kept (the most recent)
+DOCK_HEIGHT = 500           # px: the headlines, a readable table and the chart
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -62,6 +63,8 @@ class ImpactPreview(QObject):
         self.dock.setObjectName("impactDock")
         self.dock.setWidget(self.panel)
         editor.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.dock)
+        # the whole width under the chart: a tab beside Problems, not a narrow column
+        editor.tabifyDockWidget(editor.problems_dock, self.dock)
         self.dock.hide()
         self.cache: list[Entry] = []
         self.shown: Entry | None = None
@@ -97,7 +100,9 @@ class ImpactPreview(QObject):
     def start(self) -> None:
         """Preview the draft over the last N days: at once from the cache, else in the
         background."""
-        self.dock.show()
+        if not self.dock.isVisible():
+            self.dock.show()
+            self.editor.resizeDocks([self.dock], [DOCK_HEIGHT], Qt.Orientation.Vertical)
         self.dock.raise_()
         service, active = self.editor.service, self.active()
         if self.run is not None:
@@ -165,7 +170,7 @@ class ImpactPreview(QObject):
         entry = Entry(draft, active, days, result)
         self.cache = [e for e in self.cache if not (e.days == days and e.answers(draft, active))]
         self.cache = [*self.cache, entry][-KEPT:]
-        self._show(entry, f"Done: {window_text(result)}.")
+        self._show(entry, "Done.")
 
     def _ended(self, text: str, error: bool = False) -> None:
         if not shiboken6.isValid(self.panel):

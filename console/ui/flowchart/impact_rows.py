@@ -90,7 +90,7 @@ def _rate_line(name: str, draft: Rate, active: Rate) -> Line:
     else:
         delta = (draft.value - active.value) * 100
         change = "0" if signed(delta, 1) == "0" else f"{signed(delta, 1)} pts"
-    return Line(name, KIND_WORDS[name], "all tickets of the window", _pct(active),
+    return Line(name, KIND_WORDS[name], "all tickets", _pct(active),
                 _pct(draft), change, tone(name, round(delta, 1)),
                 note="A rate counts every ticket of the window: it lists none.")
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import functools
 import multiprocessing
 import os
+import threading
 from datetime import timedelta
 from pathlib import Path
 
@@ -15,6 +16,7 @@ import pytest
 from PySide6.QtGui import QColor
 from service_fakes import running_service
 
+from console.app.runtime.whatif_ops import on_worker
 from console.app.usecases.demo import seed_demo
 from console.app.usecases.whatif import preview as preview_module
 from console.app.usecases.whatif.parallel import parallel_replay
@@ -210,11 +212,11 @@ def test_cancel_stops_the_run_and_leaves_no_worker_process(qtbot, busy, matrix):
 def test_a_worker_that_dies_is_a_clear_error_not_a_hung_progress_bar(qtbot, lead,
                                                                       monkeypatch):
     monkeypatch.setattr(preview_module, "parallel_replay",
-                        functools.partial(parallel_replay, _crash_worker=0))
+                        functools.partial(parallel_replay, _crash_partition=0))
     tighten_p2(lead)
     preview(qtbot, lead)
     panel = lead.impact.panel
-    assert panel.status.text().startswith("The preview stopped: what-if worker 0")
+    assert panel.status.text().startswith("The preview stopped: what-if worker ")
     assert "died with exit code 3" in panel.status.text()
     assert not panel.progress.isVisible() and panel.run_button.isEnabled()
     assert lead.impact.shown is None
@@ -245,3 +247,8 @@ def test_the_publish_dialog_says_the_preview_or_that_none_was_run(qtbot):
     none = PublishDialog("m", "version 3", ["P2 response: 1h → 5m"])
     qtbot.addWidget(none)
     assert none.preview.text().startswith("No impact preview was run for this draft")
+
+
+def test_the_preview_reads_the_store_on_the_db_worker(demo):
+    read = on_worker(demo)
+    assert read(lambda uow: threading.current_thread().name).startswith("console-db")
