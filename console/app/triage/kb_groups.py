@@ -12,6 +12,7 @@ its most common step, as someone wrote it. Closing words that are not steps ("Fi
 
 from __future__ import annotations
 
+import functools
 import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
@@ -45,8 +46,12 @@ _VERBS = frozenset({"clear", "restart", "reinstall", "update", "upgrade", "downg
                     "rotate", "flush", "resync", "re-sync", "disable", "enable", "remove",
                     "replace", "roll", "reboot", "reindex", "re-index", "renew", "refresh",
                     "apply", "revoke", "reconnect", "delete", "purge", "restore", "patch"})
+# where one step ends and the next begins in a line: a semicolon, a spaced dash, or a
+# capitalised word right after a lower-case one ("...a test account Cleared the cache":
+# the one-line form, examples.Example.resolution, joins the handoff's lines with spaces)
+_PARTS = re.compile(r"\s*;\s*|\s+[-–]\s+|(?<=[a-z])\s+(?=[A-Z][a-z])")
 _NOT_STEPS = ("fixed", "resolved", "done", "closed", "solved", "no action needed", "duplicate",
-              "confirmed with the customer", "customer confirmed", "works now", "erledigt",
+              "confirmed with the customer", "customer confirmed", "confirmed", "works now", "erledigt",
               "gelöst", "behoben", "tried")
 
 
@@ -63,16 +68,21 @@ class Resolved(Protocol):
 
 @dataclass(frozen=True, slots=True)
 class Group:
-    """Tickets resolved by near-identical steps, named by their most common step."""
+    """Tickets resolved by near-identical steps, named by their most common steps."""
 
-    phrase: str                # the step as someone wrote it: "Cleared the SSO cache"
+    steps: tuple[str, ...]     # as someone wrote them: ("Cleared the SSO cache",)
     tickets: tuple[str, ...]   # oldest resolution first
     first: datetime
     last: datetime
 
+    @property
+    def phrase(self) -> str:
+        """The steps on one line: ``Cleared the SSO cache; Restarted the IdP``."""
+        return "; ".join(self.steps)
+
     def describe(self, period: str = "this month") -> str:
         """``7 tickets this month resolved by clearing the SSO cache``."""
-        return f"{len(self.tickets)} tickets {period} resolved {by_phrase(self.phrase)}"
+        return f"{len(self.tickets)} tickets {period} resolved {by_steps(self.steps)}"
 
 
 def _stem(word: str) -> str:
@@ -82,6 +92,7 @@ def _stem(word: str) -> str:
     return word
 
 
+@functools.lru_cache(maxsize=65_536)  # the same steps recur: that is the point
 def normalise_step(step: str) -> str:
     """The words of a step that say what was done, for comparing: ``Cleared the SSO
     cache for INC-1002`` → ``clear sso cache``."""
@@ -95,15 +106,28 @@ _GENERIC = frozenset(normalise_step(s) for s in _NOT_STEPS)
 
 def steps_of(resolution: str) -> list[str]:
     """The steps a resolution line names, as written (``tried:`` left out): its
-    sentences, and the parts of a sentence separated by semicolons."""
+    sentences, cut again at semicolons, spaced dashes and where a capitalised word
+    follows a lower-case one (a person's name after a verb is cut off too: "Called" and
+    "Bob back" are two steps)."""
     text = re.sub(r"^\s*tried:\s*", "", resolution, flags=re.IGNORECASE)
     out = []
     for span in split_sentences(text):
-        for part in span.text.split(";"):
+        for part in _PARTS.split(span.text):
             part = part.strip().rstrip(".!").strip()
             if part and normalise_step(part) not in _GENERIC:
                 out.append(part)
     return out
+
+
+def by_steps(steps: Sequence[str]) -> str:
+    """``by clearing the SSO cache and restarting the IdP``; quoted when a step does not
+    start with a verb we know: ``with “Vendor patch 4”``."""
+    said = [by_phrase(s) for s in steps]
+    if not said or any(not s.startswith("by ") for s in said):
+        return f"with “{'; '.join(steps)}”"
+    doing = [s[3:] for s in said]
+    return "by " + (doing[0] if len(doing) == 1 else
+                    f"{', '.join(doing[:-1])} and {doing[-1]}")
 
 
 def by_phrase(phrase: str) -> str:
@@ -125,63 +149,73 @@ def by_phrase(phrase: str) -> str:
     return f"by {verb} {rest}".rstrip()
 
 
-def _merge(keys: list[str], threshold: float) -> list[int]:
-    """A group number for each key: keys whose TF-IDF cosine is at least ``threshold``
-    (directly or through others) share one."""
-    parent = list(range(len(keys)))
+def _merge(keys: list[str], weights: list[int], threshold: float) -> list[int]:
+    """A group number for each key. The keys are taken the most frequent first; each
+    joins the group of the most similar earlier leader at TF-IDF cosine ``threshold``
+    or above, else leads a group of its own. (Joining leaders only, not any member,
+    keeps a chain of small differences from growing one group out of unlike fixes.)"""
+    order = sorted(range(len(keys)), key=lambda i: (-weights[i], keys[i]))
+    group = list(range(len(keys)))
+    if len(keys) < 2:
+        return group
+    from sklearn.feature_extraction.text import TfidfVectorizer  # slow to import
 
-    def root(i: int) -> int:
-        while parent[i] != i:
-            parent[i] = parent[parent[i]]
-            i = parent[i]
-        return i
-
-    if len(keys) > 1:
-        from sklearn.feature_extraction.text import TfidfVectorizer  # slow to import
-
-        matrix = TfidfVectorizer(token_pattern=r"\S+", sublinear_tf=True).fit_transform(keys)
-        for start in range(0, len(keys), _CHUNK):
-            block = (matrix[start:start + _CHUNK] @ matrix.T).tocoo()
-            for i, j, value in zip(block.row, block.col, block.data, strict=True):
-                a, b = root(int(i) + start), root(int(j))
-                if value >= threshold and a != b:
-                    parent[max(a, b)] = min(a, b)
-    return [root(i) for i in range(len(keys))]
+    matrix = TfidfVectorizer(token_pattern=r"[^\s|]+", sublinear_tf=True).fit_transform(keys)
+    leader = [False] * len(keys)
+    rank = [0] * len(keys)
+    for n, i in enumerate(order):
+        rank[i] = n
+    for start in range(0, len(order), _CHUNK):
+        rows = order[start:start + _CHUNK]
+        block = (matrix[rows] @ matrix.T).tocsr()
+        for r, i in enumerate(rows):
+            found = block.indices[block.indptr[r]:block.indptr[r + 1]]
+            values = block.data[block.indptr[r]:block.indptr[r + 1]]
+            near = [(float(v), int(j)) for j, v in zip(found, values, strict=True)
+                    if v >= threshold and leader[j]]
+            if near:
+                group[i] = max(near, key=lambda vj: (vj[0], -rank[vj[1]]))[1]
+            else:
+                leader[i] = True
+    return group
 
 
 def recurring(examples: Iterable[Resolved], since: datetime, threshold: float = THRESHOLD,
               minimum: int = MIN_TICKETS) -> list[Group]:
     """Groups of at least ``minimum`` tickets resolved at or after ``since`` by
     near-identical steps, the largest first (then the most recent)."""
-    steps: dict[str, list[str]] = {}  # normalised resolution -> tickets' steps
-    members: dict[str, list[Resolved]] = {}
+    members: dict[str, list[Resolved]] = {}  # normalised steps -> tickets
+    written: dict[str, list[str]] = {}       # normalised step -> spellings
     for e in sorted((e for e in examples if e.resolved_at >= since),
                     key=lambda e: (e.resolved_at, e.ticket)):
-        written = steps_of(e.resolution)
-        key = " ".join(sorted({normalise_step(s) for s in written} - {""}))
+        steps = steps_of(e.resolution)
+        normal = [normalise_step(s) for s in steps]
+        key = " | ".join(dict.fromkeys(n for n in normal if n))  # in the order done
         if key:
             members.setdefault(key, []).append(e)
-            steps.setdefault(key, []).extend(written)
+            for step, n in zip(steps, normal, strict=True):
+                written.setdefault(n, []).append(step)
     keys = list(members)
     merged: dict[int, list[str]] = {}
-    for key, group in zip(keys, _merge(keys, threshold), strict=True):
+    weights = [len(members[k]) for k in keys]
+    for key, group in zip(keys, _merge(keys, weights, threshold), strict=True):
         merged.setdefault(group, []).append(key)
     out = []
-    for group_keys in merged.values():
+    for leader, group_keys in merged.items():
         tickets = sorted((e for k in group_keys for e in members[k]),
                          key=lambda e: (e.resolved_at, e.ticket))
         if len(tickets) < minimum:
             continue
-        out.append(Group(_name([s for k in group_keys for s in steps[k]]),
-                         tuple(e.ticket for e in tickets), tickets[0].resolved_at,
+        # named by the leading (most frequent) steps, each in its usual spelling
+        names = tuple(_spelling(written[n]) for n in keys[leader].split(" | "))
+        out.append(Group(names, tuple(e.ticket for e in tickets), tickets[0].resolved_at,
                          tickets[-1].resolved_at))
     out.sort(key=lambda g: (-len(g.tickets), -g.last.timestamp(), g.phrase))
     return out
 
 
-def _name(written: Sequence[str]) -> str:
-    """The most common step (by its normalised words), in its most common spelling (the
-    shortest of those: the one without a ticket's particulars)."""
-    common = Counter(normalise_step(s) for s in written).most_common(1)[0][0]
-    spellings = Counter(s for s in written if normalise_step(s) == common)
-    return min(spellings, key=lambda s: (-spellings[s], len(s), s))
+def _spelling(spellings: Sequence[str]) -> str:
+    """The most common spelling of a step (the shortest of those: the one without a
+    ticket's particulars)."""
+    counts = Counter(spellings)
+    return min(counts, key=lambda s: (-counts[s], len(s), s))

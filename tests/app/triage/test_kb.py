@@ -11,7 +11,13 @@ from typing import Any
 import pytest
 
 from console.app.triage.kb import affected_versions, kb_draft, scrub, slug, write_kb_draft
-from console.app.triage.kb_groups import by_phrase, normalise_step, recurring, steps_of
+from console.app.triage.kb_groups import (
+    by_phrase,
+    by_steps,
+    normalise_step,
+    recurring,
+    steps_of,
+)
 from console.store.records import StoredEvent
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
@@ -222,3 +228,34 @@ def test_a_group_name_reads_as_how_the_tickets_were_resolved() -> None:
     assert by_phrase("Applied the hotfix") == "by applying the hotfix"
     assert by_phrase("Reset the password") == "by resetting the password"
     assert by_phrase("Vendor patch 4") == "with “Vendor patch 4”"
+
+
+def test_steps_come_apart_in_the_examples_one_line_form() -> None:
+    line = ("tried: Reproduced on a test account Cleared the SSO cache - Confirmed with the "
+            "customer.")
+    assert steps_of(line) == ["Reproduced on a test account", "Cleared the SSO cache"]
+
+
+def test_similar_groups_do_not_chain_into_one() -> None:
+    # a ~ b and b ~ c, but a and c share little: b joins the larger of a and c only
+    a = "Cleared the SSO cache; restarted the IdP connector"
+    b = "Cleared the SSO cache; restarted the IdP connector; rotated the signing key"
+    c = "Rotated the signing key; restarted the IdP connector; renewed the certificate"
+    found = recurring([Example(f"A-{n}", T0, a) for n in range(3)]
+                      + [Example("B-1", T0, b)]
+                      + [Example(f"C-{n}", T0, c) for n in range(2)], since=T0,
+                      threshold=0.5)
+    assert all(not (any(t.startswith("A-") for t in g.tickets)
+                    and any(t.startswith("C-") for t in g.tickets)) for g in found)
+
+
+def test_a_group_of_several_steps_is_named_by_all_of_them() -> None:
+    line = "tried: Reproduced on a test account Cleared the SSO cache - Confirmed."
+    found = recurring([Example("A-1", T0, line), Example("A-2", T0, line.replace(
+        "Cleared the SSO cache", "Cleared the SSO cache for INC-7"))], since=T0)
+    assert [g.describe() for g in found] == [
+        "2 tickets this month resolved by reproducing on a test account and clearing the "
+        "SSO cache"]
+    assert found[0].phrase == "Reproduced on a test account; Cleared the SSO cache"
+    assert by_steps(["Cleared the cache", "Vendor patch 4"]) == (
+        "with “Cleared the cache; Vendor patch 4”")
