@@ -22,7 +22,7 @@ from console.app.usecases.whatif import preview as preview_module
 from console.app.usecases.whatif.parallel import parallel_replay
 from console.domain.flow import set_target
 from console.ui.flowchart.dialogs import PublishDialog
-from console.ui.flowchart.impact_panel import HONESTY, STALE
+from console.ui.flowchart.impact_panel import HONESTY, STALE, STALE_ACTIVE
 from console.ui.flowchart.impact_rows import BETTER, WORSE
 
 from ..conftest import NOW
@@ -252,3 +252,25 @@ def test_the_publish_dialog_says_the_preview_or_that_none_was_run(qtbot):
 def test_the_preview_reads_the_store_on_the_db_worker(demo):
     read = on_worker(demo)
     assert read(lambda uow: threading.current_thread().name).startswith("console-db")
+
+
+def test_a_new_version_in_force_marks_the_result_stale(qtbot, lead, demo):
+    tighten_p2(lead)
+    preview(qtbot, lead)
+    with qtbot.waitSignal(demo.matrixChanged, timeout=10_000):
+        assert lead.publish_now("tightened P2")
+    qtbot.waitUntil(lambda: lead.impact.panel.stale.isVisible(), timeout=5000)
+    assert lead.impact.panel.stale.text() == STALE_ACTIVE
+    assert lead.impact.publish_note() is None  # that preview compared another version
+
+
+def test_closing_the_editor_during_a_run_leaves_no_worker_process(qtbot, busy, matrix):
+    editor = make_editor(qtbot, busy, matrix, "lead")
+    editor.impact.workers = 2
+    tighten_p2(editor)
+    editor.actions_by_name["preview_impact"].trigger()
+    qtbot.waitUntil(lambda: len(spawned_children()) == 2, timeout=WAIT)
+    editor.undo.setClean()
+    editor.close()
+    assert spawned_children() == set()
+    assert multiprocessing.active_children() == []
