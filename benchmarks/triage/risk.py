@@ -114,8 +114,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(f"Scoring {len(risks)} open tickets (engine workload backlog, GENERATED): "
           f"{cpu:.2f} s CPU ({wall:.2f} s wall), target <= {TARGET_S:.0f} s: "
           f"{'OK' if cpu <= TARGET_S else 'OVER'}")
-    print(f"  building their RiskInputs from {feed_cpu and len(inputs)} tickets' events "
-          f"(once, at start): {feed_cpu:.1f} s CPU; {with_reasons} have reasons")
+    print(f"  folding their events into RiskInputs (once, at start, as the console's "
+          f"RiskFeed does): {feed_cpu:.1f} s CPU; {with_reasons} tickets at or above 5 % "
+          "have reasons")
     top = sorted(risks, key=lambda r: -r.probability)[:3]
     for r in top:
         print(f"  {r.ticket} {r.probability:.2f}: {'; '.join(r.reasons)}")
