@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from html import escape
+
 from PySide6.QtCore import Qt, Signal, SignalInstance
 from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
@@ -53,13 +55,17 @@ class PublishDialog(QDialog):
         changes = QPlainTextEdit(diff_text(lines))
         changes.setReadOnly(True)
         layout.addWidget(changes, 1)
+        # the preview's window, then its headlines; or the hint to run one
         self.preview = QLabel(
-            "Impact preview of this draft: " + "\n".join(preview) if preview else
+            f"Impact preview: {escape(preview[0])}<br><b>"
+            + "<br>".join(escape(line) for line in preview[1:]) + "</b>" if preview else
             "No impact preview was run for this draft: Preview impact (next to Publish) "
             "replays the last 30 days' tickets through it first.")
         self.preview.setObjectName("publishPreview")
         self.preview.setWordWrap(True)
-        self.preview.setStyleSheet("font-weight: bold;" if preview else "color: #555555;")
+        self.preview.setTextFormat(Qt.TextFormat.RichText if preview
+                                   else Qt.TextFormat.PlainText)
+        self.preview.setStyleSheet("" if preview else "color: #555555;")
         layout.addWidget(self.preview)
         layout.addWidget(QLabel("Comment, required (who asked for it, and why):"))
         self.comment = QPlainTextEdit()
