@@ -78,8 +78,8 @@ def test_events_after_now_do_not_change_a_ticket_risk_input(matrix: Matrix) -> N
             == risk_inputs_from_events({"T": base}, matrix, NOW))
 
 
-def test_the_feed_counts_reassignments_and_drops_a_ticket_once_resolved(matrix: Matrix
-                                                                          ) -> None:
+def test_the_feed_counts_reassignments_and_drops_a_ticket_while_resolved(matrix: Matrix
+                                                                           ) -> None:
     feed = RiskFeed(matrix)
     feed.extend(opened(NOW - timedelta(hours=1), "T"))
     first = feed.inputs()
@@ -93,6 +93,9 @@ def test_the_feed_counts_reassignments_and_drops_a_ticket_once_resolved(matrix: 
     assert (moved.reassignments, moved.escalations, moved.team) == (2, 1, "incident-response")
     feed.apply(TicketEvent(NOW, "T", "resolved"))
     assert feed.inputs() == []
+    feed.apply(TicketEvent(NOW + timedelta(hours=1), "T", "reopened"))
+    (again,) = feed.inputs()
+    assert (again.reassignments, again.escalations) == (2, 1)
 
 
 def test_scoring_explains_only_the_risky_ones_unless_asked(matrix: Matrix, model: RiskModel
