@@ -195,3 +195,13 @@ def test_kb_links_similar_tickets_from_the_trained_models_and_nothing_of_their_c
     for private in (*OTHERS, *PEOPLE, "Bob", "Peter", ".example", "555", "fortune",
                     "confirmed", "VAT", "Re-synced"):
         assert private not in draft, private
+
+
+def test_the_actions_run_as_escalation_console_triage_commands(
+        store_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from console.cli import main
+
+    assert main(["triage", "summary", "INC-1", "--data-dir", str(store_dir)]) == 0
+    assert "Tried: Reproduced on a test account [event " in capsys.readouterr().out
+    assert main(["--data-dir", str(store_dir), "triage", "recurring"]) == 0
+    assert capsys.readouterr().out.startswith("4 tickets in the last 30 days resolved by ")
