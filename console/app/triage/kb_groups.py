@@ -51,8 +51,8 @@ _VERBS = frozenset({"clear", "restart", "reinstall", "update", "upgrade", "downg
 # the one-line form, examples.Example.resolution, joins the handoff's lines with spaces)
 _PARTS = re.compile(r"\s*;\s*|\s+[-–]\s+|(?<=[a-z])\s+(?=[A-Z][a-z])")
 _NOT_STEPS = ("fixed", "resolved", "done", "closed", "solved", "no action needed", "duplicate",
-              "confirmed with the customer", "customer confirmed", "confirmed", "works now", "erledigt",
-              "gelöst", "behoben", "tried")
+              "confirmed with the customer", "customer confirmed", "confirmed", "works now",
+              "erledigt", "gelöst", "behoben", "tried")
 
 
 class Resolved(Protocol):
