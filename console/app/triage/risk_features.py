@@ -150,9 +150,10 @@ class RiskFeed:
             self.apply(event)
 
     def inputs(self) -> list[RiskInput]:
-        """Every open ticket's RiskInput. A resolved ticket's fold is kept (small: no
-        history), so a reopen brings it back with its counts."""
+        """Every open ticket's RiskInput. A ticket found resolved is dropped (the feed
+        holds open work only): if it is reopened, feed its whole history again."""
         out: list[RiskInput] = []
+        closed: list[str] = []
         for ticket, walker in self._walkers.items():
             if ticket in self._cache:
                 cached = self._cache[ticket]
@@ -160,6 +161,10 @@ class RiskFeed:
                 cached = self._cache[ticket] = walker.input()
             if cached is not None:
                 out.append(cached)
+            elif walker.state is not None and not walker.state.open:
+                closed.append(ticket)
+        for ticket in closed:
+            del self._walkers[ticket], self._cache[ticket]
         return out
 
 

@@ -78,22 +78,28 @@ def test_events_after_now_do_not_change_a_ticket_risk_input(matrix: Matrix) -> N
             == risk_inputs_from_events({"T": base}, matrix, NOW))
 
 
-def test_the_feed_counts_reassignments_and_drops_a_ticket_while_resolved(matrix: Matrix
-                                                                           ) -> None:
+def test_the_feed_counts_reassignments_and_drops_a_ticket_once_resolved(matrix: Matrix
+                                                                          ) -> None:
     feed = RiskFeed(matrix)
-    feed.extend(opened(NOW - timedelta(hours=1), "T"))
+    history = opened(NOW - timedelta(hours=1), "T")
+    feed.extend(history)
     first = feed.inputs()
     assert [x.reassignments for x in first] == [0]
     assert feed.inputs()[0] is first[0]  # no event: not refolded
-    feed.apply(TicketEvent(NOW - timedelta(minutes=30), "T", "assigned",
-                           {"team": "specialists", "tier": "T2"}))
-    feed.apply(TicketEvent(NOW - timedelta(minutes=20), "T", "escalated",
-                           {"team": "incident-response", "tier": "T3"}))
+    history += [TicketEvent(NOW - timedelta(minutes=30), "T", "assigned",
+                            {"team": "specialists", "tier": "T2"}),
+                TicketEvent(NOW - timedelta(minutes=20), "T", "escalated",
+                            {"team": "incident-response", "tier": "T3"})]
+    feed.extend(history[-2:])
     (moved,) = feed.inputs()
     assert (moved.reassignments, moved.escalations, moved.team) == (2, 1, "incident-response")
-    feed.apply(TicketEvent(NOW, "T", "resolved"))
+    history += [TicketEvent(NOW, "T", "resolved"),
+                TicketEvent(NOW + timedelta(hours=1), "T", "reopened")]
+    feed.apply(history[-2])
     assert feed.inputs() == []
-    feed.apply(TicketEvent(NOW + timedelta(hours=1), "T", "reopened"))
+    feed.apply(history[-1])  # dropped: a reopen alone does not bring it back
+    assert feed.inputs() == []
+    feed.extend(history)     # its whole history does, counted once
     (again,) = feed.inputs()
     assert (again.reassignments, again.escalations) == (2, 1)
 
