@@ -11,6 +11,8 @@ delays a lease renewal):
   claims fenced by the lease's epoch and every send gated on ``lease.active``;
 - the ``WeeklyReport``: the weekly report PDF mailed to the matrix's ``reports:``
   recipients, by the active instance, once per week (``weekly_report.py``);
+- the ``TriageTraining``: triage models trained again in a low-priority child process
+  when enough new resolved tickets arrived (``triage_training.py``);
 - the HTTP server (``console.service.http``).
 
 The stop (SIGTERM) runs in a fixed budget, in the order that loses nothing: no new
@@ -138,6 +140,7 @@ class Service:
         self._start_runner(store, lease)
         self._start_reports(lease)
         self._start_weekly_report(store, lease)
+        self._start_triage_training(store)
         self._start_http(store, syncer, ssl_context)
 
     def _spawn(self, name: str, target: Callable[[threading.Event], None]) -> _Part:
@@ -216,6 +219,13 @@ class Service:
                               may_send=lambda: lease.active and not self._stopping.is_set(),
                               clock=self.clock)
         self._spawn("weekly-report", weekly.run)
+
+    def _start_triage_training(self, store: LocalStore) -> None:
+        """Triage models trained again when enough new resolved tickets arrived, in a
+        low-priority child process (triage_training.py)."""
+        from .triage_training import TriageTraining
+
+        self._spawn("triage-training", TriageTraining(store).run)
 
     @staticmethod
     def _desktop_alert(message: dict[str, Any]) -> None:
@@ -318,6 +328,8 @@ class Service:
             late.append("reports")
         if not self._join("weekly-report", left(0.5)):  # a mail in flight: sent again
             late.append("weekly-report")
+        if not self._join("triage-training", left(0.5)):  # the child is terminated
+            late.append("triage-training")
         if not self._join("lease", left(1.5)):  # run() releases the lease on its way out
             late.append("lease")
         if not self._join("sync", left(1.0), wake=self._wake_sync):

@@ -118,7 +118,6 @@ class MainWindow(QMainWindow):
         self.details_dock.setMinimumWidth(DETAILS_START_WIDTH)
         self._build_menus()
         self._build_status_bar()
-        self.kb_folder_action: QAction | None = None
         wire_triage(self)  # the Risk column, the details' risk and KB capture
         self.paging_label = QLabel()  # who sends the pages: a service or this console
         self.paging_label.setObjectName("paging")

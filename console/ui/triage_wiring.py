@@ -72,4 +72,3 @@ def wire_triage(window: MainWindow) -> None:
     action.setObjectName("kbFolderAction")
     action.setToolTip("Where \"Capture as KB article\" writes its Markdown drafts")
     action.triggered.connect(choose_folder)
-    window.kb_folder_action = action

@@ -57,6 +57,7 @@ MAX_PAGES = 3  # one cycle of 24 s; what does not fit is summarised, not paged t
 RERANK_SECONDS = 30  # besides every data change
 # A deadline this close is pinned above the pages: a full cycle, plus the wait for the
 # next ranking, so it is on screen before it breaches whichever page is up.
+RISK_SHOWN, RISK_HOT = 0.2, 0.5  # as the queue's Risk column: amber, then red
 PIN_WITHIN = timedelta(seconds=MAX_PAGES * PAGE_SECONDS + RERANK_SECONDS)
 PIN_COLOR = "#ffb300"
 STALE_AFTER = timedelta(seconds=10)
@@ -251,8 +252,14 @@ class _Board(QWidget):
             title = QFontMetrics(mid).elidedText(row.title, Qt.TextElideMode.ElideRight,
                                                  int(max(text_w - id_w, 0)))
             text(line1.adjusted(id_w, 0, 0, 0), mid, WALL_TEXT, title, left_v)
-            text(QRectF(left, line1.bottom(), text_w, 40 * s), _px(base, 26 * s), WALL_MUTED,
+            line2 = QRectF(left, line1.bottom(), text_w, 40 * s)
+            text(line2, _px(base, 26 * s), WALL_MUTED,
                  f"{self.wall.team_name(row.team)} · {row.owner or 'unassigned'}", left_v)
+            risk = self.wall.risks.get(row.id)
+            if risk is not None and risk >= RISK_SHOWN:  # breach or escalation within the hour
+                text(line2, _px(base, 26 * s, bold=True),
+                     LABEL_COLORS["breached" if risk >= RISK_HOT else "pre_breach"],
+                     f"RISK {risk:.0%}", Qt.AlignmentFlag.AlignRight | left_v)
 
 
 class WallScreen(QWidget):
@@ -280,6 +287,7 @@ class WallScreen(QWidget):
         self._page_started: datetime | None = None
         self._ranked_at: datetime | None = None
         self._sync: SyncState | None = getattr(service, "sync_state", None)
+        self.risks: dict[str, float] = {}  # ticket: probability of a breach or escalation
         self._qss = (resources_dir() / "styles" / "wall.qss").read_text(encoding="utf-8")
         self._build()
         if service is not None:
@@ -288,6 +296,10 @@ class WallScreen(QWidget):
             service.syncStateChanged.connect(self.set_sync_state)
             service.matrixChanged.connect(self.set_matrix)
             service.pagingChanged.connect(self.set_paging)
+            triage = getattr(service, "triage", None)
+            if triage is not None:
+                triage.risk.changed.connect(self.set_risks)
+                self.set_risks(triage.risk.risks)
             self.set_paging(service.paging)
         self.timer = QTimer(self, interval=1000)
         self.timer.timeout.connect(self.tick)
@@ -516,6 +528,11 @@ class WallScreen(QWidget):
         self._set(self.sync_note, note)
         if self.sync_note.property("tone") != tone:
             _repolish(self.sync_note, "tone", tone)
+
+    def set_risks(self, risks: dict[str, Any]) -> None:
+        """Each open ticket's risk (``Risk`` by ticket id), shown on its row."""
+        self.risks = {t: float(r.probability) for t, r in risks.items()}
+        self.board.update()
 
     def set_paging(self, paging: str) -> None:
         """"paging: service host-a" or "paging: this console (no service)"."""

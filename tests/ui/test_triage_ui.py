@@ -227,3 +227,44 @@ def test_capture_as_kb_article_writes_the_draft_into_the_settings_folder(
     text = path.read_text(encoding="utf-8")
     assert "## Steps that resolved it" in text
     assert "escalation-console://ticket/INC-" in text  # similar tickets, linked
+
+
+def test_the_wall_shows_a_risky_tickets_risk_on_its_row(service, matrix, qtbot):
+    from console.ui.wall import WallScreen
+
+    wall = WallScreen(service, matrix)
+    qtbot.addWidget(wall)
+    risky = type("R", (), {"probability": 0.72, "reasons": ()})()
+    service.triage.risk.changed.emit({"INC-0241": risky})
+    assert wall.risks == {"INC-0241": 0.72}
+    wall.set_rows(on_worker(service, qtbot, lambda: service._rows_for(["INC-0241"])))
+    wall.resize(1920, 1080)
+    wall.show()
+    qtbot.waitExposed(wall)
+    image = wall.board.grab().toImage()
+    assert image.width() > 0 and wall.visible_rows()[0][0] == "INC-0241"
+
+
+def test_the_console_trains_in_the_background_once_enough_tickets_are_resolved(
+        tmp_path, matrix, qtbot):
+    from triage_history import build_history
+
+    build_history(tmp_path / "fresh", resolved=240, open_tickets=2)
+    with running_service(tmp_path / "fresh", matrix, qtbot, user="ana") as fresh:
+        triage = fresh.triage
+        started: list[bool] = []
+        with qtbot.waitSignal(triage.trained, timeout=180000) as ended:
+            triage.train_if_due(started.append)  # what resolved rows arriving start
+            qtbot.waitUntil(lambda: bool(started), timeout=5000)
+            assert started == [True] and triage.training
+        outcome = ended.args[0]
+        assert outcome.error == "" and outcome.trained["team"] == 1
+        assert not triage.training
+        answers: list[object] = []
+        triage.suggest("Refund never arrived", "", answers.append)
+        qtbot.waitUntil(lambda: bool(answers), timeout=10000)
+        assert {s.field: s.value for s in answers[0].items}["team"] == "payments-engineering"
+        again: list[bool] = []
+        triage.train_if_due(again.append)  # nothing new since: no second training
+        qtbot.waitUntil(lambda: bool(again), timeout=5000)
+        assert again == [False] and not triage.training

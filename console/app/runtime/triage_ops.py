@@ -289,29 +289,34 @@ class TriageActions(QObject):
         if len(self._resolved) > before:
             self._check.start()
 
-    def train_if_due(self) -> None:
+    def train_if_due(self, checked: Callable[[bool], None] | None = None) -> None:
         """Start a background training if enough new resolved tickets arrived since the
-        last one (and none runs)."""
-        if self._training is not None:
-            return
+        last one (and none runs); ``checked(started)`` follows on the GUI thread."""
+        answer = checked or (lambda _started: None)
         resolved, registry = len(self._resolved), self.registry
-        if resolved < 1:
+        if self._training is not None or resolved < 1:
+            answer(False)
             return
+
+        def decided(due: bool) -> None:
+            answer(due and self._start_training())
+
         self.models.submit(lambda: training_due(resolved, last_trained_on(registry)),
-                           lambda due: self._start_training() if due else None,
+                           decided,
                            lambda exc: log.warning("cannot read the triage models: %s", exc))
 
-    def _start_training(self) -> None:
+    def _start_training(self) -> bool:
         if self._training is not None:
-            return
+            return False
         training = (self._make_training() if self._make_training is not None
                     else BackgroundTraining(self._service.data_dir))
         if not training.start():
-            return
+            return False
         self._training = training
         self._waiter = threading.Thread(target=lambda: self._trainingEnded.emit(training.wait()),
                                         name="console-triage-training", daemon=True)
         self._waiter.start()
+        return True
 
     def _training_done(self, outcome: Outcome | None) -> None:
         self._training = None
