@@ -6,8 +6,8 @@ the tickets the selected row changed, and the daily breaches under both versions
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QColor, QFont
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt, Signal
+from PySide6.QtGui import QColor, QFont, QPalette
 from PySide6.QtWidgets import (
     QCheckBox,
     QHBoxLayout,
@@ -16,6 +16,8 @@ from PySide6.QtWidgets import (
     QPushButton,
     QSpinBox,
     QSplitter,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
@@ -41,6 +43,17 @@ COLOURS = {WORSE: "#c62828", BETTER: "#2e7d32"}
 HEADERS = ("Figure", "About", "In force", "Draft", "Change", "Tickets")
 CHANGE_COLUMN = 4
 SPLIT = (800, 360, 440)  # px: the table, the tickets, the chart
+
+
+class _KeepColour(QStyledItemDelegate):
+    """A selected cell keeps its own colour: a difference stays red or green."""
+
+    def initStyleOption(self, option: QStyleOptionViewItem,
+                        index: QModelIndex | QPersistentModelIndex) -> None:
+        super().initStyleOption(option, index)
+        brush = index.data(Qt.ItemDataRole.ForegroundRole)
+        if brush is not None:
+            option.palette.setBrush(QPalette.ColorRole.HighlightedText, brush)
 
 
 def _item(text: str, align_right: bool = False) -> QTableWidgetItem:
@@ -120,6 +133,12 @@ class ImpactPanel(QWidget):
         self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
         self.table.verticalHeader().hide()
         self.table.setAlternatingRowColors(True)
+        # a light selection, on which the red and green differences still read
+        palette = self.table.palette()
+        palette.setColor(QPalette.ColorRole.Highlight, QColor("#cfe3fa"))
+        palette.setColor(QPalette.ColorRole.HighlightedText, QColor("#212121"))
+        self.table.setPalette(palette)
+        self.table.setItemDelegateForColumn(CHANGE_COLUMN, _KeepColour(self.table))
         self.table.horizontalHeader().setStretchLastSection(True)
         self.table.itemSelectionChanged.connect(self._row_chosen)
         left_column.addWidget(self.table, 1)

@@ -13,7 +13,8 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from PySide6.QtGui import QColor
+from PySide6.QtGui import QColor, QPalette
+from PySide6.QtWidgets import QStyleOptionViewItem
 from service_fakes import running_service
 
 from console.app.runtime.whatif_ops import on_worker
@@ -122,6 +123,9 @@ def test_a_shorter_p2_response_shows_more_breaches_in_red_with_the_tickets_behin
     assert change.text() == f"+{int(line.draft) - int(line.active)}"
     assert change.foreground().color() == QColor("#c62828")
     panel.table.selectRow(row)
+    option = QStyleOptionViewItem()  # selected, the difference stays red
+    panel.table.itemDelegateForColumn(4).initStyleOption(option, panel.table.model().index(row, 4))
+    assert option.palette.color(QPalette.ColorRole.HighlightedText) == QColor("#c62828")
     assert panel.tickets.rowCount() == len(line.changed) > 0
     assert f"{len(line.changed)} tickets changed" in panel.tickets_title.text()
     first = line.changed[0]
