@@ -34,6 +34,10 @@ from .risk_features import FEATURES, RISK_HORIZON, RiskInput, feature_matrix, in
 ExtraFeature = tuple[str, Callable[[Sequence[TicketEvent], datetime], float]]
 
 
+# below this many snapshots a ticket, snapshots() samples tickets rather than instants
+MIN_PER_TICKET = 6
+
+
 class LeakError(ValueError):
     """Features that read events after their instant."""
 
@@ -96,9 +100,12 @@ def snapshots(events_by_ticket: Mapping[str, Sequence[TicketEvent]], matrix: Mat
               seed: int = 0) -> Snapshots:
     """Every ticket's labelled snapshots (at most ``per_ticket`` each, fewer when that
     would pass ``max_rows``), ordered by instant. ``until``: the end of the data (the
-    last event's instant if not given)."""
+    last event's instant if not given). With so many tickets that each would get fewer
+    than ``MIN_PER_TICKET``, a sample of the tickets is taken instead."""
     calendars = build_calendars(matrix)
     tickets = [(t, ev) for t, ev in events_by_ticket.items() if ev and ev[0].type == "opened"]
+    if len(tickets) * MIN_PER_TICKET > max_rows:  # each ticket costs a fold: fewer, fuller
+        tickets = random.Random(seed).sample(tickets, max_rows // MIN_PER_TICKET)
     if until is None:
         until = max((ev[-1].at for _, ev in tickets), default=None)
     out = Snapshots()
@@ -292,11 +299,26 @@ def backtest(events_by_ticket: Mapping[str, Sequence[TicketEvent]], matrix: Matr
              max_rows: int = 300_000, seed: int = 0) -> tuple[RiskModel, Backtest]:
     """Check for leaks, build the snapshots, train on the earlier part and measure on
     the later. Raises LeakError naming each feature that sees the future."""
+    rows = checked_snapshots(events_by_ticket, matrix, until, per_ticket=per_ticket,
+                             max_rows=max_rows, seed=seed)
+    return measure(rows, train_share, seed)
+
+
+def checked_snapshots(events_by_ticket: Mapping[str, Sequence[TicketEvent]], matrix: Matrix,
+                      until: datetime | None = None, *, per_ticket: int = 24,
+                      max_rows: int = 300_000, seed: int = 0) -> Snapshots:
+    """``snapshots`` after the leak guard passed (LeakError otherwise)."""
     leaks = leak_check(events_by_ticket, matrix, seed=seed)
     if leaks:
         raise LeakError(leaks)
-    rows = snapshots(events_by_ticket, matrix, until, per_ticket=per_ticket,
+    return snapshots(events_by_ticket, matrix, until, per_ticket=per_ticket,
                      max_rows=max_rows, seed=seed)
+
+
+def measure(rows: Snapshots, train_share: float = 0.7, seed: int = 0
+            ) -> tuple[RiskModel, Backtest]:
+    """Train on the earlier snapshots, measure on the later (TooLittleData when a side
+    is too small or holds one class only)."""
     train, test, cut = time_split(rows, train_share)
     if not train.labels or min(train.labels) == max(train.labels):
         raise TooLittleData("the training period holds only one class of snapshot")

@@ -19,7 +19,7 @@ from console.domain.tickets import TicketEvent
 
 from .registry import MIN_RESOLVED, ModelInfo, NewModel, Registry
 from .risk import RiskModel
-from .risk_backtest import Backtest, TooLittleData, backtest, snapshots
+from .risk_backtest import Backtest, TooLittleData, checked_snapshots, measure
 
 
 @dataclass(frozen=True)
@@ -52,18 +52,18 @@ def resolved_count(events_by_ticket: Mapping[str, Sequence[TicketEvent]]) -> int
 
 def train_risk(events_by_ticket: Mapping[str, Sequence[TicketEvent]], matrix: Matrix,
                registry: Registry, now: datetime, *, seed: int = 0) -> RiskTraining:
-    """Backtest, train on everything up to ``now`` and save a new "risk" version.
+    """Backtest, train on every snapshot up to ``now`` and save a new "risk" version.
     Raises OSError when the registry cannot be written, LeakError when a feature
     reads the future."""
     resolved = resolved_count(events_by_ticket)
     if resolved < MIN_RESOLVED:
         return RiskTraining(resolved, declined=f"fewer than {MIN_RESOLVED} resolved tickets "
                                                f"({resolved}): risk not trained")
+    rows = checked_snapshots(events_by_ticket, matrix, now, seed=seed)
     try:
-        _, figures = backtest(events_by_ticket, matrix, now, seed=seed)
+        _, figures = measure(rows, seed=seed)
     except TooLittleData as exc:
         return RiskTraining(resolved, declined=f"risk not trained: {exc}")
-    rows = snapshots(events_by_ticket, matrix, now, seed=seed)
     model = RiskModel.fit(rows.inputs, rows.at, np.array(rows.labels), seed)
     info = registry.save("risk", model.to_saved(), NewModel(
         "risk", now, resolved, figures.to_json(), figures.usable, figures.why_not))

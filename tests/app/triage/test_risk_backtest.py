@@ -114,6 +114,14 @@ def test_snapshots_stop_an_hour_before_the_end_of_the_data(matrix: Matrix) -> No
     assert len(rows) >= 8 and max(rows.at) <= end - timedelta(hours=1)
 
 
+def test_a_large_history_is_sampled_by_ticket_to_the_row_bound(
+        matrix: Matrix, tickets: dict[str, list[TicketEvent]]) -> None:
+    rows = snapshots(tickets, matrix, max_rows=600)
+    sampled = {x.ticket for x in rows.inputs}
+    assert len(rows) <= 600 and len(sampled) <= 100
+    assert rows.at == sorted(rows.at)
+
+
 def test_the_time_split_trains_only_on_hours_that_ended_before_the_test_period(
         matrix: Matrix, tickets: dict[str, list[TicketEvent]]) -> None:
     train, test, cut = time_split(snapshots(tickets, matrix))
