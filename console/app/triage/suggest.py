@@ -18,7 +18,7 @@ from typing import Any
 
 from .examples import model_text
 from .registry import MIN_RESOLVED, ModelRefused, Registry
-from .text import Explainer, decisions, probabilities
+from .text import Explainer, Row, block_row, featurize, probabilities, row_decisions
 
 log = logging.getLogger(__name__)
 
@@ -104,7 +104,9 @@ class Suggester:
         index = None
         got_index = registry.latest("similar")
         if got_index is not None and _is_index(got_index[0]):
-            index = got_index[0]
+            index = dict(got_index[0])
+            # the index by term: a ticket's few terms pick their rows, not a full product
+            index["by_term"] = index["matrix"].T.tocsr()
         return cls(models, index, "; ".join(reasons))
 
     def suggest(self, title: str, text: str) -> Suggestions:
@@ -114,31 +116,42 @@ class Suggester:
         full = model_text(title, text)
         if not full.strip():
             return Suggestions((), (), "nothing written yet")
-        items = tuple(self._suggest(m, full) for m in self._models)
-        return Suggestions(items, self._similar(full), self._declined)
+        rows: dict[str, Row] = {}  # features shared by models of one training: once
+        items = []
+        for loaded in self._models:
+            key = str(loaded.model.get("features_id") or id(loaded))
+            if key not in rows:
+                rows[key] = featurize(loaded.model["features"], full)
+            items.append(self._suggest(loaded, full, rows[key]))
+        return Suggestions(tuple(items), self._similar(full, rows), self._declined)
 
     @staticmethod
-    def _suggest(loaded: _Loaded, full: str) -> Suggestion:
+    def _suggest(loaded: _Loaded, full: str, row: Row) -> Suggestion:
         model = loaded.model
-        row = model["features"].transform([full]).tocsr()
-        scores = decisions(model["linear"], row)
-        best = int(scores[0].argmax())  # the label the evaluation measured
+        scores = row_decisions(model["linear"], row)
+        best = int(scores.argmax())  # the label the evaluation measured
         value = model["classes"][best]
-        probability = float(probabilities(scores, model["platt"])[0, best])
+        probability = float(probabilities(scores[None, :], model["platt"])[0, best])
         return Suggestion(field=loaded.field, value=value, confidence=probability,
                           words=loaded.explainer.words(full, row, value),
                           model_version=loaded.version)
 
-    def _similar(self, full: str) -> tuple[Similar, ...]:
+    def _similar(self, full: str, rows: dict[str, Row]) -> tuple[Similar, ...]:
         import numpy as np
 
         index = self._index
         if index is None:
             return ()
-        query = index["words"].transform([full]).tocsr()
-        if query.nnz == 0:
+        n_words = int(index["words"].named_steps["hash"].n_features)
+        shared = rows.get(str(index.get("features_id")))
+        if shared is not None:  # the word block leads the models' rows
+            keep = shared.indices < n_words
+            row = Row(shared.indices[keep], shared.data[keep])
+        else:
+            row = block_row(index["words"], full)
+        if len(row.indices) == 0:
             return ()
-        scores = np.asarray((index["matrix"] @ query.T).todense()).ravel()
+        scores = np.asarray(index["by_term"][row.indices].T @ row.data).ravel()
         count = min(SIMILAR, len(scores))
         top = np.argpartition(-scores, count - 1)[:count]
         out = []

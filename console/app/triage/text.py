@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 ALPHA = 2e-5   # regularisation of the linear SVM
@@ -89,6 +90,53 @@ def decisions(classifier: Any, matrix: Any) -> Any:
     return scores
 
 
+@dataclass(frozen=True)
+class Row:
+    """One text's feature row, sparse: its columns and their weights."""
+
+    indices: Any   # int array
+    data: Any      # float array
+
+
+def featurize(union: Any, text: str) -> Row:
+    """``union.transform([text])`` for one text, computed directly: the same numbers
+    (hashed counts, sublinear TF times IDF, L2-normalised per block) without
+    scikit-learn's per-call checks, which cost more than the work for one ticket."""
+    import numpy as np
+
+    indices, data, offset = [], [], 0
+    for _, block in union.transformer_list:
+        row = block_row(block, text)
+        indices.append(row.indices + offset)
+        data.append(row.data)
+        offset += int(block.named_steps["hash"].n_features)
+    return Row(np.concatenate(indices), np.concatenate(data))
+
+
+def block_row(block: Any, text: str) -> Row:
+    """One block's (a hasher and its TF-IDF weights) row of ``text``."""
+    import numpy as np
+
+    hasher, tfidf = block.named_steps["hash"], block.named_steps["tfidf"]
+    counts = hasher.transform([text])
+    counts.sum_duplicates()
+    weights = (1 + np.log(counts.data.astype(np.float64))) * tfidf.idf_[counts.indices]
+    norm = float(np.sqrt(np.dot(weights, weights)))
+    if norm > 0:
+        weights /= norm
+    return Row(counts.indices.astype(np.int64), weights)
+
+
+def row_decisions(classifier: Any, row: Row) -> Any:
+    """``decisions`` for one Row: the coefficients of its columns only."""
+    import numpy as np
+
+    if not hasattr(classifier, "coef_"):  # the one-label fallback
+        return np.ones(1)
+    scores = classifier.coef_[:, row.indices] @ row.data + classifier.intercept_
+    return np.array([-scores[0], scores[0]]) if len(scores) == 1 else scores
+
+
 def platt(scores: Any, truth: Sequence[str], classes: Sequence[str]) -> Any:
     """Platt scaling per class, fitted on scores of texts the classifier did not learn
     from: an array of (slope, offset) rows, one per class, with Platt's smoothed
@@ -127,10 +175,13 @@ def probabilities(scores: Any, calibration: Any) -> Any:
     return np.divide(p, total, out=np.full_like(p, 1 / p.shape[1]), where=total > 0)
 
 
-def text_model(union: Any, classifier: Any, calibration: Any) -> dict[str, Any]:
-    """What the registry saves of a text model: plain parts skops knows."""
-    return {"features": union, "linear": classifier, "platt": calibration,
-            "classes": [str(c) for c in classifier.classes_]}
+def text_model(union: Any, classifier: Any, calibration: Any, features_id: str
+               ) -> dict[str, Any]:
+    """What the registry saves of a text model: plain parts skops knows.
+    ``features_id`` names the fitted features: models that share it share them, so a
+    suggestion computes a text's features once for all of them."""
+    return {"features": union, "features_id": features_id, "linear": classifier,
+            "platt": calibration, "classes": [str(c) for c in classifier.classes_]}
 
 
 class Explainer:

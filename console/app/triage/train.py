@@ -70,6 +70,7 @@ def train_text_models(examples: Sequence[Example], registry: Registry, now: date
     cut = split_point(len(examples))
     say(f"features of {len(texts)} tickets")
     union, train_matrix = fit_features(texts[:cut])
+    features_id = f"{now.isoformat()}/{len(examples)}"
     test_matrix = union.transform(texts[cut:]).tocsr()
     trained: list[ModelInfo] = []
     skipped: dict[str, str] = {}
@@ -80,14 +81,16 @@ def train_text_models(examples: Sequence[Example], registry: Registry, now: date
         if why:
             skipped[kind] = why
             continue
-        model, evaluation, rows = _fit(union, train_matrix, test_matrix, labels, cut)
+        model, evaluation, rows = _fit(union, train_matrix, test_matrix, labels, cut,
+                                       features_id)
         trained.append(registry.save(kind, model, NewModel(
             kind=kind, trained_at=now, examples=rows, evaluation=evaluation.to_json(),
             usable=evaluation.beats_baseline, why_not=evaluation.why_not)))
     say("similar-ticket index")
     matrix = sparse_rows(train_matrix, test_matrix)[-SIMILAR_INDEX:]
     recent = examples[-SIMILAR_INDEX:]
-    trained.append(registry.save("similar", similar_index(union, matrix, recent), NewModel(
+    index = similar_index(union, matrix, recent) | {"features_id": features_id}
+    trained.append(registry.save("similar", index, NewModel(
         kind="similar", trained_at=now, examples=len(recent))))
     result = TrainResult(resolved=len(examples), trained=tuple(trained), skipped=skipped,
                          seconds=time.perf_counter() - started)
@@ -109,7 +112,7 @@ def _unlearnable(kind: str, labels: Sequence[str | None], cut: int) -> str:
 
 
 def _fit(union: Any, train_matrix: Any, test_matrix: Any, labels: Sequence[str | None],
-         cut: int) -> tuple[dict[str, Any], Evaluation, int]:
+         cut: int, features_id: str) -> tuple[dict[str, Any], Evaluation, int]:
     """The model learnt from the earlier tickets' labels, measured on the later ones'
     and calibrated on them; with how many tickets it learnt from."""
     train = [i for i in range(cut) if labels[i] is not None]
@@ -123,7 +126,7 @@ def _fit(union: Any, train_matrix: Any, test_matrix: Any, labels: Sequence[str |
     majority = Counter(train_labels).most_common(1)[0][0]
     evaluation = score("time split: learnt from the earlier 80 %, tested on the later 20 %",
                        truth, predicted, [majority] * len(test))
-    model = text_model(union, classifier, platt(scores, truth, classes))
+    model = text_model(union, classifier, platt(scores, truth, classes), features_id)
     return model, evaluation, len(train)
 
 
