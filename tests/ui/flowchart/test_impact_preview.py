@@ -182,9 +182,13 @@ def test_the_editor_stays_usable_during_a_run_and_an_edit_meanwhile_makes_it_sta
         qtbot, lead):
     lead.actions_by_name["preview_impact"].trigger()
     assert lead.impact.run is not None and lead.impact.panel.progress.isVisible()
+    seen: list[tuple[int, int]] = []
+    lead.impact.run.progressed.connect(lambda done, total: seen.append((done, total)))
     tighten_p2(lead)  # the GUI answers: the replay runs elsewhere
     qtbot.waitUntil(lambda: lead.impact.run is None, timeout=WAIT)
     assert lead.impact.shown is not None
+    tickets = lead.impact.shown.result.tickets
+    assert seen and seen[-1] == (tickets, tickets)  # the bar went to its end
     assert lead.impact.panel.stale.text() == STALE
     assert not lead.impact.panel.progress.isVisible()
 
