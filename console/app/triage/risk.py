@@ -14,7 +14,8 @@ How the console (the UI's risk refresh) obtains RiskInputs:
    (``LocalStore.history`` returns StoredEvents; ``to_domain`` gives TicketEvents).
 2. On every batch of new events the console receives (local writes and pulls), feed
    them too: ``feed.extend(e.to_domain() for e in batch)``. A ticket's RiskInput is
-   refolded only when one of its own events arrives; resolved tickets drop out.
+   refolded only when one of its own events arrives. A ticket found resolved by
+   ``inputs()`` is dropped; if it is reopened, feed its whole history again.
 3. Every refresh (e.g. every 60 s): ``model.score(feed.inputs(), now)`` gives one
    ``Risk`` per open ticket. RiskInputs hold absolute due instants, so the same inputs
    score correctly at any later ``now``.
