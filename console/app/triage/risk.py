@@ -32,6 +32,7 @@ does all of that at once.
 from __future__ import annotations
 
 import copy
+import logging
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -55,6 +56,8 @@ from .risk_features import (
 
 if TYPE_CHECKING:
     from .registry import Registry
+
+log = logging.getLogger(__name__)
 
 __all__ = ["RISK_HORIZON", "Risk", "RiskInput", "RiskModel", "risk_inputs_from_events"]
 
@@ -120,12 +123,18 @@ class RiskModel:
 
     @classmethod
     def load(cls, registry: Registry) -> RiskModel | None:
-        """The newest usable risk model in ``registry``; None if there is none."""
+        """The newest usable risk model in ``registry``; None if there is none, or if
+        it was saved by a version of the console with other features (logged: train
+        again)."""
         found = registry.latest("risk")
         if found is None:
             return None
         saved, info = found
-        return cls.from_saved(saved, info.version)
+        try:
+            return cls.from_saved(saved, info.version)
+        except (ValueError, KeyError, TypeError, AttributeError) as exc:
+            log.warning("risk model v%d not used: %s", info.version, exc)
+            return None
 
     def to_saved(self) -> dict[str, Any]:
         """Plain data, numpy arrays and the estimator, for the registry's safe format.
@@ -145,7 +154,8 @@ class RiskModel:
         """The model ``to_saved`` gave; ValueError for another format or features."""
         from sklearn.ensemble._hist_gradient_boosting.predictor import TreePredictor
 
-        if saved.get("format") != SAVED_FORMAT or list(saved.get("features", ())) != list(FEATURES):
+        if (not isinstance(saved, dict) or saved.get("format") != SAVED_FORMAT
+                or list(saved.get("features", ())) != list(FEATURES)):
             raise ValueError("the saved risk model has other features than this version "
                              "reads: train it again (escalation-console triage train)")
         estimator = copy.copy(saved["estimator"])
@@ -207,8 +217,9 @@ def one_thread() -> Iterator[None]:
 
 
 def _typical(x: np.ndarray) -> np.ndarray:
-    """Each column's most common value (a median would invent categories and times
-    between the ones seen); NaN if most rows have none."""
+    """Each column's typical value: the most common one for categories and counts (a
+    median could name a category between two), the median for times and scores; NaN
+    if most rows have none (no clock ahead, say)."""
     out = np.empty(x.shape[1])
     for j in range(x.shape[1]):
         col = x[:, j]

@@ -133,3 +133,10 @@ def test_no_usable_risk_model_loads_as_none(tmp_path: Path, model: RiskModel) ->
     registry.save("risk", model.to_saved(),
                   NewModel("risk", NOW, 500, {}, False, "does not beat the baseline"))
     assert RiskModel.load(registry) is None
+
+
+def test_a_risk_model_of_another_format_is_not_used(tmp_path: Path, model: RiskModel) -> None:
+    registry = Registry(tmp_path / "triage")
+    saved = model.to_saved() | {"features": ["age_h"]}  # an older console's columns
+    registry.save("risk", saved, NewModel("risk", NOW, 500, {}, True, ""))
+    assert RiskModel.load(registry) is None
