@@ -153,6 +153,28 @@ def check_engine(ctx: dict[str, Any]) -> str:
     return f"engine ok: {len(events)} sample events -> {len(fires)} fires ({', '.join(kinds)})"
 
 
+def check_whatif_workers(ctx: dict[str, Any]) -> str:
+    """What-if's replay in worker processes: spawned processes must start in a bundle
+    (``multiprocessing.freeze_support`` in the entry script) and give the replay of
+    this process."""
+    from datetime import timedelta
+
+    from console.app.usecases.simulate import read_events
+    from console.app.usecases.whatif import replay
+    from console.app.usecases.whatif.parallel import parallel_replay
+
+    matrix = ctx["matrix"]
+    lines = [json.dumps({**e, "ticket": f"SELFTEST-{n}"}) for n in (1, 2) for e in SAMPLE_EVENTS]
+    events = read_events(lines, matrix, strict=True)
+    start = events[0].at
+    window = (start, start + timedelta(days=1))
+    here = replay(matrix, events, *window)
+    [there] = parallel_replay((matrix,), events, *window, workers=2)
+    _require(there == here, "the worker processes' replay differs from this process's")
+    return (f"what-if workers ok: 2 worker processes replayed {here.ticket_count} tickets "
+            f"({sum(here.totals.values())} counts), as this process does")
+
+
 def check_calendar(ctx: dict[str, Any]) -> str:
     from importlib.resources import files
     from zoneinfo import ZoneInfo
@@ -323,6 +345,7 @@ CHECKS: tuple[tuple[str, Callable[[dict[str, Any]], str], tuple[str, ...]], ...]
     ("matrix", check_matrix, ()),
     ("sentiment", check_sentiment, ()),
     ("engine", check_engine, ("matrix",)),
+    ("what-if workers", check_whatif_workers, ("matrix",)),
     ("calendar", check_calendar, ()),
     ("store", check_store, ("matrix",)),
     ("queue", check_queue, ("matrix", "tickets")),
