@@ -99,6 +99,17 @@ def _from_store(args: argparse.Namespace) -> tuple[Matrix | None, list[TicketEve
     return (parse_matrix_text(version.yaml) if version else None), events
 
 
+def _store_name(args: argparse.Namespace) -> str:
+    """The local store, said to be generated when it is a demo store."""
+    from console.app.usecases.demo import MARKER
+
+    from .common import data_dir
+
+    if (data_dir(args) / MARKER).exists():
+        return "the local store (a demo store: GENERATED data)"
+    return "the local store"
+
+
 def cmd_risk_backtest(args: argparse.Namespace) -> int:
     """Run the backtest; print its figures; with --save train and save the model."""
     from console.app.matrices import load_matrix_file
@@ -129,7 +140,7 @@ def cmd_risk_backtest(args: argparse.Namespace) -> int:
         if isinstance(got, int):
             return got
         stored, events = got
-        matrix, source = stored or default, "the local store"
+        matrix, source = stored or default, _store_name(args)
         end = args.end or datetime.now(UTC)
     tickets = by_ticket(e for e in events if e.at <= end)
     if args.start is not None:

@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import argparse
 import json
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
+from console.app.matrices import load_matrix_file
+from console.app.usecases.demo import seed_demo
 from console.cli.triage_risk import register
+from console.paths import default_matrix_path
 
 from .risk_history import history, to_json_line
 
@@ -70,3 +74,12 @@ def test_a_window_that_ends_before_it_starts_is_a_usage_error(
     assert _run("--events", str(event_file), "--from", "2026-02-01T00:00:00+00:00",
                 "--to", "2026-01-01T00:00:00+00:00") == 2
     assert "--to must be after --from" in capsys.readouterr().err
+
+
+def test_a_demo_store_figures_say_they_are_from_generated_data(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    seed_demo(tmp_path, load_matrix_file(default_matrix_path()), datetime.now(UTC),
+              tickets=150)
+    assert _run("--data-dir", str(tmp_path)) == 0
+    assert "Risk backtest on the local store (a demo store: GENERATED data)" in (
+        capsys.readouterr().out)
