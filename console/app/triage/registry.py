@@ -39,6 +39,9 @@ TRUSTED = (
 )
 _NAME = re.compile(r"^(?P<kind>[a-z]+)-v(?P<version>[0-9]+)\.json$")
 RUN_FILE = "last-run.json"
+# versions kept of each kind (besides the newest usable one): a model of 100,000
+# tickets is tens of MB, and the background training saves a new one every time
+KEEP_VERSIONS = 3
 
 
 class ModelRefused(Exception):
@@ -106,7 +109,21 @@ class Registry:
         # the info last: a version exists once its info does
         _write(stem.with_suffix(".json"),
                json.dumps(saved.to_json(), indent=1, sort_keys=True).encode("utf-8"))
+        self._prune(kind)
         return saved
+
+    def _prune(self, kind: str) -> None:
+        """Delete all but the newest ``KEEP_VERSIONS`` versions of ``kind`` and its
+        newest usable one (the one in use)."""
+        infos = sorted(self._infos(kind), key=lambda i: -i.version)
+        usable = next((i.version for i in infos if i.usable), None)
+        for info in infos[KEEP_VERSIONS:]:
+            if info.version == usable:
+                continue
+            stem = self.folder / f"{kind}-v{info.version}"
+            for suffix in (".json", ".skops"):  # the info first: no half-listed version
+                with contextlib.suppress(FileNotFoundError):
+                    stem.with_suffix(suffix).unlink()
 
     def record_run(self, run: dict[str, Any]) -> None:
         """Note what the last training did (how many resolved tickets, what it skipped

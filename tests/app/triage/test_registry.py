@@ -58,6 +58,20 @@ def test_latest_passes_over_a_version_that_is_not_usable(tmp_path):
     assert registry.latest("severity") is None
 
 
+def test_old_versions_are_deleted_but_the_one_in_use_is_kept(tmp_path):
+    registry = Registry(tmp_path / "triage")
+    for version in range(1, 7):
+        registry.save("team", {"v": version}, _info(usable=version == 2))
+    registry.save("severity", {"v": 1}, _info("severity"))
+    assert [(i.kind, i.version) for i in registry.infos()] == [
+        ("severity", 1), ("team", 2), ("team", 4), ("team", 5), ("team", 6)]
+    assert sorted(p.name for p in registry.folder.glob("team-*.skops")) == [
+        "team-v2.skops", "team-v4.skops", "team-v5.skops", "team-v6.skops"]
+    assert registry.latest("team")[0] == {"v": 2}
+    registry.save("team", {"v": 7}, _info())
+    assert [i.version for i in registry.infos() if i.kind == "team"] == [5, 6, 7]
+
+
 def test_a_tampered_model_file_is_refused_and_the_older_version_is_used(tmp_path):
     registry = Registry(tmp_path / "triage")
     registry.save("team", {"v": 1}, _info())
