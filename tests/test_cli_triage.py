@@ -204,3 +204,35 @@ def test_train_from_a_bad_event_file_names_the_line(tmp_path, capsys):
     code, _, err = run(capsys, "--data-dir", str(tmp_path / "d"), "triage", "train",
                        "--events", str(tmp_path / "missing.jsonl"))
     assert code == 2 and "cannot read" in err
+
+
+def test_train_learns_from_the_local_store_and_the_suggester_uses_it(tmp_path, capsys):
+    from console.app.matrices import load_matrix_file
+    from console.app.triage.registry import Registry
+    from console.app.triage.suggest import Suggester
+    from console.paths import default_matrix_path
+    from console.store.local import LocalStore, NewEvent
+
+    teams = {"specialists": "webhook", "customer-success": "invoice"}
+    rng = random.Random(4)
+    start = datetime(2026, 2, 1, tzinfo=UTC)
+    events = []
+    for n in range(220):
+        team = rng.choice(list(teams))
+        at = start + timedelta(hours=n)
+        title = f"{teams[team]} {' '.join(rng.choices(FILLER, k=4))}"
+        events += [
+            NewEvent(f"INC-{n}", "opened", {"title": title, "text": "", "severity": "P3",
+                                            "category": rng.choice(("bug", "question"))},
+                     "ana", at),
+            NewEvent(f"INC-{n}", "escalated", {"team": team, "tier": "T2",
+                                               "kind": "functional"}, "ana",
+                     at + timedelta(minutes=5)),
+            NewEvent(f"INC-{n}", "resolved", {"note": "done"}, "ana", at + timedelta(hours=1))]
+    with LocalStore(tmp_path, load_matrix_file(default_matrix_path())) as store:
+        store.append_many(events)
+    code, out, err = run(capsys, "--data-dir", str(tmp_path), "triage", "train")
+    assert code == 0, err
+    assert "trained on 220 resolved tickets" in out
+    got = Suggester.load(Registry(tmp_path / "triage")).suggest("the webhook fails", "")
+    assert {s.field: s.value for s in got.items}["team"] == "specialists"
