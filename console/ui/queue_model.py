@@ -444,6 +444,8 @@ class QueueModel(QAbstractTableModel):
 
     def sort_value(self, row: QueueRow, column: int) -> Any:
         """A raw, comparable value for header sorts (SORT_ROLE)."""
+        if column == _RISK:
+            return self._risk_cell(row, SORT_ROLE)
         if column == Column.SEVERITY:
             return self._ranks.get(row.severity, 99) * 2 + (0 if row.confirmed else 1)
         if column == Column.TEAM:

@@ -36,6 +36,8 @@ def wire_triage(window: MainWindow) -> None:
     def risks_changed(risks: dict[str, Any]) -> None:
         model.set_risks(risks)
         show_risk_column(bool(risks))
+        if window.view.horizontalHeader().sortIndicatorSection() == Column.RISK:
+            window.proxy.resort()  # sorted by risk: the new figures reorder the queue
         ticket = details.ticket_id
         details.set_risk(model.risk(ticket) if ticket else None)
 

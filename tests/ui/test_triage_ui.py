@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 import pytest
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject, Qt, Signal
 from service_fakes import on_worker, running_service
 from triage_history import copy_of, trained_history
 
@@ -177,6 +177,12 @@ def test_the_risk_column_shows_each_open_tickets_risk_and_sorts_by_it(service, q
     assert high.data(SORT_ROLE) > low.data(SORT_ROLE)
     assert "no update for 3 h" in high.data(0x03)  # ToolTipRole
     assert high.data(0x08) is not None and low.data(0x08) is None  # high is coloured
+    window.view.sortByColumn(Column.RISK, Qt.SortOrder.DescendingOrder)  # a header click
+    shown = [window.proxy.row_at(r).id for r in range(window.proxy.rowCount())]
+    assert shown[:2] == ["INC-0241", "INC-0242"]
+    service.triage.risk.changed.emit({**risks, "INC-0242": type(
+        "R", (), {"probability": 0.95, "reasons": ()})()})  # the next refresh reorders
+    assert window.proxy.row_at(0).id == "INC-0242"
     window.show_ticket("INC-0241")
     assert "Risk 80%" in window.details.risk.text()
     service.triage.risk.changed.emit({})  # no model: no column of dashes

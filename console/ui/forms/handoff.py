@@ -105,8 +105,8 @@ class HandoffDialog(FormDialog):
             "urgency": combo([(u.capitalize(), u) for u in URGENCIES], "Choose…"),
             "attachments": self.attachments,
             # pre-filled with the summary of the history (triage assistance); editable
-            "context": text_area(3, "The ticket's history in brief, quoted from its events;"
-                                    " optional", max_lines=8),
+            "context": text_area(5, "The ticket's history in brief, quoted from its events;"
+                                    " optional", max_lines=10),
         }
         for name in HANDOFF_FIELDS:
             self.add_field(name, LABELS[name], make[name], hint=self._hint(name),
@@ -156,7 +156,7 @@ class HandoffDialog(FormDialog):
         move.setColumnStretch(1, 2)
         move.setColumnStretch(2, 1)
         left, right = QVBoxLayout(), QVBoxLayout()
-        for name in ("customer", "details", "history"):
+        for name in ("customer", "details", "history", "context"):  # context: the summary
             left.addWidget(f[name])
         right.addWidget(f["reason"])
         right.addLayout(move)
@@ -168,8 +168,6 @@ class HandoffDialog(FormDialog):
         columns.addLayout(right, 1)
         extras = QHBoxLayout()
         extras.addWidget(f["attachments"], 1, top)
-        extras.addSpacing(12)
-        extras.addWidget(f["context"], 1, top)
         if self.template.checklist:
             extras.addSpacing(12)
             extras.addWidget(f["checklist"], 1, top)
@@ -178,14 +176,14 @@ class HandoffDialog(FormDialog):
         outer.addWidget(f["summary"])
         outer.addLayout(columns, 1)
         outer.addLayout(extras)
-        self.order = ["summary", "customer", "details", "history", "reason", "target", "mode",
-                      "urgency", "steps_tried", "next_steps", "attachments", "context",
+        self.order = ["summary", "customer", "details", "history", "context", "reason",
+                      "target", "mode", "urgency", "steps_tried", "next_steps", "attachments",
                       "checklist"]
-        widgets = [f[n].widget for n in self.order[:8]]
-        widgets.insert(7, self.move_box)
+        widgets = [f[n].widget for n in self.order[:9]]
+        widgets.insert(8, self.move_box)
         widgets += [f["steps_tried"].widget, f["next_steps"].widget,
                     self.attachments.add_button, self.attachments.remove_button,
-                    self.attachments.list, f["context"].widget, *self.checklist.boxes,
+                    self.attachments.list, *self.checklist.boxes,
                     self.submit_button, self.close_button, self.discard_button]
         chain_tab_order(widgets)
         f["summary"].widget.setFocus()

@@ -174,18 +174,22 @@ class IntakeDialog(FormDialog):
         panel.addWidget(self.fields["severity"])
         panel.addWidget(self.two_stage)
         panel.addWidget(self.fields["override_reason"])
-        panel.addWidget(self.fields["team"])
-        panel.addWidget(self.triage_panel)
         panel.addStretch(1)
         side = QGroupBox("Severity")
         side.setObjectName("severityPanel")
         side.setLayout(panel)
         side.setMinimumWidth(self.fontMetrics().horizontalAdvance("x") * 32)
 
+        # the team, and what this team's resolved tickets suggest: a column of its own
+        triage = QVBoxLayout()
+        triage.addWidget(self.fields["team"])
+        triage.addWidget(self.triage_panel)
+        triage.addStretch(1)
         columns = QHBoxLayout(self.body)
         columns.addLayout(left, 3)
         columns.addWidget(side, 2)
-        self.preferred_chars = 100
+        columns.addLayout(triage, 2)
+        self.preferred_chars = 140 if self.matrix.triage.suggest else 100
         order = [self.title_edit, self.account_edit, self.tier_box, self.category_box,
                  self.text_edit, self.workaround_box, self.pct_box, self.revenue_box,
                  self.breach_box, self.severity_box, self.reason_edit, self.team_box,

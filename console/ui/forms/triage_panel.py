@@ -36,7 +36,8 @@ def suggestion_html(matrix: Matrix, found: Any) -> str:
     """The suggestion lines as rich text (``found``: a ``suggest.Suggestions``)."""
     lines = []
     for item in found.items:
-        words = ", ".join(html.escape(w) for w in item.words[:4])
+        # a lone letter (a character n-gram's) explains nothing to a person
+        words = ", ".join(html.escape(w) for w in item.words if len(w.strip()) > 1)
         because = f"<br><span style='color:#57606a'>because of: <i>{words}</i></span>" \
             if words else ""
         lines.append(f"<b>{FIELD_LABELS.get(item.field, item.field)}:</b> "
@@ -56,8 +57,11 @@ def similar_html(found: Any) -> str:
         rows.append(f"<li><b>{html.escape(s.ticket)}</b> {html.escape(s.title)}"
                     f"<br><span style='color:#57606a'>resolved: "
                     f"{html.escape(how) if how else 'no note'}</span></li>")
+    if not rows:
+        return ("<b>Similar resolved tickets</b><br><span style='color:#57606a'>none close "
+                "enough to this one</span>") if found.items else ""
     return ("<b>Similar resolved tickets</b><ol style='margin:0 0 0 -20px'>"
-            + "".join(rows) + "</ol>") if rows else ""
+            + "".join(rows) + "</ol>")
 
 
 class TriagePanel(QGroupBox):
