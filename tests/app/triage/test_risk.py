@@ -12,7 +12,7 @@ from console.app.matrices import load_matrix_file
 from console.app.triage.registry import NewModel, Registry
 from console.app.triage.risk import RiskModel, risk_inputs_from_events
 from console.app.triage.risk_backtest import snapshots
-from console.app.triage.risk_features import RiskFeed
+from console.app.triage.risk_features import FEATURES, RiskFeed, RiskInput, feature_matrix
 from console.domain.matrix import Matrix
 from console.domain.tickets import TicketEvent
 from console.paths import default_matrix_path
@@ -140,3 +140,29 @@ def test_a_risk_model_of_another_format_is_not_used(tmp_path: Path, model: RiskM
     saved = model.to_saved() | {"features": ["age_h"]}  # an older console's columns
     registry.save("risk", saved, NewModel("risk", NOW, 500, {}, True, ""))
     assert RiskModel.load(registry) is None
+
+
+def test_the_nearest_clock_ahead_is_picked_per_ticket_and_past_ones_are_counted() -> None:
+    def ticket(name: str, dues: tuple[tuple[str, int, int], ...],
+               sentiments: tuple[float, ...] = ()) -> RiskInput:
+        return RiskInput(name, NOW - timedelta(hours=2), "P2", "T1", "frontline", "", False,
+                         True, NOW - timedelta(minutes=30), 0, 0, 0, sentiments,
+                         tuple((c, NOW + timedelta(minutes=m), s) for c, m, s in dues))
+
+    inputs = [ticket("A", (("response", 30, 3600), ("update", 10, 3600),
+                           ("resolution", -5, 28800))),
+              ticket("B", (), (0.5, 0.1, -0.6)),
+              ticket("C", (("resolution", 120, 28800),))]
+    vocab = {"severity": ["P2"], "tier": ["T1"], "team": ["frontline"], "account_tier": [""],
+             "due_clock": ["resolution", "response", "update"]}
+    x = feature_matrix(inputs, NOW, vocab)
+    col = {name: x[:, j] for j, name in enumerate(FEATURES)}
+    assert col["due_min"][0] == pytest.approx(10) and col["due_clock"][0] == 2
+    assert col["due_frac_left"][0] == pytest.approx(600 / 3600)
+    assert list(col["overdue"]) == [1, 0, 0]
+    assert np.isnan(col["due_min"][1]) and np.isnan(col["due_clock"][1])
+    assert col["due_min"][2] == pytest.approx(120) and col["due_clock"][2] == 0
+    assert col["since_update_h"][0] == pytest.approx(0.5)
+    # the latest message against the mean of the earlier ones
+    assert col["sentiment_last"][1] == pytest.approx(-0.6)
+    assert col["sentiment_trend"][1] == pytest.approx(-0.6 - 0.3)
