@@ -21,6 +21,7 @@ from console.domain.tickets import TicketEvent
 
 # the resolution line is for a list on screen, not the whole story
 RESOLUTION_CHARS = 200
+MODEL_CHARS = 10_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,5 +108,9 @@ def label_of(example: Example, kind: str) -> str | None:
 
 
 def model_text(title: str, text: str) -> str:
-    """What the text models read of a ticket: its title, then its intake text."""
-    return f"{title}\n{text}"
+    """What the text models read of a ticket: its title, then its intake text, cut at
+    ``MODEL_CHARS`` (a pasted log says nothing more about the team past that) and as
+    valid UTF-8 (a lone surrogate, which a file name or terminal can hand us, becomes
+    '?': the hashing of n-grams encodes every term)."""
+    full = f"{title}\n{text}"[:MODEL_CHARS]
+    return full.encode("utf-8", "replace").decode("utf-8")

@@ -95,6 +95,7 @@ class Suggester:
                 continue
             model, info = got
             try:
+                _check_text_model(model)
                 models.append(_Loaded(field, model, info.version, Explainer(model)))
             except (KeyError, AttributeError, TypeError, ValueError) as exc:
                 log.warning("triage %s model v%d unusable: %s", field, info.version, exc)
@@ -174,6 +175,19 @@ def _why(field: str, newest: Any, skipped: dict[str, Any]) -> str:
     if newest is not None:
         return f"the {field} model could not be loaded safely"
     return f"no {field} model has been trained"
+
+
+def _check_text_model(model: Any) -> None:
+    """ValueError unless ``model`` is what train.py saves: a file of trusted types can
+    still hold something else (another program's, or an older layout)."""
+    if not isinstance(model, dict) or not {"features", "linear", "platt", "classes"} <= set(model):
+        raise ValueError("not a text model")
+    classes, platt = model["classes"], model["platt"]
+    if not isinstance(classes, list) or getattr(platt, "shape", None) != (len(classes), 2):
+        raise ValueError("its classes and calibration do not match")
+    blocks = dict(getattr(model["features"], "transformer_list", []))
+    if set(blocks) != {"words", "chars"}:
+        raise ValueError("not the text features")
 
 
 def _is_index(index: Any) -> bool:

@@ -130,3 +130,12 @@ def test_an_info_file_that_is_not_json_is_passed_over(tmp_path):
     (registry.folder / "team-v3.json").write_text('{"kind": "severity", "version": 3}',
                                                   encoding="utf-8")
     assert [i.version for i in registry.infos()] == [1]
+
+
+def test_a_model_of_trusted_types_but_not_a_text_model_is_not_used(tmp_path):
+    registry = Registry(tmp_path / "triage")
+    train_text_models(rule_examples(300), registry, NOW)
+    registry.save("team", {"classes": ["a"], "platt": [1, 2]}, _info())
+    got = Suggester.load(registry).suggest("webhook broken", "")
+    assert [s.field for s in got.items] == ["severity", "category"]
+    assert got.declined == "the team model could not be read"

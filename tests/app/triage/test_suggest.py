@@ -102,3 +102,11 @@ def test_a_retraining_is_a_new_version_and_the_suggester_uses_the_newest(tmp_pat
     assert [i.version for i in registry.infos() if i.kind == "team"] == [1, 2]
     got = Suggester.load(registry).suggest("webhook", "")
     assert {s.model_version for s in got.items} == {2}
+
+
+def test_any_text_gets_an_answer_lone_surrogates_and_huge_pastes_too(tmp_path):
+    suggester = Suggester.load(_trained(tmp_path, count=300))
+    for text in ("\udcff webhook", "\x00", "\U0001f600" * 1000, "webhook " * 50_000):
+        got = suggester.suggest(text, text)
+        assert {s.field for s in got.items} == {"severity", "team", "category"}, text[:20]
+    assert suggester.suggest(" ", "\n\t").declined == "nothing written yet"
