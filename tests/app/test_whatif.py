@@ -211,3 +211,33 @@ def test_events_naming_what_the_draft_does_not_have_are_noted(tmp_path, capsys):
                           "replayed as recorded. First: A opened at "
                           "2026-11-26T09:00:00+00:00: severity: expected one of P1, P2b, P3, "
                           "P4, got 'P2' (and 4 more)")
+
+
+@pytest.mark.parametrize(("zone", "at_night"), [("America/Los_Angeles", False),
+                                                ("Europe/Berlin", True)])
+def test_a_page_is_at_night_outside_the_persons_working_hours(zone, at_night):
+    text, _ = variant("- {primary: product-design-inbox, channel: email}",
+                      "- {primary: product-design-inbox, backup: product-manager, "
+                      "channel: email, ack_timeout: 30m}")
+    text = text.replace("calendars:\n", "calendars:\n  pm-hours:\n    timezone: " + zone
+                        + "\n    hours: {" + ", ".join(f"{d}: '09:00-17:00'"
+                                                 for d in ("mon", "tue", "wed", "thu", "fri"))
+                        + "}\n", 1)
+    text = text.replace("role: product_manager, email: pm@example.com}",
+                        "role: product_manager, email: pm@example.com, hours: pm-hours}")
+    matrix = parse_matrix_text(text)
+    assert matrix.contacts[[c.id for c in matrix.contacts].index("product-manager")].hours
+    events = events_of([opened("N", "23:00", "P4"), line("N", "23:10", "message", text="hi")],
+                       matrix)
+    # the backup's page at 23:30 UTC on a Thursday: 15:30 in Los Angeles, 00:30 in Berlin
+    outcome = replay(matrix, events, DAY, DAY + timedelta(days=1))
+    assert outcome.totals[("page", "Product Manager", "email")] == 1
+    assert outcome.totals.get(("night_page", "Product Manager"), 0) == int(at_night)
+
+
+def test_working_hours_that_name_no_calendar_are_refused_with_the_field():
+    text = DEFAULT.read_text(encoding="utf-8").replace(
+        "role: product_manager, email: pm@example.com}",
+        "role: product_manager, email: pm@example.com, hours: office}")
+    with pytest.raises(Exception, match=r"contacts.*hours.*office"):
+        parse_matrix_text(text)

@@ -254,6 +254,7 @@ class _Builder:
                 self.ref(c.get("role"), role_ids, "role", ("contacts", i, "role"))
                 self.ref(c.get("team"), team_ids, "team", ("contacts", i, "team"))
                 self.ref(c.get("on_call"), rotations_raw, "rotation", ("contacts", i, "on_call"))
+                self.ref(c.get("hours"), calendars_raw, "calendar", ("contacts", i, "hours"))
         rotations: dict[str, m.Rotation] = {}
         for rid, raw in rotations_raw.items():
             with self.record():
@@ -323,7 +324,8 @@ class _Builder:
             contacts=tuple(
                 m.Contact(c["id"], c["name"], c.get("role"), c.get("team"),
                           {k: c[k] for k in ("email", "slack", "teams", "pagerduty", "webhook")
-                           if k in c}, c.get("on_call"), int(c.get("on_call_offset", 0)))
+                           if k in c}, c.get("on_call"), int(c.get("on_call_offset", 0)),
+                          c.get("hours"))
                 for c in d.get("contacts") or []),
             rotations=rotations, handoff_templates=templates, kpis=kpis, reports=reports,
             triage=m.TriageSettings(  # the structural check reported a wrong type

@@ -226,6 +226,9 @@ MATRIX_SPEC = Obj({
         "on_call": _opt(_id("A rotation: this contact means whoever is on call now.")),
         "on_call_offset": _opt(Num("0 = on call now, 1 = the next person (a backup).",
                                    minimum=0, maximum=20, integer=True)),
+        "hours": _opt(_id("A calendar: the person's working hours. A page outside them "
+                          "counts as a night page in the what-if preview (without it, "
+                          "22:00-07:00 UTC is night).")),
     }))),
     "rotations": _opt(MapOf(Obj({
         "description": _opt(Str()),

@@ -252,6 +252,7 @@ class Contact:
     addresses: dict[str, str] = field(default_factory=dict)
     on_call: str | None = None  # a rotation id: the contact is whoever is on call
     on_call_offset: int = 0
+    hours: str | None = None  # a calendar id: the person's working hours (what-if's nights)
 
 
 @dataclass(frozen=True, slots=True)

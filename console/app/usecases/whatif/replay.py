@@ -9,7 +9,7 @@ the actions the recorded engine took.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime, time
 from itertools import groupby
@@ -17,6 +17,7 @@ from itertools import groupby
 from console.app.usecases.event_kinds import LOG_SEVERITY_SETTERS, Vocabulary, check_fields
 from console.app.usecases.simulate import simulate
 from console.domain.action_events import action_events, is_engine_action
+from console.domain.calendar import BusinessCalendar
 from console.domain.engine import Engine, build_calendars
 from console.domain.fires import Fire
 from console.domain.matrix import Matrix
@@ -53,8 +54,24 @@ def is_night(at: datetime) -> bool:
     return clock >= NIGHT_START or clock < NIGHT_END
 
 
-def rows_of(fire: Fire) -> list[Row]:
-    """The rows one fire counts in."""
+class Nights:
+    """Whether a page reached a person outside their working hours: the calendar their
+    contact names (``hours:``, with its time zone, days and holidays), else 22:00-07:00
+    UTC."""
+
+    def __init__(self, matrix: Matrix) -> None:
+        calendars = {cid: BusinessCalendar(spec) for cid, spec in matrix.calendars.items()}
+        self._hours = {c.id: calendars[c.hours] for c in matrix.contacts
+                       if c.hours is not None and c.hours in calendars}
+
+    def __call__(self, contact: str, at: datetime) -> bool:
+        hours = self._hours.get(contact)
+        return is_night(at) if hours is None else not hours.is_open(at)
+
+
+def rows_of(fire: Fire, night: Callable[[str, datetime], bool] | None = None) -> list[Row]:
+    """The rows one fire counts in; ``night(contact, at)`` says a page's night (default
+    22:00-07:00 UTC for everyone)."""
     x = fire.extra
     if fire.kind in ("breach", "pre_breach"):
         return [(fire.kind, str(fire.severity), str(fire.clock))]
@@ -63,7 +80,8 @@ def rows_of(fire: Fire) -> list[Row]:
     if fire.kind == "notify":
         person = str(x.get("contact_name") or x.get("contact"))
         rows: list[Row] = [("page", person, str(x.get("channel")))]
-        if is_night(fire.at):
+        contact = str(x.get("contact") or "")
+        if night(contact, fire.at) if night is not None else is_night(fire.at):
             rows.append(("night_page", person))
         return rows
     if fire.kind == "chain_exhausted":
@@ -157,8 +175,9 @@ def _replay(matrix: Matrix, chosen: list[TicketEvent], window_from: datetime,
              if chosen else [])
     tickets: dict[str, dict[Row, list[datetime]]] = defaultdict(lambda: defaultdict(list))
     totals: dict[Row, int] = defaultdict(int)
+    night = Nights(matrix)
     for fire in fires:
-        for row in rows_of(fire):
+        for row in rows_of(fire, night):
             tickets[fire.ticket][row].append(fire.at)
             totals[row] += 1
     facts = _facts(matrix, chosen, fires)
