@@ -190,7 +190,7 @@ def test_train_then_status_lists_each_model_with_its_evaluation(tmp_path, capsys
     assert "severity: not trained: every resolved ticket has the same severity (P3)" in out
     code, out, _ = run(capsys, "triage", "status", "--data-dir", str(tmp_path / "d"))
     team = next(line for line in out.splitlines() if line.strip().startswith("team v1"))
-    assert "on 208 tickets" in team and "accuracy 1.000" in team and team.endswith("used")
+    assert "learnt from 208 tickets" in team and "accuracy 1.000" in team and team.endswith("used")
     assert "similar v1" in out
 
 

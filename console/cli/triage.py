@@ -212,8 +212,9 @@ def _line(info: ModelInfo, in_use: bool | None = None) -> str:
     state = ("used" if info.usable else f"NOT used: it {info.why_not}")
     if in_use is False and info.usable:
         state = "usable, superseded"
-    return (f"  {info.kind} v{info.version}: trained {info.trained_at:%Y-%m-%d %H:%M} UTC on "
-            f"{info.examples} tickets;{figures} {state}")
+    what = "holds" if info.kind == "similar" else "learnt from"
+    return (f"  {info.kind} v{info.version}: trained {info.trained_at:%Y-%m-%d %H:%M} UTC, "
+            f"{what} {info.examples} tickets;{figures} {state}")
 
 
 # -- evaluate --------------------------------------------------------------------------
