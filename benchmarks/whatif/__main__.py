@@ -11,21 +11,25 @@ from __future__ import annotations
 
 import argparse
 import gc
+import json
 import os
 import platform
-import resource
+import subprocess
 import sys
+import tempfile
 import threading
 import time
-from datetime import timedelta
+from collections import defaultdict
+from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from benchmarks.engine.runner import load_matrices
 from benchmarks.engine.workload import OPENED_SPREAD, generate
 from console.app.usecases.whatif import impact, replay
-from console.app.usecases.whatif.parallel import parallel_replay
 from console.app.usecases.whatif.replay import changed_severities
 from console.domain.matrix import Matrix, parse_matrix_text
+from console.domain.tickets import TicketEvent
 from console.paths import default_matrix_path
 
 TARGET_S = 15.0
@@ -72,6 +76,63 @@ def p2_only_draft() -> Matrix:
     return parse_matrix_text(text.replace(old, "response: 45m, update: 1h, resolution: 8h"))
 
 
+def load_store(folder: Path, events: list[TicketEvent], matrix: Matrix) -> int:
+    """The workload written into a local store at ``folder``, whole tickets a batch."""
+    from console.store.bulk import bulk_append_new_tickets
+    from console.store.local import LocalStore, NewEvent
+
+    by_ticket: dict[str, list[TicketEvent]] = defaultdict(list)
+    for e in events:
+        by_ticket[e.ticket].append(e)
+    written = 0
+    with LocalStore(folder, matrix) as store:
+        batch: list[NewEvent] = []
+        for ticket, evs in by_ticket.items():
+            batch += [NewEvent(ticket, e.type, e.data, "bench", e.at) for e in evs]
+            if len(batch) >= 50_000:
+                written += len(bulk_append_new_tickets(store, batch, outbox=False))
+                batch = []
+        if batch:
+            written += len(bulk_append_new_tickets(store, batch, outbox=False))
+    return written
+
+
+def measure(folder: Path, window: tuple[datetime, datetime], workers: int) -> dict[str, Any]:
+    """In a fresh process: both drafts' previews from the store, read a batch of tickets
+    at a time as the editor reads it, with this process's and its workers' memory."""
+    from console.app.usecases.whatif.preview import preview
+    from console.app.usecases.whatif.source import from_store, store_reader
+    from console.store.local import LocalStore
+
+    draft, active = load_matrices()[::-1]
+    out: dict[str, Any] = {}
+    with LocalStore(folder, active) as store:
+        seen = [0]
+
+        def progress(done: int, total: int) -> None:
+            seen[0] = done
+
+        sampler = _Sampler()
+        sampler.start()
+        t0 = time.perf_counter()
+        result = preview(draft, active, from_store(store_reader(store), *window), *window,
+                         workers=workers, progress=progress)
+        out["seconds"] = time.perf_counter() - t0
+        sampler.stop.set()
+        sampler.join()
+        out.update(tickets=seen[0], parent=sampler.parent, worker=sampler.worker,
+                   total=sampler.total, headline=result.headlines[0],
+                   figures=[f.to_json() for f in result.figures])
+        p2 = p2_only_draft()
+        t0 = time.perf_counter()
+        p2_result = preview(p2, active, from_store(store_reader(store), *window), *window,
+                            workers=workers)
+        out["p2_seconds"] = time.perf_counter() - t0
+        out["p2_changes"] = sorted(changed_severities(p2, active) or ())
+        out["p2_headline"] = p2_result.headlines[0]
+    return out
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m benchmarks.whatif", description=__doc__)
     p.add_argument("--tickets", type=int, default=50_000, help="tickets open at the start")
@@ -80,7 +141,14 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--seed", type=int, default=20250303)
     p.add_argument("--no-baseline", action="store_true",
                    help="skip the single-process replay (and the equality check)")
+    p.add_argument("--measure", nargs=3, metavar=("STORE", "FROM", "TO"),
+                   help=argparse.SUPPRESS)  # the timed run, in a process of its own
     args = p.parse_args(argv)
+    if args.measure:
+        folder, start_text, end_text = args.measure
+        window = (datetime.fromisoformat(start_text), datetime.fromisoformat(end_text))
+        print(json.dumps(measure(Path(folder), window, args.workers)))
+        return 0
     print(f"python {platform.python_version()}, {os.cpu_count()} CPUs, load average "
           f"{' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     t0 = time.perf_counter()
@@ -92,48 +160,49 @@ def main(argv: list[str] | None = None) -> int:
     print(f"workload: {work.tickets:,} open + {work.new_tickets:,} new tickets, "
           f"{len(work.events):,} events over {args.days:g} days "
           f"(generated in {time.perf_counter() - t0:.1f} s, not timed)")
-    gc.collect()
-    gc.freeze()  # the workload is not traversed by the timed sections' collections
     single = None
     if not args.no_baseline:
+        gc.collect()
+        gc.freeze()  # the workload is not traversed by the timed section's collections
         t0 = time.perf_counter()
         single = [replay(m, work.events, *window) for m in (draft, active)]
         base_s = time.perf_counter() - t0
-        print(f"single process, both versions: {base_s:8.1f} s wall")
-    seen = [0]
-
-    def progress(done: int, total: int) -> None:
-        seen[0] = done
-
-    sampler = _Sampler()
-    sampler.start()
-    t0 = time.perf_counter()
-    both = parallel_replay((draft, active), work.events, *window, workers=args.workers,
-                           progress=progress)
-    par_s = time.perf_counter() - t0
-    sampler.stop.set()
-    sampler.join()
-    print(f"{args.workers} worker processes, both versions: {par_s:8.1f} s wall "
-          f"({seen[0]:,} tickets; target <= {TARGET_S:g} s: "
+        gc.unfreeze()
+        print(f"baseline: plain replay of both versions in one process, from memory: "
+              f"{base_s:8.1f} s wall")
+    with tempfile.TemporaryDirectory(prefix="bench-whatif-") as tmp:
+        t0 = time.perf_counter()
+        written = load_store(Path(tmp), work.events, active)
+        print(f"the workload written into a local store: {written:,} events "
+              f"({time.perf_counter() - t0:.1f} s, not timed)")
+        del work
+        gc.collect()
+        child = subprocess.run(
+            [sys.executable, "-m", "benchmarks.whatif", "--workers", str(args.workers),
+             "--measure", tmp, window[0].isoformat(), window[1].isoformat()],
+            capture_output=True, text=True, check=False)
+        if child.returncode != 0:
+            print(child.stderr, file=sys.stderr)
+            return 1
+        m = json.loads(child.stdout.splitlines()[-1])
+    par_s = m["seconds"]
+    print(f"preview from the store, {args.workers} worker processes, both versions: "
+          f"{par_s:8.1f} s wall ({m['tickets']:,} tickets; target <= {TARGET_S:g} s: "
           f"{'met' if par_s <= TARGET_S else 'NOT met'})")
+    same = True
     if single is not None:
-        same = impact(*both) == impact(*single)
-        print(f"speed-up {base_s / par_s:.2f}x; same Impact as the single process: {same}")
-    print(f"peak RSS during the parallel run (sampled every 0.1 s): this process "
-          f"{sampler.parent:,.0f} MiB, largest worker {sampler.worker:,.0f} MiB, together "
-          f"{sampler.total:,.0f} MiB (limit {MEMORY_MIB} MiB: "
-          f"{'met' if sampler.total < MEMORY_MIB else 'NOT met'}); this process's peak over "
-          f"the whole run {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:,.0f} MiB")
-    result = impact(*both)
-    print("headline:", result.headlines[0])
-    p2 = p2_only_draft()
-    t0 = time.perf_counter()
-    p2_both = parallel_replay((p2, active), work.events, *window, workers=args.workers)
-    p2_s = time.perf_counter() - t0
-    print(f"P2-only draft (changes {sorted(changed_severities(p2, active) or ())}), "
-          f"{args.workers} worker processes: {p2_s:8.1f} s wall ({p2_s / par_s:.0%} of the "
-          f"first draft's); headline: {impact(*p2_both).headlines[0]}")
-    return 0 if single is None or same else 1
+        same = m["figures"] == impact(*single).to_json()["figures"]
+        print(f"speed-up {base_s / par_s:.2f}x over the baseline; same figures and "
+              f"changed tickets as the baseline: {same}")
+    print(f"peak RSS of the preview (sampled every 0.1 s; a fresh process that reads the "
+          f"store): the process {m['parent']:,.0f} MiB, largest worker {m['worker']:,.0f} "
+          f"MiB, together {m['total']:,.0f} MiB (limit {MEMORY_MIB} MiB: "
+          f"{'met' if m['total'] < MEMORY_MIB else 'NOT met'})")
+    print("headline:", m["headline"])
+    print(f"P2-only draft (changes {m['p2_changes']}), from the store, {args.workers} worker "
+          f"processes: {m['p2_seconds']:8.1f} s wall ({m['p2_seconds'] / par_s:.0%} of the "
+          f"first draft's); headline: {m['p2_headline']}")
+    return 0 if same else 1
 
 
 if __name__ == "__main__":
