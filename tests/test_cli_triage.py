@@ -138,7 +138,8 @@ def test_bad_options_are_usage_errors(tmp_path, capsys, argv, message):
 
 
 def test_a_missing_file_or_a_directory_is_a_usage_error(tmp_path, capsys):
-    for path, said in ((tmp_path / "nope.csv", "no such file"), (tmp_path, "is a directory")):
+    for path, said in ((tmp_path / "nope.csv", "No such file or directory"),
+                       (tmp_path, "Is a directory")):
         code, _, err = run(capsys, "triage", "evaluate", "--data", str(path), "--text", "b",
                            "--label", "q")
         assert code == 2 and f"{path}: cannot read: {said}" in err

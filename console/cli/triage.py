@@ -107,8 +107,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     triage_risk.register(tsub)
 
 
-def _error(message: str) -> None:
-    print(f"{PROG}: {message}", file=sys.stderr)
+def _error(message: str, action: str = "train") -> None:
+    print(f"{PROG} {action}: {message}", file=sys.stderr)
 
 
 # -- train -----------------------------------------------------------------------------
@@ -232,14 +232,14 @@ def _line(info: ModelInfo, in_use: bool | None = None) -> str:
 
 # -- evaluate --------------------------------------------------------------------------
 def _cmd_evaluate(args: argparse.Namespace) -> int:
-    import os
-
     from console.app.triage.csvdata import CsvProblem, read_labelled
     from console.app.triage.evaluate import cross_validate, time_split
 
-    if not os.path.isfile(args.data):
-        _error(f"{args.data}: cannot read: " +
-               ("is a directory" if os.path.isdir(args.data) else "no such file"))
+    try:
+        with open(args.data, "rb"):
+            pass
+    except OSError as exc:
+        _error(f"{args.data}: cannot read: {exc.strerror or exc}", "evaluate")
         return EXIT_USAGE
     try:
         data = read_labelled(args.data, args.text, args.label, args.time)
@@ -252,7 +252,7 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
         else:
             result = cross_validate(data.texts, data.labels, args.folds)
     except ValueError as exc:
-        _error(f"{args.data}: {exc}")
+        _error(f"{args.data}: {exc}", "evaluate")
         return EXIT_INVALID
     sys.stdout.write(report(args.data, args.text, args.label, data.rows, result))
     return EXIT_OK
