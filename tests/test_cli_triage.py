@@ -66,6 +66,18 @@ def test_evaluate_prints_accuracy_macro_f1_the_baseline_and_the_confusion_matrix
     assert sum(int(v) for row in matrix for v in row.split()[2:]) == 150
 
 
+def test_evaluate_reads_an_export_separated_by_semicolons(tmp_path, capsys):
+    data = write_csv(tmp_path / "tickets.csv")
+    semi = tmp_path / "semi.csv"
+    with data.open(encoding="utf-8", newline="") as src, \
+            semi.open("w", encoding="utf-8", newline="") as dst:
+        csv.writer(dst, delimiter=";").writerows(csv.reader(src))
+    code, out, err = run(capsys, "triage", "evaluate", "--data", str(semi), "--text",
+                         "subject,body", "--label", "queue")
+    assert code == 0, err
+    assert "150 rows" in out and "beats the baseline: yes" in out
+
+
 def test_evaluate_with_a_time_column_tests_the_later_fifth(tmp_path, capsys):
     data = write_csv(tmp_path / "tickets.csv")
     code, out, err = run(capsys, "triage", "evaluate", "--data", str(data), "--text", "body",

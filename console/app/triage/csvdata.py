@@ -4,8 +4,8 @@ time column. Every problem is a :class:`CsvProblem` whose message starts with
 ``FILE:LINE:`` and, where one column is at fault, the column's name.
 
 The file is UTF-8 (a byte-order mark is allowed), comma-separated with RFC 4180
-quoting. A literal ``\\n`` in a cell (as some exports write a line break) reads as a
-line break.
+quoting (or separated by semicolons or tabs, as its header row shows). A literal
+``\\n`` in a cell (as some exports write a line break) reads as a line break.
 """
 
 from __future__ import annotations
@@ -51,7 +51,7 @@ def read_labelled(path: str, text_columns: Sequence[str], label: str,
     if not content.strip():
         raise CsvProblem(f"{path}:1: the file is empty: expected a header row naming "
                          f"the columns")
-    reader = csv.reader(io.StringIO(content, newline=""))
+    reader = csv.reader(io.StringIO(content, newline=""), delimiter=_delimiter(content))
     limit = csv.field_size_limit()
     csv.field_size_limit(FIELD_LIMIT)
     try:
@@ -97,6 +97,17 @@ def _read(path: str, reader: Any, text_columns: Sequence[str], label: str,
         raise CsvProblem(f"{path}:2:{label}: every row has the same label ({labels[0]!r}): "
                          f"there is nothing to predict")
     return LabelledTexts(texts, labels, times if time_at is not None else None, len(labels))
+
+
+def _delimiter(content: str) -> str:
+    """The header row's separator: a comma, else the semicolon or tab an export
+    localised for a decimal comma uses (whichever the header holds most of outside
+    quotes)."""
+    header = content.split("\n", 1)[0]
+    bare = "".join(part for i, part in enumerate(header.split('"')) if i % 2 == 0)
+    counts = {d: bare.count(d) for d in (",", ";", "\t")}
+    best = max(counts, key=lambda d: counts[d])
+    return best if counts[best] > counts[","] else ","
 
 
 def _instant(path: str, line: int, column: str, value: str) -> datetime:
