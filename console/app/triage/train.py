@@ -150,7 +150,7 @@ def similar_index(union: Any, matrix: Any, examples: Sequence[Example]) -> dict[
         "title": [e.title for e in examples],
         "resolved_at": [e.resolved_at.isoformat() for e in examples],
         "team": [e.team for e in examples],
-        "severity": [e.severity or "" for e in examples],
+        "severity": [e.severity or e.resolved_severity for e in examples],  # as it stood
         "resolution": [e.resolution for e in examples],
     }
 
