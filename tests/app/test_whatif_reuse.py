@@ -99,3 +99,25 @@ def test_only_the_tickets_judged_by_a_changed_severity_are_replayed_again(monkey
     assert first is active and second is draft
     p2 = {e.ticket for e in events if e.data.get("severity") == "P2"} & everyone
     assert p2 and p2 <= again < everyone  # P2's tickets, not the P1/P3/P4 ones
+
+
+def test_the_rates_need_no_clock_instances():
+    """What-if folds its tickets without clock instances: the T1 resolution and
+    escalation rates are the reports' all the same."""
+    from itertools import groupby
+
+    from console.domain.reports import report, ticket_facts
+
+    matrix, events, window = demo()
+    by_ticket = sorted(events, key=lambda e: e.ticket)
+    full, light = [], []
+    for _, group in groupby(by_ticket, key=lambda e: e.ticket):
+        evs = list(group)
+        full.append(ticket_facts(evs, matrix))
+        light.append(ticket_facts(evs, matrix, clocks=False))
+    assert all(f.clocks for f in full if f) and not any(f.clocks for f in light if f)
+    with_clocks = report([f for f in full if f], *window, matrix.kpis)
+    without = report([f for f in light if f], *window, matrix.kpis)
+    assert with_clocks.escalation_rate.denominator > 0
+    assert (without.t1_resolution, without.escalation_rate) == (
+        with_clocks.t1_resolution, with_clocks.escalation_rate)

@@ -191,9 +191,11 @@ class _Fold:
     """Folds one ticket's events and notes what reports need as it goes."""
 
     def __init__(self, state: TicketState, matrix: Matrix,
-                 calendars: dict[str, BusinessCalendar]) -> None:
+                 calendars: dict[str, BusinessCalendar], with_clocks: bool = True,
+                 suggested: str | None = None) -> None:
         self.state, self.matrix, self.calendars = state, matrix, calendars
-        self.suggested = score(matrix, state.intake).severity
+        self.with_clocks = with_clocks
+        self.suggested = suggested or score(matrix, state.intake).severity
         self.teams = {t.id: t for t in matrix.teams}
         self.levels = {t.id: t.level for t in matrix.tiers}
         self.intake_team = matrix.intake_team or matrix.teams[0].id
@@ -232,7 +234,8 @@ class _Fold:
         st, kind, at = self.state, event.type, event.at
         if kind in ("responded", "update_sent") and self.response is None:
             self.response = (at, self.severity())
-        if kind == "update_sent" and st.responded_at is not None and st.resolved_at is None:
+        if (kind == "update_sent" and self.with_clocks and st.responded_at is not None
+                and st.resolved_at is None):
             update = self._clock("update")
             if update is not None:  # this update stops the running cycle
                 stopped = dataclasses.replace(update, stopped=at)
@@ -278,7 +281,8 @@ class _Fold:
         st = self.state
         self._hold(None)
         final = [_instance(c) for c in
-                 ticket_clocks(st, self.matrix, self.calendars, self.severity())]
+                 ticket_clocks(st, self.matrix, self.calendars, self.severity())
+                 ] if self.with_clocks else []
         intake = st.intake
         return TicketFacts(
             id=st.id, opened_at=st.opened_at, category=intake.category,
@@ -293,8 +297,12 @@ class _Fold:
 
 
 def ticket_facts(events: Iterable[TicketEvent], matrix: Matrix,
-                 calendars: dict[str, BusinessCalendar] | None = None) -> TicketFacts | None:
+                 calendars: dict[str, BusinessCalendar] | None = None, *,
+                 clocks: bool = True, suggested: str | None = None) -> TicketFacts | None:
     """The facts of one ticket from its events (in HLC order); None if never opened.
+    ``clocks=False`` leaves the clock instances out (the rates need none: what-if folds
+    every ticket of a window twice); ``suggested``: the intake's scored severity, when
+    the caller has it already.
 
     Update cycles closed by a later update are judged as the engine judged them then
     (the severity in force, the pauses so far); every other clock as the ticket's final
@@ -306,7 +314,7 @@ def ticket_facts(events: Iterable[TicketEvent], matrix: Matrix,
         if fold is None:
             state = apply_event(None, event)
             if state is not None:
-                fold = _Fold(state, matrix, calendars)
+                fold = _Fold(state, matrix, calendars, clocks, suggested)
             continue
         fold.apply(event)
     return None if fold is None else fold.facts()

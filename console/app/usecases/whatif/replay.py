@@ -180,7 +180,7 @@ def _replay(matrix: Matrix, chosen: list[TicketEvent], window_from: datetime,
         for row in rows_of(fire, night):
             tickets[fire.ticket][row].append(fire.at)
             totals[row] += 1
-    facts = _facts(matrix, chosen, fires)
+    facts = _facts(matrix, chosen, fires, engine)
     t1, escalation = _rates(matrix, facts.values(), window_from, window_to)
     outcome = Outcome(
         window_from, window_to,
@@ -206,10 +206,11 @@ def _judged(events: list[TicketEvent], fires: list[Fire], engine: Engine
     return {t: frozenset(s) for t, s in judged.items()}
 
 
-def _facts(matrix: Matrix, events: list[TicketEvent], fires: list[Fire]
+def _facts(matrix: Matrix, events: list[TicketEvent], fires: list[Fire], engine: Engine
            ) -> dict[str, TicketFacts]:
-    """Each ticket's report facts under this replay: the recorded engine's actions give
-    way to the replaying engine's."""
+    """Each ticket's report facts under this replay, as the rates need them (no clock
+    instances; the intake's score as the engine made it): the recorded engine's actions
+    give way to the replaying engine's."""
     actions = [TicketEvent(a.at, a.ticket, a.kind, a.payload, "engine")
                for a in action_events(fires)]
     human = [e for e in events if not is_engine_action(e)]
@@ -217,8 +218,11 @@ def _facts(matrix: Matrix, events: list[TicketEvent], fires: list[Fire]
     merged = sorted([*human, *actions], key=lambda e: e.at)
     merged.sort(key=lambda e: e.ticket)
     calendars = build_calendars(matrix)
+    tracked = engine.tickets
     return {tid: f for tid, group in groupby(merged, key=lambda e: e.ticket)
-            if (f := ticket_facts(group, matrix, calendars)) is not None}
+            if (f := ticket_facts(group, matrix, calendars, clocks=False,
+                                  suggested=tracked[tid].suggested if tid in tracked else None)
+                ) is not None}
 
 
 def _rates(matrix: Matrix, facts: Iterable[TicketFacts], window_from: datetime,
