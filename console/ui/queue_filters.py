@@ -23,13 +23,14 @@ from PySide6.QtCore import QAbstractProxyModel, QModelIndex, QObject, QPersisten
 from console.app.runtime.rows import QueueRow
 
 from .filter_value import QueueFilter
-from .queue_model import COLUMN_COUNT, FLAGS, NO_FLAGS, QueueModel
+from .queue_model import COLUMN_COUNT, FLAGS, NO_FLAGS, Column, QueueModel
 from .sorted_keys import plan_move, splice
 
 Index = QModelIndex | QPersistentModelIndex
 _ROOT = QModelIndex()
 _ASCENDING = Qt.SortOrder.AscendingOrder
 _RESYNC_ALL = 0.25  # share of changed rows above which a resync rebuilds everything
+_RISK = int(Column.RISK)
 
 
 class _Descending:
@@ -143,6 +144,13 @@ class QueueFilterProxy(QAbstractProxyModel):
     def _source_data_changed(self, top_left: QModelIndex, bottom_right: QModelIndex,
                              *_: Any) -> None:
         first, last = top_left.row(), bottom_right.row()
+        if top_left.column() == bottom_right.column() == _RISK:
+            # new risk figures: no row changed, so nothing to filter or move (a queue
+            # sorted by risk is re-sorted by its owner); repaint the column
+            if self._keys:
+                self.dataChanged.emit(self.index(0, _RISK), self.index(len(self._keys) - 1,
+                                                                       _RISK))
+            return
         if last - first > len(self._seen) * _RESYNC_ALL:  # e.g. a new matrix
             self._relayout(self._resync)
             return

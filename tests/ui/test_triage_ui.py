@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 import pytest
-from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtCore import QObject, QSettings, Qt, Signal
 from service_fakes import on_worker, running_service
 from triage_history import copy_of, trained_history
 
@@ -160,8 +160,9 @@ def test_typing_asks_once_after_the_pause_not_per_keystroke(qtbot):
 # -- risk, handoff, KB ----------------------------------------------------------------------
 
 
-def test_the_risk_column_shows_each_open_tickets_risk_and_sorts_by_it(service, qtbot):
-    window = MainWindow(service)
+def test_the_risk_column_shows_each_open_tickets_risk_and_sorts_by_it(service, tmp_path, qtbot):
+    window = MainWindow(service, QSettings(str(tmp_path / "console.ini"),
+                                           QSettings.Format.IniFormat))
     qtbot.addWidget(window)
     window.reset_rows(on_worker(service, qtbot, lambda: [
         r for r in service._rows_for(t.id for t in service.store.tickets())]))
@@ -274,3 +275,21 @@ def test_the_console_trains_in_the_background_once_enough_tickets_are_resolved(
         triage.train_if_due(again.append)  # nothing new since: no second training
         qtbot.waitUntil(lambda: bool(again), timeout=5000)
         assert again == [False] and not triage.training
+
+
+def test_new_risk_figures_repaint_the_column_without_relaying_out_the_queue(
+        service, tmp_path, qtbot):
+    window = MainWindow(service, QSettings(str(tmp_path / "console.ini"),
+                                           QSettings.Format.IniFormat))
+    qtbot.addWidget(window)
+    window.reset_rows(on_worker(service, qtbot, lambda: service._rows_for(
+        t.id for t in service.store.tickets())))
+    relayouts: list[int] = []
+    painted: list[tuple[int, int, int]] = []
+    window.proxy.layoutChanged.connect(lambda *_: relayouts.append(1))
+    window.proxy.dataChanged.connect(
+        lambda tl, br, *_: painted.append((tl.column(), tl.row(), br.row())))
+    risky = type("R", (), {"probability": 0.4, "reasons": ()})()
+    service.triage.risk.changed.emit({"INC-0241": risky})
+    assert relayouts == []  # 50,000 rows a minute: no layout change, no filter pass
+    assert painted == [(Column.RISK, 0, window.proxy.rowCount() - 1)]
