@@ -10,13 +10,16 @@ import random
 from datetime import UTC, datetime, timedelta
 
 from console.app.triage.examples import Example
+from console.domain.matrix import Matrix
+from console.domain.tickets import TicketEvent
 
+# the default matrix's teams (matrices/default.yaml), so the events below replay on it
 TEAMS = {
-    "support-t1": ("password", "login", "reset", "account", "invite", "email"),
+    "frontline": ("password", "login", "reset", "account", "invite", "email"),
     "specialists": ("webhook", "integration", "salesforce", "sync", "api", "token"),
     "customer-success": ("invoice", "billing", "refund", "plan", "seat", "vat"),
     "product-engineering": ("crash", "exception", "migration", "database", "timeout", "500"),
-    "sre": ("outage", "latency", "region", "dns", "certificate", "load"),
+    "incident-response": ("outage", "latency", "region", "dns", "certificate", "load"),
 }
 SEVERITIES = {
     "P1": ("down", "everyone", "all users", "urgent", "outage"),
@@ -65,4 +68,28 @@ def generated_examples(count: int, seed: int = 17) -> list[Example]:
             escalated=rng.random() < 0.1,
             resolution=f"resolved by the {team} team: {rng.choice(TEAMS[team])} fixed",
             resolved_severity=sev))
+    return out
+
+
+def example_events(examples: list[Example], matrix: Matrix) -> list[TicketEvent]:
+    """The events that tell ``examples``: opened with the title and text, Engineering's
+    confirmation where the matrix asks for one, an escalation to the team away from the
+    intake team, the resolution. What ``resolved_examples`` reads back."""
+    tiers = {t.id: t.tier for t in matrix.teams}
+    intake = matrix.intake_team or matrix.teams[0].id
+    two_stage = {s.id for s in matrix.severities if s.two_stage is not None}
+    out = []
+    for e in examples:
+        at = e.opened_at
+        out.append(TicketEvent(at, e.ticket, "opened", {
+            "title": e.title, "text": e.text, "category": e.category,
+            "severity": e.severity, "by": "support"}, "agent"))
+        if e.severity in two_stage:
+            out.append(TicketEvent(at + timedelta(minutes=10), e.ticket, "severity", {
+                "severity": e.severity, "by": "engineering"}, "engineer"))
+        if e.team != intake:
+            out.append(TicketEvent(at + timedelta(minutes=20), e.ticket, "escalated", {
+                "team": e.team, "tier": tiers[e.team], "kind": "functional"}, "agent"))
+        out.append(TicketEvent(e.resolved_at, e.ticket, "resolved", {
+            "note": e.resolution}, "agent"))
     return out

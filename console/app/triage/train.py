@@ -87,7 +87,7 @@ def train_text_models(examples: Sequence[Example], registry: Registry, now: date
             kind=kind, trained_at=now, examples=rows, evaluation=evaluation.to_json(),
             usable=evaluation.beats_baseline, why_not=evaluation.why_not)))
     say("similar-ticket index")
-    matrix = sparse_rows(train_matrix, test_matrix)[-SIMILAR_INDEX:]
+    matrix = last_rows(SIMILAR_INDEX, train_matrix, test_matrix)
     recent = examples[-SIMILAR_INDEX:]
     index = similar_index(union, matrix, recent) | {"features_id": features_id}
     trained.append(registry.save("similar", index, NewModel(
@@ -119,9 +119,9 @@ def _fit(union: Any, train_matrix: Any, test_matrix: Any, labels: Sequence[str |
     test = [i - cut for i in range(cut, len(labels)) if labels[i] is not None]
     train_labels = [str(labels[i]) for i in train]
     truth = [str(labels[cut + i]) for i in test]
-    classifier = fit_classifier(train_matrix[train], train_labels)
+    classifier = fit_classifier(_rows(train_matrix, train), train_labels)
     classes = [str(c) for c in classifier.classes_]
-    scores = decisions(classifier, test_matrix[test])
+    scores = decisions(classifier, _rows(test_matrix, test))
     predicted = [classes[k] for k in scores.argmax(axis=1)]
     majority = Counter(train_labels).most_common(1)[0][0]
     evaluation = score("time split: learnt from the earlier 80 %, tested on the later 20 %",
@@ -130,11 +130,20 @@ def _fit(union: Any, train_matrix: Any, test_matrix: Any, labels: Sequence[str |
     return model, evaluation, len(train)
 
 
-def sparse_rows(*matrices: Any) -> Any:
-    """The rows of ``matrices`` stacked, as one CSR matrix."""
+def _rows(matrix: Any, rows: list[int]) -> Any:
+    """``matrix[rows]``, without a copy when that is every row (most labels are)."""
+    return matrix if len(rows) == matrix.shape[0] else matrix[rows]
+
+
+def last_rows(count: int, first: Any, second: Any) -> Any:
+    """The last ``count`` rows of ``first`` stacked on ``second``, as one CSR matrix,
+    copying only those rows."""
     import scipy.sparse as sp
 
-    return sp.vstack(matrices, format="csr")
+    if count <= second.shape[0]:
+        return second[second.shape[0] - count:]
+    return sp.vstack([first[max(0, first.shape[0] - (count - second.shape[0])):], second],
+                     format="csr")
 
 
 def similar_index(union: Any, matrix: Any, examples: Sequence[Example]) -> dict[str, Any]:

@@ -34,3 +34,15 @@ def test_one_row_s_scores_are_the_classifier_s():
             assert np.allclose(got, expected[0])
         else:  # two classes: one score, for the second
             assert np.allclose(got, [-expected[0], expected[0]])
+
+
+def test_the_last_rows_of_two_matrices_are_those_of_both_stacked():
+    import scipy.sparse as sp
+
+    from console.app.triage.train import last_rows
+
+    first = sp.csr_matrix(np.arange(12, dtype=float).reshape(6, 2))
+    second = sp.csr_matrix(np.arange(100, 108, dtype=float).reshape(4, 2))
+    both = sp.vstack([first, second]).toarray()
+    for count in (1, 4, 5, 10, 11):
+        assert (last_rows(count, first, second).toarray() == both[-count:]).all(), count
