@@ -160,7 +160,8 @@ def test_typing_asks_once_after_the_pause_not_per_keystroke(qtbot):
 # -- risk, handoff, KB ----------------------------------------------------------------------
 
 
-def test_the_risk_column_shows_each_open_tickets_risk_and_sorts_by_it(service, tmp_path, qtbot):
+def test_the_risk_column_shows_each_open_tickets_risk_and_sorts_by_it(service, tmp_path, qtbot,
+                                                                     qtmodeltester):
     window = MainWindow(service, QSettings(str(tmp_path / "console.ini"),
                                            QSettings.Format.IniFormat))
     qtbot.addWidget(window)
@@ -178,6 +179,7 @@ def test_the_risk_column_shows_each_open_tickets_risk_and_sorts_by_it(service, t
     assert high.data(SORT_ROLE) > low.data(SORT_ROLE)
     assert "no update for 3 h" in high.data(0x03)  # ToolTipRole
     assert high.data(0x08) is not None and low.data(0x08) is None  # high is coloured
+    qtmodeltester.check(model)
     window.view.sortByColumn(Column.RISK, Qt.SortOrder.DescendingOrder)  # a header click
     shown = [window.proxy.row_at(r).id for r in range(window.proxy.rowCount())]
     assert shown[:2] == ["INC-0241", "INC-0242"]
@@ -293,3 +295,30 @@ def test_new_risk_figures_repaint_the_column_without_relaying_out_the_queue(
     service.triage.risk.changed.emit({"INC-0241": risky})
     assert relayouts == []  # 50,000 rows a minute: no layout change, no filter pass
     assert painted == [(Column.RISK, 0, window.proxy.rowCount() - 1)]
+
+
+def test_typing_the_text_away_withdraws_the_suggestion_and_its_preselection(
+        service, matrix, qtbot):
+    dialog = show(qtbot, IntakeDialog(service, preselecting(matrix)))
+    fill_intake(dialog, title="Refund never arrived", text="The refund for March is missing")
+    suggested(qtbot, dialog)
+    qtbot.waitUntil(lambda: dialog.team_box.currentData() == "payments-engineering",
+                    timeout=5000)
+    dialog.title_edit.setText("")
+    dialog.text_edit.setPlainText("")
+    assert dialog.found is None and dialog.triage_record() is None
+    assert dialog.team_box.currentIndex() == 0
+    assert "Type a title" in dialog.triage_panel.lines.text()
+
+
+def test_the_kb_folder_defaults_to_the_users_documents(tmp_path, monkeypatch):
+    from console.app.settings import Settings
+
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    (tmp_path / "home" / "Documents").mkdir(parents=True)
+    settings = Settings(tmp_path / "data")
+    assert settings.kb_folder == tmp_path / "home" / "Documents" / "Escalation Console KB"
+    (tmp_path / "home" / "Documents").rmdir()  # no Documents: beside the settings
+    assert settings.kb_folder == tmp_path / "data" / "Escalation Console KB"
+    settings.kb_folder = tmp_path / "chosen"
+    assert Settings(tmp_path / "data").kb_folder == tmp_path / "chosen"

@@ -240,6 +240,13 @@ class IntakeDialog(FormDialog):
         self._update_override()
         if self.matrix.triage.suggest and (values.get("title") or values.get("text")):
             self.feed.request(str(values.get("title") or ""), str(values.get("text") or ""))
+        elif self.found is not None:  # all typed away: no suggestion stands, none recorded
+            self.feed.request("", "")
+            self.found = None
+            self.triage_panel.show_prompt()
+            if self._team_preselected:
+                self.team_box.setCurrentIndex(0)
+                self._team_preselected = False
 
     # -- triage suggestion ---------------------------------------------------------------------
     @staticmethod
@@ -254,6 +261,8 @@ class IntakeDialog(FormDialog):
         self.triage_panel.set_preselected("")
 
     def _suggested(self, found: Any) -> None:
+        if not (self.title_edit.text().strip() or self.text_edit.toPlainText().strip()):
+            return  # asked before the agent cleared the text
         self.found = found
         self.triage_panel.show_suggestions(found)
         team = next((i for i in found.items if i.field == "team"), None)

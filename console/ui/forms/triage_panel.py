@@ -22,6 +22,7 @@ from ..theme import named
 FIELD_LABELS = {"severity": "Severity", "team": "Team", "category": "Category"}
 SIMILAR_SHOWN = 5
 RESOLUTION_CHARS = 90
+PROMPT = "Type a title and description for a suggestion."
 
 
 def _value_name(matrix: Matrix, field: str, value: str) -> str:
@@ -71,8 +72,7 @@ class TriagePanel(QGroupBox):
         super().__init__("Suggested from resolved tickets", parent)
         self.setObjectName("triagePanel")
         self.matrix = matrix
-        self.lines = named(QLabel("Type a title and description for a suggestion."),
-                           "triageSuggestions")
+        self.lines = named(QLabel(PROMPT), "triageSuggestions")
         self.similar = named(QLabel(), "triageSimilar")
         self.declined = named(QLabel(), "triageDeclined")
         for label in (self.lines, self.similar, self.declined):
@@ -101,6 +101,13 @@ class TriagePanel(QGroupBox):
         similar = similar_html(found)
         self.similar.setText(similar)
         self.similar.setVisible(bool(similar))
+
+    def show_prompt(self) -> None:
+        """Nothing typed: the first state again."""
+        self.lines.setText(PROMPT)
+        self.lines.setVisible(True)
+        for label in (self.declined, self.similar, self.note):
+            label.setVisible(False)
 
     def set_preselected(self, text: str) -> None:
         self.note.setText(text)
