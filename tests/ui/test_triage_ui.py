@@ -322,3 +322,25 @@ def test_the_kb_folder_defaults_to_the_users_documents(tmp_path, monkeypatch):
     assert settings.kb_folder == tmp_path / "data" / "Escalation Console KB"
     settings.kb_folder = tmp_path / "chosen"
     assert Settings(tmp_path / "data").kb_folder == tmp_path / "chosen"
+
+
+def test_the_details_panel_captures_a_resolved_ticket_and_says_where(
+        service, tmp_path, qtbot):
+    done: list[object] = []
+    service.triage.set_kb_folder(tmp_path / "kb", done.append)
+    qtbot.waitUntil(lambda: bool(done), timeout=5000)
+    window = MainWindow(service, QSettings(str(tmp_path / "console.ini"),
+                                           QSettings.Format.IniFormat))
+    qtbot.addWidget(window)
+    window.reset_rows(on_worker(service, qtbot, lambda: service._rows_for(
+        ["INC-0001", "INC-0241"])))
+    window.show_ticket("INC-0241")
+    assert window.details.capture.isHidden()  # open: nothing to capture yet
+    window.show_ticket("INC-0001")
+    assert not window.details.capture.isHidden()
+    qtbot.mouseClick(window.details.capture, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: "written to" in window.details.capture_result.text(),
+                    timeout=10000)
+    written = window.details.capture_result.text().split("written to ", 1)[1]
+    assert written.startswith(str(tmp_path / "kb" / "INC-0001-"))
+    assert (tmp_path / "kb").is_dir() and len(list((tmp_path / "kb").glob("*.md"))) == 1
