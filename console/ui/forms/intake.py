@@ -43,7 +43,7 @@ from console.domain.scoring import Score, score
 
 from ..theme import named, severity_color, text_on
 from .base import FormDialog
-from .triage_panel import TriagePanel
+from .triage_panel import TriagePanel, team_items, triage_record
 from .widgets import FormField, chain_tab_order, combo, minutes, refill, text_area
 
 PCT_PRESETS = ("0", "1", "5", "10", "25", "50", "75", "100")
@@ -106,7 +106,7 @@ class IntakeDialog(FormDialog):
         self.severity_box.activated.connect(self._severity_picked)
         self.reason_edit = text_area(2, "Why does the suggestion not fit?")
         self.reason_edit.setMaximumHeight(self.reason_edit.minimumHeight() * 2)
-        self.team_box = combo(self._team_items(matrix))
+        self.team_box = combo(team_items(matrix))
         self.team_box.activated.connect(self._team_picked)
         self._team_preselected = False  # the team box shows a suggestion, not a choice
         self.found: Any = None  # the triage Suggestions shown
@@ -208,7 +208,7 @@ class IntakeDialog(FormDialog):
 
     def on_matrix_changed(self) -> None:
         refill(self.severity_box, severity_items(self.matrix))
-        refill(self.team_box, self._team_items(self.matrix))
+        refill(self.team_box, team_items(self.matrix))
         self.triage_panel.matrix = self.matrix
         self.triage_panel.setVisible(self.matrix.triage.suggest)
         refill(self.tier_box, [(t, t) for t in account_tiers(self.matrix)])
@@ -249,12 +249,6 @@ class IntakeDialog(FormDialog):
                 self._team_preselected = False
 
     # -- triage suggestion ---------------------------------------------------------------------
-    @staticmethod
-    def _team_items(matrix: Matrix) -> list[tuple[str, str]]:
-        intake = matrix.intake_team or matrix.teams[0].id
-        return [(f"{t.name} (intake)" if t.id == intake else t.name, t.id)
-                for t in sorted(matrix.teams, key=lambda t: t.id != intake)]
-
     def _team_picked(self, _index: int) -> None:
         """The agent's own pick: a suggestion no longer moves the team."""
         self._team_preselected = False
@@ -284,13 +278,7 @@ class IntakeDialog(FormDialog):
 
     def triage_record(self) -> dict[str, Any] | None:
         """What the ``opened`` event records of the suggestion the agent saw."""
-        found = self.found
-        if found is None or not found.items:
-            return None
-        return {"model": {i.field: int(i.model_version) for i in found.items},
-                "suggested": {i.field: str(i.value) for i in found.items},
-                "confidence": {i.field: round(float(i.confidence), 3) for i in found.items},
-                "preselected": ["team"] if self._team_preselected else []}
+        return triage_record(self.found, ["team"] if self._team_preselected else [])
 
     def _select_severity(self, severity: str) -> None:
         self.severity_box.blockSignals(True)

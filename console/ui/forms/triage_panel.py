@@ -33,6 +33,25 @@ def _value_name(matrix: Matrix, field: str, value: str) -> str:
     return value
 
 
+def team_items(matrix: Matrix) -> list[tuple[str, str]]:
+    """The intake form's Team choices: the matrix's intake team first, marked so."""
+    intake = matrix.intake_team or matrix.teams[0].id
+    return [(f"{t.name} (intake)" if t.id == intake else t.name, t.id)
+            for t in sorted(matrix.teams, key=lambda t: t.id != intake)]
+
+
+def triage_record(found: Any, preselected: list[str]) -> dict[str, Any] | None:
+    """What the ``opened`` event records of the suggestion an agent saw (``found``: a
+    ``suggest.Suggestions``): per field the model version, value and confidence, and
+    what it pre-selected. None when nothing was suggested."""
+    if found is None or not found.items:
+        return None
+    return {"model": {i.field: int(i.model_version) for i in found.items},
+            "suggested": {i.field: str(i.value) for i in found.items},
+            "confidence": {i.field: round(float(i.confidence), 3) for i in found.items},
+            "preselected": preselected}
+
+
 def suggestion_html(matrix: Matrix, found: Any) -> str:
     """The suggestion lines as rich text (``found``: a ``suggest.Suggestions``)."""
     lines = []
