@@ -249,3 +249,17 @@ def test_train_learns_from_the_local_store_and_the_suggester_uses_it(tmp_path, c
     assert "trained on 220 resolved tickets" in out
     got = Suggester.load(Registry(tmp_path / "triage")).suggest("the webhook fails", "")
     assert {s.field: s.value for s in got.items}["team"] == "specialists"
+
+
+def test_the_command_line_starts_without_scikit_learn(tmp_path):
+    import subprocess
+    import sys
+
+    code = ("import sys; from console.cli import main; "
+            "main(['--data-dir', sys.argv[1], 'triage', 'status']); "
+            "print(sorted({m.split('.')[0] for m in sys.modules} & "
+            "{'sklearn', 'skops', 'scipy', 'numpy'}))")
+    result = subprocess.run([sys.executable, "-c", code, str(tmp_path)], capture_output=True,
+                            text=True, timeout=60)
+    assert "no triage model has been trained" in result.stdout, result.stderr
+    assert result.stdout.strip().endswith("[]")
