@@ -6,7 +6,8 @@
   generated history of tests/triage_history.py, the team pre-selected at 0.75);
 - ``triage-risk.png``: the queue with its Risk column, on a demo store whose risk model
   was trained on its generated 600 days of history;
-- ``triage-handoff.png``: a handoff form with "Triage context" pre-filled.
+- ``triage-handoff.png``: a handoff form with "Triage context" pre-filled;
+- ``triage-wall.png``: the wall screen with the risk on its rows.
 
 Every figure and suggestion in them comes from generated data.
 """
@@ -34,6 +35,7 @@ from console.paths import default_matrix_path
 from console.ui.forms import HandoffDialog, IntakeDialog
 from console.ui.main_window import MainWindow
 from console.ui.queue_model import SORT_ROLE, Column
+from console.ui.wall import WallScreen
 from tests.triage_history import trained_history
 
 
@@ -111,6 +113,13 @@ def risk_and_handoff(app: QApplication, root: Path, out: Path) -> None:
     _settle(app)
     dialog.grab().save(str(out / "triage-handoff.png"))
     dialog.close()
+    wall = WallScreen(service, service.matrix)
+    wall.set_rows(window.current_rows())  # as the app opens it: with the queue's rows
+    wall.resize(1920, 1080)
+    wall.show()
+    _settle(app, 1.0)
+    wall.grab().save(str(out / "triage-wall.png"))
+    wall.close()
     window.close()
     service.stop()
 
