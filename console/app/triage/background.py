@@ -90,6 +90,7 @@ def train_store(data_dir: Path, matrix_path: Path | None = None,
     open; the models go to its Registry. Returns what happened (never raises for a
     store or registry problem: the error says it)."""
     from console.app.matrices import load_matrix_file
+    from console.app.usecases.event_kinds import MATRIX_STREAM
     from console.paths import default_matrix_path
     from console.store.local import LocalStore
 
@@ -112,7 +113,8 @@ def train_store(data_dir: Path, matrix_path: Path | None = None,
             store = LocalStore(data_dir, load_matrix_file(matrix_path or default_matrix_path()),
                                lock=False).open()
             try:
-                events = [e.to_domain() for e in store.all_events()]
+                events = [e.to_domain() for e in store.all_events()
+                          if e.ticket != MATRIX_STREAM]  # the matrix's versions: no ticket
                 matrix = store.matrix
             finally:
                 store.close()
