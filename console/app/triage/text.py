@@ -3,8 +3,8 @@
 - Features: word unigrams and bigrams (what a person reads as "the words that drove
   it") and character n-grams of 3 to 5 inside word boundaries (typos, inflections,
   German compounds, product codes), each hashed into 2^18 columns and TF-IDF weighted
-  with sublinear term frequency, as float32. Hashing keeps no vocabulary: a vocabulary
-  of 100,000 tickets' n-grams took longer to save and load than to learn.
+  with sublinear term frequency, as float32. Hashing keeps no vocabulary, which skops
+  saves term by term (seconds for a large one; a hashed model is its IDF arrays).
 - Model: a linear support vector machine (hinge loss, one-vs-rest) trained by
   stochastic gradient descent in a fixed number of passes: LinearSVC gave the same
   accuracy at four times the time, which 100,000 tickets could not afford. Its scores
