@@ -26,40 +26,20 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
 from console import __version__
+from console.selftest_work import (
+    SAMPLE_EVENTS,
+    CheckFailed,
+    check_triage,
+    check_whatif_workers,
+)
+from console.selftest_work import require as _require
 
 if TYPE_CHECKING:
     from PySide6.QtWidgets import QApplication
 
-#: A P1 outage, as in examples/p1-outage.jsonl (which a bundle does not ship).
-SAMPLE_EVENTS = (
-    {"at": "2026-11-26T09:00:00+00:00", "ticket": "SELFTEST-1", "type": "opened",
-     "title": "Checkout down for all users",
-     "text": "Card payments fail at checkout for everyone since 08:55.",
-     "account": "Globex", "account_tier": "enterprise", "users_affected_pct": 60,
-     "workaround": "none", "revenue_risk": True, "category": "bug"},
-    {"at": "2026-11-26T09:04:00+00:00", "ticket": "SELFTEST-1", "type": "severity",
-     "severity": "P1", "by": "support"},
-    {"at": "2026-11-26T09:07:00+00:00", "ticket": "SELFTEST-1", "type": "acknowledged",
-     "by": "oncall-primary"},
-    {"at": "2026-11-26T09:11:00+00:00", "ticket": "SELFTEST-1", "type": "responded"},
-    {"at": "2026-11-26T09:25:00+00:00", "ticket": "SELFTEST-1", "type": "message",
-     "text": "This is unacceptable. We are losing sales every minute and will cancel "
-             "our contract."},
-    {"at": "2026-11-26T09:38:00+00:00", "ticket": "SELFTEST-1", "type": "update_sent"},
-    {"at": "2026-11-26T10:40:00+00:00", "ticket": "SELFTEST-1", "type": "resolved"},
-)
 ANGRY = SAMPLE_EVENTS[4]["text"]
 ICON_SIZES = (16, 32, 48, 64, 128, 256, 512)
 STYLESHEETS = ("light.qss", "wall.qss")
-
-
-class CheckFailed(Exception):
-    """A check ran but found something wrong (the message says what)."""
-
-
-def _require(condition: object, message: str) -> None:
-    if not condition:
-        raise CheckFailed(message)
 
 
 def _where() -> str:
@@ -151,28 +131,6 @@ def check_engine(ctx: dict[str, Any]) -> str:
     _require(fires, "the engine fired nothing for a P1 outage")
     _require("notify" in kinds, f"no notification fired (got {', '.join(kinds)})")
     return f"engine ok: {len(events)} sample events -> {len(fires)} fires ({', '.join(kinds)})"
-
-
-def check_whatif_workers(ctx: dict[str, Any]) -> str:
-    """What-if's replay in worker processes: spawned processes must start in a bundle
-    (``multiprocessing.freeze_support`` in the entry script) and give the replay of
-    this process."""
-    from datetime import timedelta
-
-    from console.app.usecases.simulate import read_events
-    from console.app.usecases.whatif import replay
-    from console.app.usecases.whatif.parallel import parallel_replay
-
-    matrix = ctx["matrix"]
-    lines = [json.dumps({**e, "ticket": f"SELFTEST-{n}"}) for n in (1, 2) for e in SAMPLE_EVENTS]
-    events = read_events(lines, matrix, strict=True)
-    start = events[0].at
-    window = (start, start + timedelta(days=1))
-    here = replay(matrix, events, *window)
-    [there] = parallel_replay((matrix,), events, *window, workers=2)
-    _require(there == here, "the worker processes' replay differs from this process's")
-    return (f"what-if workers ok: 2 worker processes replayed {here.ticket_count} tickets "
-            f"({sum(here.totals.values())} counts), as this process does")
 
 
 def check_calendar(ctx: dict[str, Any]) -> str:
@@ -346,6 +304,7 @@ CHECKS: tuple[tuple[str, Callable[[dict[str, Any]], str], tuple[str, ...]], ...]
     ("sentiment", check_sentiment, ()),
     ("engine", check_engine, ("matrix",)),
     ("what-if workers", check_whatif_workers, ("matrix",)),
+    ("triage models", check_triage, ()),
     ("calendar", check_calendar, ()),
     ("store", check_store, ("matrix",)),
     ("queue", check_queue, ("matrix", "tickets")),
