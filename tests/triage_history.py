@@ -45,10 +45,12 @@ def ticket_events(n: int, word: str, at: datetime, resolved: bool,
     its team, and (when ``resolved``) a note and the resolution."""
     team, category, severity, how = RULES[word]
     ticket = f"INC-{n:04d}"
-    title = f"{word.capitalize()} {rng.choice(FILLERS)}"
+    account = rng.choice(ACCOUNTS)
+    # the titles name their customer, as agents' titles often do
+    title = f"{word.capitalize()} {rng.choice(FILLERS)} at {account}"
     events = [
         NewEvent(ticket, "opened", {
-            "title": title, "account": rng.choice(ACCOUNTS), "account_tier": "business",
+            "title": title, "account": account, "account_tier": "business",
             "users_affected_pct": rng.choice([1, 5, 10]), "workaround": "partial",
             "category": category, "owner": "ana",
             "text": f"The customer says the {word} {rng.choice(FILLERS)}. "

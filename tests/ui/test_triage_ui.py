@@ -236,6 +236,12 @@ def test_capture_as_kb_article_writes_the_draft_into_the_settings_folder(
     text = path.read_text(encoding="utf-8")
     assert "## Steps that resolved it" in text
     assert "escalation-console://ticket/INC-" in text  # similar tickets, linked
+    # nothing of the similar tickets' customers: their accounts are scrubbed even where
+    # a title names one
+    own = on_worker(service, qtbot, lambda: service.store.ticket("INC-0001"))
+    others = {r.account for r in on_worker(service, qtbot, service.store.tickets)
+              if r.account and r.account != own.account}
+    assert others and not any(a in text for a in others)
 
 
 def test_the_wall_shows_a_risky_tickets_risk_on_its_row(service, matrix, qtbot):

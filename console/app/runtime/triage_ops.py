@@ -254,24 +254,42 @@ class TriageActions(QObject):
         store, models, data_dir = self._service.store, self._loaded(), self._service.data_dir
         failed = self._failed(on_error)
 
-        def draft(history: list[Any], folder: Path) -> Path:
-            from console.app.triage.kb import kb_draft, write_kb_draft
-
+        def similar_to(history: list[Any]) -> tuple[Any, ...]:
             opened: dict[str, Any] = next((e.payload for e in history
                                            if e.kind == "opened"), {})
-            similar: tuple[Any, ...] = ()
             try:
-                similar = models.suggester().suggest(str(opened.get("title") or ""),
-                                                     str(opened.get("text") or "")).similar
+                return models.suggester().suggest(str(opened.get("title") or ""),
+                                                  str(opened.get("text") or "")).similar
             except Exception as exc:  # no model: a draft without links is still a draft
                 log.info("no similar tickets for the KB draft: %s", exc)
-            return write_kb_draft(folder, ticket, kb_draft(history, similar))
+                return ()
 
-        def then_draft(found: tuple[list[Any], Path]) -> None:
-            self.models.submit(lambda: draft(*found), on_done, failed)
+        def draft(history: list[Any], folder: Path, similar: tuple[Any, ...],
+                  accounts: list[str]) -> Path:
+            from console.app.triage.kb import kb_draft, write_kb_draft
+
+            # the similar tickets' accounts, which their titles may name, are scrubbed
+            return write_kb_draft(folder, ticket, kb_draft(history, similar,
+                                                           private=accounts))
+
+        def accounts_of(similar: tuple[Any, ...]) -> list[str]:
+            records = (store.ticket(s.ticket) for s in similar)
+            return [r.account for r in records if r is not None and r.account]
+
+        def then_similar(found: tuple[list[Any], Path]) -> None:
+            history, folder = found
+            self.models.submit(lambda: similar_to(history),
+                               lambda similar: then_accounts(history, folder, similar), failed)
+
+        def then_accounts(history: list[Any], folder: Path, similar: tuple[Any, ...]) -> None:
+            def then_write(accounts: list[str]) -> None:
+                self.models.submit(lambda: draft(history, folder, similar, accounts),
+                                   on_done, failed)
+
+            self._service.worker.submit(lambda: accounts_of(similar), then_write, failed)
 
         self._service.worker.submit(lambda: (store.history(ticket), Settings(data_dir).kb_folder),
-                                    then_draft, failed)
+                                    then_similar, failed)
 
     # -- background training ---------------------------------------------------------------
     def _rows_reset(self, rows: list[QueueRow]) -> None:
