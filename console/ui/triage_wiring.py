@@ -1,12 +1,14 @@
 """Wire triage assistance into the main window: the Risk column and the details
 panel's risk reasons follow the background risk refresh; "Capture as KB article"
-writes the draft and says where; a menu entry chooses the KB folder."""
+writes the draft and says where; the Triage menu chooses the KB folder and lists the
+recurring fixes."""
 
 from __future__ import annotations
 
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFileDialog, QStyledItemDelegate
 
 from .queue_model import Column
@@ -74,3 +76,17 @@ def wire_triage(window: MainWindow) -> None:
     action.setObjectName("kbFolderAction")
     action.setToolTip("Where \"Capture as KB article\" writes its Markdown drafts")
     action.triggered.connect(choose_folder)
+
+    def show_recurring() -> None:
+        from .recurring import RecurringDialog
+
+        dialog = RecurringDialog(service, window)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.ticketChosen.connect(window.show_ticket)
+        dialog.show()
+        dialog.refresh()
+
+    recurring = menu.addAction("&Recurring fixes…")
+    recurring.setObjectName("recurringAction")
+    recurring.setToolTip("Tickets resolved by the same steps lately: a recurring issue")
+    recurring.triggered.connect(show_recurring)

@@ -5,12 +5,13 @@ column, the handoff's pre-filled "Triage context" and "Capture as KB article".""
 
 from __future__ import annotations
 
+import os
 from dataclasses import replace
 
 import pytest
 from PySide6.QtCore import QObject, QSettings, Qt, Signal
 from service_fakes import on_worker, running_service
-from triage_history import copy_of, trained_history
+from triage_history import RULES, copy_of, trained_history
 
 from console.app.runtime.triage_ops import SuggestionFeed
 from console.domain.matrix.model import TriageSettings
@@ -350,3 +351,28 @@ def test_the_details_panel_captures_a_resolved_ticket_and_says_where(
     written = window.details.capture_result.text().split("written to ", 1)[1]
     assert written.startswith(str(tmp_path / "kb" / "INC-0001-"))
     assert (tmp_path / "kb").is_dir() and len(list((tmp_path / "kb").glob("*.md"))) == 1
+
+
+def test_recurring_fixes_list_the_tickets_resolved_by_the_same_steps(service, qtbot):
+    from console.ui.recurring import RecurringDialog
+
+    dialog = RecurringDialog(service)
+    qtbot.addWidget(dialog)
+    dialog.days.setValue(366)  # the generated history ended in January
+    qtbot.waitUntil(lambda: dialog.tree.topLevelItemCount() > 0, timeout=20000)
+    first = dialog.tree.topLevelItem(0)
+    assert first.toolTip(0).startswith(f"{first.childCount()} tickets in the last 366 "
+                                       "days resolved by")
+    # the steps as an agent wrote them (without the closing full stop)
+    assert first.text(0).rstrip(".") in {how.rstrip(".") for *_, how in RULES.values()}
+    assert first.childCount() >= 2 and first.text(1) == str(first.childCount())
+    assert "recur among" in dialog.status.text()
+    with qtbot.waitSignal(dialog.ticketChosen, timeout=2000) as chosen:
+        dialog.tree.itemActivated.emit(first.child(0), 0)
+    assert chosen.args == [first.child(0).text(0)]
+    if os.environ.get("TRIAGE_SCREENSHOTS"):  # docs/screenshots/triage-recurring.png
+        dialog.grab().save(os.environ["TRIAGE_SCREENSHOTS"])
+    dialog.days.setValue(1)  # nothing resolved lately
+    qtbot.waitUntil(lambda: dialog.tree.topLevelItemCount() == 0, timeout=20000)
+    qtbot.waitUntil(lambda: dialog.status.text().startswith(
+        "No fix recurs in the last day (0 resolved tickets)"), timeout=20000)

@@ -25,7 +25,7 @@ import logging
 import threading
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -290,6 +290,33 @@ class TriageActions(QObject):
 
         self._service.worker.submit(lambda: (store.history(ticket), Settings(data_dir).kb_folder),
                                     then_similar, failed)
+
+    def recurring(self, days: int, on_done: Callable[[list[Any], int], None],
+                  on_error: Failed | None = None) -> None:
+        """The fixes that recur among the tickets resolved in the last ``days`` days:
+        their events read on the DB worker, grouped on the triage thread;
+        ``on_done(groups, resolved)`` with ``kb_groups.Group``s, the largest first."""
+        store, matrix = self._service.store, self._service.matrix
+        since = self._service.clock() - timedelta(days=days)
+        failed = self._failed(on_error)
+
+        def read() -> list[Any]:
+            ids = [t.id for t in store.tickets()
+                   if t.resolved_at and datetime.fromisoformat(t.resolved_at) >= since]
+            with store.unit(read_only=True) as uow:
+                return [e.to_domain() for e in uow.events.of_tickets(ids)]
+
+        def group(events: list[Any]) -> tuple[list[Any], int]:
+            from console.app.triage.examples import resolved_examples
+            from console.app.triage.kb_groups import recurring
+
+            recent = [e for e in resolved_examples(events, matrix) if e.resolved_at >= since]
+            return recurring(recent, since), len(recent)
+
+        def then_group(events: list[Any]) -> None:
+            self.models.submit(lambda: group(events), lambda found: on_done(*found), failed)
+
+        self._service.worker.submit(read, then_group, failed)
 
     # -- background training ---------------------------------------------------------------
     def _rows_reset(self, rows: list[QueueRow]) -> None:
