@@ -7,7 +7,7 @@ from __future__ import annotations
 import argparse
 import sys
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING
 
 from . import triage_kb, triage_risk
 from .common import EXIT_INVALID, EXIT_OK, EXIT_STORE, EXIT_USAGE, data_dir, opened
@@ -45,16 +45,6 @@ def _column(value: str) -> str:
     return value.strip()
 
 
-class _Action(argparse.ArgumentParser):
-    """A triage action's parser. ``risk-backtest`` adds the common options itself (it
-    also runs from its own parser); main() adds them again to every sub-command, and the
-    second, identical, definition replaces the first instead of failing."""
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        kwargs.setdefault("conflict_handler", "resolve")
-        super().__init__(*args, **kwargs)
-
-
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     triage = sub.add_parser(
         "triage", help="triage suggestions learnt from the team's resolved tickets",
@@ -62,9 +52,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
                     "similar-ticket index on the store's resolved tickets, show them with "
                     "their evaluation, or measure the method on a labelled CSV export. "
                     "Everything runs offline. See docs/triage.md.")
-    # the parsers are _Action, an ArgumentParser: typed as the registering modules expect
-    tsub = cast("argparse._SubParsersAction[argparse.ArgumentParser]", triage.add_subparsers(
-        dest="triage_command", metavar="ACTION", required=True, parser_class=_Action))
+    tsub = triage.add_subparsers(dest="triage_command", metavar="ACTION", required=True)
     train = tsub.add_parser(
         "train", help="train the text models on the resolved tickets",
         description="Train, evaluate and save a new version of each text model on the "

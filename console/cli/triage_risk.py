@@ -12,7 +12,7 @@ import sys
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
-from .common import EXIT_INVALID, EXIT_OK, EXIT_STORE, EXIT_USAGE, add_common_options, opened
+from .common import EXIT_INVALID, EXIT_OK, EXIT_STORE, EXIT_USAGE, opened
 from .exporting import utc_instant
 
 if TYPE_CHECKING:
@@ -48,7 +48,6 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
                      help="then train on every snapshot and save the model as a new "
                           "'risk' version in the data dir (usable only if it beat the "
                           "baseline); not with --events")
-    add_common_options(cmd)
     cmd.set_defaults(func=cmd_risk_backtest)
 
 

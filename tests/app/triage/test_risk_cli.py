@@ -11,6 +11,7 @@ import pytest
 
 from console.app.matrices import load_matrix_file
 from console.app.usecases.demo import seed_demo
+from console.cli.common import add_common_options
 from console.cli.triage_risk import register
 from console.paths import default_matrix_path
 
@@ -19,7 +20,10 @@ from .risk_history import history, to_json_line
 
 def _run(*argv: str) -> int:
     parser = argparse.ArgumentParser(prog="escalation-console triage")
-    register(parser.add_subparsers())
+    sub = parser.add_subparsers()
+    register(sub)
+    for command in sub.choices.values():  # as console.cli.main adds them to every command
+        add_common_options(command)
     args = parser.parse_args(["risk-backtest", *argv])
     result: int = args.func(args)
     return result
