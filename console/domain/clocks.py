@@ -112,23 +112,39 @@ def initial_severity_for_confirmation(matrix: Matrix, state: TicketState) -> Sev
     return matrix.severity(first) if first is not None and matrix.has_severity(first) else None
 
 
+CLOCK_NAMES = ("response", "resolution", "update", "initial_severity", "confirmation")
+
+
+def ticket_clock(state: TicketState, matrix: Matrix, cals: dict[str, BusinessCalendar],
+                 severity: str, name: str) -> Clock | None:
+    """The ticket's clock ``name`` under ``severity``, if it has one (what
+    ``ticket_clocks`` lists, computed alone: an SLA alert judges one clock)."""
+    sev = matrix.severity(severity)
+    if name == "response":
+        return _clock("response", sev, cals, state.opened_at, state.responded_at, [])
+    if name == "resolution":
+        return _clock("resolution", sev, cals, state.opened_at, state.resolved_at,
+                      state.pauses)
+    if name == "update":
+        if state.responded_at is None:
+            return None
+        anchor = state.last_update_at or state.responded_at
+        return _clock("update", sev, cals, anchor, state.resolved_at, state.pauses,
+                      cycle=state.updates_sent)
+    if name == "initial_severity":
+        return _clock("initial_severity", sev, cals, state.opened_at,
+                      state.initial_set_at or state.resolved_at, [])
+    if name == "confirmation":
+        first = initial_severity_for_confirmation(matrix, state)
+        if first is None or first.two_stage is None or state.initial_set_at is None:
+            return None
+        return _clock("confirmation", first, cals, state.initial_set_at,
+                      state.confirmed_at or state.resolved_at, [])
+    raise ValueError(f"no clock named {name!r}")
+
+
 def ticket_clocks(state: TicketState, matrix: Matrix, cals: dict[str, BusinessCalendar],
                   severity: str) -> list[Clock]:
     """Every clock the ticket has under ``severity`` (its current effective severity)."""
-    sev = matrix.severity(severity)
-    pauses = state.pauses
-    out: list[Clock | None] = [
-        _clock("response", sev, cals, state.opened_at, state.responded_at, []),
-        _clock("resolution", sev, cals, state.opened_at, state.resolved_at, pauses),
-    ]
-    if state.responded_at is not None:
-        anchor = state.last_update_at or state.responded_at
-        out.append(_clock("update", sev, cals, anchor, state.resolved_at, pauses,
-                          cycle=state.updates_sent))
-    out.append(_clock("initial_severity", sev, cals, state.opened_at,
-                      state.initial_set_at or state.resolved_at, []))
-    first = initial_severity_for_confirmation(matrix, state)
-    if first is not None and first.two_stage is not None and state.initial_set_at is not None:
-        out.append(_clock("confirmation", first, cals, state.initial_set_at,
-                          state.confirmed_at or state.resolved_at, []))
+    out = (ticket_clock(state, matrix, cals, severity, name) for name in CLOCK_NAMES)
     return [c for c in out if c is not None]

@@ -26,7 +26,7 @@ from typing import Any
 from .action_events import is_engine_action
 from .calendar import BusinessCalendar
 from .chains import advance_chain, start_chain
-from .clocks import Clock, ticket_clocks
+from .clocks import Clock, ticket_clock, ticket_clocks
 from .durations import format_duration
 from .fires import Fire
 from .matrix.model import (
@@ -390,7 +390,9 @@ class Engine:
         matrix are unchanged, or the entry would be stale)."""
         clock, cycle, threshold = mark
         self._marks.add(ticket, mark)
-        c = next(c for c in self._clocks(ticket) if c.name == clock)
+        c = ticket_clock(ticket.state, self.matrix, self.calendars, self._severity(ticket),
+                         clock)
+        assert c is not None  # the entry is not stale: the clock it was made from is there
         due_at = c.pre_breach_at if threshold == "pre_breach" else c.due
         assert due_at is not None and c.due is not None
         extra: dict[str, Any] = {"due": c.due, "target": format_duration(c.target),
