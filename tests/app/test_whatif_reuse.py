@@ -121,3 +121,17 @@ def test_the_rates_need_no_clock_instances():
     assert with_clocks.escalation_rate.denominator > 0
     assert (without.t1_resolution, without.escalation_rate) == (
         with_clocks.t1_resolution, with_clocks.escalation_rate)
+
+
+def test_the_compacted_replays_compare_as_the_whole_ones():
+    from console.app.usecases.whatif import impact
+    from console.app.usecases.whatif.replay import compacted
+
+    active, events, window = demo()
+    draft = edited(P2_TARGETS, P2_SHORTER)
+    whole = replay_pair(draft, active, events, *window)
+    small = compacted(*whole)
+    assert impact(*small) == impact(*whole)
+    assert impact(*small).pages_per_week and any(d for _, d, _ in impact(*small).daily_breaches)
+    assert len(small[1].tickets) < len(whole[1].tickets)
+    assert impact(*compacted(*small)) == impact(*whole)  # compacting twice changes nothing

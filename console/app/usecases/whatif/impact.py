@@ -111,8 +111,8 @@ def impact(draft: Outcome, active: Outcome) -> Impact:
 
 def _per_week(draft: Outcome, active: Outcome) -> dict[str, tuple[float, float]]:
     def load(o: Outcome) -> dict[str, float]:
-        pages = [Page(row[1], at, ticket) for ticket, rows in o.tickets.items()
-                 for row, ats in rows.items() if row[0] == "page" for at in ats]
+        pages = [Page(person, at, "") for person, ats in o.page_instants().items()
+                 for at in ats]
         return paging_load(pages, o.window_from, o.window_to).per_week()
 
     d, a = load(draft), load(active)
@@ -125,12 +125,9 @@ def _daily(draft: Outcome, active: Outcome) -> tuple[tuple[datetime, int, int], 
 
     def per_day(o: Outcome) -> list[int]:
         days = [0] * count
-        for rows in o.tickets.values():
-            for row, ats in rows.items():
-                if row[0] == "breach":
-                    for at in ats:
-                        if start <= at <= o.window_to:  # the clocks run on to its end
-                            days[min(count - 1, (at - start) // day)] += 1
+        for at in o.breach_instants():
+            if start <= at <= o.window_to:  # the clocks run on to its end
+                days[min(count - 1, (at - start) // day)] += 1
         return days
 
     d, a = per_day(draft), per_day(active)

@@ -36,7 +36,7 @@ from console.domain.reports import Rate
 from console.domain.scoring import SentimentScorer
 from console.domain.tickets import TicketEvent
 
-from .replay import Outcome, Row, replay, replay_pair
+from .replay import Outcome, Row, compacted, replay, replay_pair
 from .source import TicketStream, from_events
 
 PARTITION_TICKETS = 400  # at most, a partition's tickets: the grain of progress and memory
@@ -74,13 +74,18 @@ def partitions(groups: Iterable[list[TicketEvent]], size: int
 
 
 def merge(parts: Sequence[Outcome], window_from: datetime, window_to: datetime) -> Outcome:
-    """One ``Outcome`` from the partitions' (disjoint tickets)."""
+    """One ``Outcome`` from the partitions' (disjoint tickets; compacted or not)."""
     tickets: dict[str, dict[Row, tuple[datetime, ...]]] = {}
     totals: dict[Row, int] = defaultdict(int)
+    pages: dict[str, list[datetime]] = defaultdict(list)
+    breaches: list[datetime] = []
     for p in parts:
         tickets.update(p.tickets)
         for row, n in p.totals.items():
             totals[row] += n
+        for person, ats in p.pages.items():
+            pages[person].extend(ats)
+        breaches.extend(p.breaches)
 
     def rate(pick: Callable[[Outcome], Rate]) -> Rate:
         rates = [pick(p) for p in parts]
@@ -90,7 +95,8 @@ def merge(parts: Sequence[Outcome], window_from: datetime, window_to: datetime) 
 
     return Outcome(window_from, window_to, tickets, rate(lambda p: p.t1_resolution),
                    rate(lambda p: p.escalation_rate), sum(p.ticket_count for p in parts),
-                   dict(totals))
+                   dict(totals), {person: tuple(ats) for person, ats in pages.items()},
+                   tuple(breaches))
 
 
 def _replay_all(matrices: Sequence[Matrix], events: list[TicketEvent], window_from: datetime,
@@ -114,6 +120,8 @@ def _worker(index: int, matrices: tuple[Matrix, ...], inbox: Any, window_from: d
             if number == crash_at:
                 os._exit(3)  # die as a killed worker does, saying nothing
             outcomes = _replay_all(matrices, chunk, window_from, window_to, sentiment)
+            if len(outcomes) == 2:  # send, and hold, only what the comparison reads
+                outcomes = compacted(*outcomes)
             results.put((index, len({e.ticket for e in chunk}), outcomes))
             del item, chunk, outcomes
     except BaseException:  # sent to the parent, which raises WorkerCrashed

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 from datetime import UTC, datetime, time
 from itertools import groupby
 
@@ -37,7 +37,10 @@ Row = tuple[str, ...]
 
 @dataclass(frozen=True, slots=True)
 class Outcome:
-    """One matrix's replay: per ticket, the instants each row counted."""
+    """One matrix's replay: per ticket, the instants each row counted. A compacted one
+    (``compacted``) keeps only the tickets the other version counted differently; of
+    the others it keeps what the comparison still reads: their pages (per person) and
+    their breaches, as instants."""
 
     window_from: datetime
     window_to: datetime
@@ -46,6 +49,49 @@ class Outcome:
     escalation_rate: Rate
     ticket_count: int = 0
     totals: dict[Row, int] = field(default_factory=dict)
+    pages: dict[str, tuple[datetime, ...]] = field(default_factory=dict)
+    breaches: tuple[datetime, ...] = ()
+
+    def page_instants(self) -> dict[str, list[datetime]]:
+        """Every page's instant, per person: the kept tickets' and the others'."""
+        out: dict[str, list[datetime]] = defaultdict(list)
+        for person, ats in self.pages.items():
+            out[person].extend(ats)
+        for rows in self.tickets.values():
+            for row, ats in rows.items():
+                if row[0] == "page":
+                    out[row[1]].extend(ats)
+        return out
+
+    def breach_instants(self) -> list[datetime]:
+        """Every breach's instant: the kept tickets' and the others'."""
+        return [*self.breaches, *(at for rows in self.tickets.values()
+                                  for row, ats in rows.items() if row[0] == "breach"
+                                  for at in ats)]
+
+
+def compacted(draft: Outcome, active: Outcome) -> tuple[Outcome, Outcome]:
+    """Both replays without the tickets they counted alike (the comparison lists only
+    the others): their pages and breaches are kept as instants, everything else was
+    summed already. What a worker sends, and the parent holds, for a long window."""
+    same = {t for t, rows in draft.tickets.items() if active.tickets.get(t) == rows}
+
+    def without(o: Outcome) -> Outcome:
+        pages: dict[str, list[datetime]] = defaultdict(list)
+        for person, ats in o.pages.items():
+            pages[person].extend(ats)
+        breaches = list(o.breaches)
+        for t in same:
+            for row, ats in o.tickets[t].items():
+                if row[0] == "page":
+                    pages[row[1]].extend(ats)
+                elif row[0] == "breach":
+                    breaches.extend(ats)
+        kept = {t: rows for t, rows in o.tickets.items() if t not in same}
+        return replace(o, tickets=kept, pages={p: tuple(a) for p, a in pages.items()},
+                       breaches=tuple(breaches))
+
+    return without(draft), without(active)
 
 
 def is_night(at: datetime) -> bool:
