@@ -109,7 +109,7 @@ CASES = [
     case("whatif-events-a-directory", "whatif", "--matrix", DEFAULT, "--events", "{a}/dir",
          code=2, message="dir: cannot read: Is a directory"),
     case("whatif-empty-events", "whatif", "--matrix", DEFAULT, "--events", "{a}/empty.jsonl",
-         code=1, message="empty.jsonl: no events to replay"),
+         code=1, message="empty.jsonl: no events"),
     case("whatif-not-utf8-events", "whatif", "--matrix", DEFAULT, "--events",
          "{a}/not-utf8.jsonl", code=1, message="not UTF-8 text"),
     case("whatif-days-and-from", "whatif", "--matrix", DEFAULT, "--events", EXAMPLE,

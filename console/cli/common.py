@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING, Any, TextIO
 if TYPE_CHECKING:
     from pathlib import Path
 
+    from console.domain.matrix import Matrix
+    from console.domain.tickets import TicketEvent
     from console.store.local import LocalStore
 
 EXIT_OK, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
@@ -27,6 +29,32 @@ DEBUG_HELP = ("show the full traceback of an unexpected error (or set "
 def fail(message: str, code: int = EXIT_INVALID) -> int:
     print(f"escalation-console: {message}", file=sys.stderr)
     return code
+
+
+def event_file(path: str, matrix: Matrix, prog: str) -> list[TicketEvent] | int:
+    """An event file's events (docs/import.md), checked against ``matrix``; or the exit
+    status, every bad line said as ``FILE:LINE: reason`` (1), or the file unreadable (2)
+    or empty (1), said after ``prog:``."""
+    from console.app.usecases.simulate import BadLine, read_events
+
+    bad: list[BadLine] = []
+
+    def report(line: BadLine) -> None:
+        bad.append(line)
+        print(f"{path}:{line.line}: {line.reason}", file=sys.stderr)
+
+    try:
+        with open(path, encoding="utf-8") as handle:
+            events = read_events(handle, matrix, False, report)
+    except OSError as exc:
+        print(f"{prog}: {path}: cannot read: {exc.strerror or exc}", file=sys.stderr)
+        return EXIT_USAGE
+    if bad:
+        return EXIT_INVALID
+    if not events:
+        print(f"{prog}: {path}: no events", file=sys.stderr)
+        return EXIT_INVALID
+    return events
 
 
 def text(value: str) -> str:

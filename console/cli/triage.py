@@ -10,7 +10,15 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from . import triage_kb, triage_risk
-from .common import EXIT_INVALID, EXIT_OK, EXIT_STORE, EXIT_USAGE, data_dir, opened
+from .common import (
+    EXIT_INVALID,
+    EXIT_OK,
+    EXIT_STORE,
+    EXIT_USAGE,
+    data_dir,
+    event_file,
+    opened,
+)
 
 if TYPE_CHECKING:
     from console.app.triage.evaluate import Evaluation
@@ -131,23 +139,11 @@ def _cmd_train(args: argparse.Namespace) -> int:
 
 def _events_file(path: str) -> tuple[Matrix, list[TicketEvent]] | int:
     from console.app.matrices import load_matrix_file
-    from console.app.usecases.simulate import BadLine, read_events
     from console.paths import default_matrix_path
 
     matrix = load_matrix_file(default_matrix_path())
-    bad: list[BadLine] = []
-
-    def report(line: BadLine) -> None:
-        bad.append(line)
-        print(f"{path}:{line.line}: {line.reason}", file=sys.stderr)
-
-    try:
-        with open(path, encoding="utf-8") as handle:
-            events = read_events(handle, matrix, True, report)
-    except OSError as exc:
-        _error(f"{path}: cannot read: {exc.strerror or exc}")
-        return EXIT_USAGE
-    return EXIT_INVALID if bad else (matrix, events)
+    events = event_file(path, matrix, PROG)
+    return events if isinstance(events, int) else (matrix, events)
 
 
 def _store_events(args: argparse.Namespace) -> tuple[Matrix, list[TicketEvent]] | int:

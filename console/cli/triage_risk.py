@@ -12,7 +12,7 @@ import sys
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
-from .common import EXIT_INVALID, EXIT_OK, EXIT_STORE, EXIT_USAGE, opened
+from .common import EXIT_INVALID, EXIT_OK, EXIT_STORE, EXIT_USAGE, event_file, opened
 from .exporting import utc_instant
 
 if TYPE_CHECKING:
@@ -53,29 +53,6 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 def _error(message: str) -> None:
     print(f"{PROG}: {message}", file=sys.stderr)
-
-
-def _read_file(path: str, matrix: Matrix) -> list[TicketEvent] | int:
-    from console.app.usecases.simulate import BadLine, read_events
-
-    bad: list[BadLine] = []
-
-    def report(line: BadLine) -> None:
-        bad.append(line)
-        print(f"{path}:{line.line}: {line.reason}", file=sys.stderr)
-
-    try:
-        with open(path, encoding="utf-8") as handle:
-            events = read_events(handle, matrix, False, report)
-    except OSError as exc:
-        _error(f"{path}: cannot read: {exc.strerror or exc}")
-        return EXIT_USAGE
-    if bad:
-        return EXIT_INVALID
-    if not events:
-        _error(f"{path}: no events")
-        return EXIT_INVALID
-    return events
 
 
 def _from_store(args: argparse.Namespace) -> tuple[Matrix | None, list[TicketEvent]] | int:
@@ -129,7 +106,7 @@ def cmd_risk_backtest(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     default = load_matrix_file(default_matrix_path())
     if args.events is not None:
-        read = _read_file(args.events, default)
+        read = event_file(args.events, default, PROG)
         if isinstance(read, int):
             return read
         matrix, events, source = default, read, f"{args.events}"

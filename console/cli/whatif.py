@@ -9,7 +9,15 @@ import sys
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
-from .common import EXIT_INVALID, EXIT_OK, EXIT_STORE, EXIT_USAGE, opened, positive_int
+from .common import (
+    EXIT_INVALID,
+    EXIT_OK,
+    EXIT_STORE,
+    EXIT_USAGE,
+    event_file,
+    opened,
+    positive_int,
+)
 from .exporting import utc_instant
 
 if TYPE_CHECKING:
@@ -82,29 +90,6 @@ def _window(args: argparse.Namespace, end: datetime) -> tuple[datetime, datetime
     return end - timedelta(days=args.days or 30), end
 
 
-def _read_file(path: str, matrix: Matrix) -> list[TicketEvent] | int:
-    from console.app.usecases.simulate import BadLine, read_events
-
-    bad: list[BadLine] = []
-
-    def report(line: BadLine) -> None:
-        bad.append(line)
-        print(f"{path}:{line.line}: {line.reason}", file=sys.stderr)
-
-    try:
-        with open(path, encoding="utf-8") as handle:
-            events = read_events(handle, matrix, True, report)
-    except OSError as exc:
-        _error(f"{path}: cannot read: {exc.strerror or exc}")
-        return EXIT_USAGE
-    if bad:
-        return EXIT_INVALID
-    if not events:
-        _error(f"{path}: no events to replay")
-        return EXIT_INVALID
-    return events
-
-
 def _cmd_whatif(args: argparse.Namespace) -> int:
     from console.app.usecases.whatif.source import from_events
     from console.paths import default_matrix_path
@@ -122,7 +107,7 @@ def _cmd_whatif(args: argparse.Namespace) -> int:
     active = active or _matrix(str(default_matrix_path()))
     if active is None:
         return EXIT_INVALID
-    read = _read_file(args.events, active)
+    read = event_file(args.events, active, PROG)
     if isinstance(read, int):
         return read
     window = _window(args, read[-1].at)
