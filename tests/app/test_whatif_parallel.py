@@ -5,10 +5,8 @@ death as a clear error."""
 from __future__ import annotations
 
 import json
-import os
 import threading
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 
@@ -24,25 +22,11 @@ from console.app.usecases.whatif.parallel import (
 from console.app.usecases.whatif.source import from_events
 from console.cli import main
 from tests.app.test_whatif import P2_TICKETS, variant
+from tests.spawned import spawned_children
 
 WORKLOAD = generate(300, 6.0, 16)
 WINDOW = (WORKLOAD.start - timedelta(days=2), WORKLOAD.end)
 DRAFT, ACTIVE = load_matrices()[::-1]
-
-
-def workers() -> set[int]:
-    """This process's spawned worker processes, as the kernel lists them (not the
-    resource tracker multiprocessing keeps for the process's lifetime)."""
-    pids: set[int] = set()
-    for task in Path(f"/proc/{os.getpid()}/task").iterdir():
-        for pid in (task / "children").read_text().split():
-            try:
-                cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
-            except FileNotFoundError:  # gone meanwhile
-                continue
-            if b"spawn_main" in cmdline:
-                pids.add(int(pid))
-    return pids
 
 
 def test_the_partitions_hold_each_ticket_whole_and_every_event_once():
@@ -78,21 +62,21 @@ def test_cancel_stops_the_run_and_leaves_no_worker_process_behind():
     running: list[set[int]] = []
 
     def first_partition_done(done: int, total: int) -> None:
-        running.append(workers())
+        running.append(spawned_children())
         cancel.set()
 
     with pytest.raises(Cancelled):
         parallel_replay((DRAFT, ACTIVE), WORKLOAD.events, *WINDOW, workers=2,
                         progress=first_partition_done, cancel=cancel)
     assert len(running[0]) == 2  # the check sees workers while they run
-    assert workers() == set()
+    assert spawned_children() == set()
 
 
 def test_a_worker_that_dies_is_a_clear_error_not_a_wait():
     with pytest.raises(WorkerCrashed, match=r"worker \d .* died with exit code 3"):
         parallel_replay((DRAFT, ACTIVE), WORKLOAD.events, *WINDOW, workers=2,
                         _crash_partition=3)
-    assert workers() == set()
+    assert spawned_children() == set()
 
 
 def test_the_command_gives_the_same_json_with_two_workers_as_with_one(tmp_path, capsys):

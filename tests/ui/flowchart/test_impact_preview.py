@@ -7,10 +7,8 @@ from __future__ import annotations
 
 import functools
 import multiprocessing
-import os
 import threading
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 from PySide6.QtGui import QColor, QPalette
@@ -25,25 +23,12 @@ from console.domain.flow import set_target
 from console.ui.flowchart.dialogs import PublishDialog
 from console.ui.flowchart.impact_panel import HONESTY, STALE, STALE_ACTIVE
 from console.ui.flowchart.impact_rows import BETTER, WORSE
+from tests.spawned import spawned_children
 
 from ..conftest import NOW
 from .conftest import make_editor
 
 WAIT = 30_000  # ms: worker processes are spawned (a fresh interpreter each)
-
-
-def spawned_children() -> set[int]:
-    """This process's spawned worker processes, as the kernel lists them."""
-    pids: set[int] = set()
-    for task in Path(f"/proc/{os.getpid()}/task").iterdir():
-        for pid in (task / "children").read_text().split():
-            try:
-                cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
-            except FileNotFoundError:  # gone meanwhile
-                continue
-            if b"spawn_main" in cmdline:
-                pids.add(int(pid))
-    return pids
 
 
 def whatif_workers() -> set[int]:
