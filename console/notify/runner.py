@@ -251,6 +251,9 @@ class NotifyRunner:
             threads.append(t)
         while not stop.is_set():
             now = self.clock()
+            # cleared before the turn: a wake during it (a publish, new events) is for
+            # the next turn, not lost until the poll interval ends
+            self._wake.clear()
             try:
                 report = self.step(now)
                 if report.enqueued:
@@ -258,7 +261,6 @@ class NotifyRunner:
                         event.set()
             except Exception:  # a bad event or a store hiccup must not end notifications
                 log.exception("notification runner turn failed")
-            self._wake.clear()
             wait = self.poll_interval
             nxt = self.next_wake()
             if nxt is not None:

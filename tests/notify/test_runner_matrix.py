@@ -51,3 +51,32 @@ def test_a_runner_built_on_a_store_with_a_published_version_starts_on_it(
         assert runner.engine.matrix.team(TEAM_ID).name == NEW_TEAM
     finally:
         store.close()
+
+
+def test_a_publish_during_the_runners_turn_is_not_left_until_the_next_poll(
+        tmp_path, matrix, services):
+    store = LocalStore(tmp_path / "console", matrix).open()
+    runner = build_runner(store, config=notify_config(services),
+                          secrets=StaticSecrets(notify_secrets(services)), claims=None,
+                          sentiment=None, poll_interval=60.0)  # asleep for a minute
+    real_step, turns = runner.step, []
+
+    def step(now):  # type: ignore[no-untyped-def]
+        report = real_step(now)
+        if not turns:  # a lead publishes while the first turn is still running
+            store.publish_matrix(variant_yaml(), "Default escalation matrix", "lena.lead")
+        turns.append(now)
+        return report
+
+    runner.step = step  # type: ignore[method-assign]
+    stop = threading.Event()
+    thread = threading.Thread(target=runner.run, args=(stop,), daemon=True)
+    thread.start()
+    try:
+        assert wait_for(lambda: runner.engine is not None
+                        and runner.engine.matrix.team(TEAM_ID).name == NEW_TEAM, 5)
+    finally:
+        stop.set()
+        runner.wake()
+        thread.join(timeout=5)
+        store.close()
