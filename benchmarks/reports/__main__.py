@@ -22,6 +22,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+from benchmarks.store_load import bulk_load
 from benchmarks.sync.common import matrix, open_store
 
 from .workload import START, tickets
@@ -42,19 +43,11 @@ def _timed(work: Callable[[], Any], runs: int = 1) -> tuple[float, Any]:
 
 
 def load(store: Any, count: int) -> int:
-    from console.store.bulk import bulk_append_new_tickets
     from console.store.local import NewEvent
 
-    batch: list[NewEvent] = []
-    total = 0
-    for ticket, events in tickets(count):
-        batch += [NewEvent(ticket, kind, payload, "bench", at) for at, kind, payload in events]
-        if len(batch) >= 50_000:
-            total += len(bulk_append_new_tickets(store, batch, outbox=False))
-            batch = []
-    if batch:
-        total += len(bulk_append_new_tickets(store, batch, outbox=False))
-    return total
+    return bulk_load(store, ([NewEvent(ticket, kind, payload, "bench", at)
+                              for at, kind, payload in events]
+                             for ticket, events in tickets(count)))
 
 
 def baseline(store: Any) -> Any:

@@ -26,6 +26,7 @@ from typing import Any
 
 from benchmarks.engine.runner import load_matrices
 from benchmarks.engine.workload import OPENED_SPREAD, generate
+from benchmarks.store_load import bulk_load
 from console.app.usecases.whatif import impact, replay
 from console.app.usecases.whatif.replay import changed_severities
 from console.domain.matrix import Matrix, parse_matrix_text
@@ -78,23 +79,14 @@ def p2_only_draft() -> Matrix:
 
 def load_store(folder: Path, events: list[TicketEvent], matrix: Matrix) -> int:
     """The workload written into a local store at ``folder``, whole tickets a batch."""
-    from console.store.bulk import bulk_append_new_tickets
     from console.store.local import LocalStore, NewEvent
 
     by_ticket: dict[str, list[TicketEvent]] = defaultdict(list)
     for e in events:
         by_ticket[e.ticket].append(e)
-    written = 0
     with LocalStore(folder, matrix) as store:
-        batch: list[NewEvent] = []
-        for ticket, evs in by_ticket.items():
-            batch += [NewEvent(ticket, e.type, e.data, "bench", e.at) for e in evs]
-            if len(batch) >= 50_000:
-                written += len(bulk_append_new_tickets(store, batch, outbox=False))
-                batch = []
-        if batch:
-            written += len(bulk_append_new_tickets(store, batch, outbox=False))
-    return written
+        return bulk_load(store, ([NewEvent(t, e.type, e.data, "bench", e.at) for e in evs]
+                                 for t, evs in by_ticket.items()))
 
 
 def measure(folder: Path, window: tuple[datetime, datetime], workers: int) -> dict[str, Any]:

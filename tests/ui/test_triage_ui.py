@@ -41,6 +41,17 @@ def preselecting(matrix, above: float = 0.5):  # type: ignore[no-untyped-def]
     return replace(matrix, triage=TriageSettings(suggest=True, preselect_team_above=above))
 
 
+def refund_preselected(qtbot, service, matrix):  # type: ignore[no-untyped-def]
+    """An intake form about a refund whose confident team suggestion pre-selected
+    Payments Engineering."""
+    dialog = show(qtbot, IntakeDialog(service, preselecting(matrix)))
+    fill_intake(dialog, title="Refund never arrived", text="The refund for March is missing")
+    suggested(qtbot, dialog)
+    qtbot.waitUntil(lambda: dialog.team_box.currentData() == "payments-engineering",
+                    timeout=5000)
+    return dialog
+
+
 def suggested(qtbot, dialog) -> None:  # type: ignore[no-untyped-def]
     qtbot.waitUntil(lambda: dialog.found is not None and bool(dialog.found.items),
                     timeout=10000)
@@ -69,11 +80,7 @@ def test_the_intake_form_suggests_team_severity_and_category_beside_the_matrix(
 
 def test_a_confident_team_suggestion_preselects_the_team_and_opened_records_it(
         service, matrix, qtbot):
-    dialog = show(qtbot, IntakeDialog(service, preselecting(matrix)))
-    fill_intake(dialog, title="Refund never arrived", text="The refund for March is missing")
-    suggested(qtbot, dialog)
-    qtbot.waitUntil(lambda: dialog.team_box.currentData() == "payments-engineering",
-                    timeout=5000)
+    dialog = refund_preselected(qtbot, service, matrix)
     assert "pre-selected" in dialog.triage_panel.note.text()
     with qtbot.waitSignal(service.rowsChanged, timeout=5000):
         dialog.try_submit()
@@ -306,11 +313,7 @@ def test_new_risk_figures_repaint_the_column_without_relaying_out_the_queue(
 
 def test_typing_the_text_away_withdraws_the_suggestion_and_its_preselection(
         service, matrix, qtbot):
-    dialog = show(qtbot, IntakeDialog(service, preselecting(matrix)))
-    fill_intake(dialog, title="Refund never arrived", text="The refund for March is missing")
-    suggested(qtbot, dialog)
-    qtbot.waitUntil(lambda: dialog.team_box.currentData() == "payments-engineering",
-                    timeout=5000)
+    dialog = refund_preselected(qtbot, service, matrix)
     dialog.title_edit.setText("")
     dialog.text_edit.setPlainText("")
     assert dialog.found is None and dialog.triage_record() is None

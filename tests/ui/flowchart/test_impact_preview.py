@@ -193,13 +193,19 @@ def busy(tmp_path, matrix, qtbot):  # type: ignore[no-untyped-def]
         yield service
 
 
-def test_cancel_stops_the_run_and_leaves_no_worker_process(qtbot, busy, matrix):
-    editor = make_editor(qtbot, busy, matrix, "lead")
+def running_preview(qtbot, service, matrix):  # type: ignore[no-untyped-def]
+    """A lead's editor with a tightened P2 whose preview runs on 2 worker processes;
+    (editor, the workers' pids)."""
+    editor = make_editor(qtbot, service, matrix, "lead")
     editor.impact.workers = 2
     tighten_p2(editor)
     editor.actions_by_name["preview_impact"].trigger()
     qtbot.waitUntil(lambda: len(whatif_workers()) == 2, timeout=WAIT)
-    pids = whatif_workers()
+    return editor, whatif_workers()
+
+
+def test_cancel_stops_the_run_and_leaves_no_worker_process(qtbot, busy, matrix):
+    editor, pids = running_preview(qtbot, busy, matrix)
     editor.impact.panel.cancel_button.click()
     assert editor.impact.panel.status.text() == "Cancelling…"
     qtbot.waitUntil(lambda: editor.impact.run is None, timeout=WAIT)
@@ -266,12 +272,7 @@ def test_a_new_version_in_force_marks_the_result_stale(qtbot, lead, demo):
 
 
 def test_closing_the_editor_during_a_run_leaves_no_worker_process(qtbot, busy, matrix):
-    editor = make_editor(qtbot, busy, matrix, "lead")
-    editor.impact.workers = 2
-    tighten_p2(editor)
-    editor.actions_by_name["preview_impact"].trigger()
-    qtbot.waitUntil(lambda: len(whatif_workers()) == 2, timeout=WAIT)
-    pids = whatif_workers()
+    editor, pids = running_preview(qtbot, busy, matrix)
     editor.undo.setClean()
     editor.close()
     assert not pids & spawned_children()
