@@ -83,11 +83,6 @@ class PreviewRun(QObject):
         """Stop the run: ``cancelled`` follows once its worker processes are gone."""
         self._cancel.set()
 
-    def wait(self, timeout: float = 10.0) -> None:
-        """Block until the replay thread ended (the editor closing)."""
-        if self._thread is not None:
-            self._thread.join(timeout)
-
     def _run(self) -> None:
         from console.app.sentiment import vader_compound
         from console.store.errors import StoreError

@@ -148,11 +148,19 @@ class ImpactPreview(QObject):
                                     self.panel.progress.maximum(), cancelling=True)
 
     def stop(self) -> None:
-        """The editor closes: cancel a run and wait for its workers to go."""
+        """The editor closes: cancel a run without waiting for it here (the GUI thread
+        never waits on the replay). The run outlives the editor, owned by the service,
+        hears nothing of this panel any more, and is deleted once its workers are gone."""
         run, self.run = self.run, None
-        if run is not None:
-            run.cancel()
-            run.wait()
+        if run is None:
+            return
+        for signal in (run.progressed, run.finished, run.failed, run.cancelled):
+            signal.disconnect()
+        if isinstance(self.editor.service, QObject):
+            run.setParent(self.editor.service)
+        for end in (run.finished, run.failed, run.cancelled):
+            end.connect(run.deleteLater)
+        run.cancel()
 
     def _progressed(self, done: int, total: int) -> None:
         if self.run is not None and not self.panel.cancel_button.isEnabled():

@@ -274,6 +274,6 @@ def test_a_new_version_in_force_marks_the_result_stale(qtbot, lead, demo):
 def test_closing_the_editor_during_a_run_leaves_no_worker_process(qtbot, busy, matrix):
     editor, pids = running_preview(qtbot, busy, matrix)
     editor.undo.setClean()
-    editor.close()
+    editor.close()  # at once: the GUI thread does not wait for the replay
+    qtbot.waitUntil(lambda: whatif_workers() == set(), timeout=WAIT)
     assert not pids & spawned_children()
-    assert whatif_workers() == set()
