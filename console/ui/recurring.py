@@ -8,7 +8,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import Qt, Signal
+import shiboken6
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
@@ -60,7 +61,10 @@ class RecurringDialog(QDialog):
                                 "words; double-click a ticket to show it."))
         layout.addWidget(buttons)
         self._asked = 0  # answers to an earlier question are dropped
-        self.days.valueChanged.connect(self.refresh)
+        # each question reads every ticket resolved in the window: not one a spin step
+        self._settle = QTimer(self, singleShot=True, interval=400)
+        self._settle.timeout.connect(self.refresh)
+        self.days.valueChanged.connect(self._settle.start)
         self.tree.itemActivated.connect(self._activated)
 
     def refresh(self) -> None:
@@ -72,13 +76,14 @@ class RecurringDialog(QDialog):
 
     def _answer(self, asked: int, days: int) -> Callable[[list[Any], int], None]:
         def shown(groups: list[Any], resolved: int) -> None:
-            if asked == self._asked:
+            # the dialog may have been closed (and deleted) while the answer was read
+            if shiboken6.isValid(self) and asked == self._asked:
                 self.show_groups(groups, resolved, days)
         return shown
 
     def _failed(self, asked: int) -> Callable[[BaseException], None]:
         def said(error: BaseException) -> None:
-            if asked == self._asked:
+            if shiboken6.isValid(self) and asked == self._asked:
                 self.status.setText(f"The resolved tickets could not be read: {error}")
         return said
 

@@ -47,6 +47,7 @@ from console.domain.matrix import Matrix
 from console.paths import resources_dir
 
 from . import theme
+from .queue_model import RISK_HIGH, RISK_RAISED  # as the queue's Risk column
 from .theme import SLA_COLORS, SLA_LABELS, WALL_MUTED, WALL_TEXT, severity_color, text_on
 
 log = logging.getLogger(__name__)
@@ -57,7 +58,6 @@ MAX_PAGES = 3  # one cycle of 24 s; what does not fit is summarised, not paged t
 RERANK_SECONDS = 30  # besides every data change
 # A deadline this close is pinned above the pages: a full cycle, plus the wait for the
 # next ranking, so it is on screen before it breaches whichever page is up.
-RISK_SHOWN, RISK_HOT = 0.2, 0.5  # as the queue's Risk column: amber, then red
 PIN_WITHIN = timedelta(seconds=MAX_PAGES * PAGE_SECONDS + RERANK_SECONDS)
 PIN_COLOR = "#ffb300"
 STALE_AFTER = timedelta(seconds=10)
@@ -256,9 +256,9 @@ class _Board(QWidget):
             text(line2, _px(base, 26 * s), WALL_MUTED,
                  f"{self.wall.team_name(row.team)} · {row.owner or 'unassigned'}", left_v)
             risk = self.wall.risks.get(row.id)
-            if risk is not None and risk >= RISK_SHOWN:  # breach or escalation within the hour
+            if risk is not None and risk >= RISK_RAISED:  # breach or escalation within the hour
                 text(line2, _px(base, 26 * s, bold=True),
-                     LABEL_COLORS["breached" if risk >= RISK_HOT else "pre_breach"],
+                     LABEL_COLORS["breached" if risk >= RISK_HIGH else "pre_breach"],
                      f"RISK {risk:.0%}", Qt.AlignmentFlag.AlignRight | left_v)
 
 

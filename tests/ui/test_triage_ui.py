@@ -135,8 +135,8 @@ class _Slow(QObject):
         super().__init__()
         self.pending: list[tuple[str, object]] = []
 
-    def suggest(self, title, text, on_done):  # type: ignore[no-untyped-def]
-        self.pending.append((title, on_done))
+    def suggest_for(self, title, text, on_done):  # type: ignore[no-untyped-def]
+        self.pending.append((title, lambda found: on_done((title, text, found))))
         self.asked.emit()
 
 
@@ -379,3 +379,25 @@ def test_recurring_fixes_list_the_tickets_resolved_by_the_same_steps(service, qt
     qtbot.waitUntil(lambda: dialog.tree.topLevelItemCount() == 0, timeout=20000)
     qtbot.waitUntil(lambda: dialog.status.text().startswith(
         "No fix recurs in the last day (0 resolved tickets)"), timeout=20000)
+
+
+def test_closing_recurring_fixes_before_its_answer_is_quiet(service, qtbot, monkeypatch):
+    from PySide6.QtCore import Qt
+
+    from console.ui.recurring import RecurringDialog
+
+    answered: list[int] = []
+    real = service.triage.recurring
+
+    def recurring(days, on_done, on_error=None):  # type: ignore[no-untyped-def]
+        def done(groups, resolved):  # type: ignore[no-untyped-def]
+            on_done(groups, resolved)  # into the closed dialog
+            answered.append(resolved)
+        real(days, done, on_error)
+
+    monkeypatch.setattr(service.triage, "recurring", recurring)
+    dialog = RecurringDialog(service)
+    dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+    dialog.refresh()
+    dialog.close()  # deleted before the answer is read
+    qtbot.waitUntil(lambda: bool(answered), timeout=20000)

@@ -15,6 +15,7 @@ from typing import Any
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QGroupBox, QLabel, QVBoxLayout, QWidget
 
+from console.app.report_words import team_name
 from console.domain.matrix import Matrix
 
 from ..theme import named
@@ -27,7 +28,7 @@ PROMPT = "Type a title and description for a suggestion."
 
 def _value_name(matrix: Matrix, field: str, value: str) -> str:
     if field == "team":
-        return next((t.name for t in matrix.teams if t.id == value), value)
+        return team_name(matrix, value)
     if field == "category":
         return value.replace("_", " ")
     return value
