@@ -43,7 +43,6 @@ import enum
 import hashlib
 import json
 import logging
-import os
 import pickle
 import time
 from collections.abc import Callable, Collection, Iterable, Iterator
@@ -54,6 +53,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from console import __version__
+from console.atomic_file import write_private_atomically
 from console.domain.engine import Engine
 from console.domain.matrix.model import Matrix
 from console.domain.tracked import layout
@@ -275,7 +275,7 @@ class EngineCheckpoint:
                 "at": at.isoformat(), "tickets": len(engine.tickets),
                 "body_bytes": len(body), "body_sha256": hashlib.sha256(body).hexdigest()}
         try:
-            _write_atomically(self.path, json.dumps(head).encode() + b"\n", body)
+            write_private_atomically(self.path, json.dumps(head).encode() + b"\n", body)
         except OSError as exc:  # said once: the next turns would say it again
             log.log(logging.DEBUG if self._write_failed else logging.WARNING,
                     "cannot write the engine checkpoint %s: %s", self.path, exc)
@@ -292,27 +292,4 @@ class EngineCheckpoint:
         if self._fingerprints is None or self._fingerprints[0] is not matrix:
             self._fingerprints = (matrix, matrix_fingerprint(matrix))
         return self._fingerprints[1]
-
-
-def _write_atomically(path: Path, *parts: bytes) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            for part in parts:
-                f.write(part)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    try:  # the rename itself survives a power cut once the directory is synced
-        dir_fd = os.open(path.parent, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(dir_fd)
-    finally:
-        os.close(dir_fd)
 

@@ -13,15 +13,18 @@ text: the vectorizers' vocabularies and the similar-ticket index).
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import json
 import logging
 import os
 import re
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from console.atomic_file import write_private_atomically
 from console.store.private import FILE_MODE, private_dir
 
 log = logging.getLogger(__name__)
@@ -37,6 +40,7 @@ TRUSTED = (
     "sklearn.calibration._SigmoidCalibration",
     "scipy.sparse._csr.csr_matrix",
 )
+LOCK_FILE = ".lock"  # flock-ed around a save: versions are numbered one at a time
 _NAME = re.compile(r"^(?P<kind>[a-z]+)-v(?P<version>[0-9]+)\.json$")
 RUN_FILE = "last-run.json"
 # versions kept of each kind (besides the newest usable one): a model of 100,000
@@ -100,17 +104,31 @@ class Registry:
         if kind not in KINDS or info.kind != kind:
             raise ValueError(f"not a model kind: {kind!r}")
         private_dir(self.folder, ours=True)
-        version = max((i.version for i in self._infos(kind)), default=0) + 1
-        saved = ModelInfo(kind=kind, version=version, trained_at=info.trained_at,
-                          examples=info.examples, evaluation=info.evaluation,
-                          usable=info.usable, why_not=info.why_not)
-        stem = self.folder / f"{kind}-v{version}"
-        _write(stem.with_suffix(".skops"), sio.dumps(model))
-        # the info last: a version exists once its info does
-        _write(stem.with_suffix(".json"),
-               json.dumps(saved.to_json(), indent=1, sort_keys=True).encode("utf-8"))
-        self._prune(kind)
+        data = sio.dumps(model)
+        with self._locked():  # the CLI and the background training may save at once
+            version = max((i.version for i in self._infos(kind)), default=0) + 1
+            saved = ModelInfo(kind=kind, version=version, trained_at=info.trained_at,
+                              examples=info.examples, evaluation=info.evaluation,
+                              usable=info.usable, why_not=info.why_not)
+            stem = self.folder / f"{kind}-v{version}"
+            write_private_atomically(stem.with_suffix(".skops"), data)
+            # the info last: a version exists once its info does
+            write_private_atomically(
+                stem.with_suffix(".json"),
+                json.dumps(saved.to_json(), indent=1, sort_keys=True).encode("utf-8"))
+            self._prune(kind)
         return saved
+
+    @contextlib.contextmanager
+    def _locked(self) -> Iterator[None]:
+        """Hold an exclusive lock on the folder's lock file, across processes."""
+        fd = os.open(self.folder / LOCK_FILE, os.O_RDWR | os.O_CREAT, FILE_MODE)
+        try:
+            os.fchmod(fd, FILE_MODE)  # the umask may have left it open to others
+            fcntl.flock(fd, fcntl.LOCK_EX)  # released when fd closes
+            yield
+        finally:
+            os.close(fd)
 
     def _prune(self, kind: str) -> None:
         """Delete all but the newest ``KEEP_VERSIONS`` versions of ``kind`` and its
@@ -129,8 +147,8 @@ class Registry:
         """Note what the last training did (how many resolved tickets, what it skipped
         and why), for ``triage status`` and a Suggester that has nothing to load."""
         private_dir(self.folder, ours=True)
-        _write(self.folder / RUN_FILE, json.dumps(run, indent=1, sort_keys=True)
-               .encode("utf-8"))
+        write_private_atomically(self.folder / RUN_FILE,
+                                 json.dumps(run, indent=1, sort_keys=True).encode("utf-8"))
 
     # -- reading ---------------------------------------------------------------------
     def last_run(self) -> dict[str, Any] | None:
@@ -206,16 +224,3 @@ class Registry:
             out.append(info)
         return out
 
-
-def _write(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` whole (a temporary file renamed), 0600."""
-    tmp = path.with_name(f".{path.name}.tmp")
-    try:
-        with open(tmp, "wb") as handle:
-            os.fchmod(handle.fileno(), FILE_MODE)  # before a byte of it is written
-            handle.write(data)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            tmp.unlink()
-        raise
-    os.replace(tmp, path)

@@ -4,9 +4,11 @@ unpickled, and the next older usable version is used."""
 
 from __future__ import annotations
 
+import fcntl
 import os
 import pickle
 import stat
+import threading
 from datetime import UTC, datetime
 
 import pytest
@@ -46,6 +48,39 @@ def test_the_folder_is_private_and_so_are_its_files(tmp_path):
     assert stat.S_IMODE(os.stat(registry.folder).st_mode) == 0o700
     for name in os.listdir(registry.folder):
         assert stat.S_IMODE(os.stat(registry.folder / name).st_mode) == 0o600, name
+
+
+def test_a_save_waits_for_another_process_saving_and_then_takes_the_next_version(tmp_path):
+    registry = Registry(tmp_path / "triage")
+    registry.save("team", {"a": 1}, _info())
+    # another process (the background training, the CLI) holding the registry's lock
+    other = os.open(registry.folder / ".lock", os.O_RDWR)
+    fcntl.flock(other, fcntl.LOCK_EX)
+    saved = []
+    saver = threading.Thread(target=lambda: saved.append(
+        registry.save("team", {"a": 2}, _info())))
+    saver.start()
+    try:
+        saver.join(timeout=0.5)
+        assert saver.is_alive() and not saved  # waiting on the lock, not numbering
+        # the other writer saves its version 2 under the lock
+        (registry.folder / "team-v2.json").write_text(
+            (registry.folder / "team-v1.json").read_text().replace('"version": 1',
+                                                                   '"version": 2'))
+    finally:
+        os.close(other)
+    saver.join(timeout=30)
+    assert [s.version for s in saved] == [3]
+
+
+def test_a_write_leaves_another_writers_temporary_file_alone(tmp_path):
+    registry = Registry(tmp_path / "triage")
+    registry.folder.mkdir(mode=0o700)
+    theirs = registry.folder / ".team-v1.skops.tmp"  # a writer that has not renamed yet
+    theirs.write_bytes(b"half of their model")
+    registry.save("team", {"a": 1}, _info())
+    assert theirs.read_bytes() == b"half of their model"
+    assert sio.loads((registry.folder / "team-v1.skops").read_bytes(), trusted=[]) == {"a": 1}
 
 
 def test_latest_passes_over_a_version_that_is_not_usable(tmp_path):
