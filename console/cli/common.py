@@ -128,6 +128,17 @@ def opened(store: LocalStore) -> Iterator[LocalStore]:
         store.close()
 
 
+def store_events(args: argparse.Namespace) -> tuple[Matrix, list[TicketEvent]]:
+    """The local store's matrix in force and its ticket events (no matrix publishes), in
+    an exported file's order, read beside a running console. Raises StoreError."""
+    from console.app.usecases.event_kinds import MATRIX_STREAM
+    from console.app.usecases.export import export_events
+
+    with opened(open_store(args, lock=False)) as store:
+        events = [e.to_domain() for e in export_events(store) if e.ticket != MATRIX_STREAM]
+        return store.matrix, events
+
+
 class OutputError(Exception):
     """Standard output could not be written (a full disk, a closed pipe's reader...)."""
 

@@ -17,7 +17,6 @@ from .common import (
     EXIT_USAGE,
     data_dir,
     event_file,
-    opened,
 )
 
 if TYPE_CHECKING:
@@ -147,25 +146,15 @@ def _events_file(path: str) -> tuple[Matrix, list[TicketEvent]] | int:
 
 
 def _store_events(args: argparse.Namespace) -> tuple[Matrix, list[TicketEvent]] | int:
-    from console.app.matrices import load_matrix_file
-    from console.app.usecases.event_kinds import MATRIX_STREAM
-    from console.app.usecases.matrix_versions import list_versions, version_in_force
-    from console.domain.matrix import parse_matrix_text
-    from console.paths import default_matrix_path
     from console.store.errors import StoreError
 
-    from .common import open_store
+    from .common import store_events
 
     try:
-        with opened(open_store(args, lock=False)) as store:  # reads: beside a running console
-            version = version_in_force(list_versions(store))
-            events = [e.to_domain() for e in store.all_events() if e.ticket != MATRIX_STREAM]
+        return store_events(args)
     except StoreError as exc:
         _error(str(exc))
         return EXIT_STORE
-    matrix = (parse_matrix_text(version.yaml) if version
-              else load_matrix_file(default_matrix_path()))
-    return matrix, events
 
 
 # -- status ----------------------------------------------------------------------------

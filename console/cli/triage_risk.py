@@ -12,7 +12,7 @@ import sys
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
-from .common import EXIT_INVALID, EXIT_OK, EXIT_STORE, EXIT_USAGE, event_file, opened
+from .common import EXIT_INVALID, EXIT_OK, EXIT_STORE, EXIT_USAGE, event_file
 from .exporting import utc_instant
 
 if TYPE_CHECKING:
@@ -55,24 +55,17 @@ def _error(message: str) -> None:
     print(f"{PROG}: {message}", file=sys.stderr)
 
 
-def _from_store(args: argparse.Namespace) -> tuple[Matrix | None, list[TicketEvent]] | int:
-    """The store's version in force (None: none published) and its ticket events."""
-    from console.app.usecases.event_kinds import MATRIX_STREAM
-    from console.app.usecases.export import export_events
-    from console.app.usecases.matrix_versions import list_versions, version_in_force
-    from console.domain.matrix import parse_matrix_text
+def _from_store(args: argparse.Namespace) -> tuple[Matrix, list[TicketEvent]] | int:
+    """The store's matrix in force and its ticket events."""
     from console.store.errors import StoreError
 
-    from .common import open_store
+    from .common import store_events
 
     try:
-        with opened(open_store(args, lock=False)) as store:  # reads: beside a running console
-            version = version_in_force(list_versions(store))
-            events = [e.to_domain() for e in export_events(store) if e.ticket != MATRIX_STREAM]
+        return store_events(args)
     except StoreError as exc:
         _error(str(exc))
         return EXIT_STORE
-    return (parse_matrix_text(version.yaml) if version else None), events
 
 
 def _store_name(args: argparse.Namespace) -> str:
@@ -104,8 +97,8 @@ def cmd_risk_backtest(args: argparse.Namespace) -> int:
     if args.save and args.events:
         _error("--save trains the store's model: not with --events")
         return EXIT_USAGE
-    default = load_matrix_file(default_matrix_path())
     if args.events is not None:
+        default = load_matrix_file(default_matrix_path())
         read = event_file(args.events, default, PROG)
         if isinstance(read, int):
             return read
@@ -115,8 +108,8 @@ def cmd_risk_backtest(args: argparse.Namespace) -> int:
         got = _from_store(args)
         if isinstance(got, int):
             return got
-        stored, events = got
-        matrix, source = stored or default, _store_name(args)
+        matrix, events = got
+        source = _store_name(args)
         end = args.end or datetime.now(UTC)
     tickets = by_ticket(e for e in events if e.at <= end)
     if args.start is not None:

@@ -120,10 +120,7 @@ def _cmd_whatif(args: argparse.Namespace) -> int:
 def _on_store(args: argparse.Namespace, draft: Matrix, active: Matrix | None) -> int:
     """Compare on the local store's tickets, read a batch at a time while the workers
     replay them (the store stays open until the comparison is done)."""
-    from console.app.usecases.matrix_versions import list_versions, version_in_force
     from console.app.usecases.whatif.source import from_store, store_reader
-    from console.domain.matrix import parse_matrix_text
-    from console.paths import default_matrix_path
     from console.store.errors import StoreError
 
     from .common import open_store
@@ -134,13 +131,8 @@ def _on_store(args: argparse.Namespace, draft: Matrix, active: Matrix | None) ->
         return EXIT_USAGE
     try:
         with opened(open_store(args, lock=False)) as store:  # reads: beside a running console
-            if active is None:
-                version = version_in_force(list_versions(store))
-                active = (parse_matrix_text(version.yaml) if version
-                          else _matrix(str(default_matrix_path())))
-                if active is None:
-                    return EXIT_INVALID
-            return _compare(args, draft, active, from_store(store_reader(store), *window),
+            in_force = store.matrix if active is None else active  # --against FILE wins
+            return _compare(args, draft, in_force, from_store(store_reader(store), *window),
                             window)
     except StoreError as exc:
         _error(str(exc))

@@ -241,3 +241,24 @@ def test_working_hours_that_name_no_calendar_are_refused_with_the_field():
         "role: product_manager, email: pm@example.com, hours: office}")
     with pytest.raises(Exception, match=r"contacts.*hours.*office"):
         parse_matrix_text(text)
+
+
+def test_on_the_store_the_published_version_is_in_force_unless_against_names_a_file(
+        tmp_path, capsys):
+    data = str(tmp_path / "data")
+    events = tmp_path / "events.jsonl"
+    events.write_text("".join(json.dumps(x) + "\n" for x in P2_TICKETS), encoding="utf-8")
+    assert main(["import", str(events), "--data-dir", data]) == 0
+    draft, _ = variant("response: 1h, update: 1h, resolution: 8h",
+                       "response: 45m, update: 1h, resolution: 8h")
+    (tmp_path / "draft.yaml").write_text(draft, encoding="utf-8")
+    assert main(["matrix", "publish", str(tmp_path / "draft.yaml"), "--comment", "faster P2",
+                 "--data-dir", data]) == 0
+    window = ["--from", "2026-11-26", "--to", "2026-11-27", "--format", "json", "--workers",
+              "1", "--data-dir", data]
+    capsys.readouterr()
+    assert main(["whatif", "--matrix", str(tmp_path / "draft.yaml"), *window]) == 0
+    assert json.loads(capsys.readouterr().out)["unchanged"] is True  # the draft is in force
+    assert main(["whatif", "--matrix", str(tmp_path / "draft.yaml"), "--against",
+                 str(DEFAULT), *window]) == 0
+    assert json.loads(capsys.readouterr().out)["unchanged"] is False  # the file wins
