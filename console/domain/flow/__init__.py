@@ -31,15 +31,15 @@ from .graph import Edge, FlowGraph, Node, build_graph
 from .layout import Layout, layout_graph
 from .records import UP, Records, node_id, split_node_id, step_key
 from .refs import connect, disconnect, rename, rename_calendar
-from .validate import FlowProblem, check_records, validate_records
+from .validate import FlowProblem, check_records, checked_records, validate_records
 from .yamltext import dump_records, load_records
 
 __all__ = [
     "UP", "DuplicateId", "Edge", "FlowEditError", "FlowGraph", "FlowProblem",
     "InvalidConnection", "InvalidId", "Layout", "Node", "Records", "UnknownNode",
     "add_authority", "add_chain", "add_contact", "add_severity", "add_step", "add_team",
-    "add_tier", "add_trigger", "build_graph", "check_records", "connect", "diff_records",
-    "disconnect", "dump_records", "layout_graph", "load_records", "move", "node_id",
-    "remove_node", "rename", "rename_calendar", "set_field", "set_layout", "set_path",
-    "set_target", "split_node_id", "step_key", "validate_records",
+    "add_tier", "add_trigger", "build_graph", "check_records", "checked_records", "connect",
+    "diff_records", "disconnect", "dump_records", "layout_graph", "load_records", "move",
+    "node_id", "remove_node", "rename", "rename_calendar", "set_field", "set_layout",
+    "set_path", "set_target", "split_node_id", "step_key", "validate_records",
 ]

@@ -42,9 +42,16 @@ def check_records(records: Any) -> tuple[Matrix | None, list[Problem]]:
 
 def validate_records(records: Records) -> list[FlowProblem]:
     """Every problem of the records, placed on nodes and edges."""
-    _, problems = check_records(records)
+    return checked_records(records)[1]
+
+
+def checked_records(records: Records) -> tuple[Matrix | None, list[FlowProblem]]:
+    """The records as a matrix (None when they have problems) and every problem,
+    placed on nodes and edges: one check serves the editor's problems and its what-if."""
+    matrix, problems = check_records(records)
     placed = [place(records, p.path, p.message) for p in problems]
-    return sorted(placed, key=lambda p: (p.node is None, p.node or "", p.path))
+    placed.sort(key=lambda p: (p.node is None, p.node or "", p.path))
+    return (matrix if not problems else None), placed
 
 
 def place(records: Records, path: tuple[Any, ...], message: str) -> FlowProblem:

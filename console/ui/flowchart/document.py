@@ -16,15 +16,15 @@ from PySide6.QtCore import QObject, Signal
 
 from console.domain.flow import (
     FlowGraph,
-    FlowProblem,
     Node,
     Records,
     build_graph,
+    checked_records,
     layout_graph,
     move,
-    validate_records,
 )
 from console.domain.flow.layout import Layout, groups_for, node_sizes
+from console.domain.matrix import Matrix
 
 Point = tuple[float, float]
 Size = tuple[float, float]
@@ -47,7 +47,9 @@ class FlowDocument(QObject):
         self._records: Records = records
         self._auto: dict[str, Point] = {}
         self.graph: FlowGraph = build_graph(records)
-        self.problems: list[FlowProblem] = validate_records(records)
+        # the working copy as a matrix (None while it has problems), from the same check
+        self.matrix: Matrix | None
+        self.matrix, self.problems = checked_records(records)
         self.sizes: dict[str, Size] = {}
         self.positions: dict[str, Point] = {}
         self._place()
@@ -83,7 +85,7 @@ class FlowDocument(QObject):
         else:
             self.graph = build_graph(records)
             self._place()
-            self.problems = validate_records(records)
+            self.matrix, self.problems = checked_records(records)
             self.graphChanged.emit()
             self.problemsChanged.emit(self.problems)
         self.recordsChanged.emit()

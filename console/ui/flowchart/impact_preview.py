@@ -24,7 +24,6 @@ from PySide6.QtWidgets import QDockWidget
 
 from console.app.runtime.whatif_ops import PreviewRun
 from console.app.usecases.whatif import Impact
-from console.domain.flow import check_records
 from console.domain.matrix import Matrix
 
 from .impact_panel import STALE, STALE_ACTIVE, ImpactPanel
@@ -84,13 +83,11 @@ class ImpactPreview(QObject):
     def draft(self) -> tuple[Matrix | None, str]:
         """The working copy as a matrix (its positions as the version in force's, which
         do not count), or None and why not."""
-        matrix, problems = check_records(self.editor.document.records)
-        if matrix is None or problems:
-            count = len(problems)
-            first = f" First: {self.editor.document.problems[0]}." if (
-                self.editor.document.problems) else ""
-            return None, (f"The draft has {count} problem(s): fix them to preview its "
-                          f"impact.{first}")
+        document = self.editor.document
+        matrix, problems = document.matrix, document.problems
+        if matrix is None:
+            return None, (f"The draft has {len(problems)} problem(s): fix them to preview "
+                          f"its impact. First: {problems[0]}.")
         active = self.active()
         if active is not None:
             matrix = dataclasses.replace(matrix, layout=active.layout)
