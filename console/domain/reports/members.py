@@ -13,7 +13,7 @@ from datetime import datetime
 
 from ..matrix.model import Kpis
 from .facts import TicketFacts
-from .metrics import NO_CATEGORY, _selected
+from .metrics import NO_CATEGORY, _selected, never_above_first_tier
 
 # the rates a click can ask about; ``key`` names the bar or cell
 METRICS = ("escalation_rate", "team", "agent", "t1_resolution", "disagreement",
@@ -53,8 +53,7 @@ def members(facts: Iterable[TicketFacts], window_from: datetime, window_to: date
             if last is None or last[0] < window_from:
                 continue
             den.append(f.id)
-            level = kpis.first_tier_level
-            if all(h.tier_level <= level for h in f.holdings if h.start < last[0]):
+            if never_above_first_tier(f, last[0], kpis.first_tier_level):
                 num.append(f.id)
             continue
         if not window_from <= f.opened_at < to:

@@ -127,6 +127,12 @@ def _plain(rate: Rate) -> dict[str, Any]:
             "value": rate.value, "too_few": rate.too_few}
 
 
+def never_above_first_tier(f: TicketFacts, resolved: datetime, first_tier_level: int) -> bool:
+    """Whether ``f`` was resolved at the first tier: no tier above ``first_tier_level``
+    held it before ``resolved`` (the T1 resolution rate's numerator)."""
+    return all(h.tier_level <= first_tier_level for h in f.holdings if h.start < resolved)
+
+
 def _selected(f: TicketFacts, to: datetime, team: str | None, severity: str | None) -> bool:
     if severity is not None and f.severity != severity:
         return False
@@ -195,13 +201,9 @@ class _Tally:
         self.week_opened[week] += 1
         self.week_escalated[week] += any(e.at < self.week_end(week) for e in escalations)
 
-    def never_above_first_tier(self, f: TicketFacts, resolved: datetime) -> bool:
-        level = self.kpis.first_tier_level
-        return all(h.tier_level <= level for h in f.holdings if h.start < resolved)
-
     def resolved_ticket(self, f: TicketFacts, resolved: datetime, severity: str) -> None:
         self.resolved += 1
-        self.t1 += self.never_above_first_tier(f, resolved)
+        self.t1 += never_above_first_tier(f, resolved, self.kpis.first_tier_level)
         wall = resolved - f.opened_at
         working = wall - f.waiting(f.opened_at, resolved)
         for key in ("all", severity):
@@ -225,7 +227,8 @@ class _Tally:
             last = f.resolved_at(self.week_end(week))
             if last is not None and last[0] >= self.start + week * WEEK:
                 self.week_resolved[week] += 1
-                self.week_t1[week] += self.never_above_first_tier(f, last[0])
+                self.week_t1[week] += never_above_first_tier(
+                    f, last[0], self.kpis.first_tier_level)
 
     def clocks(self, f: TicketFacts) -> None:
         start, to, sla = self.start, self.to, self.sla
