@@ -30,8 +30,9 @@ STEP_SECONDS = 0.5     # how often it looks at a stop and at a running child
 
 
 def resolved_tickets(store: LocalStore) -> int:
-    """How many tickets of the projection are resolved."""
-    return sum(1 for t in store.tickets() if t.status == "resolved")
+    """How many tickets of the projection are resolved (one count query)."""
+    with store.unit(read_only=True) as uow:
+        return uow.tickets.resolved_count()
 
 
 class TriageTraining:

@@ -142,6 +142,12 @@ class TicketsRepo(Repo):
         query = select(TicketRow.severity, TicketRow.clocks).where(TicketRow.status != "resolved")
         return [(severity, clocks) for severity, clocks in self._s.execute(query)]
 
+    def resolved_count(self) -> int:
+        """How many tickets are resolved (what triage training counts, without loading
+        the projection)."""
+        query = select(func.count()).select_from(TicketRow).where(TicketRow.status == "resolved")
+        return int(self._s.execute(query).scalar_one())
+
     def accounts(self) -> dict[str, str]:
         """Known accounts and their tiers; the latest opened ticket wins."""
         rows = self._s.execute(select(TicketRow.account, TicketRow.account_tier)

@@ -72,3 +72,15 @@ def test_the_child_process_trains_beside_a_store_held_open_and_can_be_stopped(tm
     stopped.start()
     stopped.stop()
     assert not stopped.running
+
+
+def test_the_run_notes_the_stores_resolved_count_that_the_next_due_check_compares_with(
+        tmp_path):
+    build_history(tmp_path / "data", resolved=37, open_tickets=2)
+    registry = registry_of(tmp_path / "data")
+    train_store(tmp_path / "data")
+    assert registry.last_run()["store_resolved"] == 37
+    # fewer examples than resolved tickets (some without a usable opening) must not
+    # keep a training due: the store's count is what is compared
+    registry.record_run({"resolved": 30, "store_resolved": 37})
+    assert last_trained_on(registry) == 37

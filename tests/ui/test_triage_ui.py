@@ -13,7 +13,7 @@ from PySide6.QtCore import QObject, QSettings, Qt, Signal
 from service_fakes import on_worker, running_service
 from triage_history import RULES, copy_of, trained_history
 
-from console.app.runtime.triage_ops import SuggestionFeed
+from console.app.runtime.triage_ops import FIRST_CHECK_MS, TRAIN_CHECK_MS, SuggestionFeed
 from console.domain.matrix.model import TriageSettings
 from console.ui.forms import HandoffDialog, IntakeDialog
 from console.ui.main_window import MainWindow
@@ -291,6 +291,20 @@ def test_the_console_trains_in_the_background_once_enough_tickets_are_resolved(
         triage.train_if_due(again.append)  # nothing new since: no second training
         qtbot.waitUntil(lambda: bool(again), timeout=5000)
         assert again == [False] and not triage.training
+
+
+def test_the_first_training_check_waits_long_after_start_up_and_a_resolution_brings_it_near(
+        service, qtbot):
+    triage = service.triage
+    qtbot.waitUntil(triage._check.isActive, timeout=5000)  # the rows reset at start-up
+    assert triage._check.remainingTime() > TRAIN_CHECK_MS
+    assert triage._check.interval() == FIRST_CHECK_MS
+    resolved = type("Row", (), {"id": "INC-X", "open": False})()
+    triage._rows_changed([resolved], [])
+    assert triage._check.interval() == TRAIN_CHECK_MS
+    assert triage._check.remainingTime() <= TRAIN_CHECK_MS * 1.1  # a coarse timer's slack
+    triage._rows_changed([resolved], [])  # more resolutions do not push it back
+    assert triage._check.interval() == TRAIN_CHECK_MS
 
 
 def test_new_risk_figures_repaint_the_column_without_relaying_out_the_queue(

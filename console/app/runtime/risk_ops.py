@@ -127,7 +127,8 @@ class RiskRefresh(QObject):
         if not self._running:
             return
         self._dirty.update(r.id for r in rows)
-        self._soon.start()
+        if not self._soon.isActive():  # a restart per event would starve the read
+            self._soon.start()
 
     def _read_dirty(self) -> None:
         tickets, self._dirty = sorted(self._dirty), set()
@@ -139,7 +140,11 @@ class RiskRefresh(QObject):
         store, fold = self._service.store, self._fold
 
         def read() -> dict[str, list[StoredEvent]]:
-            return {t: store.history(t) for t in tickets}
+            histories: dict[str, list[StoredEvent]] = {t: [] for t in tickets}
+            with store.unit(read_only=True) as uow:  # one query per chunk, not per ticket
+                for event in uow.events.of_tickets(tickets):  # each ticket's in HLC order
+                    histories[event.ticket].append(event)
+            return histories
 
         def fold_in(found: dict[str, list[StoredEvent]]) -> None:
             self._models.submit(lambda: fold.add(generation, found))

@@ -199,9 +199,11 @@ class ConsoleService(QObject):
         if self._sync_thread is not None:
             self._sync_thread.join(timeout=5)
         self.alerts.shutdown()
-        self.triage.stop()
-        self.worker.submit(self.store.close)
-        self.worker.shutdown(wait=True)
+        try:
+            self.triage.stop()
+        finally:  # the store is closed and the worker ended whatever the triage did
+            self.worker.submit(self.store.close)
+            self.worker.shutdown(wait=True)
 
     # -- writes -------------------------------------------------------------------------
     def append(self, ticket: str, kind: str, payload: dict[str, Any]) -> None:

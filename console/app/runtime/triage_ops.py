@@ -54,6 +54,7 @@ log = logging.getLogger(__name__)
 
 DEBOUNCE_MS = 300        # after the last keystroke
 TRAIN_CHECK_MS = 10_000  # after resolved tickets arrive: look whether a training is due
+FIRST_CHECK_MS = 300_000  # after start-up: the console opens without a training at once
 
 
 class ServiceLike(Protocol):
@@ -136,23 +137,22 @@ class SuggestionFeed(QObject):
         self._actions = actions
         self._timer = QTimer(self, singleShot=True, interval=DEBOUNCE_MS)
         self._timer.timeout.connect(self._ask)
-        self._wanted: tuple[str, str] = ("", "")
-        self._generation = 0
+        self._wanted: tuple[str, str] | None = None  # None: nothing asked yet
 
     def request(self, title: str, text: str) -> None:
         """The form's title and text changed: suggest for them once typing pauses."""
-        if (title, text) == self._wanted and self._generation:
+        if (title, text) == self._wanted:
             return
-        self._wanted = (title, text)
-        self._generation += 1  # an answer in flight is stale from now on
+        self._wanted = (title, text)  # an answer in flight for other text is stale now
         self._timer.start()
 
     def _ask(self) -> None:
-        generation, (title, text) = self._generation, self._wanted
-        self._actions.suggest(title, text, lambda found: self._answer(generation, found))
+        if self._wanted is not None:  # a bound method: dropped once this feed is deleted
+            self._actions.suggest_for(*self._wanted, self._answer)
 
-    def _answer(self, generation: int, found: Suggestions) -> None:
-        if generation == self._generation:
+    def _answer(self, result: tuple[str, str, Suggestions]) -> None:
+        title, text, found = result
+        if (title, text) == self._wanted:
             self.suggested.emit(found)
 
 
@@ -174,7 +174,6 @@ class TriageActions(QObject):
         self._make_training = train
         self._training: BackgroundTraining | None = None
         self._waiter: threading.Thread | None = None
-        self._resolved: set[str] = set()
         self._check = QTimer(self, singleShot=True, interval=TRAIN_CHECK_MS)
         self._check.timeout.connect(self.train_if_due)
         self._trainingEnded.connect(self._training_done)
@@ -205,6 +204,13 @@ class TriageActions(QObject):
         models = self._loaded()
         self.models.submit(lambda: models.suggester().suggest(title, text), on_done,
                            on_error or (lambda exc: log.warning("no suggestion: %s", exc)))
+
+    def suggest_for(self, title: str, text: str,
+                    on_done: Callable[[tuple[str, str, Suggestions]], None]) -> None:
+        """As ``suggest``, answering ``(title, text, suggestions)`` (a feed's stale test)."""
+        models = self._loaded()
+        self.models.submit(lambda: (title, text, models.suggester().suggest(title, text)),
+                           on_done, lambda exc: log.warning("no suggestion: %s", exc))
 
     # -- risk --------------------------------------------------------------------------
     @property
@@ -320,35 +326,40 @@ class TriageActions(QObject):
 
     # -- background training ---------------------------------------------------------------
     def _rows_reset(self, rows: list[QueueRow]) -> None:
-        self._resolved = {r.id for r in rows if not r.open}
-        self._check.start()
+        # at start-up (or a new matrix) nothing new was resolved here: look much later,
+        # so a due training does not read the whole log just as the console opens
+        if not self._check.isActive():
+            self._check.start(FIRST_CHECK_MS)
 
     def _rows_changed(self, rows: list[QueueRow], removed: list[str]) -> None:
-        before = len(self._resolved)
-        for row in rows:
-            if row.open:
-                self._resolved.discard(row.id)
-            else:
-                self._resolved.add(row.id)
-        self._resolved.difference_update(removed)
-        if len(self._resolved) > before:
-            self._check.start()
+        if not any(not row.open for row in rows):
+            return
+        # not pushed back by more resolutions (a stream would starve it), only brought
+        # forward from the long start-up wait
+        if not self._check.isActive() or self._check.interval() > TRAIN_CHECK_MS:
+            self._check.start(TRAIN_CHECK_MS)
 
     def train_if_due(self, checked: Callable[[bool], None] | None = None) -> None:
         """Start a background training if enough new resolved tickets arrived since the
-        last one (and none runs); ``checked(started)`` follows on the GUI thread."""
+        last one (and none runs); ``checked(started)`` follows on the GUI thread. The
+        resolved tickets are counted in the store (on the DB worker), as the training
+        child counts them for the run file ``training_due`` compares with."""
         answer = checked or (lambda _started: None)
-        resolved, registry = len(self._resolved), self.registry
-        if self._training is not None or resolved < 1:
+        store, registry = self._service.store, self.registry
+        if self._training is not None:
             answer(False)
             return
 
-        def decided(due: bool) -> None:
-            answer(due and self._start_training())
+        def due() -> bool:
+            with store.unit(read_only=True) as uow:
+                resolved = uow.tickets.resolved_count()
+            return training_due(resolved, last_trained_on(registry))
 
-        self.models.submit(lambda: training_due(resolved, last_trained_on(registry)),
-                           decided,
-                           lambda exc: log.warning("cannot read the triage models: %s", exc))
+        def decided(is_due: bool) -> None:
+            answer(is_due and self._start_training())
+
+        self._service.worker.submit(
+            due, decided, lambda exc: log.warning("cannot tell whether to train: %s", exc))
 
     def _start_training(self) -> bool:
         if self._training is not None:

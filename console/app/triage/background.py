@@ -20,6 +20,7 @@ import fcntl
 import logging
 import multiprocessing as mp
 import os
+import threading
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from multiprocessing.connection import Connection
@@ -36,6 +37,7 @@ log = logging.getLogger(__name__)
 MIN_NEW = 100        # this many more resolved tickets than at the last training ...
 MIN_GROWTH = 0.10    # ... or this much more (whichever comes first) trains again
 LOCK_NAME = "training.lock"
+STORE_RESOLVED = "store_resolved"  # the run file's count of resolved tickets in the store
 
 
 def registry_of(data_dir: Path) -> Registry:
@@ -44,9 +46,12 @@ def registry_of(data_dir: Path) -> Registry:
 
 
 def last_trained_on(registry: Registry) -> int | None:
-    """How many resolved tickets the last training run saw (None: never ran)."""
+    """How many resolved tickets the store held at the last training run (None: never
+    ran). The store's count, as the console and the service count them, not the
+    examples trained on (fewer: a ticket without a usable opening is no example), which
+    would keep a training due for ever; a run of the CLI notes only the latter."""
     run = registry.last_run()
-    resolved = run.get("resolved") if run else None
+    resolved = run.get(STORE_RESOLVED, run.get("resolved")) if run else None
     return resolved if isinstance(resolved, int) and not isinstance(resolved, bool) else None
 
 
@@ -116,10 +121,13 @@ def train_store(data_dir: Path, matrix_path: Path | None = None,
                 events = [e.to_domain() for e in store.all_events()
                           if e.ticket != MATRIX_STREAM]  # the matrix's versions: no ticket
                 matrix = store.matrix
+                with store.unit(read_only=True) as uow:
+                    counted = uow.tickets.resolved_count()
             finally:
                 store.close()
             when = now or datetime.now(UTC)
             result = train_text_models(resolved_examples(events, matrix), registry, when)
+            registry.record_run((registry.last_run() or {}) | {STORE_RESOLVED: counted})
             trained = {i.kind: i.version for i in result.trained}
             trained.update(_train_risk(events, matrix, registry, when))
             return Outcome(resolved=result.resolved, trained=trained,
@@ -157,6 +165,9 @@ class BackgroundTraining:
         self.data_dir, self.matrix_path = Path(data_dir), matrix_path
         self._process: BaseProcess | None = None
         self._answer: Connection | None = None
+        # the waiting thread reaps (closes) the child while the owner's thread may
+        # terminate it: a closed Process raises ValueError on ``is_alive``
+        self._lock = threading.Lock()
 
     @property
     def running(self) -> bool:
@@ -194,9 +205,10 @@ class BackgroundTraining:
     def terminate(self) -> None:
         """Ask a running child to end now (a thread in ``wait`` then reaps it). Its
         half-written version has no info file, so it does not exist for the Registry."""
-        process = self._process
-        if process is not None and process.is_alive():
-            process.terminate()
+        with self._lock:
+            process = self._process
+            if process is not None and process.is_alive():
+                process.terminate()
 
     def stop(self) -> None:
         """End a running child now and reap it (from the thread that started it)."""
@@ -211,8 +223,9 @@ class BackgroundTraining:
         self._reap()
 
     def _reap(self) -> None:
-        if self._answer is not None:
-            self._answer.close()
-        if self._process is not None:
-            self._process.close()
-        self._process, self._answer = None, None
+        with self._lock:
+            if self._answer is not None:
+                self._answer.close()
+            if self._process is not None:
+                self._process.close()
+            self._process, self._answer = None, None
