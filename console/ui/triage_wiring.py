@@ -8,10 +8,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QFileDialog, QStyledItemDelegate
 
 from .queue_model import Column
+
+K_RISK_CHOSEN = "queue/riskColumn"  # "shown" or "hidden", once the user ticked it
 
 if TYPE_CHECKING:
     from .main_window import MainWindow
@@ -23,12 +25,22 @@ def wire_triage(window: MainWindow) -> None:
     triage = service.triage
 
     risk_action = window.column_actions[Column.RISK]
-    user_wants: list[bool] = []  # the user's own tick in View > Columns, once given
+
+    def user_wants() -> bool | None:
+        """The user's own tick in View > Columns, kept across sessions (None: never
+        given). The saved header state cannot say: the column is hidden until a model
+        scores, whoever hid it."""
+        chosen = window.settings.value(K_RISK_CHOSEN)
+        return None if chosen not in ("shown", "hidden") else chosen == "shown"
+
+    def chose(checked: bool) -> None:
+        window.settings.setValue(K_RISK_CHOSEN, "shown" if checked else "hidden")
 
     def show_risk_column(scored: bool) -> None:
         # shown once a model scores (a column of dashes helps nobody), unless the user
         # ticked or unticked it themselves
-        want = user_wants[-1] if user_wants else scored
+        wanted = user_wants()
+        want = scored if wanted is None else wanted
         if window.view.isColumnHidden(Column.RISK) == want:
             window.set_column_visible(Column.RISK, want)
             risk_action.blockSignals(True)
@@ -67,8 +79,9 @@ def wire_triage(window: MainWindow) -> None:
     # the lean text painter reads the cached texts of the columns before the clocks;
     # the Risk cell is a plain one, coloured through the model's roles
     window.view.setItemDelegateForColumn(Column.RISK, QStyledItemDelegate(window.view))
-    risk_action.triggered.connect(user_wants.append)
-    show_risk_column(False)  # until a risk model scores
+    risk_action.triggered.connect(chose)
+    # until a risk model scores; after the window restored its saved header state
+    QTimer.singleShot(0, lambda: show_risk_column(False))
     triage.risk.changed.connect(risks_changed)
     details.captureRequested.connect(capture)
     menu = window.menuBar().addMenu("&Triage")

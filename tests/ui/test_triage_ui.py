@@ -415,3 +415,22 @@ def test_closing_recurring_fixes_before_its_answer_is_quiet(service, qtbot, monk
     dialog.refresh()
     dialog.close()  # deleted before the answer is read
     qtbot.waitUntil(lambda: bool(answered), timeout=20000)
+
+
+def test_a_user_who_hid_the_risk_column_keeps_it_hidden_next_time(service, tmp_path, qtbot):
+    from console.ui.triage_wiring import K_RISK_CHOSEN
+
+    risks = {"INC-0241": type("R", (), {"probability": 0.8, "reasons": ()})()}
+    path = str(tmp_path / "console.ini")
+    first = MainWindow(service, QSettings(path, QSettings.Format.IniFormat))
+    qtbot.addWidget(first)
+    service.triage.risk.changed.emit(risks)
+    assert not first.view.isColumnHidden(Column.RISK)
+    first.column_actions[Column.RISK].trigger()  # View > Columns > Risk, unticked
+    assert first.view.isColumnHidden(Column.RISK)
+    first.close()
+    again = MainWindow(service, QSettings(path, QSettings.Format.IniFormat))
+    qtbot.addWidget(again)
+    assert again.settings.value(K_RISK_CHOSEN) == "hidden"
+    service.triage.risk.changed.emit(risks)  # a model scores in the new session
+    assert again.view.isColumnHidden(Column.RISK)
