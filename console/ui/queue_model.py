@@ -180,6 +180,10 @@ class QueueModel(QAbstractTableModel):
         return None
 
     # -- risk --------------------------------------------------------------------------------
+    def risk_count(self) -> int:
+        """How many tickets a risk model scored (0: no model scores)."""
+        return len(self._risks)
+
     def set_risks(self, risks: Mapping[str, Any]) -> None:
         """Each open ticket's risk (``console.app.triage.risk.Risk`` by ticket id; empty:
         no model). Repaints the Risk column with one signal."""

@@ -80,8 +80,10 @@ def wire_triage(window: MainWindow) -> None:
     # the Risk cell is a plain one, coloured through the model's roles
     window.view.setItemDelegateForColumn(Column.RISK, QStyledItemDelegate(window.view))
     risk_action.triggered.connect(chose)
-    # until a risk model scores; after the window restored its saved header state
-    QTimer.singleShot(0, lambda: show_risk_column(False))
+    # until a risk model scores: now, for the columns' first fit, and again once the
+    # window restored its saved header state (which cannot say what the user chose)
+    show_risk_column(False)
+    QTimer.singleShot(0, lambda: show_risk_column(bool(model.risk_count())))
     triage.risk.changed.connect(risks_changed)
     details.captureRequested.connect(capture)
     menu = window.menuBar().addMenu("&Triage")
