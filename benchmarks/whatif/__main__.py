@@ -5,7 +5,10 @@ both versions in the same run; the two must give the same Impact. Wall seconds; 
 resident memory of this process and of the largest worker. Workload generation is not
 timed. The draft is the engine benchmark's matrix change (P2 response 1h -> 45m, P3
 24h -> 20h); then a draft that changes only P2 (response 1h -> 45m), whose preview
-replays again only the tickets judged by P2 and reuses the others' results."""
+replays again only the tickets judged by P2 and reuses the others' results. With
+``--engine-floor``: the engine's own time on a sample of the window's tickets, scaled to
+the window and shared among the workers, the least that any replay running the engine on
+every event can take here."""
 
 from __future__ import annotations
 
@@ -27,8 +30,9 @@ from typing import Any
 from benchmarks.engine.runner import load_matrices
 from benchmarks.engine.workload import OPENED_SPREAD, generate
 from benchmarks.store_load import bulk_load
+from console.app.usecases.simulate import simulate
 from console.app.usecases.whatif import impact, replay
-from console.app.usecases.whatif.replay import changed_severities
+from console.app.usecases.whatif.replay import changed_severities, window_events
 from console.domain.matrix import Matrix, parse_matrix_text
 from console.domain.tickets import TicketEvent
 from console.paths import default_matrix_path
@@ -104,12 +108,19 @@ def measure(folder: Path, window: tuple[datetime, datetime], workers: int) -> di
         def progress(done: int, total: int) -> None:
             seen[0] = done
 
+        firsts: list[tuple[float, int, int, str]] = []
+
+        def partial(so_far: Any, done: int, total: int) -> None:
+            if not firsts:
+                firsts.append((time.perf_counter() - t0, done, total, so_far.headlines[0]))
+
         sampler = _Sampler()
         sampler.start()
         t0 = time.perf_counter()
         result = preview(draft, active, from_store(store_reader(store), *window), *window,
-                         workers=workers, progress=progress)
+                         workers=workers, progress=progress, partial=partial)
         out["seconds"] = time.perf_counter() - t0
+        out["first_partial"] = firsts[0] if firsts else None
         sampler.stop.set()
         sampler.join()
         out.update(tickets=seen[0], parent=sampler.parent, worker=sampler.worker,
@@ -125,6 +136,28 @@ def measure(folder: Path, window: tuple[datetime, datetime], workers: int) -> di
     return out
 
 
+def engine_floor(events: list[TicketEvent], window: tuple[datetime, datetime],
+                 matrices: tuple[Matrix, Matrix], workers: int, every: int = 10) -> None:
+    """Print the engine's own CPU time for both versions (``simulate`` alone: no what-if
+    bookkeeping, no store, no processes) on every ``every``-th ticket of the window, and
+    that rate applied to the whole window, shared among ``workers`` cores."""
+    chosen = window_events(events, *window)
+    tickets = sorted({e.ticket for e in chosen})[::every]
+    keep = set(tickets)
+    sample = [e for e in chosen if e.ticket in keep]
+    t0 = time.process_time()
+    for matrix in matrices:
+        for _ in simulate(matrix, sample, window[1]):
+            pass
+    cpu = time.process_time() - t0
+    per_event = cpu / len(sample)
+    whole = per_event * len(chosen)
+    print(f"engine floor: simulate alone, both versions, on 1 ticket in {every} "
+          f"({len(sample):,} events): {per_event * 1e6:.1f} us CPU an event for both; the "
+          f"window's {len(chosen):,} events at that rate: {whole:,.1f} s CPU, at best "
+          f"{whole / workers:,.1f} s wall on {workers} cores (target <= {TARGET_S:g} s)")
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m benchmarks.whatif", description=__doc__)
     p.add_argument("--tickets", type=int, default=50_000, help="tickets open at the start")
@@ -133,6 +166,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--seed", type=int, default=20250303)
     p.add_argument("--no-baseline", action="store_true",
                    help="skip the single-process replay (and the equality check)")
+    p.add_argument("--engine-floor", action="store_true",
+                   help="also time the engine alone on 1 ticket in 10 of the window")
     p.add_argument("--measure", nargs=3, metavar=("STORE", "FROM", "TO"),
                    help=argparse.SUPPRESS)  # the timed run, in a process of its own
     args = p.parse_args(argv)
@@ -152,6 +187,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"workload: {work.tickets:,} open + {work.new_tickets:,} new tickets, "
           f"{len(work.events):,} events over {args.days:g} days "
           f"(generated in {time.perf_counter() - t0:.1f} s, not timed)")
+    if args.engine_floor:
+        engine_floor(work.events, window, (draft, active), args.workers)
     single = None
     if not args.no_baseline:
         gc.collect()
@@ -181,6 +218,10 @@ def main(argv: list[str] | None = None) -> int:
     print(f"preview from the store, {args.workers} worker processes, both versions: "
           f"{par_s:8.1f} s wall ({m['tickets']:,} tickets; target <= {TARGET_S:g} s: "
           f"{'met' if par_s <= TARGET_S else 'NOT met'})")
+    if m["first_partial"]:
+        at, done, total, first = m["first_partial"]
+        print(f"first provisional figures after {at:.1f} s, over {done:,} of {total:,} "
+              f"tickets ({done / total:.0%}): {first}")
     same = True
     if single is not None:
         same = m["figures"] == impact(*single).to_json()["figures"]
