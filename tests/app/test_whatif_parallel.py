@@ -12,13 +12,16 @@ import pytest
 
 from benchmarks.engine.runner import load_matrices
 from benchmarks.engine.workload import generate
-from console.app.usecases.whatif import impact, replay
+from console.app.usecases.whatif import Impact, impact, replay
+from console.app.usecases.whatif import parallel as parallel_module
 from console.app.usecases.whatif.parallel import (
     Cancelled,
     WorkerCrashed,
     parallel_replay,
     partitions,
 )
+from console.app.usecases.whatif.preview import preview
+from console.app.usecases.whatif.replay import Outcome
 from console.app.usecases.whatif.source import from_events
 from console.cli import main
 from tests.app.test_whatif import P2_TICKETS, variant
@@ -55,6 +58,38 @@ def test_two_workers_give_the_impact_of_the_single_process_replay():
     assert not impact(*both).unchanged
     assert seen[-1] == (single[0].ticket_count, single[0].ticket_count)
     assert [d for d, _ in seen] == sorted(d for d, _ in seen)
+
+
+def test_provisional_figures_come_while_the_run_goes_on_and_only_grow_to_the_final_ones():
+    seen: list[tuple[list[Outcome], int, int]] = []
+    final = parallel_replay((DRAFT, ACTIVE), WORKLOAD.events, *WINDOW, workers=2,
+                            partial=lambda outs, done, total: seen.append((outs, done, total)),
+                            partial_every=0, clock=lambda: 0.0)
+    single = [replay(m, WORKLOAD.events, *WINDOW) for m in (DRAFT, ACTIVE)]
+    assert impact(*final) == impact(*single)  # the parts merged meanwhile lose nothing
+    total = single[0].ticket_count
+    dones = [done for _, done, _ in seen]
+    assert len(seen) >= 3 and dones == sorted(set(dones)) and dones[-1] < total
+    assert all(t == total for _, _, t in seen)
+    for outs, done, _ in seen:
+        for so_far, whole in zip(outs, final, strict=True):
+            assert so_far.ticket_count == done
+            assert all(n <= whole.totals[row] for row, n in so_far.totals.items())
+            assert so_far.t1_resolution.denominator <= whole.t1_resolution.denominator
+    # the figures grow as tickets are done
+    breaches = [sum(n for row, n in outs[1].totals.items() if row[0] == "breach")
+                for outs, _, _ in seen]
+    assert breaches == sorted(breaches) and breaches[0] < breaches[-1]
+
+
+def test_the_preview_gives_the_comparison_so_far_now_and_then(monkeypatch):
+    monkeypatch.setattr(parallel_module, "PARTIAL_S", 0.0)
+    seen: list[tuple[Impact, int, int]] = []
+    result = preview(DRAFT, ACTIVE, WORKLOAD.events, *WINDOW, workers=2,
+                     partial=lambda so_far, done, total: seen.append((so_far, done, total)))
+    assert seen and all(isinstance(i, Impact) and i.tickets == done < total == result.tickets
+                        for i, done, total in seen)
+    assert seen[-1][0].headlines[0].startswith("With this draft, ")
 
 
 def test_cancel_stops_the_run_and_leaves_no_worker_process_behind():

@@ -13,7 +13,7 @@ from console.app.usecases.whatif.source import from_events, from_store, store_re
 from console.cli import main
 from console.domain.tickets import TicketEvent
 from console.store.local import LocalStore
-from tests.app.test_whatif import DAY, P2_TICKETS, line, opened, variant
+from tests.app.test_whatif import DAY, P2_TICKETS, events_of, line, opened, variant
 
 # a ticket opened the day before (outside the window) and one opened at the window's end
 OUTSIDE = [opened("Z", "09:00", "P2"), line("Z", "09:30", "responded")]
@@ -53,6 +53,9 @@ def test_the_store_gives_the_window_tickets_of_the_file_a_batch_at_a_time(
 
         stream = from_store(counting, *window)
         groups = list(stream.groups)
+        ids = read(lambda uow: uow.events.opened_tickets(*window))
+    # in the shuffled order, also within a batch (not the store's id order)
+    assert [g[0].ticket for g in groups] == [t for t in source.shuffled(ids) if t != "Z"]
     # A-E and Y; not Z, opened the day before (the count, for progress, may hold it)
     assert len(groups) == from_file.total == 6 <= stream.total
     assert sorted([key(e) for e in g] for g in groups) == sorted(
@@ -78,3 +81,19 @@ def test_the_preview_on_the_store_equals_the_preview_on_the_file(tmp_path):
                            workers=2)
     assert on_store == preview(draft, active, events, *window, workers=1)
     assert on_store.headlines[0].startswith("With this draft, 2 more P2 response breaches")
+
+
+def test_the_tickets_come_shuffled_the_same_way_each_time_not_oldest_first():
+    # the run's provisional figures are over the tickets done so far: a fair sample of
+    # the window only if the tickets do not come oldest (or lowest id) first
+    _, matrix = variant("response: 1h, update: 1h, resolution: 8h",
+                        "response: 1h, update: 1h, resolution: 8h")
+    parsed = events_of([opened(f"T{n:03d}", f"{9 + n // 60:02d}:{n % 60:02d}", "P2")
+                        for n in range(120)], matrix)
+    window = (DAY, DAY + timedelta(days=1))
+    first = [g[0].ticket for g in from_events(parsed, *window).groups]
+    again = [g[0].ticket for g in from_events(parsed, *window).groups]
+    assert first == again and sorted(first) == [f"T{n:03d}" for n in range(120)]
+    assert first != sorted(first)
+    early = sorted(int(t[1:]) for t in first[:30])  # the first quarter spans the window
+    assert early[0] < 30 and early[-1] >= 90

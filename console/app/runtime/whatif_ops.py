@@ -5,7 +5,8 @@ own calls ``usecases.whatif.preview.preview`` on the tickets opened in the last 
 days, which replays both versions in worker processes; that thread only feeds and waits
 for them. The store is read a batch of tickets at a time (``whatif.source``), each
 batch a job of the service's DB worker, so other database work runs between them. The
-GUI thread does neither: it hears ``progressed``, then one of ``finished`` (the
+GUI thread does neither: it hears ``progressed`` and, now and then, ``provisional``
+(the comparison over the tickets done so far), then one of ``finished`` (the
 ``Impact``), ``failed`` (a sentence) or ``cancelled``. ``cancel()`` stops the run; the
 worker processes are terminated and reaped before ``cancelled`` is announced.
 """
@@ -58,6 +59,7 @@ class PreviewRun(QObject):
     GUI thread; exactly one of ``finished``, ``failed`` and ``cancelled`` ends a run."""
 
     progressed = Signal(int, int)   # tickets replayed, tickets in all
+    provisional = Signal(object, int, int)  # Impact over the tickets done so far, done, all
     finished = Signal(object)       # Impact
     failed = Signal(str)            # a sentence for the lead
     cancelled = Signal()
@@ -91,7 +93,8 @@ class PreviewRun(QObject):
             tickets = from_store(on_worker(self._service), self.window_from, self.window_to)
             result = preview(self.draft, self.active, tickets, self.window_from,
                              self.window_to, vader_compound, workers=self._workers,
-                             progress=self.progressed.emit, cancel=self._cancel)
+                             progress=self.progressed.emit, cancel=self._cancel,
+                             partial=self.provisional.emit)
         except Cancelled:
             self.cancelled.emit()
         except StoreError as exc:

@@ -104,6 +104,12 @@ class ImpactPanel(QWidget):
         self.stale.setWordWrap(True)
         self.stale.hide()
         column.addWidget(self.stale)
+        self.so_far = named(QLabel(), "impactSoFar")  # says the figures are provisional
+        self.so_far.setStyleSheet("background: #e3f2fd; color: #0d47a1; padding: 6px;"
+                                  " font-weight: bold;")
+        self.so_far.setWordWrap(True)
+        self.so_far.hide()
+        column.addWidget(self.so_far)
         self.headlines = named(QLabel("Preview impact replays real tickets through the "
                                       "draft and the version in force."), "impactHeadlines")
         font = QFont(self.font())
@@ -197,8 +203,14 @@ class ImpactPanel(QWidget):
         self.stale.setVisible(bool(text))
 
     # -- the result -----------------------------------------------------------------------
-    def show_impact(self, result: Impact, matrix: Matrix | None = None) -> None:
-        """Show ``result``: headlines first, then the table, the tickets and the chart."""
+    def show_impact(self, result: Impact, matrix: Matrix | None = None,
+                    so_far: str = "") -> None:
+        """Show ``result``: headlines first (under ``so_far``, which says why a result
+        is provisional), then the table, the tickets and the chart. A row chosen stays
+        chosen when the new result has it."""
+        chosen = self._chosen()
+        self.so_far.setText(so_far)
+        self.so_far.setVisible(bool(so_far))
         self.headlines.setText("\n".join(result.headlines))
         self.window_label.setText(window_text(result) + ".")
         self.lines = lines(result, matrix)
@@ -220,8 +232,18 @@ class ImpactPanel(QWidget):
         self.table.resizeColumnsToContents()
         self._filter()
         self.show_tickets(None)
+        for row, line in enumerate(self.lines):
+            if (line.kind, line.about) == chosen and not self.table.isRowHidden(row):
+                self.table.selectRow(row)
         self.chart.show_impact(result)
         self.show_stale("")
+
+    def _chosen(self) -> tuple[str, str] | None:
+        rows = self.table.selectionModel().selectedRows()
+        if not rows:
+            return None
+        line = self.lines[rows[0].row()]
+        return line.kind, line.about
 
     def _filter(self) -> None:
         """Rows that did not change are hidden unless asked for (the rates never are)."""

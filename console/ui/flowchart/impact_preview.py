@@ -5,6 +5,9 @@ Anyone who can open the editor may run it. The draft is the working copy as a ma
 (an invalid one is refused with its first problem); it is compared with the version in
 force (``service.matrix``). The run is the port's ``service.whatif`` (events read on
 the DB worker, the replay in worker processes); the GUI thread only shows progress.
+While it runs, the figures over the tickets replayed so far (a random sample of the
+window's) are shown as they come, marked provisional, so a long window's first answer
+comes in seconds; the final figures replace them.
 
 A result is kept for its (draft, version in force, window): asked again with none of
 them changed, it is shown at once; the window is "the last N days" as of the run, so a
@@ -35,6 +38,9 @@ if TYPE_CHECKING:
 FRESH = timedelta(hours=1)  # a cached "last N days" no older than this is still the same
 KEPT = 8                    # results kept (the most recent)
 DOCK_HEIGHT = 500           # px: the headlines, a readable table and the chart
+PROVISIONAL = ("Provisional, from {share} of the tickets (a random sample; the rest are "
+               "still replaying): over all of them the counts will be about {factor} "
+               "these.")
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -123,6 +129,8 @@ class ImpactPreview(QObject):
                                         parent=self)
         run = self.run
         run.progressed.connect(self._progressed)
+        run.provisional.connect(lambda result, done, total: self._provisional(
+            draft, active, days, result, done, total))
         run.finished.connect(lambda result: self._finished(run, draft, active, days, result))
         run.failed.connect(lambda text: self._ended(text, error=True))
         run.cancelled.connect(lambda: self._ended("Cancelled: no figures were changed."))
@@ -165,6 +173,17 @@ class ImpactPreview(QObject):
         if self.run is not None:
             self.panel.show_running(f"Replayed {done:,} of {total:,} tickets under both "
                                     "versions…", done, total)
+
+    def _provisional(self, draft: Matrix, active: Matrix, days: int, result: object,
+                     done: int, total: int) -> None:
+        """The figures over the tickets replayed so far, while the run goes on."""
+        if (not shiboken6.isValid(self.panel) or self.run is None or not total
+                or not isinstance(result, Impact) or not self.panel.cancel_button.isEnabled()):
+            return  # ended, or cancelling
+        self.shown = Entry(draft, active, days, result)
+        self.panel.show_impact(result, active, so_far=PROVISIONAL.format(
+            share=f"{done * 100 // total}%", factor=f"{total / max(done, 1):.1f}×"))
+        self.check_stale()
 
     def _finished(self, run: PreviewRun, draft: Matrix, active: Matrix, days: int,
                   result: object) -> None:

@@ -17,6 +17,7 @@ from service_fakes import running_service
 
 from console.app.runtime.whatif_ops import on_worker
 from console.app.usecases.demo import seed_demo
+from console.app.usecases.whatif import parallel as parallel_module
 from console.app.usecases.whatif import preview as preview_module
 from console.app.usecases.whatif.parallel import parallel_replay
 from console.domain.flow import set_target
@@ -128,6 +129,32 @@ def test_a_shorter_p2_response_shows_more_breaches_in_red_with_the_tickets_behin
     ax = panel.chart.figure.axes[0]
     assert [t.get_text() for t in ax.get_legend().get_texts()] == ["in force", "draft"]
     assert sum(ax.lines[1].get_ydata()) > sum(ax.lines[0].get_ydata())
+
+
+def test_provisional_figures_show_while_the_run_goes_on_then_the_final_ones(
+        qtbot, lead, monkeypatch):
+    monkeypatch.setattr(parallel_module, "PARTIAL_S", 0.0)  # at every partition
+    tighten_p2(lead)
+    panel = lead.impact.panel
+    texts: list[str] = []
+    lead.actions_by_name["preview_impact"].trigger()
+    # after the controller's own slot: what the lead sees at each provisional result
+    lead.impact.run.provisional.connect(
+        lambda *_: texts.append(panel.so_far.text() if panel.so_far.isVisibleTo(panel)
+                                else ""))
+    qtbot.waitUntil(lambda: lead.impact.run is None, timeout=WAIT)
+    assert texts, "no provisional result came"
+    assert all(t.startswith("Provisional, from ") and "of the tickets (a random sample" in t
+               for t in texts)
+    assert panel.headlines.text().startswith("With this draft, ")
+    assert not panel.so_far.isVisibleTo(panel)
+    # a row the lead chose stays chosen when newer figures come
+    row = row_of(panel, "Breaches", "P2 response")
+    panel.table.selectRow(row)
+    panel.show_impact(lead.impact.shown.result, lead.impact.active(), so_far="Provisional.")
+    assert panel.so_far.text() == "Provisional." and panel.so_far.isVisibleTo(panel)
+    assert [r.row() for r in panel.table.selectionModel().selectedRows()] == [row]
+    assert panel.tickets.rowCount() == len(panel.lines[row].changed) > 0
 
 
 def test_a_better_figure_is_green(qtbot, lead):

@@ -12,6 +12,11 @@ merges them into exactly what the single-process ``replay`` gives (per-ticket ro
 totals summed, the rates' numerators and denominators summed: both count ticket by
 ticket).
 
+While the run goes on, ``partial`` is given what the workers sent so far, merged (at
+most every ``PARTIAL_S`` seconds): the sources hand out the window's tickets in a
+shuffled order, so the tickets done at any moment are a fair sample of the window and a
+long run's first figures already say which way the draft moves them.
+
 Workers are started with ``spawn`` (safe next to Qt's threads). Cancel terminates them
 and joins them: none is left behind. A worker that dies (or raises) stops the run with
 ``WorkerCrashed`` naming the worker and its exit code, instead of a wait for results
@@ -23,6 +28,7 @@ from __future__ import annotations
 import multiprocessing as mp
 import os
 import queue
+import time
 import traceback
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -42,6 +48,7 @@ from .source import TicketStream, from_events
 PARTITION_TICKETS = 400  # at most, a partition's tickets: the grain of progress and memory
 QUEUE_DEPTH = 2  # partitions waiting for each worker: how far ahead the parent reads
 POLL_S = 0.1  # how often the parent looks at Cancel and at dead workers
+PARTIAL_S = 5.0  # at least, between two provisional results
 
 
 class Cancelled(Exception):
@@ -53,6 +60,8 @@ class WorkerCrashed(RuntimeError):
 
 
 Progress = Callable[[int, int], None]  # (tickets done, tickets in all)
+# (each matrix's outcome over the tickets done so far, tickets done, tickets in all)
+Partial = Callable[[list[Outcome], int, int], None]
 
 
 def partitions(groups: Iterable[list[TicketEvent]], size: int
@@ -133,14 +142,19 @@ def parallel_replay(matrices: Sequence[Matrix],
                     window_from: datetime, window_to: datetime,
                     sentiment: SentimentScorer | None = None, *, workers: int | None = None,
                     progress: Progress | None = None, cancel: Any = None,
+                    partial: Partial | None = None, partial_every: float | None = None,
+                    clock: Callable[[], float] = time.monotonic,
                     _crash_partition: int | None = None) -> list[Outcome]:
     """``[replay(m, events, window_from, window_to, sentiment) for m in matrices]``,
     computed by ``workers`` processes (default: the CPU count). ``events``: a time-ordered
     list, or a ``TicketStream`` of the window's tickets (read as the workers need them).
     ``progress(done, total)`` is called in this thread as tickets finish; ``cancel``
     (anything with ``is_set()``) stops the run: its workers are terminated and joined,
-    then ``Cancelled`` is raised. ``_crash_partition``: the test hook, the worker that
-    takes that partition dies."""
+    then ``Cancelled`` is raised. ``partial(outcomes, done, total)``, in this thread, is
+    given each matrix's outcome over the tickets done so far, at most every
+    ``partial_every`` seconds of ``clock`` (default ``PARTIAL_S``), and never once all
+    are done (a single process gives none). ``_crash_partition``: the test hook, the
+    worker that takes that partition dies."""
     stream = events if isinstance(events, TicketStream) else from_events(
         events, window_from, window_to)
     workers = max(1, workers or os.cpu_count() or 1)
@@ -154,7 +168,18 @@ def parallel_replay(matrices: Sequence[Matrix],
                                results, _crash_partition))
              for w in range(workers)]
     parts: list[list[Outcome]] = [[] for _ in matrices]
-    done = sent = 0
+    done = sent = received = 0
+    provisional = _Provisional(partial, PARTIAL_S if partial_every is None else partial_every,
+                               clock, window_from, window_to)
+
+    def gather(wait: float) -> None:
+        nonlocal done, received
+        got, taken = _collect(results, parts, procs, progress, done, stream.total, wait)
+        done += got
+        received += taken
+        if taken:
+            provisional(parts, done, stream.total)
+
     try:
         for p in procs:
             p.start()
@@ -166,13 +191,13 @@ def parallel_replay(matrices: Sequence[Matrix],
                     inbox.put(item, timeout=POLL_S)
                     break
                 except queue.Full:
-                    done += _collect(results, parts, procs, progress, done, stream.total, 0)
+                    gather(0)
             sent += 1
             del item, chunk
-            done += _collect(results, parts, procs, progress, done, stream.total, 0)
-        while len(parts[0]) < sent:  # each partition's result adds one to every part
+            gather(0)
+        while received < sent:
             _check_cancel(cancel)
-            done += _collect(results, parts, procs, progress, done, stream.total, POLL_S)
+            gather(POLL_S)
         for _ in procs:
             inbox.put(None)
     finally:
@@ -184,6 +209,30 @@ def parallel_replay(matrices: Sequence[Matrix],
     if progress is not None:
         progress(done, done)
     return [merge(p, window_from, window_to) for p in parts]
+
+
+class _Provisional:
+    """Gives ``partial`` the outcomes so far, at most every ``every`` seconds and, as
+    merging them grows with the run, never more often than ten times what the last
+    merge took. Each part list is left holding its merge: the next merge only adds
+    to it, and the partitions' outcomes are not held twice."""
+
+    def __init__(self, partial: Partial | None, every: float, clock: Callable[[], float],
+                 window_from: datetime, window_to: datetime) -> None:
+        self._partial, self._every, self._clock = partial, every, clock
+        self._window = (window_from, window_to)
+        self._next = clock() + every
+
+    def __call__(self, parts: list[list[Outcome]], done: int, total: int) -> None:
+        if self._partial is None or done >= total or self._clock() < self._next:
+            return
+        began = self._clock()
+        merged = [merge(p, *self._window) for p in parts]
+        for part, whole in zip(parts, merged, strict=True):
+            part[:] = [whole]
+        self._partial(merged, done, total)
+        spent = self._clock() - began
+        self._next = self._clock() + max(self._every, 10 * spent)
 
 
 def _flat(stream: TicketStream) -> list[TicketEvent]:
@@ -198,23 +247,26 @@ def _check_cancel(cancel: Any) -> None:
 
 
 def _collect(results: Any, parts: list[list[Outcome]], procs: list[BaseProcess],
-             progress: Progress | None, done: int, total: int, wait: float) -> int:
+             progress: Progress | None, done: int, total: int, wait: float
+             ) -> tuple[int, int]:
     """Take what the workers sent (waiting up to ``wait`` for the first); the tickets
-    it covered. A worker found dead while nothing arrives stopped the run."""
-    got = 0
+    it covered and the partitions. A worker found dead while nothing arrives stopped the
+    run."""
+    got = taken = 0
     while True:
         try:
             index, count, payload = results.get(timeout=wait) if wait else \
                 results.get_nowait()
         except queue.Empty:
-            if wait and not got:
+            if wait and not taken:
                 _check_alive(procs)
-            return got
+            return got, taken
         if count < 0:
             raise WorkerCrashed(f"what-if worker {index} failed:\n{payload}")
         for i, outcome in enumerate(payload):
             parts[i].append(outcome)
         got += count
+        taken += 1
         if progress is not None:
             progress(min(done + got, total), total)
         wait = 0

@@ -9,6 +9,7 @@ editor), where each batch is a job of its own and other work runs between them.
 
 from __future__ import annotations
 
+import random
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -28,6 +29,7 @@ if TYPE_CHECKING:  # the worker processes import this module: not the store's mo
 T = TypeVar("T")
 Read = Callable[[Callable[["UnitOfWork"], Any]], Any]  # see the module docstring
 BATCH_TICKETS = 500  # tickets read from the store at once
+SHUFFLE_SEED = 16  # the tickets' order: shuffled, the same each time
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,11 +43,20 @@ class TicketStream:
 
 def from_events(events: Sequence[TicketEvent], window_from: datetime,
                 window_to: datetime) -> TicketStream:
-    """The tickets opened in the window of a time-ordered list (an event file)."""
+    """The tickets opened in the window of a time-ordered list (an event file), in a
+    shuffled order (see ``shuffled``)."""
     by_ticket: dict[str, list[TicketEvent]] = defaultdict(list)
     for e in window_events(events, window_from, window_to):
         by_ticket[e.ticket].append(e)
-    return TicketStream(len(by_ticket), list(by_ticket.values()))
+    return TicketStream(len(by_ticket), shuffled(list(by_ticket.values())))
+
+
+def shuffled(items: list[T]) -> list[T]:
+    """``items`` in a shuffled order, the same for the same items: the tickets done at
+    any moment of a run are then a fair sample of the window (not its oldest ones), so
+    the run's provisional figures mean something."""
+    random.Random(SHUFFLE_SEED).shuffle(items)
+    return items
 
 
 def store_reader(store: LocalStore) -> Read:
@@ -58,8 +69,10 @@ def store_reader(store: LocalStore) -> Read:
 
 def from_store(read: Read, window_from: datetime, window_to: datetime) -> TicketStream:
     """The tickets opened in ``[window_from, window_to)``, with their events up to
-    ``window_to``: the ids first, then the events ``BATCH_TICKETS`` tickets a read."""
-    tickets: list[str] = read(lambda uow: uow.events.opened_tickets(window_from, window_to))
+    ``window_to``: the ids first, then the events ``BATCH_TICKETS`` tickets a read, in
+    a shuffled order (see ``shuffled``)."""
+    tickets: list[str] = shuffled(
+        read(lambda uow: uow.events.opened_tickets(window_from, window_to)))
     return TicketStream(len(tickets), _groups(read, tickets, window_from, window_to))
 
 
@@ -74,7 +87,8 @@ def _groups(read: Read, tickets: list[str], window_from: datetime, window_to: da
             return uow.events.of_tickets(ids)
 
         stored: list[StoredEvent] = read(events_of)
-        for _, rows in groupby(stored, key=lambda e: e.ticket):
-            events = [e for e in ordered(rows) if e.at <= window_to]
+        by_ticket = {t: list(rows) for t, rows in groupby(stored, key=lambda e: e.ticket)}
+        for ticket in batch:  # in the shuffled order, not the store's id order
+            events = [e for e in ordered(by_ticket.get(ticket, ())) if e.at <= window_to]
             if any(e.kind == "opened" and window_from <= e.at < window_to for e in events):
                 yield [e.to_domain() for e in events]
