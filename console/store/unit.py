@@ -15,10 +15,14 @@ import json
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, fields
 from datetime import UTC, datetime, timedelta
+from itertools import groupby
+from operator import attrgetter, itemgetter
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
+
+from console.domain.tickets import TicketEvent
 
 from .claims import AlertsRepo
 from .deliveries import DeliveriesRepo
@@ -103,6 +107,25 @@ class EventsRepo(Repo):
             rows = self._s.scalars(select(EventRow).where(EventRow.ticket.in_(ids[i:i + _CHUNK]))
                                    .order_by(EventRow.ticket, EventRow.hlc, EventRow.id))
             out.extend(StoredEvent.from_row(r) for r in rows)
+        return out
+
+    def domain_of_tickets(self, tickets: Sequence[str]) -> dict[str, list[TicketEvent]]:
+        """The events of these tickets as the engine reads them, each ticket's in time
+        order, same-instant events in HLC order (``export.ordered``'s order): a third of
+        the cost of ``of_tickets`` for a replay of millions of events (no records, only
+        the columns the engine reads)."""
+        out: dict[str, list[TicketEvent]] = {}
+        ids, loads, parse = list(tickets), json.loads, datetime.fromisoformat
+        columns = (EventRow.ticket, EventRow.kind, EventRow.payload, EventRow.author,
+                   EventRow.at)
+        for i in range(0, len(ids), _CHUNK):
+            rows = self._s.execute(select(*columns).where(EventRow.ticket.in_(ids[i:i + _CHUNK]))
+                                   .order_by(EventRow.ticket, EventRow.hlc, EventRow.id))
+            for ticket, group in groupby(rows, key=itemgetter(0)):
+                events = [TicketEvent(parse(at), ticket, kind, loads(payload), author)
+                          for _, kind, payload, author, at in group]
+                events.sort(key=attrgetter("at"))  # stable: HLC order within an instant
+                out[ticket] = events
         return out
 
     def known_ids(self, event_ids: Sequence[str]) -> set[str]:

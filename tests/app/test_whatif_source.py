@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import json
 from datetime import datetime, timedelta
+from itertools import groupby
 
+from console.app.usecases.export import ordered
 from console.app.usecases.simulate import read_events
 from console.app.usecases.whatif import source
 from console.app.usecases.whatif.preview import preview
@@ -54,6 +56,12 @@ def test_the_store_gives_the_window_tickets_of_the_file_a_batch_at_a_time(
         stream = from_store(counting, *window)
         groups = list(stream.groups)
         ids = read(lambda uow: uow.events.opened_tickets(*window))
+        stored = read(lambda uow: uow.events.of_tickets(ids))
+        plain = read(lambda uow: uow.events.domain_of_tickets(ids))
+    # the engine's read of the store: each ticket's events as export orders them
+    assert plain == {t: [e.to_domain() for e in ordered(rows)]
+                     for t, rows in groupby(stored, key=lambda e: e.ticket)}
+    assert len(plain) == len(ids) and all(len(v) >= 1 for v in plain.values())
     # in the shuffled order, also within a batch (not the store's id order)
     assert [g[0].ticket for g in groups] == [t for t in source.shuffled(ids) if t != "Z"]
     # A-E and Y; not Z, opened the day before (the count, for progress, may hold it)

@@ -14,7 +14,6 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from itertools import groupby
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from console.domain.tickets import TicketEvent
@@ -23,7 +22,6 @@ from .replay import window_events
 
 if TYPE_CHECKING:  # the worker processes import this module: not the store's modules
     from console.store.local import LocalStore
-    from console.store.records import StoredEvent
     from console.store.unit import UnitOfWork
 
 T = TypeVar("T")
@@ -78,17 +76,15 @@ def from_store(read: Read, window_from: datetime, window_to: datetime) -> Ticket
 
 def _groups(read: Read, tickets: list[str], window_from: datetime, window_to: datetime
             ) -> Iterator[list[TicketEvent]]:
-    from console.app.usecases.export import ordered  # the parent's: not the workers'
-
     for i in range(0, len(tickets), BATCH_TICKETS):
         batch = tickets[i:i + BATCH_TICKETS]
 
-        def events_of(uow: UnitOfWork, ids: list[str] = batch) -> list[StoredEvent]:
-            return uow.events.of_tickets(ids)
+        def events_of(uow: UnitOfWork, ids: list[str] = batch
+                      ) -> dict[str, list[TicketEvent]]:
+            return uow.events.domain_of_tickets(ids)
 
-        stored: list[StoredEvent] = read(events_of)
-        by_ticket = {t: list(rows) for t, rows in groupby(stored, key=lambda e: e.ticket)}
+        by_ticket: dict[str, list[TicketEvent]] = read(events_of)
         for ticket in batch:  # in the shuffled order, not the store's id order
-            events = [e for e in ordered(by_ticket.get(ticket, ())) if e.at <= window_to]
-            if any(e.kind == "opened" and window_from <= e.at < window_to for e in events):
-                yield [e.to_domain() for e in events]
+            events = [e for e in by_ticket.get(ticket, ()) if e.at <= window_to]
+            if any(e.type == "opened" and window_from <= e.at < window_to for e in events):
+                yield events
