@@ -209,8 +209,7 @@ class ImpactPanel(QWidget):
         is provisional), then the table, the tickets and the chart. A row chosen stays
         chosen when the new result has it."""
         chosen = self._chosen()
-        self.so_far.setText(so_far)
-        self.so_far.setVisible(bool(so_far))
+        self.show_so_far(so_far)
         self.headlines.setText("\n".join(result.headlines))
         self.window_label.setText(window_text(result) + ".")
         self.lines = lines(result, matrix)
@@ -237,6 +236,11 @@ class ImpactPanel(QWidget):
                 self.table.selectRow(row)
         self.chart.show_impact(result)
         self.show_stale("")
+
+    def show_so_far(self, text: str) -> None:
+        """Say why the figures shown are provisional (``text``; empty: they are not)."""
+        self.so_far.setText(text)
+        self.so_far.setVisible(bool(text))
 
     def _chosen(self) -> tuple[str, str] | None:
         rows = self.table.selectionModel().selectedRows()

@@ -41,6 +41,8 @@ DOCK_HEIGHT = 500           # px: the headlines, a readable table and the chart
 PROVISIONAL = ("Provisional, from {share} of the tickets (a random sample; the rest are "
                "still replaying): over all of them the counts will be about {factor} "
                "these.")
+STOPPED = ("Stopped after {share} of the tickets (a random sample): these figures count "
+           "those only.")
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -75,6 +77,7 @@ class ImpactPreview(QObject):
         self.shown: Entry | None = None
         self.run: PreviewRun | None = None
         self.hits = 0  # results shown from the cache (what the tests count)
+        self.so_far = ""  # the share of tickets behind the provisional figures shown
         self.panel.runRequested.connect(self.start)
         self.panel.cancelRequested.connect(self.cancel)
         editor.document.recordsChanged.connect(self.check_stale)
@@ -181,8 +184,9 @@ class ImpactPreview(QObject):
                 or not isinstance(result, Impact) or not self.panel.cancel_button.isEnabled()):
             return  # ended, or cancelling
         self.shown = Entry(draft, active, days, result)
+        self.so_far = f"{done * 100 // total}%"
         self.panel.show_impact(result, active, so_far=PROVISIONAL.format(
-            share=f"{done * 100 // total}%", factor=f"{total / max(done, 1):.1f}×"))
+            share=self.so_far, factor=f"{total / max(done, 1):.1f}×"))
         self.check_stale()
 
     def _finished(self, run: PreviewRun, draft: Matrix, active: Matrix, days: int,
@@ -203,11 +207,14 @@ class ImpactPreview(QObject):
             self.run.deleteLater()
         self.run = None
         self.panel.show_stopped(text, error)
+        if self.so_far:  # provisional figures are on screen: say what they are now
+            self.panel.show_so_far(STOPPED.format(share=self.so_far))
+            self.so_far = ""
         if error:
             self.editor.say(text)
 
     def _show(self, entry: Entry, text: str) -> None:
-        self.shown = entry
+        self.shown, self.so_far = entry, ""
         self.panel.show_impact(entry.result, entry.active)
         self.panel.show_stopped(text)
         self.check_stale()

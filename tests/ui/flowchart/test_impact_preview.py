@@ -243,6 +243,26 @@ def test_cancel_stops_the_run_and_leaves_no_worker_process(qtbot, busy, matrix):
     editor.undo.setClean()
 
 
+def test_cancel_after_provisional_figures_says_what_they_count(qtbot, busy, matrix,
+                                                               monkeypatch):
+    monkeypatch.setattr(parallel_module, "PARTIAL_S", 0.0)
+    editor, _ = running_preview(qtbot, busy, matrix)
+    panel = editor.impact.panel
+    qtbot.waitUntil(lambda: panel.so_far.isVisibleTo(panel) or editor.impact.run is None,
+                    timeout=WAIT)
+    assert editor.impact.run is not None, "the run ended before any provisional figure"
+    panel.cancel_button.click()
+    qtbot.waitUntil(lambda: editor.impact.run is None, timeout=WAIT)
+    assert panel.status.text() == "Cancelled: no figures were changed."
+    assert panel.so_far.isVisibleTo(panel)
+    assert panel.so_far.text().startswith("Stopped after ")
+    assert panel.so_far.text().endswith("of the tickets (a random sample): these figures "
+                                        "count those only.")
+    assert editor.impact.publish_note() is None  # never the provisional figures
+    assert whatif_workers() == set()
+    editor.undo.setClean()
+
+
 def test_a_worker_that_dies_is_a_clear_error_not_a_hung_progress_bar(qtbot, lead,
                                                                       monkeypatch):
     monkeypatch.setattr(preview_module, "parallel_replay",

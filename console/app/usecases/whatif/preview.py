@@ -38,6 +38,7 @@ def preview(draft: Matrix, active: Matrix, events: Sequence[TicketEvent] | Ticke
         [one] = parallel_replay((active,), events, window_from, window_to, sentiment,
                                 workers=workers, progress=progress, cancel=cancel)
         return impact(one, one)
+
     def so_far(outcomes: list[Outcome], done: int, total: int) -> None:
         if partial is not None:
             partial(impact(*outcomes), done, total)
