@@ -149,7 +149,8 @@ def _compare(args: argparse.Namespace, draft: Matrix, active: Matrix, stream: Ti
     found: list[str] = []
     noted = TicketStream(stream.total, _noting(stream.groups, draft, found))
     try:
-        result = preview(draft, active, noted, *window, vader_compound, workers=args.workers)
+        result = preview(draft, active, noted, *window, vader_compound, workers=args.workers,
+                         partial=_so_far if sys.stderr.isatty() else None)
     except WorkerCrashed as exc:
         _error(str(exc))
         return EXIT_INVALID
@@ -162,6 +163,12 @@ def _compare(args: argparse.Namespace, draft: Matrix, active: Matrix, stream: Ti
     else:
         sys.stdout.write(table(result))
     return EXIT_OK
+
+
+def _so_far(result: Impact, done: int, total: int) -> None:
+    """At a terminal, now and then: the comparison so far (a random sample of tickets)."""
+    print(f"so far, {done:,} of {total:,} tickets ({done * 100 // total}%, a random "
+          f"sample): {result.headlines[0]}", file=sys.stderr, flush=True)
 
 
 def _noting(groups: Iterable[list[TicketEvent]], draft: Matrix, found: list[str]

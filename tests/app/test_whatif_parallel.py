@@ -5,6 +5,7 @@ death as a clear error."""
 from __future__ import annotations
 
 import json
+import sys
 import threading
 from datetime import timedelta
 
@@ -129,3 +130,25 @@ def test_the_command_gives_the_same_json_with_two_workers_as_with_one(tmp_path, 
         outs.append(json.loads(capsys.readouterr().out))
     assert outs[0] == outs[1]
     assert outs[1]["unchanged"] is False
+
+
+def test_at_a_terminal_the_command_says_the_figures_so_far_on_stderr(tmp_path, capsys,
+                                                                     monkeypatch):
+    monkeypatch.setattr(parallel_module, "PARTIAL_S", 0.0)
+    events = tmp_path / "events.jsonl"
+    events.write_text("".join(json.dumps(x) + "\n" for x in P2_TICKETS), encoding="utf-8")
+    text, _ = variant("response: 1h, update: 1h, resolution: 8h",
+                      "response: 45m, update: 1h, resolution: 8h")
+    draft = tmp_path / "draft.yaml"
+    draft.write_text(text, encoding="utf-8")
+    args = ["whatif", "--matrix", str(draft), "--events", str(events), "--workers", "2",
+            "--data-dir", str(tmp_path / "data")]
+    assert main(args) == 0
+    assert "so far" not in capsys.readouterr().err  # not a terminal: nothing extra
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: True)
+    assert main(args) == 0
+    out, err = capsys.readouterr()
+    lines = [x for x in err.splitlines() if x.startswith("so far, ")]
+    assert lines and all("of 5 tickets (" in x and "%, a random sample): " in x
+                         for x in lines)
+    assert out.startswith("With this draft, ")  # the final table, as without a terminal
