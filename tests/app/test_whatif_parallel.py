@@ -115,13 +115,19 @@ def test_a_worker_that_dies_is_a_clear_error_not_a_wait():
     assert spawned_children() == set()
 
 
-def test_the_command_gives_the_same_json_with_two_workers_as_with_one(tmp_path, capsys):
+def p2_files(tmp_path):  # type: ignore[no-untyped-def]
+    """(event file of P2_TICKETS, a draft with P2 response 45m) for the command."""
     events = tmp_path / "events.jsonl"
     events.write_text("".join(json.dumps(x) + "\n" for x in P2_TICKETS), encoding="utf-8")
     text, _ = variant("response: 1h, update: 1h, resolution: 8h",
                       "response: 45m, update: 1h, resolution: 8h")
     draft = tmp_path / "draft.yaml"
     draft.write_text(text, encoding="utf-8")
+    return events, draft
+
+
+def test_the_command_gives_the_same_json_with_two_workers_as_with_one(tmp_path, capsys):
+    events, draft = p2_files(tmp_path)
     outs = []
     for n in ("1", "2"):
         code = main(["whatif", "--matrix", str(draft), "--events", str(events), "--format",
@@ -135,12 +141,7 @@ def test_the_command_gives_the_same_json_with_two_workers_as_with_one(tmp_path, 
 def test_at_a_terminal_the_command_says_the_figures_so_far_on_stderr(tmp_path, capsys,
                                                                      monkeypatch):
     monkeypatch.setattr(parallel_module, "PARTIAL_S", 0.0)
-    events = tmp_path / "events.jsonl"
-    events.write_text("".join(json.dumps(x) + "\n" for x in P2_TICKETS), encoding="utf-8")
-    text, _ = variant("response: 1h, update: 1h, resolution: 8h",
-                      "response: 45m, update: 1h, resolution: 8h")
-    draft = tmp_path / "draft.yaml"
-    draft.write_text(text, encoding="utf-8")
+    events, draft = p2_files(tmp_path)
     args = ["whatif", "--matrix", str(draft), "--events", str(events), "--workers", "2",
             "--data-dir", str(tmp_path / "data")]
     assert main(args) == 0
