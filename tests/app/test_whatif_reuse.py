@@ -135,3 +135,9 @@ def test_the_compacted_replays_compare_as_the_whole_ones():
     assert impact(*small).pages_per_week and any(d for _, d, _ in impact(*small).daily_breaches)
     assert len(small[1].tickets) < len(whole[1].tickets)
     assert impact(*compacted(*small)) == impact(*whole)  # compacting twice changes nothing
+    # of a ticket kept, only the rows the versions counted differently
+    assert small[0].tickets and all(
+        small[1].tickets.get(t, {}).get(row) != ats
+        for t, rows in small[0].tickets.items() for row, ats in rows.items())
+    kept_rows = sum(len(rows) for rows in small[0].tickets.values())
+    assert kept_rows < sum(len(whole[0].tickets[t]) for t in small[0].tickets)

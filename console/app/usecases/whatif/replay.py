@@ -71,27 +71,34 @@ class Outcome:
 
 
 def compacted(draft: Outcome, active: Outcome) -> tuple[Outcome, Outcome]:
-    """Both replays without the tickets they counted alike (the comparison lists only
-    the others): their pages and breaches are kept as instants, everything else was
-    summed already. What a worker sends, and the parent holds, for a long window."""
-    same = {t for t, rows in draft.tickets.items() if active.tickets.get(t) == rows}
-
-    def without(o: Outcome) -> Outcome:
+    """Both replays without what they counted alike (the comparison lists only the
+    rest): of each ticket only the rows the two versions counted differently are kept,
+    and a ticket with none is dropped; the pages and breaches of the rows dropped are
+    kept as instants, everything else was summed already. What a worker sends, and the
+    parent holds, for a long window (a ticket whose response breach moved keeps that
+    row, not its hundreds of update alerts, which are the same under both)."""
+    def without(o: Outcome, other: Outcome) -> Outcome:
         pages: dict[str, list[datetime]] = defaultdict(list)
         for person, ats in o.pages.items():
             pages[person].extend(ats)
         breaches = list(o.breaches)
-        for t in same:
-            for row, ats in o.tickets[t].items():
-                if row[0] == "page":
+        kept: dict[str, dict[Row, tuple[datetime, ...]]] = {}
+        for ticket, rows in o.tickets.items():
+            theirs = other.tickets.get(ticket, {})
+            differ = {}
+            for row, ats in rows.items():
+                if theirs.get(row) != ats:
+                    differ[row] = ats
+                elif row[0] == "page":
                     pages[row[1]].extend(ats)
                 elif row[0] == "breach":
                     breaches.extend(ats)
-        kept = {t: rows for t, rows in o.tickets.items() if t not in same}
+            if differ:
+                kept[ticket] = differ
         return replace(o, tickets=kept, pages={p: tuple(a) for p, a in pages.items()},
                        breaches=tuple(breaches))
 
-    return without(draft), without(active)
+    return without(draft, active), without(active, draft)
 
 
 def is_night(at: datetime) -> bool:
