@@ -126,6 +126,27 @@ def p2_files(tmp_path):  # type: ignore[no-untyped-def]
     return events, draft
 
 
+def test_workers_that_all_die_while_the_queue_is_full_are_a_clear_error_not_a_hang():
+    # every worker dies at its first partition: nobody drains the queue the parent is
+    # filling (a dozen partitions here), so only a look at the workers can end the wait
+    done = threading.Event()
+    failure: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            parallel_replay((DRAFT, ACTIVE), WORKLOAD.events, *WINDOW, workers=2,
+                            _crash_partition=0)
+        except BaseException as exc:
+            failure.append(exc)
+        done.set()
+
+    threading.Thread(target=run, daemon=True).start()
+    assert done.wait(60), "the parent still waits on workers that are gone"
+    assert isinstance(failure[0], WorkerCrashed)
+    assert "died with exit code 3" in str(failure[0])
+    assert spawned_children() == set()
+
+
 def test_the_command_gives_the_same_json_with_two_workers_as_with_one(tmp_path, capsys):
     events, draft = p2_files(tmp_path)
     outs = []

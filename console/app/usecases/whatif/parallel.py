@@ -121,12 +121,12 @@ def _worker(index: int, matrices: tuple[Matrix, ...], inbox: Any, window_from: d
             window_to: datetime, sentiment: SentimentScorer | None, results: Any,
             crash_at: int | None) -> None:
     """Take (number, partition) from ``inbox`` until None, replay each under every
-    matrix, put (index, tickets, outcomes). ``crash_at``: the test hook, the worker that
-    takes that partition dies holding it."""
+    matrix, put (index, tickets, outcomes). ``crash_at``: the test hook, a worker that
+    takes that partition or a later one dies holding it."""
     try:
         while (item := inbox.get()) is not None:
             number, chunk = item
-            if number == crash_at:
+            if crash_at is not None and number >= crash_at:
                 os._exit(3)  # die as a killed worker does, saying nothing
             outcomes = _replay_all(matrices, chunk, window_from, window_to, sentiment)
             if len(outcomes) == 2:  # send, and hold, only what the comparison reads
@@ -153,8 +153,8 @@ def parallel_replay(matrices: Sequence[Matrix],
     then ``Cancelled`` is raised. ``partial(outcomes, done, total)``, in this thread, is
     given each matrix's outcome over the tickets done so far, at most every
     ``partial_every`` seconds of ``clock`` (default ``PARTIAL_S``), and never once all
-    are done (a single process gives none). ``_crash_partition``: the test hook, the
-    worker that takes that partition dies."""
+    are done (a single process gives none). ``_crash_partition``: the test hook, a
+    worker that takes that partition or a later one dies."""
     stream = events if isinstance(events, TicketStream) else from_events(
         events, window_from, window_to)
     workers = max(1, workers or os.cpu_count() or 1)
@@ -190,8 +190,9 @@ def parallel_replay(matrices: Sequence[Matrix],
                 try:
                     inbox.put(item, timeout=POLL_S)
                     break
-                except queue.Full:
+                except queue.Full:  # and every worker may have died meanwhile
                     gather(0)
+                    _check_alive(procs)
             sent += 1
             del item, chunk
             gather(0)
