@@ -51,6 +51,14 @@ def _vm_rss_mib(pid: int | str) -> float:
     return 0.0
 
 
+def _children(task: Path) -> list[str]:
+    """The pids a thread of this process started (none once the thread has ended)."""
+    try:
+        return (task / "children").read_text().split()
+    except FileNotFoundError:
+        return []
+
+
 class _Sampler(threading.Thread):
     """Every 0.1 s: this process's resident memory and its children's (the workers).
     ``ru_maxrss`` cannot say the workers': a spawned child's counts the parent's pages
@@ -65,7 +73,7 @@ class _Sampler(threading.Thread):
         me = os.getpid()
         while not self.stop.wait(0.1):
             kids = [pid for task in Path(f"/proc/{me}/task").iterdir()
-                    for pid in (task / "children").read_text().split()]
+                    for pid in _children(task)]
             parent, workers = _vm_rss_mib(me), [_vm_rss_mib(k) for k in kids]
             self.parent = max(self.parent, parent)
             self.worker = max([self.worker, *workers])

@@ -89,14 +89,15 @@ class EventsRepo(Repo):
 
     def opened_tickets(self, window_from: datetime, window_to: datetime,
                        slack: timedelta = timedelta(days=1)) -> list[str]:
-        """The tickets with an ``opened`` event about in ``[from, to)``, in id order:
-        ``at`` is compared as text, so the window is widened by ``slack`` each side (the
-        caller keeps the exact window)."""
+        """The tickets with an ``opened`` event in ``[from, to)``, in id order. ``at`` is
+        stored as text, compared as text only to narrow the read (the window widened by
+        ``slack`` each side), then exactly, as instants."""
         lo, hi = (window_from - slack).isoformat(), (window_to + slack).isoformat()
-        return list(self._s.scalars(
-            select(EventRow.ticket).where(EventRow.kind == "opened", EventRow.at >= lo,
-                                          EventRow.at < hi)
-            .distinct().order_by(EventRow.ticket)))
+        rows = self._s.execute(
+            select(EventRow.ticket, EventRow.at).where(EventRow.kind == "opened",
+                                                       EventRow.at >= lo, EventRow.at < hi))
+        return sorted({ticket for ticket, at in rows
+                       if window_from <= datetime.fromisoformat(at) < window_to})
 
     def of_tickets(self, tickets: Sequence[str]) -> list[StoredEvent]:
         """The events of these tickets, ticket after ticket (in id order), each

@@ -23,7 +23,7 @@ from console.app.usecases.whatif.parallel import (
 )
 from console.app.usecases.whatif.preview import preview
 from console.app.usecases.whatif.replay import Outcome
-from console.app.usecases.whatif.source import from_events
+from console.app.usecases.whatif.source import TicketStream, from_events
 from console.cli import main
 from tests.app.test_whatif import P2_TICKETS, variant
 from tests.spawned import spawned_children
@@ -124,6 +124,26 @@ def p2_files(tmp_path):  # type: ignore[no-untyped-def]
     draft = tmp_path / "draft.yaml"
     draft.write_text(text, encoding="utf-8")
     return events, draft
+
+
+def exploding(text: str) -> float:
+    """A sentiment scorer that fails (imported by name in the worker processes)."""
+    raise ValueError(f"cannot score {len(text)} characters")
+
+
+def test_a_worker_that_raises_says_its_traceback():
+    with pytest.raises(WorkerCrashed) as failed:
+        parallel_replay((DRAFT, ACTIVE), WORKLOAD.events, *WINDOW, exploding, workers=2)
+    assert "what-if worker " in str(failed.value) and " failed:" in str(failed.value)
+    assert "ValueError: cannot score" in str(failed.value)  # the worker's own words
+    assert spawned_children() == set()
+
+
+def test_an_empty_window_is_the_replay_of_no_ticket():
+    # more tickets counted than the window holds (a count made before the exact check)
+    stream = TicketStream(5, [])
+    both = parallel_replay((DRAFT, ACTIVE), stream, *WINDOW, workers=2)
+    assert [o.ticket_count for o in both] == [0, 0] and impact(*both).unchanged
 
 
 def test_workers_that_all_die_while_the_queue_is_full_are_a_clear_error_not_a_hang():

@@ -63,9 +63,10 @@ def test_the_store_gives_the_window_tickets_of_the_file_a_batch_at_a_time(
                      for t, rows in groupby(stored, key=lambda e: e.ticket)}
     assert len(plain) == len(ids) and all(len(v) >= 1 for v in plain.values())
     # in the shuffled order, also within a batch (not the store's id order)
-    assert [g[0].ticket for g in groups] == [t for t in source.shuffled(ids) if t != "Z"]
-    # A-E and Y; not Z, opened the day before (the count, for progress, may hold it)
-    assert len(groups) == from_file.total == 6 <= stream.total
+    assert [g[0].ticket for g in groups] == source.shuffled(ids)
+    # A-E and Y; not Z, opened the day before (nor does the count, the share behind
+    # provisional figures)
+    assert len(groups) == from_file.total == 6 == stream.total
     assert sorted([key(e) for e in g] for g in groups) == sorted(
         [key(e) for e in g] for g in from_file.groups)
     assert len(reads) == 1 + -(-stream.total // 2)  # the ids, then 2 tickets a read

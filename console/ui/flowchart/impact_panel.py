@@ -211,7 +211,7 @@ class ImpactPanel(QWidget):
         chosen = self._chosen()
         self.show_so_far(so_far)
         self.headlines.setText("\n".join(result.headlines))
-        self.window_label.setText(window_text(result) + ".")
+        self.window_label.setText(("So far: " if so_far else "") + window_text(result) + ".")
         self.lines = lines(result, matrix)
         self.table.clearSelection()
         self.table.setRowCount(len(self.lines))

@@ -136,7 +136,8 @@ class ImpactPreview(QObject):
             draft, active, days, result, done, total))
         run.finished.connect(lambda result: self._finished(run, draft, active, days, result))
         run.failed.connect(lambda text: self._ended(text, error=True))
-        run.cancelled.connect(lambda: self._ended("Cancelled: no figures were changed."))
+        run.cancelled.connect(lambda: self._ended(
+            "Cancelled." if self.so_far else "Cancelled: no figures were changed."))
         self.panel.show_running("Reading the store's tickets…")
 
     def _cached(self, draft: Matrix, active: Matrix, days: int) -> Entry | None:
@@ -162,7 +163,8 @@ class ImpactPreview(QObject):
         run, self.run = self.run, None
         if run is None:
             return
-        for signal in (run.progressed, run.finished, run.failed, run.cancelled):
+        for signal in (run.progressed, run.provisional, run.finished, run.failed,
+                       run.cancelled):
             signal.disconnect()
         if isinstance(self.editor.service, QObject):
             run.setParent(self.editor.service)

@@ -148,6 +148,7 @@ def test_provisional_figures_show_while_the_run_goes_on_then_the_final_ones(
                for t in texts)
     assert panel.headlines.text().startswith("With this draft, ")
     assert not panel.so_far.isVisibleTo(panel)
+    assert not panel.window_label.text().startswith("So far")
     # a row the lead chose stays chosen when newer figures come
     row = row_of(panel, "Breaches", "P2 response")
     panel.table.selectRow(row)
@@ -251,9 +252,10 @@ def test_cancel_after_provisional_figures_says_what_they_count(qtbot, busy, matr
     qtbot.waitUntil(lambda: panel.so_far.isVisibleTo(panel) or editor.impact.run is None,
                     timeout=WAIT)
     assert editor.impact.run is not None, "the run ended before any provisional figure"
+    assert panel.window_label.text().startswith("So far: ")
     panel.cancel_button.click()
     qtbot.waitUntil(lambda: editor.impact.run is None, timeout=WAIT)
-    assert panel.status.text() == "Cancelled: no figures were changed."
+    assert panel.status.text() == "Cancelled."
     assert panel.so_far.isVisibleTo(panel)
     assert panel.so_far.text().startswith("Stopped after ")
     assert panel.so_far.text().endswith("of the tickets (a random sample): these figures "

@@ -135,6 +135,9 @@ def _worker(index: int, matrices: tuple[Matrix, ...], inbox: Any, window_from: d
             del item, chunk, outcomes
     except BaseException:  # sent to the parent, which raises WorkerCrashed
         results.put((index, -1, traceback.format_exc()))
+        results.close()
+        results.join_thread()  # the traceback is in the pipe before this process ends
+        os._exit(1)
 
 
 def parallel_replay(matrices: Sequence[Matrix],
@@ -192,7 +195,7 @@ def parallel_replay(matrices: Sequence[Matrix],
                     break
                 except queue.Full:  # and every worker may have died meanwhile
                     gather(0)
-                    _check_alive(procs)
+                    _check_alive(procs, results)
             sent += 1
             del item, chunk
             gather(0)
@@ -209,6 +212,8 @@ def parallel_replay(matrices: Sequence[Matrix],
         results.join_thread()
     if progress is not None:
         progress(done, done)
+    if not sent:  # no ticket in the window after all: the replay of none
+        return list(_replay_all(matrices, [], window_from, window_to, sentiment))
     return [merge(p, window_from, window_to) for p in parts]
 
 
@@ -260,7 +265,7 @@ def _collect(results: Any, parts: list[list[Outcome]], procs: list[BaseProcess],
                 results.get_nowait()
         except queue.Empty:
             if wait and not taken:
-                _check_alive(procs)
+                _check_alive(procs, results)
             return got, taken
         if count < 0:
             raise WorkerCrashed(f"what-if worker {index} failed:\n{payload}")
@@ -273,11 +278,19 @@ def _collect(results: Any, parts: list[list[Outcome]], procs: list[BaseProcess],
         wait = 0
 
 
-def _check_alive(procs: list[BaseProcess]) -> None:
+def _check_alive(procs: list[BaseProcess], results: Any) -> None:
     """Every worker runs until the parent says there is no more work: one that has
-    exited before has died, and the partition it held is lost."""
+    exited before has died, and the partition it held is lost. One that raised sent its
+    traceback before it ended: that is the error, if it is there to read."""
     for w, p in enumerate(procs):
         if not p.is_alive():
+            try:
+                while True:
+                    index, count, payload = results.get(timeout=POLL_S)
+                    if count < 0:
+                        raise WorkerCrashed(f"what-if worker {index} failed:\n{payload}")
+            except queue.Empty:
+                pass
             raise WorkerCrashed(
                 f"what-if worker {w} (pid {p.pid}) died with exit code {p.exitcode} "
                 "while replaying a partition of tickets")

@@ -85,7 +85,7 @@ def compacted(draft: Outcome, active: Outcome) -> tuple[Outcome, Outcome]:
         kept: dict[str, dict[Row, tuple[datetime, ...]]] = {}
         for ticket, rows in o.tickets.items():
             theirs = other.tickets.get(ticket, {})
-            differ = {}
+            differ: dict[Row, tuple[datetime, ...]] = {}
             for row, ats in rows.items():
                 if theirs.get(row) != ats:
                     differ[row] = ats

@@ -32,8 +32,8 @@ SHUFFLE_SEED = 16  # the tickets' order: shuffled, the same each time
 
 @dataclass(frozen=True, slots=True)
 class TicketStream:
-    """The window's tickets, one list of events a ticket (each in time order), and
-    about how many there are (at least as many as ``groups`` gives: for progress)."""
+    """The window's tickets, one list of events a ticket (each in time order), and how
+    many there are (for progress, and the share behind provisional figures)."""
 
     total: int
     groups: Iterable[list[TicketEvent]]
