@@ -167,7 +167,9 @@ def _compare(args: argparse.Namespace, draft: Matrix, active: Matrix, stream: Ti
 
 def _so_far(result: Impact, done: int, total: int) -> None:
     """At a terminal, now and then: the comparison so far (a random sample of tickets)."""
-    print(f"so far, {done:,} of {total:,} tickets ({done * 100 // total}%, a random "
+    from console.app.usecases.whatif import share
+
+    print(f"so far, {done:,} of {total:,} tickets ({share(done, total)}, a random "
           f"sample): {result.headlines[0]}", file=sys.stderr, flush=True)
 
 

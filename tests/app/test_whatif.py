@@ -262,3 +262,13 @@ def test_on_the_store_the_published_version_is_in_force_unless_against_names_a_f
     assert main(["whatif", "--matrix", str(tmp_path / "draft.yaml"), "--against",
                  str(DEFAULT), *window]) == 0
     assert json.loads(capsys.readouterr().out)["unchanged"] is False  # the file wins
+
+
+def test_the_share_behind_provisional_figures_never_reads_zero():
+    from console.app.usecases.whatif import share
+
+    assert share(2_400, 424_999) == "0.6%"
+    assert share(1, 424_999) == "0.0%" != "0%"  # a sliver, said as such
+    assert share(125, 1_998) == "6.3%"
+    assert share(250, 1_998) == "12%"  # whole percent from a tenth on, as the bar
+    assert share(1_997, 1_998) == "99%"

@@ -26,7 +26,7 @@ from PySide6.QtCore import QObject, Qt
 from PySide6.QtWidgets import QDockWidget
 
 from console.app.runtime.whatif_ops import PreviewRun
-from console.app.usecases.whatif import Impact
+from console.app.usecases.whatif import Impact, share
 from console.domain.matrix import Matrix
 
 from .impact_panel import STALE, STALE_ACTIVE, ImpactPanel
@@ -186,7 +186,7 @@ class ImpactPreview(QObject):
                 or not isinstance(result, Impact) or not self.panel.cancel_button.isEnabled()):
             return  # ended, or cancelling
         self.shown = Entry(draft, active, days, result)
-        self.so_far = f"{done * 100 // total}%"
+        self.so_far = share(done, total)
         self.panel.show_impact(result, active, so_far=PROVISIONAL.format(
             share=self.so_far, factor=f"{total / max(done, 1):.1f}×"))
         self.check_stale()

@@ -7,9 +7,8 @@ and notes, ticket by ticket, what each figure counts; ``impact`` compares two re
 
 from __future__ import annotations
 
-from .impact import Change, Figure, Impact, impact
+from .impact import Change, Figure, Impact, impact, share
 from .replay import NIGHT_END, NIGHT_START, Outcome, replay, strangers
 
 __all__ = ["NIGHT_END", "NIGHT_START", "Change", "Figure", "Impact", "Outcome", "impact",
-           "replay",
-           "strangers"]
+           "replay", "share", "strangers"]

@@ -134,6 +134,15 @@ def _daily(draft: Outcome, active: Outcome) -> tuple[tuple[datetime, int, int], 
     return tuple((start + i * day, d[i], a[i]) for i in range(count))
 
 
+def share(done: int, total: int) -> str:
+    """The share of the tickets behind provisional figures, as the lead reads it:
+    ``0.6%`` under a tenth (never a bare ``0%``), else whole percent rounded down
+    (``23%``, as the progress bar)."""
+    if done * 10 < total:
+        return f"{done * 100 / total:.1f}%"
+    return f"{done * 100 // total}%"
+
+
 def _times(n: int) -> str:
     return "once" if n == 1 else f"{n} times"
 
