@@ -65,6 +65,18 @@ P2_TICKETS = [
 ]
 
 
+def p2_files(tmp_path: Path) -> tuple[Path, Path]:
+    """In ``tmp_path``: P2_TICKETS as an event file, and a draft whose P2 response is 45m
+    instead of 1h (``events.jsonl``, ``draft.yaml``)."""
+    events = tmp_path / "events.jsonl"
+    events.write_text("".join(json.dumps(x) + "\n" for x in P2_TICKETS), encoding="utf-8")
+    text, _ = variant("response: 1h, update: 1h, resolution: 8h",
+                      "response: 45m, update: 1h, resolution: 8h")
+    draft = tmp_path / "draft.yaml"
+    draft.write_text(text, encoding="utf-8")
+    return events, draft
+
+
 def test_a_draft_equal_to_the_version_in_force_changes_nothing():
     matrix = load_matrix_file(DEFAULT)
     events = events_of(P2_TICKETS, matrix)
@@ -87,8 +99,7 @@ def test_the_command_replays_once_when_the_draft_is_the_version_in_force(
         return real(matrices, *args)  # type: ignore[arg-type]
 
     monkeypatch.setattr(parallel_module, "_replay_all", counting)
-    events = tmp_path / "events.jsonl"
-    events.write_text("".join(json.dumps(x) + "\n" for x in P2_TICKETS), encoding="utf-8")
+    events, _ = p2_files(tmp_path)
     code = main(["whatif", "--matrix", str(DEFAULT), "--against", str(DEFAULT), "--events",
                  str(events), "--format", "json", "--workers", "1", "--data-dir",
                  str(tmp_path / "data")])
@@ -180,12 +191,8 @@ def test_counts_equal_simulate_on_the_demo_store():
 
 def test_the_command_replays_the_local_stores_tickets_and_prints_a_table(tmp_path, capsys):
     data = str(tmp_path / "data")
-    events = tmp_path / "events.jsonl"
-    events.write_text("".join(json.dumps(x) + "\n" for x in P2_TICKETS), encoding="utf-8")
+    events, _ = p2_files(tmp_path)
     assert main(["import", str(events), "--data-dir", data]) == 0
-    draft, _ = variant("response: 1h, update: 1h, resolution: 8h",
-                       "response: 45m, update: 1h, resolution: 8h")
-    (tmp_path / "draft.yaml").write_text(draft, encoding="utf-8")
     capsys.readouterr()
     code = main(["whatif", "--matrix", str(tmp_path / "draft.yaml"), "--from", "2026-11-26",
                  "--to", "2026-11-27", "--data-dir", data])
@@ -198,11 +205,10 @@ def test_the_command_replays_the_local_stores_tickets_and_prints_a_table(tmp_pat
 
 
 def test_events_naming_what_the_draft_does_not_have_are_noted(tmp_path, capsys):
+    events, _ = p2_files(tmp_path)
     text = (DEFAULT.read_text(encoding="utf-8").replace("  - id: P2\n", "  - id: P2b\n")
             .replace("severities: [P2]}", "severities: [P2b]}"))
     (tmp_path / "draft.yaml").write_text(text, encoding="utf-8")
-    events = tmp_path / "events.jsonl"
-    events.write_text("".join(json.dumps(x) + "\n" for x in P2_TICKETS), encoding="utf-8")
     code = main(["whatif", "--matrix", str(tmp_path / "draft.yaml"), "--events", str(events),
                  "--data-dir", str(tmp_path / "data")])
     err = capsys.readouterr().err
@@ -246,12 +252,8 @@ def test_working_hours_that_name_no_calendar_are_refused_with_the_field():
 def test_on_the_store_the_published_version_is_in_force_unless_against_names_a_file(
         tmp_path, capsys):
     data = str(tmp_path / "data")
-    events = tmp_path / "events.jsonl"
-    events.write_text("".join(json.dumps(x) + "\n" for x in P2_TICKETS), encoding="utf-8")
+    events, _ = p2_files(tmp_path)
     assert main(["import", str(events), "--data-dir", data]) == 0
-    draft, _ = variant("response: 1h, update: 1h, resolution: 8h",
-                       "response: 45m, update: 1h, resolution: 8h")
-    (tmp_path / "draft.yaml").write_text(draft, encoding="utf-8")
     assert main(["matrix", "publish", str(tmp_path / "draft.yaml"), "--comment", "faster P2",
                  "--data-dir", data]) == 0
     window = ["--from", "2026-11-26", "--to", "2026-11-27", "--format", "json", "--workers",

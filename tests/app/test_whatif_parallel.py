@@ -25,7 +25,7 @@ from console.app.usecases.whatif.preview import preview
 from console.app.usecases.whatif.replay import Outcome
 from console.app.usecases.whatif.source import TicketStream, from_events
 from console.cli import main
-from tests.app.test_whatif import P2_TICKETS, variant
+from tests.app.test_whatif import p2_files
 from tests.spawned import spawned_children
 
 WORKLOAD = generate(300, 6.0, 16)
@@ -113,17 +113,6 @@ def test_a_worker_that_dies_is_a_clear_error_not_a_wait():
         parallel_replay((DRAFT, ACTIVE), WORKLOAD.events, *WINDOW, workers=2,
                         _crash_partition=3)
     assert spawned_children() == set()
-
-
-def p2_files(tmp_path):  # type: ignore[no-untyped-def]
-    """(event file of P2_TICKETS, a draft with P2 response 45m) for the command."""
-    events = tmp_path / "events.jsonl"
-    events.write_text("".join(json.dumps(x) + "\n" for x in P2_TICKETS), encoding="utf-8")
-    text, _ = variant("response: 1h, update: 1h, resolution: 8h",
-                      "response: 45m, update: 1h, resolution: 8h")
-    draft = tmp_path / "draft.yaml"
-    draft.write_text(text, encoding="utf-8")
-    return events, draft
 
 
 def exploding(text: str) -> float:
