@@ -71,6 +71,8 @@ class FlowDraft(QObject):
         """Save the working copy soon; with nothing unsaved, drop the draft."""
         if not self.autosaver.enabled:
             return
+        if not (shiboken6.isValid(self.editor.undo) and shiboken6.isValid(self.editor.panel)):
+            return  # the window is being destroyed unclosed: its draft stays as saved
         if self.editor.undo.isClean() and self.editor.panel.pending() is None:
             if self.offered is None:  # an offered draft stays until the lead answers
                 self.autosaver.discard()

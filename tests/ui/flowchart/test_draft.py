@@ -114,3 +114,28 @@ def test_closing_with_discard_deletes_the_draft_and_a_clean_open_offers_nothing(
 
 def test_a_read_only_window_keeps_no_draft(viewer):
     assert viewer.draft is None
+
+
+def test_a_window_destroyed_unclosed_with_edits_raises_nothing_and_keeps_its_draft(
+        service, matrix, qtbot):
+    """A window destroyed without a close (its parent went, or the app is quitting) clears
+    its undo stack as it dies, and that clear signals the draft: it must neither touch the
+    dead stack nor take the kept draft away. (This raised in a slot under CI.)"""
+    import copy
+
+    import shiboken6
+
+    from console.ui.flowchart.editor import FlowEditor
+
+    from .conftest import PortOnly, ScriptedPrompts
+
+    doomed = FlowEditor(PortOnly(service), copy.deepcopy(matrix.source), "lead")
+    doomed.ask = ScriptedPrompts()  # not given to qtbot, which would close it afterwards
+    doomed.show()
+    qtbot.waitUntil(lambda: doomed.draft.autosaver.enabled, timeout=5000)
+    with qtbot.waitSignal(doomed.draft.autosaver.saved, timeout=5000):
+        doomed.push(lambda r: set_target(r, "P2", "response", "45m"), "P2 response")
+    shiboken6.delete(doomed)  # no closeEvent: the C++ object goes, stack first
+    qtbot.wait(50)
+    draft = stored(service, qtbot)
+    assert draft is not None and "45m" in draft.payload["yaml"]
