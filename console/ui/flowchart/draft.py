@@ -43,6 +43,7 @@ class FlowDraft(QObject):
         self.editor = editor
         self.banner = banner
         self.offered: Draft | None = None
+        self.closed = False  # the window closed: nothing is saved or offered after that
         self.autosaver = editor.service.forms.autosaver(KEY, FORM, "", self.snapshot,
                                                         parent=self)
         self.autosaver.enabled = False  # until the left-over draft is read: never overwrite it
@@ -81,12 +82,13 @@ class FlowDraft(QObject):
 
     def closing(self) -> None:
         """The window closes with its changes saved, published or discarded."""
+        self.closed = True
         self.autosaver.stop()
         self.autosaver.discard()
 
     # -- offering a left-over draft -------------------------------------------------------
     def _loaded(self, draft: Draft | None) -> None:
-        if not shiboken6.isValid(self):
+        if not shiboken6.isValid(self) or self.closed:  # closed before the draft was read
             return
         self.autosaver.enabled = True
         if draft is not None and self._worth_offering(draft):

@@ -139,3 +139,24 @@ def test_a_window_destroyed_unclosed_with_edits_raises_nothing_and_keeps_its_dra
     qtbot.wait(50)
     draft = stored(service, qtbot)
     assert draft is not None and "45m" in draft.payload["yaml"]
+
+
+def test_a_window_closed_before_its_draft_was_read_saves_nothing_afterwards(
+        service, matrix, qtbot):
+    """The left-over draft is read on the DB worker; a window closed (its edit discarded)
+    before that read came back must not start autosaving when it does."""
+    import threading
+
+    gate = threading.Event()
+    service.worker.submit(lambda: gate.wait(10), lambda _r: None)  # the worker is busy
+    editor = make_editor(qtbot, service, matrix, "lead")
+    editor.push(lambda r: set_target(r, "P2", "response", "45m"), "P2 response")
+    editor.ask.discard = True
+    editor.close()
+    assert not editor.isVisible()
+    gate.set()
+    assert stored(service, qtbot) is None  # queued behind the draft's read: it came back
+    qtbot.wait(10)
+    assert not editor.draft.autosaver.enabled and not editor.draft.autosaver.pending
+    editor.draft.autosaver.save_now()
+    assert stored(service, qtbot) is None  # the discarded edit was not saved as a draft
