@@ -70,10 +70,8 @@ class FlowDraft(QObject):
 
     def changed(self, *_: object) -> None:
         """Save the working copy soon; with nothing unsaved, drop the draft."""
-        if not self.autosaver.enabled:
+        if not self.autosaver.enabled or self.editor.dying():  # dying unclosed: draft kept
             return
-        if not (shiboken6.isValid(self.editor.undo) and shiboken6.isValid(self.editor.panel)):
-            return  # the window is being destroyed unclosed: its draft stays as saved
         if self.editor.undo.isClean() and self.editor.panel.pending() is None:
             if self.offered is None:  # an offered draft stays until the lead answers
                 self.autosaver.discard()

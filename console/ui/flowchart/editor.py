@@ -479,11 +479,15 @@ class FlowEditor(QMainWindow):
         self.actions_by_name.get("save") and self.actions_by_name["save"].setText(
             "Save…" if valid else "Save draft…")
 
+    def dying(self) -> bool:
+        """The window is being destroyed: its undo stack, deleted first, signals as it goes
+        (clearing itself), and the slots it reaches must not touch it."""
+        return not shiboken6.isValid(self.undo)
+
     def _update_title(self, *_: object) -> None:
-        try:
-            mark = "" if self.undo.isClean() else " *"
-        except RuntimeError:  # the stack is gone: the window is being destroyed
+        if self.dying():
             return
+        mark = "" if self.undo.isClean() else " *"
         mode = "" if self.editable else " [read-only]"
         self.setWindowTitle(f"Matrix flowchart: {self.records_name()}{mark}{mode}")
 

@@ -3,14 +3,19 @@
 
 from __future__ import annotations
 
+import copy
+import threading
+
+import shiboken6
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 
 from console.app.runtime.drafts import DraftRepo
 from console.domain.flow import set_target
 from console.ui.flowchart.draft import KEY
+from console.ui.flowchart.editor import FlowEditor
 
-from .conftest import make_editor
+from .conftest import PortOnly, ScriptedPrompts, make_editor
 
 
 def severity(records, sid):
@@ -121,14 +126,6 @@ def test_a_window_destroyed_unclosed_with_edits_raises_nothing_and_keeps_its_dra
     """A window destroyed without a close (its parent went, or the app is quitting) clears
     its undo stack as it dies, and that clear signals the draft: it must neither touch the
     dead stack nor take the kept draft away. (This raised in a slot under CI.)"""
-    import copy
-
-    import shiboken6
-
-    from console.ui.flowchart.editor import FlowEditor
-
-    from .conftest import PortOnly, ScriptedPrompts
-
     doomed = FlowEditor(PortOnly(service), copy.deepcopy(matrix.source), "lead")
     doomed.ask = ScriptedPrompts()  # not given to qtbot, which would close it afterwards
     doomed.show()
@@ -136,7 +133,6 @@ def test_a_window_destroyed_unclosed_with_edits_raises_nothing_and_keeps_its_dra
     with qtbot.waitSignal(doomed.draft.autosaver.saved, timeout=5000):
         doomed.push(lambda r: set_target(r, "P2", "response", "45m"), "P2 response")
     shiboken6.delete(doomed)  # no closeEvent: the C++ object goes, stack first
-    qtbot.wait(50)
     draft = stored(service, qtbot)
     assert draft is not None and "45m" in draft.payload["yaml"]
 
@@ -145,8 +141,6 @@ def test_a_window_closed_before_its_draft_was_read_saves_nothing_afterwards(
         service, matrix, qtbot):
     """The left-over draft is read on the DB worker; a window closed (its edit discarded)
     before that read came back must not start autosaving when it does."""
-    import threading
-
     gate = threading.Event()
     service.worker.submit(lambda: gate.wait(10), lambda _r: None)  # the worker is busy
     editor = make_editor(qtbot, service, matrix, "lead")
@@ -156,7 +150,6 @@ def test_a_window_closed_before_its_draft_was_read_saves_nothing_afterwards(
     assert not editor.isVisible()
     gate.set()
     assert stored(service, qtbot) is None  # queued behind the draft's read: it came back
-    qtbot.wait(10)
     assert not editor.draft.autosaver.enabled and not editor.draft.autosaver.pending
     editor.draft.autosaver.save_now()
     assert stored(service, qtbot) is None  # the discarded edit was not saved as a draft
